@@ -1,0 +1,1 @@
+namespace Lottery.Generators; internal static class Placeholder { }

@@ -1,0 +1,21 @@
+using static TorchSharp.torch;
+
+namespace Lottery.Criteria;
+
+/// <summary>
+/// Scores weights for pruning: the lowest-scoring surviving weights are removed first.
+/// A new criterion is one class implementing this interface, added to <see cref="PruningCriteria.All"/>.
+/// </summary>
+public interface IPruningCriterion
+{
+    /// <summary>The name used in settings, reports and the command line (for example <c>Magnitude</c>).</summary>
+    string Name { get; }
+
+    /// <summary>
+    /// Returns a new tensor of <paramref name="weight"/>'s shape; higher means more worth keeping.
+    /// </summary>
+    /// <param name="weight">The current weights.</param>
+    /// <param name="initialWeight">The same weights at initialisation.</param>
+    /// <param name="random">A seeded generator for criteria that draw random numbers.</param>
+    Tensor Score(Tensor weight, Tensor initialWeight, Generator random);
+}

@@ -1,0 +1,16 @@
+using static TorchSharp.torch;
+
+namespace Lottery.Criteria;
+
+/// <summary>
+/// Prunes the weights that changed least since initialisation, |w - w0| (movement, Zhou et al. 2019;
+/// the seed blog post's "least change").
+/// </summary>
+public sealed class LeastChangeCriterion : IPruningCriterion
+{
+    /// <inheritdoc/>
+    public string Name => "LeastChange";
+
+    /// <inheritdoc/>
+    public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => (weight - initialWeight).abs();
+}

@@ -1,0 +1,26 @@
+namespace Lottery.Criteria;
+
+/// <summary>The built-in criteria, by name.</summary>
+public static class PruningCriteria
+{
+    /// <summary>|w|.</summary>
+    public static IPruningCriterion Magnitude { get; } = new MagnitudeCriterion();
+
+    /// <summary>|w - w0|.</summary>
+    public static IPruningCriterion LeastChange { get; } = new LeastChangeCriterion();
+
+    /// <summary>|w| - |w0|.</summary>
+    public static IPruningCriterion MagnitudeIncrease { get; } = new MagnitudeIncreaseCriterion();
+
+    /// <summary>Uniformly random scores.</summary>
+    public static IPruningCriterion Random { get; } = new RandomCriterion();
+
+    /// <summary>Every built-in criterion.</summary>
+    public static IReadOnlyList<IPruningCriterion> All { get; } = [Magnitude, LeastChange, MagnitudeIncrease, Random];
+
+    /// <summary>The criterion called <paramref name="name"/> (case-insensitive).</summary>
+    /// <exception cref="ArgumentException">No criterion has that name; the message lists the known ones.</exception>
+    public static IPruningCriterion FromName(string name) =>
+        All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new ArgumentException($"Unknown pruning criterion '{name}'. Known criteria: {string.Join(", ", All.Select(c => c.Name))}.", nameof(name));
+}

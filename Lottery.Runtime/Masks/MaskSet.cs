@@ -1,0 +1,214 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>Which parameters of a model are pruned, and at which rates.</summary>
+public sealed record MaskOptions
+{
+    /// <summary>Layer names to prune; null means every Linear and Conv1d/2d/3d layer of the model.</summary>
+    public IReadOnlyList<string>? Layers { get; init; }
+
+    /// <summary>Per-layer rates overriding the schedule's rate, by layer name (for example <c>["fc3"] = 0.1</c>).</summary>
+    public IReadOnlyDictionary<string, double> LayerRates { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Also prune the biases of the chosen layers (off by default, as in the paper).</summary>
+    public bool IncludeBiases { get; init; }
+}
+
+/// <summary>
+/// The masks of one model: finds its prunable layers, registers a mask buffer per prunable parameter,
+/// keeps pruned entries exactly zero in the weights, their gradients and the optimizer's state, and
+/// keeps a copy of the weights at initialisation for the criteria that compare against it.
+/// </summary>
+public sealed class MaskSet : IDisposable
+{
+    private readonly List<PrunableWeight> weights;
+    private readonly Dictionary<PrunableWeight, Tensor> initialWeights = [];
+
+    private MaskSet(nn.Module model, List<PrunableWeight> weights)
+    {
+        Model = model;
+        this.weights = weights;
+        CaptureInitialWeights();
+    }
+
+    /// <summary>The model the masks belong to.</summary>
+    public nn.Module Model { get; }
+
+    /// <summary>The prunable parameters, in the model's registration order.</summary>
+    public IReadOnlyList<PrunableWeight> Weights => weights;
+
+    /// <summary>Total number of prunable entries.</summary>
+    public long Count => weights.Sum(w => w.Count);
+
+    /// <summary>Number of prunable entries not yet pruned.</summary>
+    public long Remaining => weights.Sum(w => w.Remaining);
+
+    /// <summary>Fraction of the prunable weights still remaining (1.0 for a dense model).</summary>
+    public double WeightsRemaining => (double)Remaining / Count;
+
+    /// <summary>
+    /// Finds the prunable layers of <paramref name="model"/> (Linear and Conv1d/2d/3d) and registers a mask
+    /// buffer on each, or adopts the mask buffers already there (a model loaded from a ticket).
+    /// </summary>
+    /// <exception cref="ArgumentException">A layer named in <paramref name="options"/> is not a prunable layer of the model, or a rate is outside (0, 1).</exception>
+    public static MaskSet Attach(nn.Module model, MaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new MaskOptions();
+        var prunable = model.named_modules().Where(m => IsPrunableLayer(m.Item2)).ToList();
+        var available = string.Join(", ", prunable.Select(m => m.Item1));
+
+        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys))
+        {
+            if (!prunable.Any(m => m.Item1 == name))
+            {
+                throw new ArgumentException(
+                    $"Layer '{name}' is not a prunable layer of {model.GetType().Name}. Prunable layers: {available}.",
+                    nameof(options));
+            }
+        }
+
+        foreach (var (name, rate) in options.LayerRates)
+        {
+            if (!(rate > 0 && rate < 1))
+            {
+                throw new ArgumentException($"The rate {rate} for layer '{name}' is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(options));
+            }
+        }
+
+        var chosen = options.Layers is null ? prunable : prunable.Where(m => options.Layers.Contains(m.Item1)).ToList();
+        if (chosen.Count == 0)
+        {
+            throw new ArgumentException($"{model.GetType().Name} has no Linear or Conv1d/2d/3d layer to prune.", nameof(model));
+        }
+
+        var result = new List<PrunableWeight>();
+        foreach (var (layerName, layer) in chosen)
+        {
+            double? rate = options.LayerRates.TryGetValue(layerName, out var r) ? r : null;
+            foreach (var (parameterName, parameter) in layer.named_parameters(recurse: false))
+            {
+                if (parameterName == "weight" || (options.IncludeBiases && parameterName == "bias"))
+                {
+                    result.Add(new PrunableWeight(layerName, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), rate));
+                }
+            }
+        }
+
+        return new MaskSet(model, result);
+    }
+
+    /// <summary>Whether <paramref name="module"/> is a layer whose weight Lottery can prune.</summary>
+    public static bool IsPrunableLayer(nn.Module module) => module is Linear or Conv1d or Conv2d or Conv3d;
+
+    /// <summary>The prunable parameter with the given full name (for example <c>fc1.weight</c>).</summary>
+    public PrunableWeight this[string name] =>
+        weights.FirstOrDefault(w => w.Name == name)
+        ?? throw new KeyNotFoundException($"No prunable parameter named '{name}'. Known: {string.Join(", ", weights.Select(w => w.Name))}.");
+
+    /// <summary>The weights at initialisation (or at the last <see cref="CaptureInitialWeights"/>).</summary>
+    public Tensor InitialWeight(PrunableWeight weight) => initialWeights[weight];
+
+    /// <summary>Records the current weights as the initial weights that criteria such as LeastChange compare against.</summary>
+    public void CaptureInitialWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var weight in weights)
+        {
+            if (initialWeights.Remove(weight, out var old))
+            {
+                old.Dispose();
+            }
+
+            initialWeights[weight] = weight.Parameter.detach().clone().DetachFromDisposeScope();
+        }
+    }
+
+    /// <summary>Zeroes the pruned entries of every masked parameter, in place.</summary>
+    public void ApplyToWeights()
+    {
+        using var noGrad = no_grad();
+        foreach (var weight in weights)
+        {
+            weight.Parameter.mul_(weight.Mask);
+        }
+    }
+
+    /// <summary>Zeroes the gradient at pruned entries, so that they feed neither the update nor the optimizer's state.</summary>
+    public void ApplyToGradients()
+    {
+        using var noGrad = no_grad();
+        foreach (var weight in weights)
+        {
+            weight.Parameter.grad?.mul_(weight.Mask);
+        }
+    }
+
+    /// <summary>
+    /// Zeroes the optimizer's per-parameter state (SGD momentum, Adam moments) at pruned entries, so that
+    /// momentum gathered before a pruning event cannot move a pruned weight.
+    /// </summary>
+    public void ApplyToOptimizerState(optim.Optimizer optimizer) => OptimizerStateMasking.Apply(optimizer, weights);
+
+    /// <summary>Recounts remaining weights from the mask buffers (after loading a saved model).</summary>
+    public void RefreshRemaining()
+    {
+        foreach (var weight in weights)
+        {
+            weight.RefreshRemaining();
+        }
+    }
+
+    /// <summary>Copies of the masks, by parameter name (for comparing or saving apart from the model).</summary>
+    public Dictionary<string, Tensor> CopyMasks()
+    {
+        using var noGrad = no_grad();
+        return weights.ToDictionary(w => w.Name, w => w.Mask.clone().DetachFromDisposeScope());
+    }
+
+    /// <summary>Sets every mask from <paramref name="masks"/> (by parameter name) and zeroes the pruned weights.</summary>
+    public void LoadMasks(IReadOnlyDictionary<string, Tensor> masks)
+    {
+        using var noGrad = no_grad();
+        foreach (var weight in weights)
+        {
+            if (!masks.TryGetValue(weight.Name, out var mask))
+            {
+                throw new ArgumentException($"No mask given for '{weight.Name}'.", nameof(masks));
+            }
+
+            weight.Mask.copy_(mask);
+            weight.RefreshRemaining();
+        }
+
+        ApplyToWeights();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var tensor in initialWeights.Values)
+        {
+            tensor.Dispose();
+        }
+
+        initialWeights.Clear();
+    }
+
+    private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
+    {
+        var bufferName = $"{parameterName}_mask";
+        var existing = layer.named_buffers(recurse: false).FirstOrDefault(b => b.Item1 == bufferName).Item2;
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var mask = ones_like(parameter).DetachFromDisposeScope();
+        layer.register_buffer(bufferName, mask, persistent: true);
+        return mask;
+    }
+}

@@ -1,0 +1,67 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>
+/// One prunable parameter (a layer's weight, or its bias when asked) with its mask.
+/// </summary>
+/// <remarks>
+/// The mask is a 0/1 tensor of the parameter's shape and dtype, registered as a persistent buffer
+/// named <c>{parameter}_mask</c> on the layer, so the model's own save and load carry it.
+/// </remarks>
+public sealed class PrunableWeight
+{
+    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate)
+    {
+        LayerName = layerName;
+        Layer = layer;
+        ParameterName = parameterName;
+        Parameter = parameter;
+        Mask = mask;
+        Rate = rate;
+        Count = parameter.numel();
+        RefreshRemaining();
+    }
+
+    /// <summary>The layer's name in the model, as <c>named_modules()</c> gives it (for example <c>fc1</c>).</summary>
+    public string LayerName { get; }
+
+    /// <summary>The parameter's name on its layer: <c>weight</c> or <c>bias</c>.</summary>
+    public string ParameterName { get; }
+
+    /// <summary>The parameter's full name in the model's state dictionary (for example <c>fc1.weight</c>).</summary>
+    public string Name => string.IsNullOrEmpty(LayerName) ? ParameterName : $"{LayerName}.{ParameterName}";
+
+    /// <summary>The layer that owns the parameter and the mask buffer.</summary>
+    public nn.Module Layer { get; }
+
+    /// <summary>The parameter being pruned.</summary>
+    public Parameter Parameter { get; }
+
+    /// <summary>The mask: 1 where the weight survives, 0 where it was pruned.</summary>
+    public Tensor Mask { get; }
+
+    /// <summary>This layer's own rate, overriding the schedule's (the paper halves it for the output layer).</summary>
+    public double? Rate { get; }
+
+    /// <summary>Number of entries in the parameter.</summary>
+    public long Count { get; }
+
+    /// <summary>Number of entries not yet pruned.</summary>
+    public long Remaining { get; private set; }
+
+    /// <summary>Fraction of this parameter's weights still remaining.</summary>
+    public double WeightsRemaining => (double)Remaining / Count;
+
+    /// <summary>Fraction of this parameter's weights pruned.</summary>
+    public double Sparsity => 1.0 - WeightsRemaining;
+
+    /// <summary>Recounts the surviving entries from the mask (after a load or an outside change).</summary>
+    public void RefreshRemaining()
+    {
+        using var scope = NewDisposeScope();
+        Remaining = Mask.count_nonzero().item<long>();
+    }
+}

@@ -1,0 +1,165 @@
+using Lottery.Criteria;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>What one pruning event did.</summary>
+/// <param name="WeightsRemainingBefore">Fraction of prunable weights remaining before the event.</param>
+/// <param name="WeightsRemainingAfter">Fraction remaining after it.</param>
+/// <param name="Removed">Entries removed, by parameter name.</param>
+public sealed record PruningEvent(double WeightsRemainingBefore, double WeightsRemainingAfter, IReadOnlyDictionary<string, long> Removed);
+
+/// <summary>
+/// Applies one pruning event to a <see cref="MaskSet"/>: decides how many entries each layer (or the
+/// global pool) loses, asks the criterion for scores, and clears the lowest-scoring surviving entries.
+/// </summary>
+/// <remarks>
+/// Counts: a unit (a layer, or the global pool) with <c>r</c> remaining entries at rate <c>p</c> loses
+/// <c>round(p * r)</c> entries, rounding halves away from zero. When that would leave fewer than the
+/// target, or when the amount asks for the target exactly, the removal needed to reach
+/// <c>round(target * total)</c> is shared between units in proportion to <c>p * r</c> by the
+/// largest-remainder method (ties to the earlier unit), so the total is exact.
+/// Ties in score: among surviving entries with equal scores, the one that comes first in the flattened
+/// order (units in model order, row-major within a parameter) is pruned first. The sort is stable, so
+/// the same scores always give the same mask.
+/// </remarks>
+public static class Pruner
+{
+    /// <summary>Prunes <paramref name="masks"/> once and zeroes the newly pruned weights.</summary>
+    public static PruningEvent Prune(MaskSet masks, PruningAmount amount, PruningScope scope, IPruningCriterion criterion, Generator random)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        ArgumentNullException.ThrowIfNull(criterion);
+        if (!(amount.Rate > 0 && amount.Rate < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), amount.Rate, "The rate is the fraction of remaining weights removed at each pruning event and must be in (0, 1).");
+        }
+
+        if (!(amount.TargetRemaining >= 0 && amount.TargetRemaining <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(amount), amount.TargetRemaining, "The target is a fraction of all prunable weights and must be in [0, 1].");
+        }
+
+        var before = masks.WeightsRemaining;
+        var units = Units(masks, scope, amount.Rate);
+        var counts = RemovalCounts(units, masks.Count, amount);
+        var removed = new Dictionary<string, long>();
+        using (var noGrad = no_grad())
+        {
+            for (var u = 0; u < units.Count; u++)
+            {
+                foreach (var (name, count) in PruneUnit(masks, units[u].Weights, counts[u], criterion, random))
+                {
+                    removed[name] = count;
+                }
+            }
+        }
+
+        masks.ApplyToWeights();
+        return new PruningEvent(before, masks.WeightsRemaining, removed);
+    }
+
+    /// <summary>
+    /// The number of entries each unit loses (exposed for schedules and the generator's diagnostics).
+    /// </summary>
+    internal static long[] RemovalCounts(IReadOnlyList<(IReadOnlyList<PrunableWeight> Weights, double Rate)> units, long total, PruningAmount amount)
+    {
+        var remaining = units.Select(u => u.Weights.Sum(w => w.Remaining)).ToArray();
+        var counts = units.Select((u, i) => (long)Math.Round(u.Rate * remaining[i], MidpointRounding.AwayFromZero)).ToArray();
+        var target = (long)Math.Round(amount.TargetRemaining * total, MidpointRounding.AwayFromZero);
+        var left = remaining.Sum() - counts.Sum();
+        if (!amount.ExactTarget && left >= target)
+        {
+            return counts;
+        }
+
+        var needed = Math.Max(0, remaining.Sum() - target);
+        var shares = units.Select((u, i) => u.Rate * remaining[i]).ToArray();
+        var totalShare = shares.Sum();
+        var ideal = shares.Select(s => totalShare > 0 ? needed * s / totalShare : 0).ToArray();
+        counts = ideal.Select((x, i) => Math.Min(remaining[i], (long)Math.Floor(x))).ToArray();
+        var order = Enumerable.Range(0, units.Count).OrderByDescending(i => ideal[i] - Math.Floor(ideal[i])).ThenBy(i => i).ToList();
+        var missing = needed - counts.Sum();
+        while (missing > 0)
+        {
+            var progressed = false;
+            foreach (var i in order)
+            {
+                if (missing == 0)
+                {
+                    break;
+                }
+
+                if (counts[i] < remaining[i])
+                {
+                    counts[i]++;
+                    missing--;
+                    progressed = true;
+                }
+            }
+
+            if (!progressed)
+            {
+                break;
+            }
+        }
+
+        return counts;
+    }
+
+    internal static List<(IReadOnlyList<PrunableWeight> Weights, double Rate)> Units(MaskSet masks, PruningScope scope, double rate)
+    {
+        var units = new List<(IReadOnlyList<PrunableWeight>, double)>();
+        if (scope == PruningScope.Global)
+        {
+            var pool = masks.Weights.Where(w => w.Rate is null).ToList();
+            if (pool.Count > 0)
+            {
+                units.Add((pool, rate));
+            }
+
+            units.AddRange(masks.Weights.Where(w => w.Rate is not null).Select(w => ((IReadOnlyList<PrunableWeight>)[w], w.Rate!.Value)));
+        }
+        else
+        {
+            units.AddRange(masks.Weights.Select(w => ((IReadOnlyList<PrunableWeight>)[w], w.Rate ?? rate)));
+        }
+
+        return units;
+    }
+
+    private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
+    {
+        if (count == 0)
+        {
+            return weights.Select(w => (w.Name, 0L)).ToList();
+        }
+
+        using var scope = NewDisposeScope();
+        var flatMask = cat(weights.Select(w => w.Mask.reshape(-1)).ToList());
+        var flatScores = cat(weights.Select(w => criterion.Score(w.Parameter.detach(), masks.InitialWeight(w), random).to(ScalarType.Float64).reshape(-1)).ToList());
+        var alive = flatMask.nonzero().reshape(-1);
+        var aliveScores = flatScores.index_select(0, alive);
+        if (aliveScores.isnan().any().item<bool>())
+        {
+            throw new InvalidOperationException($"The {criterion.Name} scores of {string.Join(", ", weights.Select(w => w.Name))} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
+        }
+
+        var (_, order) = aliveScores.sort(dim: 0, descending: false, stable: true);
+        var doomed = alive.index_select(0, order.narrow(0, 0, count));
+        flatMask.index_fill_(0, doomed, 0);
+
+        var result = new List<(string, long)>();
+        long offset = 0;
+        foreach (var weight in weights)
+        {
+            var before = weight.Remaining;
+            weight.Mask.copy_(flatMask.narrow(0, offset, weight.Count).view(weight.Mask.shape));
+            weight.RefreshRemaining();
+            result.Add((weight.Name, before - weight.Remaining));
+            offset += weight.Count;
+        }
+
+        return result;
+    }
+}
