@@ -1,0 +1,74 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Models;
+
+/// <summary>
+/// Conv-2 of Frankle and Carbin (2019), for 28x28 grey images: two 3x3 convolutions of 64 channels, 2x2 max
+/// pooling, then fully connected 256-256-10. Glorot-normal weights, zero biases.
+/// </summary>
+public sealed class Conv2 : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The paper's per-layer rates for Conv-2: 10% for convolutions, 20% for hidden fully connected layers, 10% for the output.</summary>
+    public static IReadOnlyDictionary<string, double> PaperLayerRates { get; } = new Dictionary<string, double>
+    {
+        ["conv1"] = 0.1,
+        ["conv2"] = 0.1,
+        ["fc3"] = 0.1,
+    };
+
+    private readonly Conv2d conv1;
+    private readonly Conv2d conv2;
+    private readonly Linear fc1;
+    private readonly Linear fc2;
+    private readonly Linear fc3;
+
+    /// <summary>Creates the network with freshly initialised weights.</summary>
+    public Conv2(int channels = 1, int size = 28, int classes = 10)
+        : base(nameof(Conv2))
+    {
+        conv1 = nn.Conv2d(channels, 64, 3, padding: 1);
+        conv2 = nn.Conv2d(64, 64, 3, padding: 1);
+        fc1 = nn.Linear(64 * (size / 2) * (size / 2), 256);
+        fc2 = nn.Linear(256, 256);
+        fc3 = nn.Linear(256, classes);
+        RegisterComponents();
+        using var noGrad = no_grad();
+        foreach (var weight in new[] { conv1.weight!, conv2.weight!, fc1.weight!, fc2.weight!, fc3.weight! })
+        {
+            nn.init.xavier_normal_(weight);
+        }
+
+        foreach (var bias in new[] { conv1.bias!, conv2.bias!, fc1.bias!, fc2.bias!, fc3.bias! })
+        {
+            nn.init.zeros_(bias);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = nn.functional.relu(conv1.forward(input));
+        x = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(x)), 2);
+        x = x.flatten(1);
+        x = nn.functional.relu(fc1.forward(x));
+        x = nn.functional.relu(fc2.forward(x));
+        return fc3.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            conv1.Dispose();
+            conv2.Dispose();
+            fc1.Dispose();
+            fc2.Dispose();
+            fc3.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,57 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Models;
+
+/// <summary>
+/// LeNet-300-100: a fully connected 784-300-100-10 network with ReLU, Glorot-normal weights and zero
+/// biases, as in Frankle and Carbin (2019). Takes images of any shape that flattens to 784 values.
+/// </summary>
+public sealed class LeNet300100 : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The paper's per-layer rates: 20% for the hidden layers, half that for the output layer.</summary>
+    public static IReadOnlyDictionary<string, double> PaperLayerRates { get; } = new Dictionary<string, double> { ["fc3"] = 0.1 };
+
+    private readonly Linear fc1;
+    private readonly Linear fc2;
+    private readonly Linear fc3;
+
+    /// <summary>Creates the network with freshly initialised weights (seed TorchSharp first for repeatability).</summary>
+    public LeNet300100(int inputs = 784, int classes = 10)
+        : base(nameof(LeNet300100))
+    {
+        fc1 = nn.Linear(inputs, 300);
+        fc2 = nn.Linear(300, 100);
+        fc3 = nn.Linear(100, classes);
+        RegisterComponents();
+        using var noGrad = no_grad();
+        foreach (var layer in new[] { fc1, fc2, fc3 })
+        {
+            nn.init.xavier_normal_(layer.weight!);
+            nn.init.zeros_(layer.bias!);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var x = input.reshape(input.shape[0], -1);
+        x = nn.functional.relu(fc1.forward(x));
+        x = nn.functional.relu(fc2.forward(x));
+        return fc3.forward(x).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            fc1.Dispose();
+            fc2.Dispose();
+            fc3.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using Lottery.Data;
+using Lottery.Masks;
+using Lottery.Schedules;
+using Lottery.Training;
+using static TorchSharp.torch;
+
+namespace Lottery.Experiments;
+
+/// <summary>
+/// One seeded training run under a pruning schedule: creates the model, attaches masks, trains round after
+/// round, prunes when the schedule says, rewinds as the settings say, and measures everything.
+/// </summary>
+/// <remarks>
+/// Order of things after each epoch: evaluate, then call the schedule; after a pruning event, the optimizer's
+/// state at newly pruned entries is zeroed and the rewind is applied (not after the run's last epoch, since no
+/// training follows). After each round the schedule may prune again; the next round then starts from the
+/// rewound weights. Weight rewinding restores the snapshot, reapplies the masks and starts a fresh optimizer
+/// with the learning-rate schedule set back to the snapshot's epoch; learning-rate rewinding restarts the
+/// learning-rate schedule and keeps the weights.
+/// </remarks>
+public sealed class PruningRun : IDisposable
+{
+    private readonly Trainer trainer;
+    private readonly Generator random;
+    private readonly Dictionary<int, WeightSnapshot> snapshots = [];
+
+    /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
+    public PruningRun(Func<nn.Module<Tensor, Tensor>> createModel, TrainingSettings training, PruningSettings pruning)
+    {
+        ArgumentNullException.ThrowIfNull(createModel);
+        Training = (training ?? throw new ArgumentNullException(nameof(training))).Validate();
+        Pruning = pruning ?? throw new ArgumentNullException(nameof(pruning));
+        if (pruning.Rewind.Kind == RewindKind.ToEpoch && pruning.Rewind.Epoch > training.Epochs)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pruning), pruning.Rewind.Epoch, $"Rewind.ToEpoch({pruning.Rewind.Epoch}) is after the last epoch ({training.Epochs}); rewind to an epoch the run trains.");
+        }
+
+        manual_seed(training.Seed);
+        Model = createModel();
+        Masks = pruning.Schedule is null ? null : MaskSet.Attach(Model, pruning.Masks);
+        trainer = new Trainer(Model, training, Masks);
+        random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
+    }
+
+    /// <summary>The model being trained (owned by the run).</summary>
+    public nn.Module<Tensor, Tensor> Model { get; }
+
+    /// <summary>The masks, or null for a dense run.</summary>
+    public MaskSet? Masks { get; }
+
+    /// <summary>How the model is trained.</summary>
+    public TrainingSettings Training { get; }
+
+    /// <summary>How it is pruned.</summary>
+    public PruningSettings Pruning { get; }
+
+    /// <summary>Hooks called after each batch, epoch, pruning event and round.</summary>
+    public List<ITrainingHooks> Hooks => trainer.Hooks;
+
+    /// <summary>Fraction of prunable weights remaining now.</summary>
+    public double WeightsRemaining => Masks?.WeightsRemaining ?? 1.0;
+
+    /// <summary>Runs every round the schedule asks for and returns the measurements.</summary>
+    public RunResult Execute(DataSplit data)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        var schedule = Pruning.Schedule;
+        var epochs = Training.Epochs;
+        if (Pruning.Rewind.RestoresWeights && Pruning.Rewind.SnapshotEpoch == 0)
+        {
+            snapshots[0] = WeightSnapshot.Take(Model);
+        }
+
+        var rounds = new List<RoundResult>();
+        var pendingEvents = new List<PruningEvent>();
+        for (var round = 0; ; round++)
+        {
+            trainer.BeginRound();
+            var metrics = new List<EpochMetrics>();
+            var events = pendingEvents;
+            pendingEvents = [];
+            double trainingSeconds = 0;
+            for (var epoch = 1; epoch <= epochs; epoch++)
+            {
+                var learningRate = trainer.CurrentLearningRate;
+                var weightsRemaining = WeightsRemaining;
+                var clock = Stopwatch.StartNew();
+                var trainLoss = trainer.TrainEpoch(data.Train, round, epoch);
+                var seconds = clock.Elapsed.TotalSeconds;
+                trainingSeconds += seconds;
+                var epochMetrics = new EpochMetrics
+                {
+                    Round = round,
+                    Epoch = epoch,
+                    Iteration = trainer.Iteration,
+                    TrainLoss = trainLoss,
+                    Validation = trainer.Evaluate(data.Validation),
+                    Test = Training.EvaluateTestEveryEpoch ? trainer.Evaluate(data.Test) : Evaluation.None,
+                    WeightsRemaining = weightsRemaining,
+                    LearningRate = learningRate,
+                    TrainingSeconds = seconds,
+                };
+                metrics.Add(epochMetrics);
+                foreach (var hook in Hooks)
+                {
+                    hook.AfterEpoch(epochMetrics);
+                }
+
+                if (round == 0 && Pruning.Rewind.Kind == RewindKind.ToEpoch && Pruning.Rewind.Epoch == epoch)
+                {
+                    snapshots[epoch] = WeightSnapshot.Take(Model);
+                }
+
+                if (schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
+                {
+                    events.Add(Prune(amount, round, epoch));
+                    if (epoch < epochs)
+                    {
+                        ApplyRewind(round, epoch);
+                    }
+                }
+            }
+
+            var result = Summarize(round, metrics, events, trainingSeconds, data);
+            rounds.Add(result);
+            foreach (var hook in Hooks)
+            {
+                hook.AfterRound(result);
+            }
+
+            if (schedule?.AfterRound(new PruningProgress(round, epochs, epochs, WeightsRemaining)) is not { } afterRound)
+            {
+                return new RunResult(rounds);
+            }
+
+            pendingEvents.Add(Prune(afterRound, round, epochs));
+            ApplyRewind(round, epochs);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var snapshot in snapshots.Values)
+        {
+            snapshot.Dispose();
+        }
+
+        snapshots.Clear();
+        trainer.Dispose();
+        random.Dispose();
+        Masks?.Dispose();
+        Model.Dispose();
+    }
+
+    private PruningEvent Prune(PruningAmount amount, int round, int epoch)
+    {
+        var masks = Masks ?? throw new InvalidOperationException("A dense run has no masks to prune.");
+        var pruning = Pruner.Prune(masks, amount, Pruning.Scope, Pruning.Criterion, random);
+        masks.ApplyToOptimizerState(trainer.Optimizer);
+        foreach (var hook in Hooks)
+        {
+            hook.AfterPruning(round, epoch, pruning);
+        }
+
+        return pruning;
+    }
+
+    private void ApplyRewind(int round, int epoch)
+    {
+        var rewind = Pruning.Rewind;
+        switch (rewind.Kind)
+        {
+            case RewindKind.ToInit:
+            case RewindKind.ToEpoch:
+                if (!snapshots.TryGetValue(rewind.SnapshotEpoch, out var snapshot))
+                {
+                    throw new InvalidOperationException(
+                        $"Rewind {rewind} needs the weights after epoch {rewind.SnapshotEpoch}, but the first pruning event came after epoch {epoch} of round {round}. "
+                        + "Rewind to an epoch no later than the first pruning event, or start pruning later.");
+                }
+
+                snapshot.RestoreInto(Model);
+                Masks!.ApplyToWeights();
+                trainer.ResetOptimizer();
+                trainer.SetLearningRateEpoch(rewind.SnapshotEpoch);
+                break;
+            case RewindKind.LearningRate:
+                trainer.SetLearningRateEpoch(0);
+                break;
+            case RewindKind.None:
+                break;
+        }
+    }
+
+    private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data)
+    {
+        var hasValidation = data.Validation.Count > 0;
+        var bestAccuracy = hasValidation ? metrics.MaxBy(m => m.Validation.Accuracy)! : metrics[^1];
+        var bestLoss = hasValidation ? metrics.MinBy(m => m.Validation.Loss)! : metrics[^1];
+        return new RoundResult
+        {
+            Round = round,
+            WeightsRemaining = WeightsRemaining,
+            Epochs = metrics,
+            FinalTest = trainer.Evaluate(data.Test),
+            FinalValidation = trainer.Evaluate(data.Validation),
+            BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
+            BestValidationAccuracyIteration = bestAccuracy.Iteration,
+            BestValidationLoss = bestLoss.Validation.Loss,
+            BestValidationLossIteration = bestLoss.Iteration,
+            TestAccuracyAtBestValidation = bestLoss.Test.Accuracy,
+            PruningEvents = events,
+            TrainingSeconds = trainingSeconds,
+        };
+    }
+}

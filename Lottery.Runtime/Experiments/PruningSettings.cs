@@ -1,0 +1,31 @@
+using Lottery.Criteria;
+using Lottery.Masks;
+using Lottery.Schedules;
+
+namespace Lottery.Experiments;
+
+/// <summary>How a run prunes: schedule (when, how much), criterion (which), scope, rewinding and the masked layers.</summary>
+public sealed record PruningSettings
+{
+    /// <summary>The schedule, or null for a dense run with no masks at all.</summary>
+    public IPruningSchedule? Schedule { get; init; }
+
+    /// <summary>Which weights go at each pruning event.</summary>
+    public IPruningCriterion Criterion { get; init; } = PruningCriteria.Magnitude;
+
+    /// <summary>Layerwise or global.</summary>
+    public PruningScope Scope { get; init; } = PruningScope.Layerwise;
+
+    /// <summary>What happens to the surviving weights after a pruning event.</summary>
+    public Rewind Rewind { get; init; } = Rewind.ToInit;
+
+    /// <summary>Which layers are pruned, at which rates.</summary>
+    public MaskOptions Masks { get; init; } = new();
+
+    /// <summary>A dense run: no pruning.</summary>
+    public static PruningSettings Dense { get; } = new();
+
+    /// <summary>A one-line description for reports, for example <c>Iterative(20%) Magnitude Layerwise rewind ToInit</c>.</summary>
+    public override string ToString() =>
+        Schedule is null ? "Dense" : $"{Schedule.Name}({Schedule.Rate:P0}) {Criterion.Name} {Scope} rewind {Rewind}";
+}

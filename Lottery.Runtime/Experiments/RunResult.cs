@@ -1,0 +1,20 @@
+using Lottery.Training;
+
+namespace Lottery.Experiments;
+
+/// <summary>Everything one pruning run measured.</summary>
+/// <param name="Rounds">One entry per round of training.</param>
+public sealed record RunResult(IReadOnlyList<RoundResult> Rounds)
+{
+    /// <summary>The last round.</summary>
+    public RoundResult Final => Rounds[^1];
+
+    /// <summary>Fraction of prunable weights remaining at the end.</summary>
+    public double FinalWeightsRemaining => Final.WeightsRemaining;
+
+    /// <summary>Epochs trained over all rounds (the training cost).</summary>
+    public int EpochsTrained => Rounds.Sum(r => r.Epochs.Count);
+
+    /// <summary>Seconds spent training over all rounds.</summary>
+    public double TrainingSeconds => Rounds.Sum(r => r.TrainingSeconds);
+}

@@ -1,0 +1,27 @@
+using Lottery.Masks;
+
+namespace Lottery.Training;
+
+/// <summary>Called by the trainer and the pruning run as training goes; every method is optional.</summary>
+public interface ITrainingHooks
+{
+    /// <summary>After each optimizer step (pruned weights are already zero again).</summary>
+    void AfterBatch(BatchProgress progress)
+    {
+    }
+
+    /// <summary>After each epoch has been trained and evaluated.</summary>
+    void AfterEpoch(EpochMetrics metrics)
+    {
+    }
+
+    /// <summary>After each pruning event.</summary>
+    void AfterPruning(int round, int epoch, PruningEvent pruning)
+    {
+    }
+
+    /// <summary>After each round of training.</summary>
+    void AfterRound(RoundResult result)
+    {
+    }
+}

@@ -1,0 +1,90 @@
+using Lottery.Masks;
+
+namespace Lottery.Training;
+
+/// <summary>Loss and accuracy of a model on one data set.</summary>
+/// <param name="Loss">Mean cross-entropy loss.</param>
+/// <param name="Accuracy">Fraction classified correctly.</param>
+public readonly record struct Evaluation(double Loss, double Accuracy)
+{
+    /// <summary>No evaluation (an empty data set).</summary>
+    public static Evaluation None => new(double.NaN, double.NaN);
+}
+
+/// <summary>Where training stands after one batch.</summary>
+/// <param name="Round">The training round.</param>
+/// <param name="Epoch">The epoch being trained (1-based).</param>
+/// <param name="Iteration">Batches trained in this round so far, this one included.</param>
+/// <param name="Loss">This batch's training loss.</param>
+public readonly record struct BatchProgress(int Round, int Epoch, long Iteration, double Loss);
+
+/// <summary>The figures of one epoch, measured after it trained and before any pruning event that follows it.</summary>
+public sealed record EpochMetrics
+{
+    /// <summary>The training round.</summary>
+    public required int Round { get; init; }
+
+    /// <summary>The epoch (1-based).</summary>
+    public required int Epoch { get; init; }
+
+    /// <summary>Batches trained in this round at the end of this epoch.</summary>
+    public required long Iteration { get; init; }
+
+    /// <summary>Mean training loss over the epoch's batches.</summary>
+    public required double TrainLoss { get; init; }
+
+    /// <summary>On the validation set.</summary>
+    public required Evaluation Validation { get; init; }
+
+    /// <summary>On the test set (NaN when not evaluated every epoch).</summary>
+    public required Evaluation Test { get; init; }
+
+    /// <summary>Fraction of prunable weights remaining while this epoch trained.</summary>
+    public required double WeightsRemaining { get; init; }
+
+    /// <summary>The learning rate this epoch used.</summary>
+    public required double LearningRate { get; init; }
+
+    /// <summary>Seconds spent training this epoch (evaluation excluded).</summary>
+    public required double TrainingSeconds { get; init; }
+}
+
+/// <summary>The figures of one round of training (one training run of IMP, or the single run of a one-run schedule).</summary>
+public sealed record RoundResult
+{
+    /// <summary>The round (0 is the first).</summary>
+    public required int Round { get; init; }
+
+    /// <summary>Fraction of prunable weights remaining at the end of the round.</summary>
+    public required double WeightsRemaining { get; init; }
+
+    /// <summary>Per-epoch figures.</summary>
+    public required IReadOnlyList<EpochMetrics> Epochs { get; init; }
+
+    /// <summary>The model as the round left it, on the test set.</summary>
+    public required Evaluation FinalTest { get; init; }
+
+    /// <summary>The model as the round left it, on the validation set.</summary>
+    public required Evaluation FinalValidation { get; init; }
+
+    /// <summary>Best validation accuracy of the round's epochs.</summary>
+    public required double BestValidationAccuracy { get; init; }
+
+    /// <summary>Iteration at which the best validation accuracy was seen.</summary>
+    public required long BestValidationAccuracyIteration { get; init; }
+
+    /// <summary>Lowest validation loss of the round's epochs (the paper's early-stopping point).</summary>
+    public required double BestValidationLoss { get; init; }
+
+    /// <summary>Iteration at which the lowest validation loss was seen.</summary>
+    public required long BestValidationLossIteration { get; init; }
+
+    /// <summary>Test accuracy at the epoch of lowest validation loss.</summary>
+    public required double TestAccuracyAtBestValidation { get; init; }
+
+    /// <summary>The pruning events of this round (for one-run schedules) or after it (for Iterative).</summary>
+    public required IReadOnlyList<PruningEvent> PruningEvents { get; init; }
+
+    /// <summary>Seconds spent training in this round.</summary>
+    public required double TrainingSeconds { get; init; }
+}

@@ -1,0 +1,170 @@
+using Lottery.Data;
+using Lottery.Masks;
+using static TorchSharp.torch;
+
+namespace Lottery.Training;
+
+/// <summary>
+/// Trains a classifier on in-memory tensors: shuffled batches, Adam or SGD, a step learning-rate
+/// schedule, and evaluation. When given masks, it keeps pruned weights exactly zero: gradients are
+/// masked before each optimizer step (so pruned entries never reach the optimizer's state) and the
+/// weights are masked after it.
+/// </summary>
+/// <remarks>
+/// Every tensor made for a batch lives in a dispose scope that ends with the batch; the trainer owns
+/// only its optimizer and its shuffling generator.
+/// </remarks>
+public sealed class Trainer : IDisposable
+{
+    private const int EvaluationBatchSize = 1000;
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly Generator shuffle;
+    private optim.Optimizer optimizer;
+    private int learningRateEpoch;
+
+    /// <summary>Creates a trainer for <paramref name="model"/>; <paramref name="masks"/> is null for a dense model.</summary>
+    public Trainer(nn.Module<Tensor, Tensor> model, TrainingSettings settings, MaskSet? masks = null)
+    {
+        this.model = model ?? throw new ArgumentNullException(nameof(model));
+        Settings = (settings ?? throw new ArgumentNullException(nameof(settings))).Validate();
+        Masks = masks;
+        shuffle = new Generator((ulong)settings.Seed);
+        optimizer = CreateOptimizer();
+    }
+
+    /// <summary>The settings.</summary>
+    public TrainingSettings Settings { get; }
+
+    /// <summary>The masks kept in force, or null.</summary>
+    public MaskSet? Masks { get; }
+
+    /// <summary>The current optimizer (replaced by <see cref="ResetOptimizer"/>).</summary>
+    public optim.Optimizer Optimizer => optimizer;
+
+    /// <summary>Hooks called after each batch.</summary>
+    public List<ITrainingHooks> Hooks { get; } = [];
+
+    /// <summary>Batches trained since the last <see cref="BeginRound"/>.</summary>
+    public long Iteration { get; private set; }
+
+    /// <summary>The learning rate the next epoch will use.</summary>
+    public double CurrentLearningRate => Settings.LearningRateAt(learningRateEpoch);
+
+    /// <summary>
+    /// Starts a round: the iteration count restarts, and the batch order restarts from the seed so that
+    /// every round sees the same sequence of batches.
+    /// </summary>
+    public void BeginRound()
+    {
+        Iteration = 0;
+        shuffle.manual_seed(Settings.Seed);
+    }
+
+    /// <summary>Replaces the optimizer with a fresh one (no momentum or moments), as after rewinding weights.</summary>
+    public void ResetOptimizer()
+    {
+        optimizer.Dispose();
+        optimizer = CreateOptimizer();
+    }
+
+    /// <summary>Sets the learning-rate schedule's clock (0 restarts it; learning-rate rewinding).</summary>
+    public void SetLearningRateEpoch(int epoch) => learningRateEpoch = epoch;
+
+    /// <summary>Trains one epoch over <paramref name="train"/> in shuffled batches; returns the mean training loss.</summary>
+    public double TrainEpoch(ImageDataSet train, int round, int epoch)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        var learningRate = CurrentLearningRate;
+        foreach (var group in optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+
+        model.train();
+        double lossSum = 0;
+        long batches = 0;
+        using (var epochScope = NewDisposeScope())
+        {
+            var order = randperm(train.Count, generator: shuffle);
+            for (long start = 0; start < train.Count; start += Settings.BatchSize)
+            {
+                using var batchScope = NewDisposeScope();
+                var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
+                var loss = Step(train.Images.index_select(0, indices), train.Labels.index_select(0, indices));
+                lossSum += loss;
+                batches++;
+                Iteration++;
+                foreach (var hook in Hooks)
+                {
+                    hook.AfterBatch(new BatchProgress(round, epoch, Iteration, loss));
+                }
+            }
+        }
+
+        learningRateEpoch++;
+        return batches == 0 ? double.NaN : lossSum / batches;
+    }
+
+    /// <summary>Mean loss and accuracy of the model on <paramref name="data"/>, without changing it.</summary>
+    public Evaluation Evaluate(ImageDataSet data) => Evaluate(model, data);
+
+    /// <summary>Mean loss and accuracy of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, ImageDataSet data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0)
+        {
+            return Evaluation.None;
+        }
+
+        model.eval();
+        using var noGrad = no_grad();
+        double lossSum = 0;
+        long correct = 0;
+        for (long start = 0; start < data.Count; start += EvaluationBatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var length = Math.Min(EvaluationBatchSize, data.Count - start);
+            var logits = model.forward(data.Images.narrow(0, start, length));
+            var labels = data.Labels.narrow(0, start, length);
+            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(labels).sum().item<long>();
+        }
+
+        return new Evaluation(lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        optimizer.Dispose();
+        shuffle.Dispose();
+    }
+
+    private double Step(Tensor images, Tensor labels)
+    {
+        optimizer.zero_grad();
+        var loss = nn.functional.cross_entropy(model.forward(images), labels);
+        loss.backward();
+        if (Masks is not null)
+        {
+            Masks.ApplyToGradients();
+            optimizer.step();
+            Masks.ApplyToWeights();
+        }
+        else
+        {
+            optimizer.step();
+        }
+
+        return loss.item<float>();
+    }
+
+    private optim.Optimizer CreateOptimizer() => Settings.Optimizer switch
+    {
+        OptimizerKind.Adam => optim.Adam(model.parameters(), lr: Settings.LearningRate, weight_decay: Settings.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(model.parameters(), Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
+        _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
+    };
+}

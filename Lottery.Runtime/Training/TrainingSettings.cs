@@ -1,0 +1,73 @@
+namespace Lottery.Training;
+
+/// <summary>The optimizers the trainer can build.</summary>
+public enum OptimizerKind
+{
+    /// <summary>Adam (Kingma and Ba), L2 weight decay added to the gradient.</summary>
+    Adam,
+
+    /// <summary>Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.</summary>
+    Sgd,
+}
+
+/// <summary>How one model is trained. Immutable; the defaults are the paper's LeNet-300-100 settings.</summary>
+public sealed record TrainingSettings
+{
+    /// <summary>Epochs per round of training.</summary>
+    public int Epochs { get; init; } = 10;
+
+    /// <summary>Images per batch.</summary>
+    public int BatchSize { get; init; } = 60;
+
+    /// <summary>The optimizer.</summary>
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.Adam;
+
+    /// <summary>The learning rate at the start of the learning-rate schedule.</summary>
+    public double LearningRate { get; init; } = 1.2e-3;
+
+    /// <summary>SGD momentum (ignored by Adam).</summary>
+    public double Momentum { get; init; }
+
+    /// <summary>Use Nesterov momentum (SGD only).</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>L2 weight decay.</summary>
+    public double WeightDecay { get; init; }
+
+    /// <summary>Epochs after which the learning rate is multiplied by <see cref="LearningRateGamma"/> (a step schedule).</summary>
+    public IReadOnlyList<int> LearningRateMilestones { get; init; } = [];
+
+    /// <summary>The factor applied at each milestone.</summary>
+    public double LearningRateGamma { get; init; } = 0.1;
+
+    /// <summary>Seeds initialisation, the validation split, the batch order and random pruning.</summary>
+    public long Seed { get; init; } = 1;
+
+    /// <summary>Evaluate the test set after every epoch (needed for test accuracy at the best validation point).</summary>
+    public bool EvaluateTestEveryEpoch { get; init; } = true;
+
+    /// <summary>The learning rate after <paramref name="scheduleEpoch"/> epochs of the learning-rate schedule.</summary>
+    public double LearningRateAt(int scheduleEpoch) =>
+        LearningRate * Math.Pow(LearningRateGamma, LearningRateMilestones.Count(m => scheduleEpoch >= m));
+
+    /// <summary>Checks every setting and names the one that is wrong.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
+    public TrainingSettings Validate()
+    {
+        Check(Epochs >= 1, nameof(Epochs), Epochs, "train for at least 1 epoch");
+        Check(BatchSize >= 1, nameof(BatchSize), BatchSize, "a batch holds at least 1 image");
+        Check(LearningRate > 0 && double.IsFinite(LearningRate), nameof(LearningRate), LearningRate, "the learning rate must be a positive number");
+        Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "momentum must be in [0, 1)");
+        Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "weight decay must not be negative");
+        Check(LearningRateGamma > 0, nameof(LearningRateGamma), LearningRateGamma, "the learning-rate factor must be positive");
+        return this;
+    }
+
+    private static void Check(bool ok, string name, object value, string what)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"TrainingSettings.{name}: {what}.");
+        }
+    }
+}

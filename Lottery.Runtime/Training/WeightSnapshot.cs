@@ -1,0 +1,54 @@
+using static TorchSharp.torch;
+
+namespace Lottery.Training;
+
+/// <summary>
+/// A copy of every parameter and buffer of a model except its masks, restored bit for bit by
+/// <see cref="RestoreInto"/>. Owns its tensors.
+/// </summary>
+public sealed class WeightSnapshot : IDisposable
+{
+    private readonly Dictionary<string, Tensor> tensors;
+
+    private WeightSnapshot(Dictionary<string, Tensor> tensors) => this.tensors = tensors;
+
+    /// <summary>Copies the model's current state, masks excluded.</summary>
+    public static WeightSnapshot Take(nn.Module model)
+    {
+        using var noGrad = no_grad();
+        var copy = model.state_dict()
+            .Where(entry => !IsMask(entry.Key))
+            .ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
+        return new WeightSnapshot(copy);
+    }
+
+    /// <summary>Whether a state-dictionary entry is one of Lottery's mask buffers.</summary>
+    public static bool IsMask(string name) => name.EndsWith("_mask", StringComparison.Ordinal);
+
+    /// <summary>The copied tensor for a state-dictionary name (for example <c>fc1.weight</c>).</summary>
+    public Tensor this[string name] => tensors[name];
+
+    /// <summary>Copies the snapshot back into <paramref name="model"/> in place (the optimizer keeps its parameters).</summary>
+    public void RestoreInto(nn.Module model)
+    {
+        using var noGrad = no_grad();
+        foreach (var (name, value) in model.state_dict())
+        {
+            if (tensors.TryGetValue(name, out var saved))
+            {
+                value.copy_(saved);
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var tensor in tensors.Values)
+        {
+            tensor.Dispose();
+        }
+
+        tensors.Clear();
+    }
+}
