@@ -77,6 +77,11 @@ public sealed class PruningRun : IDisposable
         for (var round = 0; ; round++)
         {
             trainer.BeginRound();
+            foreach (var hook in Hooks)
+            {
+                hook.BeforeRound(round, WeightsRemaining);
+            }
+
             var metrics = new List<EpochMetrics>();
             var events = pendingEvents;
             pendingEvents = [];

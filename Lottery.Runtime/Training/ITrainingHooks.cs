@@ -5,6 +5,11 @@ namespace Lottery.Training;
 /// <summary>Called by the trainer and the pruning run as training goes; every method is optional.</summary>
 public interface ITrainingHooks
 {
+    /// <summary>Before each round of training, after the previous round's pruning and rewinding: the ticket it starts from.</summary>
+    void BeforeRound(int round, double weightsRemaining)
+    {
+    }
+
     /// <summary>After each optimizer step (pruned weights are already zero again).</summary>
     void AfterBatch(BatchProgress progress)
     {
