@@ -1,14 +1,28 @@
+using System.CommandLine;
 using Lottery.Data;
-using Lottery.Examples.Models;
-using Lottery.Experiments;
-using Lottery.Schedules;
-using Lottery.Training;
-using Lottery.Masks;
+using Lottery.Examples.Commands;
 
-using var data = DataSets.LoadEmbeddedMnistDigits();
-using var split = DataSplit.HoldOutValidation(data, 1000, 1);
-var training = new TrainingSettings { Epochs = 3, Seed = 1 };
-var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 3), Masks = new MaskOptions { LayerRates = LeNet300100.PaperLayerRates } };
-using var run = new PruningRun(() => new LeNet300100(), training, pruning);
-var result = run.Execute(split);
-foreach (var r in result.Rounds) Console.WriteLine($"{r.Round} {r.WeightsRemaining:P1} {r.FinalTest.Accuracy:P2} {r.TrainingSeconds:F2}s");
+var imp = ImpCommand.Create();
+var root = new RootCommand("Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `imp` with its defaults on the embedded MNIST digits.")
+{
+    imp,
+    BenchmarkCommand.Create(),
+};
+
+// Errors are reported below as one line, never as a stack trace.
+var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+
+// No command: the default experiment.
+root.SetAction(parse => imp.Parse([]).Invoke(invocation));
+
+try
+{
+    return root.Parse(args).Invoke(invocation);
+}
+catch (Exception e) when (e is DataSetException or ArgumentException)
+{
+    // ArgumentException appends "(Parameter 'x')", which means nothing to a command-line user.
+    var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
+    Console.Error.WriteLine($"error: {message}");
+    return 2;
+}

@@ -38,11 +38,15 @@ public static class DataSets
     /// <summary>The data sets <see cref="Load"/> accepts.</summary>
     public static IReadOnlyList<string> Known { get; } = [MnistDigits, FashionMnist];
 
-    /// <summary>Loads a data set by name: <c>mnist-digits</c> (embedded) or <c>fashion-mnist</c>.</summary>
+    /// <summary>
+    /// Loads a data set by name: <c>mnist-digits</c> (embedded) or <c>fashion-mnist</c>; from
+    /// <paramref name="folder"/> when one is given.
+    /// </summary>
     /// <exception cref="DataSetException">The name is unknown, or the files are missing or corrupt.</exception>
     public static TrainTestData Load(string name, string? folder = null) => name.ToLowerInvariant() switch
     {
-        MnistDigits => LoadEmbeddedMnistDigits(),
+        MnistDigits when folder is null => LoadEmbeddedMnistDigits(),
+        MnistDigits => LoadFolder(MnistDigits, folder),
         FashionMnist => LoadFashionMnist(folder),
         _ => throw new DataSetException(name, $"unknown data set. Known data sets: {string.Join(", ", Known)}."),
     };

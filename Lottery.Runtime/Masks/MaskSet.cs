@@ -148,10 +148,18 @@ public sealed class MaskSet : IDisposable
     }
 
     /// <summary>
-    /// Zeroes the optimizer's per-parameter state (SGD momentum, Adam moments) at pruned entries, so that
-    /// momentum gathered before a pruning event cannot move a pruned weight.
+    /// Clears the optimizer's per-parameter state at pruned entries (SGD momentum and Adam's first moment to
+    /// zero, Adam's unused second moment to a neutral 1.0), so that momentum gathered before a pruning event
+    /// cannot move a pruned weight. Call it after each pruning event and whenever an optimizer is created.
     /// </summary>
     public void ApplyToOptimizerState(optim.Optimizer optimizer) => OptimizerStateMasking.Apply(optimizer, weights);
+
+    /// <summary>
+    /// Whether, for <paramref name="optimizer"/>, masking the gradients before each step (with the state cleared
+    /// by <see cref="ApplyToOptimizerState"/>) keeps pruned weights exactly zero, so that
+    /// <see cref="ApplyToWeights"/> need not follow every step. True for SGD, Adam and AdamW.
+    /// </summary>
+    public static bool MaskedGradientsSuffice(optim.Optimizer optimizer) => OptimizerStateMasking.KeepsZeroWeightsZero(optimizer);
 
     /// <summary>Recounts remaining weights from the mask buffers (after loading a saved model).</summary>
     public void RefreshRemaining()

@@ -7,8 +7,10 @@ namespace Lottery.Training;
 /// <summary>
 /// Trains a classifier on in-memory tensors: shuffled batches, Adam or SGD, a step learning-rate
 /// schedule, and evaluation. When given masks, it keeps pruned weights exactly zero: gradients are
-/// masked before each optimizer step (so pruned entries never reach the optimizer's state) and the
-/// weights are masked after it.
+/// masked before each optimizer step, so pruned entries never reach the optimizer's state, and the
+/// optimizer's state is cleared at pruned entries when it is created and at the start of every epoch.
+/// With SGD and Adam that alone keeps pruned weights at exactly zero (every term of their update is a
+/// product with a zero); the weights are masked after each step only for other optimizers.
 /// </summary>
 /// <remarks>
 /// Every tensor made for a batch lives in a dispose scope that ends with the batch; the trainer owns
@@ -20,6 +22,7 @@ public sealed class Trainer : IDisposable
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly Generator shuffle;
     private optim.Optimizer optimizer;
+    private bool maskWeightsAfterStep;
     private int learningRateEpoch;
 
     /// <summary>Creates a trainer for <paramref name="model"/>; <paramref name="masks"/> is null for a dense model.</summary>
@@ -79,6 +82,9 @@ public sealed class Trainer : IDisposable
         {
             group.LearningRate = learningRate;
         }
+
+        // Cheap (once an epoch) and keeps the neutral state at pruned entries from decaying over long runs.
+        Masks?.ApplyToOptimizerState(optimizer);
 
         model.train();
         double lossSum = 0;
@@ -151,7 +157,10 @@ public sealed class Trainer : IDisposable
         {
             Masks.ApplyToGradients();
             optimizer.step();
-            Masks.ApplyToWeights();
+            if (maskWeightsAfterStep)
+            {
+                Masks.ApplyToWeights();
+            }
         }
         else
         {
@@ -161,10 +170,20 @@ public sealed class Trainer : IDisposable
         return loss.item<float>();
     }
 
-    private optim.Optimizer CreateOptimizer() => Settings.Optimizer switch
+    private optim.Optimizer CreateOptimizer()
     {
-        OptimizerKind.Adam => optim.Adam(model.parameters(), lr: Settings.LearningRate, weight_decay: Settings.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
-        _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
-    };
+        optim.Optimizer created = Settings.Optimizer switch
+        {
+            OptimizerKind.Adam => optim.Adam(model.parameters(), lr: Settings.LearningRate, weight_decay: Settings.WeightDecay),
+            OptimizerKind.Sgd => optim.SGD(model.parameters(), Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
+            _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
+        };
+        if (Masks is not null)
+        {
+            Masks.ApplyToOptimizerState(created);
+            maskWeightsAfterStep = !MaskSet.MaskedGradientsSuffice(created);
+        }
+
+        return created;
+    }
 }

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Lottery.Criteria;
+using Lottery.Data;
+using Lottery.Examples.Models;
+using Lottery.Masks;
+using Lottery.Training;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>
+/// Measures what masking costs: LeNet-300-100 trains one epoch dense and one epoch masked at the given
+/// sparsity, alternating, several times in one process, and prints samples per second and their ratio.
+/// </summary>
+internal static class BenchmarkCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        data.DefaultValueFactory = _ => DataSets.FashionMnist;
+        var dataFolder = CommonOptions.DataFolder();
+        var threads = CommonOptions.Threads();
+        var repeats = new Option<int>("--repeats") { Description = "Epochs measured for each of dense and masked (alternating; the median is reported).", DefaultValueFactory = _ => 5 };
+        var sparsity = new Option<double>("--sparsity") { Description = "Fraction of the weights pruned in the masked model.", DefaultValueFactory = _ => 0.8 };
+        var command = new Command("benchmark", "Training speed of LeNet-300-100, dense against masked, side by side: samples per second and the ratio.")
+        {
+            data, dataFolder, repeats, sparsity, threads,
+        };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            return Run(parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(repeats), parse.GetValue(sparsity), Console.Out);
+        });
+        return command;
+    }
+
+    private static int Run(string dataName, string? dataFolder, int repeats, double sparsity, TextWriter output)
+    {
+        if (repeats < 1 || !(sparsity > 0 && sparsity < 1))
+        {
+            throw new ArgumentException("--repeats must be at least 1 and --sparsity in (0, 1).");
+        }
+
+        using var data = DataSets.Load(dataName, dataFolder);
+        var settings = new TrainingSettings { Epochs = 1, Seed = 1 };
+        output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam; {get_num_threads()} threads; {repeats} epochs each, alternating.");
+
+        manual_seed(1);
+        using var dense = new LeNet300100();
+        using var denseTrainer = new Trainer(dense, settings);
+
+        manual_seed(1);
+        using var masked = new LeNet300100();
+        using var masks = MaskSet.Attach(masked, new MaskOptions { LayerRates = LeNet300100.PaperLayerRates });
+        using (var generator = new Generator(1))
+        {
+            Pruner.Prune(masks, PruningAmount.ToRemaining(1 - sparsity), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        }
+
+        using var maskedTrainer = new Trainer(masked, settings, masks);
+
+        // One untimed epoch each warms up TorchSharp's kernels and the optimizers' state.
+        denseTrainer.TrainEpoch(data.Train, 0, 0);
+        maskedTrainer.TrainEpoch(data.Train, 0, 0);
+        var denseSeconds = new List<double>();
+        var maskedSeconds = new List<double>();
+        for (var i = 0; i < repeats; i++)
+        {
+            denseSeconds.Add(Time(() => denseTrainer.TrainEpoch(data.Train, 0, i + 1)));
+            maskedSeconds.Add(Time(() => maskedTrainer.TrainEpoch(data.Train, 0, i + 1)));
+        }
+
+        var denseRate = data.Train.Count / Median(denseSeconds);
+        var maskedRate = data.Train.Count / Median(maskedSeconds);
+        var table = new TextTable("model", "weights remaining", "median epoch (s)", "samples/s");
+        table.Add("dense", "100.0%", Median(denseSeconds).ToString("F3", CultureInfo.InvariantCulture), denseRate.ToString("F0", CultureInfo.InvariantCulture));
+        table.Add("masked", $"{masks.WeightsRemaining * 100:F1}%", Median(maskedSeconds).ToString("F3", CultureInfo.InvariantCulture), maskedRate.ToString("F0", CultureInfo.InvariantCulture));
+        output.WriteLine();
+        table.Write(output);
+        output.WriteLine();
+        output.WriteLine($"masked / dense time per epoch: {denseRate / maskedRate:F3} (masking costs {((denseRate / maskedRate) - 1) * 100:+0.0;-0.0}%)");
+        output.WriteLine($"per-epoch seconds, dense:  {string.Join(" ", denseSeconds.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}");
+        output.WriteLine($"per-epoch seconds, masked: {string.Join(" ", maskedSeconds.Select(s => s.ToString("F3", CultureInfo.InvariantCulture)))}");
+        return 0;
+    }
+
+    private static double Time(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalSeconds;
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+}

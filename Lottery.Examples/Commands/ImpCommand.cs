@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Globalization;
+using Lottery.Criteria;
+using Lottery.Data;
+using Lottery.Examples.Models;
+using Lottery.Experiments;
+using Lottery.Masks;
+using Lottery.Schedules;
+using Lottery.Training;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>
+/// The first experiment: LeNet-300-100 trained dense (round 0), then iterative magnitude pruning with
+/// rewinding to initialisation, printing test accuracy and weights remaining per round.
+/// </summary>
+internal static class ImpCommand
+{
+    public static Command Create()
+    {
+        var data = CommonOptions.Data();
+        var dataFolder = CommonOptions.DataFolder();
+        var seed = CommonOptions.Seed();
+        var threads = CommonOptions.Threads();
+        var epochs = new Option<int>("--epochs") { Description = "Epochs per round.", DefaultValueFactory = _ => 10 };
+        var rounds = new Option<int>("--rounds") { Description = "Pruning rounds after the dense round (12 reaches about 7% of the weights).", DefaultValueFactory = _ => 12 };
+        var rate = new Option<double>("--rate") { Description = "Fraction of the remaining weights pruned per round in the hidden layers.", DefaultValueFactory = _ => 0.2 };
+        var outputRate = new Option<double>("--output-rate") { Description = "Rate for the output layer (the paper halves it).", DefaultValueFactory = _ => 0.1 };
+        var criterion = new Option<string>("--criterion") { Description = $"Which weights go: {string.Join(", ", PruningCriteria.All.Select(c => c.Name))}.", DefaultValueFactory = _ => "Magnitude" };
+        var rewind = new Option<string>("--rewind") { Description = "After each round: init (the lottery ticket), epoch:K (late rewinding), lr (learning-rate rewinding) or none.", DefaultValueFactory = _ => "init" };
+        var validation = new Option<int>("--validation") { Description = "Training images held out for validation (early-stop figures).", DefaultValueFactory = _ => 1000 };
+
+        var command = new Command("imp", "LeNet-300-100: dense, then iterative magnitude pruning (train, prune, rewind), one line per round.")
+        {
+            data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, validation, seed, threads,
+        };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var settings = new TrainingSettings { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
+            var pruning = new PruningSettings
+            {
+                Schedule = new IterativeSchedule(parse.GetValue(rate), rounds: parse.GetValue(rounds)),
+                Criterion = PruningCriteria.FromName(parse.GetValue(criterion)!),
+                Rewind = ParseRewind(parse.GetValue(rewind)!),
+                Masks = new MaskOptions { LayerRates = new Dictionary<string, double> { ["fc3"] = parse.GetValue(outputRate) } },
+            };
+            return Run(parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, pruning, Console.Out);
+        });
+        return command;
+    }
+
+    public static Rewind ParseRewind(string text) => text.ToLowerInvariant() switch
+    {
+        "init" => Rewind.ToInit,
+        "none" => Rewind.None,
+        "lr" => Rewind.LearningRate,
+        _ when text.StartsWith("epoch:", StringComparison.OrdinalIgnoreCase) && int.TryParse(text[6..], NumberStyles.None, CultureInfo.InvariantCulture, out var k) => Rewind.ToEpoch(k),
+        _ => throw new ArgumentException($"--rewind '{text}' is not one of: init, none, lr, epoch:K (for example epoch:1)."),
+    };
+
+    private static int Run(string dataName, string? dataFolder, int validation, TrainingSettings settings, PruningSettings pruning, TextWriter output)
+    {
+        using var data = DataSets.Load(dataName, dataFolder);
+        using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
+        output.WriteLine($"LeNet-300-100 on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, output layer at {pruning.Masks.LayerRates["fc3"]:P0}");
+        output.WriteLine();
+
+        var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");
+        using var run = new PruningRun(() => new LeNet300100(), settings, pruning);
+        run.Hooks.Add(new RoundPrinter(output));
+        var result = run.Execute(split);
+        foreach (var round in result.Rounds)
+        {
+            table.Add(
+                round.Round == 0 ? "0 (dense)" : round.Round.ToString(CultureInfo.InvariantCulture),
+                $"{round.WeightsRemaining * 100:F1}%",
+                $"{round.FinalTest.Accuracy * 100:F2}%",
+                $"{round.TestAccuracyAtBestValidation * 100:F2}%",
+                round.BestValidationLossIteration.ToString(CultureInfo.InvariantCulture),
+                round.TrainingSeconds.ToString("F1", CultureInfo.InvariantCulture));
+        }
+
+        output.WriteLine();
+        table.Write(output);
+        output.WriteLine();
+        output.WriteLine($"{result.EpochsTrained} epochs trained in {result.TrainingSeconds:F1} s. Early stop: test accuracy at the epoch of lowest validation loss.");
+        return 0;
+    }
+
+    private sealed class RoundPrinter(TextWriter output) : ITrainingHooks
+    {
+        public void AfterRound(RoundResult result) =>
+            output.WriteLine($"round {result.Round,2}: {result.WeightsRemaining * 100,5:F1}% of weights, test accuracy {result.FinalTest.Accuracy * 100:F2}% ({result.TrainingSeconds:F1} s)");
+    }
+}

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Lottery.Data;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>Options shared by several commands.</summary>
+internal static class CommonOptions
+{
+    public static Option<string> Data() => new("--data")
+    {
+        Description = $"Data set: {DataSets.MnistDigits} (embedded, 8,000 train / 2,000 test) or {DataSets.FashionMnist} (60,000 / 10,000; `apt-get install dataset-fashion-mnist`, or set {DataSets.DataFolderVariable}).",
+        DefaultValueFactory = _ => DataSets.MnistDigits,
+    };
+
+    public static Option<string?> DataFolder() => new("--data-dir")
+    {
+        Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
+    };
+
+    public static Option<long> Seed() => new("--seed")
+    {
+        Description = "Seed for initialisation, the validation split, batch order and random pruning.",
+        DefaultValueFactory = _ => 1,
+    };
+
+    public static Option<int> Threads() => new("--threads")
+    {
+        Description = "CPU threads TorchSharp may use (0: its default, one per core).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static void ApplyThreads(int threads)
+    {
+        if (threads > 0)
+        {
+            TorchSharp.torch.set_num_threads(threads);
+        }
+    }
+}
