@@ -85,6 +85,17 @@ public class TorchSharpNativeTests
     }
 
     [Fact]
+    public void Every_assembly_that_references_the_runtime_gets_the_native_initializer()
+    {
+        // Compiled in from Lottery.Runtime's buildTransitive targets, so that a program whose first call is
+        // a TorchSharp call (not a Lottery one) still gets the fix.
+        const string initializer = "Lottery.Native.Generated.LotteryNativeInitializer";
+        Assert.NotNull(typeof(TorchSharpNativeTests).Assembly.GetType(initializer));
+        Assert.NotNull(typeof(Lottery.Examples.Models.LeNet300100).Assembly.GetType(initializer));
+        Assert.Null(typeof(TorchSharpNative).Assembly.GetType(initializer));
+    }
+
+    [Fact]
     public void The_patched_copy_is_written_once_and_reused()
     {
         var folder = Path.Combine(Path.GetTempPath(), $"lottery-native-{Guid.NewGuid():N}");

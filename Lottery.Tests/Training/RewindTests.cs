@@ -85,6 +85,52 @@ public class RewindTests
     }
 
     [Fact]
+    public void Learning_rate_rewinding_keeps_the_weights_and_restarts_the_learning_rate_schedule()
+    {
+        using var data = TestData.SmallDigits(train: 300, validation: 50, test: 50);
+        var training = new TrainingSettings { Epochs = 3, Seed = 4, LearningRateMilestones = [2], LearningRateGamma = 0.1 };
+        var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 1), Rewind = Rewind.LearningRate };
+        using var run = new PruningRun(() => new TwoLayerNet(784, 16, 10), training, pruning);
+        var recorder = new WeightRecorder(() => Weights(run.Masks!));
+        var startsOfRounds = new List<(Dictionary<string, float[]> Weights, Dictionary<string, float[]> Masks)>();
+        run.Hooks.Add(recorder);
+        run.Hooks.Add(new RoundStartRecorder(() => startsOfRounds.Add((Weights(run.Masks!), Masks(run.Masks!)))));
+        var result = run.Execute(data);
+
+        // Each round: 1e-3, 1e-3, then 1e-4 after the milestone; round 1 starts the schedule again.
+        var rates = result.Rounds.SelectMany(r => r.Epochs).Select(m => m.LearningRate).ToArray();
+        Assert.Equal(new[] { 1.2e-3, 1.2e-3, 1.2e-4, 1.2e-3, 1.2e-3, 1.2e-4 }, rates, new RelativeComparer(1e-9));
+
+        // Round 1 starts from round 0's final weights, pruned.
+        AssertRewound(startsOfRounds[1].Weights, startsOfRounds[1].Masks, recorder.AfterEpochs[(0, 3)]);
+    }
+
+    [Fact]
+    public void Without_rewinding_training_goes_on_from_the_pruned_weights_with_the_schedule_going_on()
+    {
+        using var data = TestData.SmallDigits(train: 300, validation: 50, test: 50);
+        var training = new TrainingSettings { Epochs = 2, Seed = 4, LearningRateMilestones = [2], LearningRateGamma = 0.5 };
+        var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 1), Rewind = Rewind.None };
+        using var run = new PruningRun(() => new TwoLayerNet(784, 16, 10), training, pruning);
+        var recorder = new WeightRecorder(() => Weights(run.Masks!));
+        var startsOfRounds = new List<(Dictionary<string, float[]> Weights, Dictionary<string, float[]> Masks)>();
+        run.Hooks.Add(recorder);
+        run.Hooks.Add(new RoundStartRecorder(() => startsOfRounds.Add((Weights(run.Masks!), Masks(run.Masks!)))));
+        var result = run.Execute(data);
+
+        var rates = result.Rounds.SelectMany(r => r.Epochs).Select(m => m.LearningRate).ToArray();
+        Assert.Equal(new[] { 1.2e-3, 1.2e-3, 6e-4, 6e-4 }, rates, new RelativeComparer(1e-9));
+        AssertRewound(startsOfRounds[1].Weights, startsOfRounds[1].Masks, recorder.AfterEpochs[(0, 2)]);
+    }
+
+    private sealed class RelativeComparer(double tolerance) : IEqualityComparer<double>
+    {
+        public bool Equals(double x, double y) => Math.Abs(x - y) <= tolerance * Math.Max(Math.Abs(x), Math.Abs(y));
+
+        public int GetHashCode(double obj) => 0;
+    }
+
+    [Fact]
     public void Rewinding_to_an_epoch_after_the_first_pruning_event_is_a_clear_error()
     {
         using var data = TestData.SmallDigits(train: 300, validation: 50, test: 50);
