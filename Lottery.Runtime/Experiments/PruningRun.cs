@@ -21,9 +21,13 @@ namespace Lottery.Experiments;
 /// </remarks>
 public sealed class PruningRun : IDisposable
 {
+    // TorchSharp's default generator is process-wide: seeding and creating a model must not interleave
+    // with another run doing the same on another thread.
+    private static readonly Lock SeedGate = new();
     private readonly Trainer trainer;
     private readonly Generator random;
     private readonly Dictionary<int, WeightSnapshot> snapshots = [];
+    private readonly WeightSnapshot initial;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
     public PruningRun(Func<nn.Module<Tensor, Tensor>> createModel, TrainingSettings training, PruningSettings pruning)
@@ -36,9 +40,14 @@ public sealed class PruningRun : IDisposable
             throw new ArgumentOutOfRangeException(nameof(pruning), pruning.Rewind.Epoch, $"Rewind.ToEpoch({pruning.Rewind.Epoch}) is after the last epoch ({training.Epochs}); rewind to an epoch the run trains.");
         }
 
-        manual_seed(training.Seed);
-        Model = createModel();
+        lock (SeedGate)
+        {
+            manual_seed(training.Seed);
+            Model = createModel();
+        }
+
         Masks = pruning.Schedule is null ? null : MaskSet.Attach(Model, pruning.Masks);
+        initial = WeightSnapshot.Take(Model);
         trainer = new Trainer(Model, training, Masks);
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
     }
@@ -67,10 +76,7 @@ public sealed class PruningRun : IDisposable
         ArgumentNullException.ThrowIfNull(data);
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
-        if (Pruning.Rewind.RestoresWeights && Pruning.Rewind.SnapshotEpoch == 0)
-        {
-            snapshots[0] = WeightSnapshot.Take(Model);
-        }
+        snapshots[0] = initial;
 
         var rounds = new List<RoundResult>();
         var pendingEvents = new List<PruningEvent>();
@@ -144,10 +150,33 @@ public sealed class PruningRun : IDisposable
         }
     }
 
+    /// <summary>
+    /// Saves the ticket: the masks together with the weights training starts from (the rewind point:
+    /// initialisation, or epoch k for late rewinding), pruned entries zero, in TorchSharp's format, so that
+    /// <c>model.load(path)</c> on a fresh model with a <see cref="MaskSet"/> attached restores it. The run's
+    /// model is left as it was.
+    /// </summary>
+    public void SaveTicket(string path)
+    {
+        var masks = Masks ?? throw new InvalidOperationException("A dense run has no ticket: it has no masks.");
+        var start = snapshots.GetValueOrDefault(Pruning.Rewind.SnapshotEpoch) ?? initial;
+        using var current = WeightSnapshot.Take(Model);
+        try
+        {
+            start.RestoreInto(Model);
+            masks.ApplyToWeights();
+            Model.save(path);
+        }
+        finally
+        {
+            current.RestoreInto(Model);
+        }
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var snapshot in snapshots.Values)
+        foreach (var snapshot in snapshots.Values.Append(initial).Distinct())
         {
             snapshot.Dispose();
         }

@@ -59,9 +59,7 @@ public static class Pruner
         return new PruningEvent(before, masks.WeightsRemaining, removed);
     }
 
-    /// <summary>
-    /// The number of entries each unit loses (exposed for schedules and the generator's diagnostics).
-    /// </summary>
+    /// <summary>The number of entries each unit (a layer, or the global pool) loses.</summary>
     internal static long[] RemovalCounts(IReadOnlyList<(IReadOnlyList<PrunableWeight> Weights, double Rate)> units, long total, PruningAmount amount)
     {
         var remaining = units.Select(u => u.Weights.Sum(w => w.Remaining)).ToArray();

@@ -172,6 +172,47 @@ public class PruningRunTests
     }
 
     [Fact]
+    public void The_saved_ticket_holds_the_masks_and_the_initial_weights_of_the_survivors()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"lottery-ticket-{Guid.NewGuid():N}.bin");
+        try
+        {
+            Dictionary<string, float[]> masks, initial, trained;
+            using (var data = TestData.SmallDigits(train: 300, validation: 60, test: 60))
+            using (var run = new PruningRun(() => new LeNet300100(), new TrainingSettings { Epochs = 1, Seed = 3 }, PaperImp(2)))
+            {
+                initial = run.Masks!.Weights.ToDictionary(w => w.Name, w => TestData.Values(w.Parameter));
+                run.Execute(data);
+                masks = run.Masks!.Weights.ToDictionary(w => w.Name, w => TestData.Values(w.Mask));
+                trained = run.Masks!.Weights.ToDictionary(w => w.Name, w => TestData.Values(w.Parameter));
+                run.SaveTicket(path);
+                Assert.Equal(trained["fc1.weight"], TestData.Values(run.Masks!["fc1.weight"].Parameter));
+            }
+
+            manual_seed(123);
+            using var model = new LeNet300100();
+            using var loaded = MaskSet.Attach(model);
+            model.load(path);
+            loaded.RefreshRemaining();
+            foreach (var weight in loaded.Weights)
+            {
+                Assert.Equal(masks[weight.Name], TestData.Values(weight.Mask));
+                var values = TestData.Values(weight.Parameter);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    Assert.Equal(masks[weight.Name][i] == 0 ? 0f : initial[weight.Name][i], values[i]);
+                }
+            }
+
+            Assert.Equal(0.641, loaded.WeightsRemaining, 3);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Live_tensors_do_not_grow_from_one_epoch_to_the_next()
     {
         using var data = TestData.SmallDigits(train: 600, validation: 100, test: 100);
