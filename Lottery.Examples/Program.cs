@@ -21,8 +21,10 @@ try
 }
 catch (Exception e) when (e is DataSetException or ArgumentException)
 {
-    // ArgumentException appends "(Parameter 'x')", which means nothing to a command-line user.
-    var message = e is ArgumentException { ParamName: { } name } ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
+    // ArgumentException appends "(Parameter 'x')" and "Actual value was ...", which mean nothing here.
+    var message = e.Message;
+    var cut = message.IndexOf(" (Parameter '", StringComparison.Ordinal);
+    message = cut >= 0 ? message[..cut] : message.Split('\n')[0];
     Console.Error.WriteLine($"error: {message}");
     return 2;
 }

@@ -24,6 +24,9 @@ internal static class BenchmarkCommand
         var threads = CommonOptions.Threads();
         var repeats = new Option<int>("--repeats") { Description = "Epochs measured for each of dense and masked (alternating; the median is reported).", DefaultValueFactory = _ => 5 };
         var sparsity = new Option<double>("--sparsity") { Description = "Fraction of the weights pruned in the masked model.", DefaultValueFactory = _ => 0.8 };
+        CommonOptions.Require(repeats, v => v >= 1, "it must be at least 1");
+        CommonOptions.Require(sparsity, v => v > 0 && v < 1, "give the fraction of the weights pruned, in (0, 1), for example 0.8");
+
         var command = new Command("benchmark", "Training speed of LeNet-300-100, dense against masked, side by side: samples per second and the ratio.")
         {
             data, dataFolder, repeats, sparsity, threads,
@@ -38,11 +41,6 @@ internal static class BenchmarkCommand
 
     private static int Run(string dataName, string? dataFolder, int repeats, double sparsity, TextWriter output)
     {
-        if (repeats < 1 || !(sparsity > 0 && sparsity < 1))
-        {
-            throw new ArgumentException("--repeats must be at least 1 and --sparsity in (0, 1).");
-        }
-
         using var data = DataSets.Load(dataName, dataFolder);
         var settings = new TrainingSettings { Epochs = 1, Seed = 1 };
         output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam; {get_num_threads()} threads; {repeats} epochs each, alternating.");

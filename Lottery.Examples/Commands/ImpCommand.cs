@@ -30,6 +30,12 @@ internal static class ImpCommand
         var rewind = new Option<string>("--rewind") { Description = "After each round: init (the lottery ticket), epoch:K (late rewinding), lr (learning-rate rewinding) or none.", DefaultValueFactory = _ => "init" };
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (early-stop figures).", DefaultValueFactory = _ => 1000 };
 
+        CommonOptions.Require(epochs, v => v >= 1, "it must be at least 1");
+        CommonOptions.Require(rounds, v => v >= 1, "it must be at least 1");
+        CommonOptions.Require(rate, v => v > 0 && v < 1, "give the fraction of the remaining weights pruned per round, in (0, 1), for example 0.2");
+        CommonOptions.Require(outputRate, v => v > 0 && v < 1, "give the fraction of the remaining weights pruned per round, in (0, 1), for example 0.1");
+        CommonOptions.Require(validation, v => v >= 0, "it must not be negative");
+
         var command = new Command("imp", "LeNet-300-100: dense, then iterative magnitude pruning (train, prune, rewind), one line per round.")
         {
             data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, validation, seed, threads,
@@ -64,7 +70,7 @@ internal static class ImpCommand
         using var data = DataSets.Load(dataName, dataFolder);
         using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
         output.WriteLine($"LeNet-300-100 on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
-        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, output layer at {pruning.Masks.LayerRates["fc3"]:P0}");
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, output layer at {pruning.Masks.LayerRates["fc3"] * 100:0.#}%");
         output.WriteLine();
 
         var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");

@@ -23,11 +23,27 @@ internal static class CommonOptions
         DefaultValueFactory = _ => 1,
     };
 
-    public static Option<int> Threads() => new("--threads")
+    public static Option<int> Threads()
     {
-        Description = "CPU threads TorchSharp may use (0: its default, one per core).",
-        DefaultValueFactory = _ => 0,
-    };
+        var threads = new Option<int>("--threads")
+        {
+            Description = "CPU threads TorchSharp may use (0: its default, one per core).",
+            DefaultValueFactory = _ => 0,
+        };
+        Require(threads, v => v >= 0, "it must not be negative");
+        return threads;
+    }
+
+    /// <summary>Makes a value that fails <paramref name="valid"/> a parse error naming the option.</summary>
+    public static void Require<T>(Option<T> option, Func<T, bool> valid, string problem) =>
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<T>();
+            if (!valid(value))
+            {
+                result.AddError($"{option.Name} {value} is not valid: {problem}.");
+            }
+        });
 
     public static void ApplyThreads(int threads)
     {

@@ -27,5 +27,5 @@ public sealed record PruningSettings
 
     /// <summary>A one-line description for reports, for example <c>Iterative(20%) Magnitude Layerwise rewind ToInit</c>.</summary>
     public override string ToString() =>
-        Schedule is null ? "Dense" : $"{Schedule.Name}({Schedule.Rate:P0}) {Criterion.Name} {Scope} rewind {Rewind}";
+        Schedule is null ? "Dense" : FormattableString.Invariant($"{Schedule.Name}({Schedule.Rate * 100:0.#}%) {Criterion.Name} {Scope} rewind {Rewind}");
 }
