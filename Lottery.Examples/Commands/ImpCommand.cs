@@ -11,8 +11,8 @@ using Lottery.Training;
 namespace Lottery.Examples.Commands;
 
 /// <summary>
-/// The first experiment: LeNet-300-100 trained dense (round 0), then iterative magnitude pruning with
-/// rewinding to initialisation, printing test accuracy and weights remaining per round.
+/// The first experiment: LeNet-300-100 (or Conv-2) trained dense (round 0), then iterative magnitude
+/// pruning with rewinding to initialisation, printing test accuracy and weights remaining per round.
 /// </summary>
 internal static class ImpCommand
 {
@@ -28,6 +28,9 @@ internal static class ImpCommand
         var outputRate = new Option<double>("--output-rate") { Description = "Rate for the output layer (the paper halves it).", DefaultValueFactory = _ => 0.1 };
         var criterion = new Option<string>("--criterion") { Description = $"Which weights go: {string.Join(", ", PruningCriteria.All.Select(c => c.Name))}.", DefaultValueFactory = _ => "Magnitude" };
         var rewind = new Option<string>("--rewind") { Description = "After each round: init (the lottery ticket), epoch:K (late rewinding), lr (learning-rate rewinding) or none.", DefaultValueFactory = _ => "init" };
+        var model = new Option<string>("--model") { Description = "lenet-300-100 (Adam 1.2e-3; output layer at --output-rate) or conv-2 (Adam 2e-4; convolutions and output layer at --output-rate).", DefaultValueFactory = _ => "lenet-300-100" };
+        model.AcceptOnlyFromAmong("lenet-300-100", "conv-2");
+        var learningRate = new Option<double?>("--learning-rate") { Description = "Adam's learning rate (default: the model's, from the paper)." };
         var validation = new Option<int>("--validation") { Description = "Training images held out for validation (early-stop figures).", DefaultValueFactory = _ => 1000 };
 
         CommonOptions.Require(epochs, v => v >= 1, "it must be at least 1");
@@ -36,22 +39,35 @@ internal static class ImpCommand
         CommonOptions.Require(outputRate, v => v > 0 && v < 1, "give the fraction of the remaining weights pruned per round, in (0, 1), for example 0.1");
         CommonOptions.Require(validation, v => v >= 0, "it must not be negative");
 
-        var command = new Command("imp", "LeNet-300-100: dense, then iterative magnitude pruning (train, prune, rewind), one line per round.")
+        var command = new Command("imp", "LeNet-300-100 or Conv-2: dense, then iterative magnitude pruning (train, prune, rewind), one line per round.")
         {
-            data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, validation, seed, threads,
+            model, data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, learningRate, validation, seed, threads,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
-            var settings = new TrainingSettings { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) };
+            var isConv = parse.GetValue(model) == "conv-2";
+            var settings = new TrainingSettings
+            {
+                Epochs = parse.GetValue(epochs),
+                Seed = parse.GetValue(seed),
+                LearningRate = parse.GetValue(learningRate) ?? (isConv ? 2e-4 : 1.2e-3),
+            };
+            var slowRate = parse.GetValue(outputRate);
             var pruning = new PruningSettings
             {
                 Schedule = new IterativeSchedule(parse.GetValue(rate), rounds: parse.GetValue(rounds)),
                 Criterion = PruningCriteria.FromName(parse.GetValue(criterion)!),
                 Rewind = ParseRewind(parse.GetValue(rewind)!),
-                Masks = new MaskOptions { LayerRates = new Dictionary<string, double> { ["fc3"] = parse.GetValue(outputRate) } },
+                Masks = new MaskOptions
+                {
+                    LayerRates = isConv
+                        ? new Dictionary<string, double> { ["conv1"] = slowRate, ["conv2"] = slowRate, ["fc3"] = slowRate }
+                        : new Dictionary<string, double> { ["fc3"] = slowRate },
+                },
             };
-            return Run(parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, pruning, Console.Out);
+            Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> create = isConv ? () => new Conv2() : () => new LeNet300100();
+            return Run(isConv ? "Conv-2" : "LeNet-300-100", create, parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, pruning, Console.Out);
         });
         return command;
     }
@@ -65,16 +81,24 @@ internal static class ImpCommand
         _ => throw new ArgumentException($"--rewind '{text}' is not one of: init, none, lr, epoch:K (for example epoch:1)."),
     };
 
-    private static int Run(string dataName, string? dataFolder, int validation, TrainingSettings settings, PruningSettings pruning, TextWriter output)
+    private static int Run(
+        string modelName,
+        Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> createModel,
+        string dataName,
+        string? dataFolder,
+        int validation,
+        TrainingSettings settings,
+        PruningSettings pruning,
+        TextWriter output)
     {
         using var data = DataSets.Load(dataName, dataFolder);
         using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
-        output.WriteLine($"LeNet-300-100 on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
-        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, output layer at {pruning.Masks.LayerRates["fc3"] * 100:0.#}%");
+        output.WriteLine($"{modelName} on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, {string.Join(", ", pruning.Masks.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
         output.WriteLine();
 
         var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");
-        using var run = new PruningRun(() => new LeNet300100(), settings, pruning);
+        using var run = new PruningRun(createModel, settings, pruning);
         run.Hooks.Add(new RoundPrinter(output));
         var result = run.Execute(split);
         foreach (var round in result.Rounds)

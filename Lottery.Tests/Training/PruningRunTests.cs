@@ -52,6 +52,22 @@ public class PruningRunTests
     }
 
     [Fact]
+    public void Conv2_prunes_its_convolutions_and_dense_layers_at_their_own_rates()
+    {
+        using var data = TestData.SmallDigits(train: 200, validation: 50, test: 50);
+        var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 1), Masks = new MaskOptions { LayerRates = Conv2.PaperLayerRates } };
+        using var run = new PruningRun(() => new Conv2(), new TrainingSettings { Epochs = 1, Seed = 1, LearningRate = 2e-4 }, pruning);
+        run.Execute(data);
+        var remaining = run.Masks!.Weights.ToDictionary(w => w.Name, w => w.WeightsRemaining);
+        Assert.Equal(new[] { "conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight" }, remaining.Keys);
+        Assert.Equal(0.9, remaining["conv1.weight"], 2);
+        Assert.Equal(0.9, remaining["conv2.weight"], 4);
+        Assert.Equal(0.8, remaining["fc1.weight"], 4);
+        Assert.Equal(0.8, remaining["fc2.weight"], 4);
+        Assert.Equal(0.9, remaining["fc3.weight"], 4);
+    }
+
+    [Fact]
     public void The_same_seed_gives_the_same_masks_and_figures()
     {
         (Dictionary<string, float[]> Masks, List<EpochMetrics> Metrics) Run()
