@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Lottery.Data;
 using Lottery.Examples.Commands;
+using Lottery.Training;
 
 var imp = ImpCommand.Create();
 var root = new RootCommand("Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `imp` with its defaults on the embedded MNIST digits.")
@@ -19,7 +20,7 @@ try
 {
     return root.Parse(args).Invoke(invocation);
 }
-catch (Exception e) when (e is DataSetException or ArgumentException)
+catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException)
 {
     // ArgumentException appends "(Parameter 'x')" and "Actual value was ...", which mean nothing here.
     var message = e.Message;
@@ -27,4 +28,13 @@ catch (Exception e) when (e is DataSetException or ArgumentException)
     message = cut >= 0 ? message[..cut] : message.Split('\n')[0];
     Console.Error.WriteLine($"error: {message}");
     return 2;
+}
+catch (Exception e)
+{
+    // A bug, not a user error: say so in one line, and keep the details for a report.
+    var details = Path.Combine(Path.GetTempPath(), $"lottery-error-{Environment.ProcessId}.txt");
+    File.WriteAllText(details, e.ToString());
+    Console.Error.WriteLine($"internal error: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
+    Console.Error.WriteLine($"The details are in {details}; please attach them to an issue.");
+    return 3;
 }

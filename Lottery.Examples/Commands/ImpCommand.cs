@@ -115,6 +115,13 @@ internal static class ImpCommand
         output.WriteLine();
         table.Write(output);
         output.WriteLine();
+        if (run.Masks is { } masks)
+        {
+            output.WriteLine("Final masks:");
+            output.WriteLine(masks.Describe());
+            output.WriteLine();
+        }
+
         output.WriteLine($"{result.EpochsTrained} epochs trained in {result.TrainingSeconds:F1} s. Early stop: test accuracy at the epoch of lowest validation loss.");
         return 0;
     }

@@ -170,6 +170,17 @@ public sealed class MaskSet : IDisposable
         }
     }
 
+    /// <summary>One line per prunable parameter: name, shape, weights remaining and sparsity, then the total.</summary>
+    public string Describe()
+    {
+        var width = Math.Max(5, weights.Max(w => w.Name.Length));
+        var lines = weights.Select(w => FormattableString.Invariant(
+            $"{w.Name.PadRight(width)}  {string.Join("x", w.Parameter.shape),-14}  {w.Remaining,10:N0} / {w.Count,-10:N0}  {w.WeightsRemaining * 100,6:F2}% remaining  {w.Sparsity * 100,6:F2}% sparse"));
+        var total = FormattableString.Invariant(
+            $"{"total".PadRight(width)}  {string.Empty,-14}  {Remaining,10:N0} / {Count,-10:N0}  {WeightsRemaining * 100,6:F2}% remaining  {(1 - WeightsRemaining) * 100,6:F2}% sparse");
+        return string.Join(Environment.NewLine, lines.Append(total));
+    }
+
     /// <summary>Copies of the masks, by parameter name (for comparing or saving apart from the model).</summary>
     public Dictionary<string, Tensor> CopyMasks()
     {

@@ -97,6 +97,11 @@ public sealed class Trainer : IDisposable
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
                 var loss = Step(train.Images.index_select(0, indices), train.Labels.index_select(0, indices));
+                if (!double.IsFinite(loss))
+                {
+                    throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, Settings.LearningRate);
+                }
+
                 lossSum += loss;
                 batches++;
                 Iteration++;

@@ -229,6 +229,39 @@ public class PruningRunTests
     }
 
     [Fact]
+    public void A_diverging_run_stops_with_an_error_that_says_where_and_what_to_do()
+    {
+        using var data = TestData.SmallDigits(train: 300, validation: 60, test: 60);
+        using (no_grad())
+        {
+            data.Train.Images[5].fill_(float.NaN);
+        }
+
+        using var run = new PruningRun(() => new LeNet300100(), new TrainingSettings { Epochs = 1, Seed = 1 }, PaperImp(1));
+        var error = Assert.Throws<TrainingDivergedException>(() => run.Execute(data));
+        Assert.Equal(1, error.Epoch);
+        Assert.Contains("Lower the learning rate", error.Message);
+    }
+
+    [Fact]
+    public void The_mask_summary_lists_every_layer_and_the_total()
+    {
+        using var model = new LeNet300100();
+        using var masks = MaskSet.Attach(model);
+        using (var generator = new Generator(1))
+        {
+            Pruner.Prune(masks, PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        }
+
+        var lines = masks.Describe().Split(Environment.NewLine);
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("fc1.weight", lines[0]);
+        Assert.Contains("300x784", lines[0]);
+        Assert.Contains("117,600 / 235,200", lines[0]);
+        Assert.Contains("50.00% remaining", lines[3]);
+    }
+
+    [Fact]
     public void Live_tensors_do_not_grow_from_one_epoch_to_the_next()
     {
         using var data = TestData.SmallDigits(train: 600, validation: 100, test: 100);
