@@ -1,1 +1,0 @@
-namespace Lottery.Generators; internal static class Placeholder { }
