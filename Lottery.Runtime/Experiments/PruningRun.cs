@@ -28,6 +28,7 @@ public sealed class PruningRun : IDisposable
     private readonly Generator random;
     private readonly Dictionary<int, WeightSnapshot> snapshots = [];
     private readonly WeightSnapshot initial;
+    private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
     public PruningRun(Func<nn.Module<Tensor, Tensor>> createModel, TrainingSettings training, PruningSettings pruning)
@@ -74,6 +75,12 @@ public sealed class PruningRun : IDisposable
     public RunResult Execute(DataSplit data)
     {
         ArgumentNullException.ThrowIfNull(data);
+        if (executed)
+        {
+            throw new InvalidOperationException("This run has already been executed; its model is trained and pruned. Create a new PruningRun to run again.");
+        }
+
+        executed = true;
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
         snapshots[0] = initial;
