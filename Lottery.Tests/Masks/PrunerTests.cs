@@ -164,6 +164,53 @@ public class PrunerTests
     }
 
     [Fact]
+    public void LeastChange_and_MagnitudeIncrease_globally_compare_scores_across_layers()
+    {
+        var (net, masks) = Setup();
+        using (net)
+        using (masks)
+        {
+            // Change every weight by +0.5 except three: first[0,0] by 0.01, second[0,2] by 0.02, second[1,1] by 0.03.
+            using (no_grad())
+            {
+                var firstChange = full(3, 4, 0.5f);
+                firstChange[0, 0] = tensor(0.01f);
+                var secondChange = full(2, 3, 0.5f);
+                secondChange[0, 2] = tensor(0.02f);
+                secondChange[1, 1] = tensor(0.03f);
+                net.First.weight!.add_(firstChange);
+                net.Second.weight!.add_(secondChange);
+            }
+
+            // 18 weights, round(3/18 * 18) = 3 go: the three that barely moved, two of them in the second layer.
+            Prune(masks, PruningAmount.ByRate(1.0 / 6), PruningScope.Global, PruningCriteria.LeastChange);
+            Assert.Equal(new float[] { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, Mask(masks, "first.weight"));
+            Assert.Equal(new float[] { 1, 1, 0, 1, 0, 1 }, Mask(masks, "second.weight"));
+        }
+
+        var (net2, masks2) = Setup();
+        using (net2)
+        using (masks2)
+        {
+            // Shrink three weights towards zero (|w| decreases), grow the rest: the shrunk ones go first.
+            using (no_grad())
+            {
+                var factor = full(3, 4, 1.5f);
+                factor[1, 1] = tensor(0.1f);   // 0.7 -> 0.07: |w| - |w0| = -0.63
+                var secondFactor = full(2, 3, 1.5f);
+                secondFactor[0, 1] = tensor(0.5f);   // -0.6 -> -0.3: -0.3
+                secondFactor[1, 0] = tensor(0.9f);   // 0.45 -> 0.405: -0.045
+                net2.First.weight!.mul_(factor);
+                net2.Second.weight!.mul_(secondFactor);
+            }
+
+            Prune(masks2, PruningAmount.ByRate(1.0 / 6), PruningScope.Global, PruningCriteria.MagnitudeIncrease);
+            Assert.Equal(new float[] { 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1 }, Mask(masks2, "first.weight"));
+            Assert.Equal(new float[] { 1, 0, 1, 0, 1, 1 }, Mask(masks2, "second.weight"));
+        }
+    }
+
+    [Fact]
     public void Random_removes_the_exact_count_and_repeats_with_the_same_seed()
     {
         float[] Run(ulong seed)
