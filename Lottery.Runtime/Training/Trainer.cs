@@ -99,7 +99,7 @@ public sealed class Trainer : IDisposable
                 var loss = Step(train.Images.index_select(0, indices), train.Labels.index_select(0, indices));
                 if (!double.IsFinite(loss))
                 {
-                    throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, Settings.LearningRate);
+                    throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
                 }
 
                 lossSum += loss;
