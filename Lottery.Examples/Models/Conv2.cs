@@ -56,19 +56,4 @@ public sealed class Conv2 : nn.Module<Tensor, Tensor>
         x = nn.functional.relu(fc2.forward(x));
         return fc3.forward(x).MoveToOuterDisposeScope();
     }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            conv1.Dispose();
-            conv2.Dispose();
-            fc1.Dispose();
-            fc2.Dispose();
-            fc3.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }

@@ -41,17 +41,4 @@ public sealed class LeNet300100 : nn.Module<Tensor, Tensor>
         x = nn.functional.relu(fc2.forward(x));
         return fc3.forward(x).MoveToOuterDisposeScope();
     }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            fc1.Dispose();
-            fc2.Dispose();
-            fc3.Dispose();
-        }
-
-        base.Dispose(disposing);
-    }
 }

@@ -114,7 +114,7 @@ public static class DataSets
     }
 
     private static bool HasMnistFiles(string folder) =>
-        Directory.Exists(folder) && FileNames.All(f => File.Exists(Path.Combine(folder, f + ".gz")) || File.Exists(Path.Combine(folder, f)));
+        Directory.Exists(folder) && FileNames.All(f => File.Exists(FilePath(folder, f)));
 
     private static List<string> FashionMnistCandidates()
     {

@@ -37,11 +37,7 @@ public static class IdxFile
         {
             bytes = File.ReadAllBytes(path);
         }
-        catch (IOException e)
-        {
-            throw new DataSetException(path, $"cannot be read ({e.Message}).", e);
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new DataSetException(path, $"cannot be read ({e.Message}).", e);
         }

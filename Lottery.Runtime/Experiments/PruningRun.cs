@@ -26,8 +26,8 @@ public sealed class PruningRun : IDisposable
     private static readonly Lock SeedGate = new();
     private readonly Trainer trainer;
     private readonly Generator random;
+    // Weights after epoch k of round 0, by k; 0 is initialisation, always kept (the ticket's default start).
     private readonly Dictionary<int, WeightSnapshot> snapshots = [];
-    private readonly WeightSnapshot initial;
     private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
@@ -48,7 +48,7 @@ public sealed class PruningRun : IDisposable
         }
 
         Masks = pruning.Schedule is null ? null : MaskSet.Attach(Model, pruning.Masks);
-        initial = WeightSnapshot.Take(Model);
+        snapshots[0] = WeightSnapshot.Take(Model);
         trainer = new Trainer(Model, training, Masks);
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
     }
@@ -83,7 +83,6 @@ public sealed class PruningRun : IDisposable
         executed = true;
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
-        snapshots[0] = initial;
 
         var rounds = new List<RoundResult>();
         var pendingEvents = new List<PruningEvent>();
@@ -99,6 +98,7 @@ public sealed class PruningRun : IDisposable
             var events = pendingEvents;
             pendingEvents = [];
             double trainingSeconds = 0;
+            var prunedAfterLastEvaluation = false;
             for (var epoch = 1; epoch <= epochs; epoch++)
             {
                 var learningRate = trainer.CurrentLearningRate;
@@ -130,9 +130,11 @@ public sealed class PruningRun : IDisposable
                     snapshots[epoch] = WeightSnapshot.Take(Model);
                 }
 
+                prunedAfterLastEvaluation = false;
                 if (schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
                 {
                     events.Add(Prune(amount, round, epoch));
+                    prunedAfterLastEvaluation = true;
                     if (epoch < epochs)
                     {
                         ApplyRewind(round, epoch);
@@ -140,7 +142,7 @@ public sealed class PruningRun : IDisposable
                 }
             }
 
-            var result = Summarize(round, metrics, events, trainingSeconds, data);
+            var result = Summarize(round, metrics, events, trainingSeconds, data, prunedAfterLastEvaluation);
             rounds.Add(result);
             foreach (var hook in Hooks)
             {
@@ -166,7 +168,7 @@ public sealed class PruningRun : IDisposable
     public void SaveTicket(string path)
     {
         var masks = Masks ?? throw new InvalidOperationException("A dense run has no ticket: it has no masks.");
-        var start = snapshots.GetValueOrDefault(Pruning.Rewind.SnapshotEpoch) ?? initial;
+        var start = snapshots.GetValueOrDefault(Pruning.Rewind.SnapshotEpoch) ?? snapshots[0];
         using var current = WeightSnapshot.Take(Model);
         try
         {
@@ -183,7 +185,7 @@ public sealed class PruningRun : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var snapshot in snapshots.Values.Append(initial).Distinct())
+        foreach (var snapshot in snapshots.Values)
         {
             snapshot.Dispose();
         }
@@ -235,8 +237,11 @@ public sealed class PruningRun : IDisposable
         }
     }
 
-    private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data)
+    private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data, bool prunedAfterLastEvaluation)
     {
+        // The last epoch's evaluation already describes the final model, unless a pruning event changed it since.
+        var last = metrics[^1];
+        var reuse = !prunedAfterLastEvaluation && Training.EvaluateTestEveryEpoch;
         var hasValidation = data.Validation.Count > 0;
         var bestAccuracy = hasValidation ? metrics.MaxBy(m => m.Validation.Accuracy)! : metrics[^1];
         var bestLoss = hasValidation ? metrics.MinBy(m => m.Validation.Loss)! : metrics[^1];
@@ -245,8 +250,8 @@ public sealed class PruningRun : IDisposable
             Round = round,
             WeightsRemaining = WeightsRemaining,
             Epochs = metrics,
-            FinalTest = trainer.Evaluate(data.Test),
-            FinalValidation = trainer.Evaluate(data.Validation),
+            FinalTest = reuse ? last.Test : trainer.Evaluate(data.Test),
+            FinalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation),
             BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
             BestValidationAccuracyIteration = bestAccuracy.Iteration,
             BestValidationLoss = bestLoss.Validation.Loss,

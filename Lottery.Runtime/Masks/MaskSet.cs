@@ -101,6 +101,12 @@ public sealed class MaskSet : IDisposable
         return new MaskSet(model, result);
     }
 
+    /// <summary>The suffix of mask buffers: the mask of <c>weight</c> is the buffer <c>weight_mask</c>.</summary>
+    public const string MaskBufferSuffix = "_mask";
+
+    /// <summary>Whether a state-dictionary entry (for example <c>fc1.weight_mask</c>) is a mask buffer.</summary>
+    public static bool IsMaskBuffer(string name) => name.EndsWith(MaskBufferSuffix, StringComparison.Ordinal);
+
     /// <summary>Whether <paramref name="module"/> is a layer whose weight Lottery can prune.</summary>
     public static bool IsPrunableLayer(nn.Module module) => module is Linear or Conv1d or Conv2d or Conv3d;
 
@@ -219,7 +225,7 @@ public sealed class MaskSet : IDisposable
 
     private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
     {
-        var bufferName = $"{parameterName}_mask";
+        var bufferName = parameterName + MaskBufferSuffix;
         var existing = layer.named_buffers(recurse: false).FirstOrDefault(b => b.Item1 == bufferName).Item2;
         if (existing is not null)
         {

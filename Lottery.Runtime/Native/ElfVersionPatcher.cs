@@ -96,7 +96,7 @@ public static class ElfVersionPatcher
 
     private static ReadOnlySpan<byte> ReadCString(ReadOnlySpan<byte> elf, int offset)
     {
-        var rest = elf[Math.Min(Math.Max(offset, 0), elf.Length)..];
+        var rest = (uint)offset < (uint)elf.Length ? elf[offset..] : [];
         var end = rest.IndexOf((byte)0);
         if (end < 0)
         {

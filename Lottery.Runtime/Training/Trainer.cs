@@ -8,7 +8,8 @@ namespace Lottery.Training;
 /// Trains a classifier on in-memory tensors: shuffled batches, Adam or SGD, a step learning-rate
 /// schedule, and evaluation. When given masks, it keeps pruned weights exactly zero: gradients are
 /// masked before each optimizer step, so pruned entries never reach the optimizer's state, and the
-/// optimizer's state is cleared at pruned entries when it is created and at the start of every epoch.
+/// optimizer's state is cleared at pruned entries at the start of every epoch (so before a new optimizer's
+/// first step too); <see cref="Experiments.PruningRun"/> also clears it right after each pruning event.
 /// With SGD and Adam that alone keeps pruned weights at exactly zero (every term of their update is a
 /// product with a zero); the weights are masked after each step only for other optimizers.
 /// </summary>
@@ -83,7 +84,8 @@ public sealed class Trainer : IDisposable
             group.LearningRate = learningRate;
         }
 
-        // Cheap (once an epoch) and keeps the neutral state at pruned entries from decaying over long runs.
+        // Once an epoch, before any step: covers a freshly created optimizer, and keeps the neutral state at
+        // pruned entries from decaying over long runs.
         Masks?.ApplyToOptimizerState(optimizer);
 
         model.train();
@@ -183,12 +185,7 @@ public sealed class Trainer : IDisposable
             OptimizerKind.Sgd => optim.SGD(model.parameters(), Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
             _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
         };
-        if (Masks is not null)
-        {
-            Masks.ApplyToOptimizerState(created);
-            maskWeightsAfterStep = !MaskSet.MaskedGradientsSuffice(created);
-        }
-
+        maskWeightsAfterStep = Masks is not null && !MaskSet.MaskedGradientsSuffice(created);
         return created;
     }
 }

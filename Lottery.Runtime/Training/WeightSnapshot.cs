@@ -1,3 +1,4 @@
+using Lottery.Masks;
 using static TorchSharp.torch;
 
 namespace Lottery.Training;
@@ -17,13 +18,10 @@ public sealed class WeightSnapshot : IDisposable
     {
         using var noGrad = no_grad();
         var copy = model.state_dict()
-            .Where(entry => !IsMask(entry.Key))
+            .Where(entry => !MaskSet.IsMaskBuffer(entry.Key))
             .ToDictionary(entry => entry.Key, entry => entry.Value.detach().clone().DetachFromDisposeScope());
         return new WeightSnapshot(copy);
     }
-
-    /// <summary>Whether a state-dictionary entry is one of Lottery's mask buffers.</summary>
-    public static bool IsMask(string name) => name.EndsWith("_mask", StringComparison.Ordinal);
 
     /// <summary>The copied tensor for a state-dictionary name (for example <c>fc1.weight</c>).</summary>
     public Tensor this[string name] => tensors[name];
