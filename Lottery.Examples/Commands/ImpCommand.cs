@@ -94,7 +94,7 @@ internal static class ImpCommand
         using var data = DataSets.Load(dataName, dataFolder);
         using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
         output.WriteLine($"{modelName} on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
-        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, {string.Join(", ", pruning.Masks.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, {string.Join(", ", pruning.Masks!.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
         output.WriteLine();
 
         var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");

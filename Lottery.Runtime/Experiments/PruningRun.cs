@@ -47,7 +47,10 @@ public sealed class PruningRun : IDisposable
             Model = createModel();
         }
 
-        Masks = pruning.Schedule is null ? null : MaskSet.Attach(Model, pruning.Masks);
+        Masks = pruning.Schedule is null ? null
+            : pruning.Masks is not null ? MaskSet.Attach(Model, pruning.Masks)
+            : Model is IPrunableModel declared ? declared.AttachMasks()
+            : MaskSet.Attach(Model);
         snapshots[0] = WeightSnapshot.Take(Model);
         trainer = new Trainer(Model, training, Masks);
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
@@ -173,8 +176,7 @@ public sealed class PruningRun : IDisposable
         try
         {
             start.RestoreInto(Model);
-            masks.ApplyToWeights();
-            Model.save(path);
+            Ticket.Save(Model, masks, path);
         }
         finally
         {

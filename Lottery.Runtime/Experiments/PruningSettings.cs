@@ -19,8 +19,11 @@ public sealed record PruningSettings
     /// <summary>What happens to the surviving weights after a pruning event.</summary>
     public Rewind Rewind { get; init; } = Rewind.ToInit;
 
-    /// <summary>Which layers are pruned, at which rates.</summary>
-    public MaskOptions Masks { get; init; } = new();
+    /// <summary>
+    /// Which layers are pruned, at which rates, by name; null means the model's own declarations (a model
+    /// generated from <see cref="PrunableAttribute"/>s) or, for any other model, every Linear and Conv layer.
+    /// </summary>
+    public MaskOptions? Masks { get; init; }
 
     /// <summary>A dense run: no pruning.</summary>
     public static PruningSettings Dense { get; } = new();

@@ -1,3 +1,4 @@
+using Lottery.Criteria;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,6 +13,9 @@ public sealed record MaskOptions
 
     /// <summary>Per-layer rates overriding the schedule's rate, by layer name (for example <c>["fc3"] = 0.1</c>).</summary>
     public IReadOnlyDictionary<string, double> LayerRates { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Per-layer criteria overriding the run's, by layer name.</summary>
+    public IReadOnlyDictionary<string, IPruningCriterion> LayerCriteria { get; init; } = new Dictionary<string, IPruningCriterion>();
 
     /// <summary>Also prune the biases of the chosen layers (off by default, as in the paper).</summary>
     public bool IncludeBiases { get; init; }
@@ -61,7 +65,7 @@ public sealed class MaskSet : IDisposable
         var prunable = model.named_modules().Where(m => IsPrunableLayer(m.Item2)).ToList();
         var available = string.Join(", ", prunable.Select(m => m.Item1));
 
-        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys))
+        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys).Concat(options.LayerCriteria.Keys))
         {
             if (!prunable.Any(m => m.Item1 == name))
             {
@@ -71,29 +75,64 @@ public sealed class MaskSet : IDisposable
             }
         }
 
-        foreach (var (name, rate) in options.LayerRates)
-        {
-            if (!(rate > 0 && rate < 1))
-            {
-                throw new ArgumentException($"The rate {rate} for layer '{name}' is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(options));
-            }
-        }
-
         var chosen = options.Layers is null ? prunable : prunable.Where(m => options.Layers.Contains(m.Item1)).ToList();
         if (chosen.Count == 0)
         {
             throw new ArgumentException($"{model.GetType().Name} has no Linear or Conv1d/2d/3d layer to prune.", nameof(model));
         }
 
-        var result = new List<PrunableWeight>();
-        foreach (var (layerName, layer) in chosen)
+        return Attach(model, chosen.Select(m => new PrunableLayer(m.Item1, m.Item2)
         {
-            double? rate = options.LayerRates.TryGetValue(layerName, out var r) ? r : null;
+            Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
+            Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
+            IncludeBias = options.IncludeBiases,
+        }).ToList());
+    }
+
+    /// <summary>
+    /// Registers a mask buffer on each of <paramref name="layers"/> (or adopts the one already there), in the
+    /// order given. This is what generated code calls: the layers come from the model's fields, not from a search.
+    /// </summary>
+    /// <exception cref="ArgumentException">A layer is not prunable, not registered on the model, listed twice, or has a rate outside (0, 1).</exception>
+    public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException($"No layers given to prune in {model.GetType().Name}.", nameof(layers));
+        }
+
+        var registered = model.named_modules().ToList();
+        var result = new List<PrunableWeight>();
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        foreach (var declared in layers)
+        {
+            var layer = declared.Layer ?? throw new ArgumentException(
+                $"{model.GetType().Name}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
+            if (!IsPrunableLayer(layer))
+            {
+                throw new ArgumentException($"{model.GetType().Name}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
+            }
+
+            if (declared.Rate is { } ownRate && !(ownRate > 0 && ownRate < 1))
+            {
+                throw new ArgumentException($"The rate {ownRate} for {declared.Member} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(layers));
+            }
+
+            if (!seen.Add(layer))
+            {
+                throw new ArgumentException($"{model.GetType().Name}.{declared.Member} is listed twice.", nameof(layers));
+            }
+
+            var name = registered.FirstOrDefault(m => ReferenceEquals(m.Item2, layer)).Item1
+                ?? throw new ArgumentException(
+                    $"{model.GetType().Name}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
             foreach (var (parameterName, parameter) in layer.named_parameters(recurse: false))
             {
-                if (parameterName == "weight" || (options.IncludeBiases && parameterName == "bias"))
+                if (parameterName == "weight" || (declared.IncludeBias && parameterName == "bias"))
                 {
-                    result.Add(new PrunableWeight(layerName, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), rate));
+                    result.Add(new PrunableWeight(name, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), declared.Rate, declared.Criterion));
                 }
             }
         }

@@ -1,3 +1,4 @@
+using Lottery.Criteria;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ namespace Lottery.Masks;
 /// </remarks>
 public sealed class PrunableWeight
 {
-    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate)
+    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate, IPruningCriterion? criterion)
     {
         LayerName = layerName;
         Layer = layer;
@@ -21,6 +22,7 @@ public sealed class PrunableWeight
         Parameter = parameter;
         Mask = mask;
         Rate = rate;
+        Criterion = criterion;
         Count = parameter.numel();
         RefreshRemaining();
     }
@@ -45,6 +47,9 @@ public sealed class PrunableWeight
 
     /// <summary>This layer's own rate, overriding the schedule's (the paper halves it for the output layer).</summary>
     public double? Rate { get; }
+
+    /// <summary>This layer's own criterion, overriding the run's; null to use the run's.</summary>
+    public IPruningCriterion? Criterion { get; }
 
     /// <summary>Number of entries in the parameter.</summary>
     public long Count { get; }

@@ -41,14 +41,14 @@ public static class Pruner
         }
 
         var before = masks.WeightsRemaining;
-        var units = Units(masks, scope, amount.Rate);
+        var units = Units(masks, scope, amount.Rate, criterion);
         var counts = RemovalCounts(units, masks.Count, amount);
         var removed = new Dictionary<string, long>();
         using (var noGrad = no_grad())
         {
             for (var u = 0; u < units.Count; u++)
             {
-                foreach (var (name, count) in PruneUnit(masks, units[u].Weights, counts[u], criterion, random))
+                foreach (var (name, count) in PruneUnit(masks, units[u].Weights, counts[u], units[u].Criterion, random))
                 {
                     removed[name] = count;
                 }
@@ -60,7 +60,7 @@ public static class Pruner
     }
 
     /// <summary>The number of entries each unit (a layer, or the global pool) loses.</summary>
-    internal static long[] RemovalCounts(IReadOnlyList<(IReadOnlyList<PrunableWeight> Weights, double Rate)> units, long total, PruningAmount amount)
+    internal static long[] RemovalCounts(IReadOnlyList<PruningUnit> units, long total, PruningAmount amount)
     {
         var remaining = units.Select(u => u.Weights.Sum(w => w.Remaining)).ToArray();
         var counts = units.Select((u, i) => (long)Math.Round(u.Rate * remaining[i], MidpointRounding.AwayFromZero)).ToArray();
@@ -105,22 +105,27 @@ public static class Pruner
         return counts;
     }
 
-    internal static List<(IReadOnlyList<PrunableWeight> Weights, double Rate)> Units(MaskSet masks, PruningScope scope, double rate)
+    /// <summary>
+    /// The groups that each lose their own count: every layer when layerwise; when global, one pool of the
+    /// layers that follow the run's rate and criterion, and apart from it each layer with its own rate or
+    /// criterion (scores of different criteria cannot be ranked against each other).
+    /// </summary>
+    internal static List<PruningUnit> Units(MaskSet masks, PruningScope scope, double rate, IPruningCriterion criterion)
     {
-        var units = new List<(IReadOnlyList<PrunableWeight>, double)>();
+        var units = new List<PruningUnit>();
         if (scope == PruningScope.Global)
         {
-            var pool = masks.Weights.Where(w => w.Rate is null).ToList();
+            var pool = masks.Weights.Where(w => w.Rate is null && w.Criterion is null).ToList();
             if (pool.Count > 0)
             {
-                units.Add((pool, rate));
+                units.Add(new PruningUnit(pool, rate, criterion));
             }
 
-            units.AddRange(masks.Weights.Where(w => w.Rate is not null).Select(w => ((IReadOnlyList<PrunableWeight>)[w], w.Rate!.Value)));
+            units.AddRange(masks.Weights.Where(w => w.Rate is not null || w.Criterion is not null).Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion)));
         }
         else
         {
-            units.AddRange(masks.Weights.Select(w => ((IReadOnlyList<PrunableWeight>)[w], w.Rate ?? rate)));
+            units.AddRange(masks.Weights.Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion)));
         }
 
         return units;
@@ -161,3 +166,6 @@ public static class Pruner
         return result;
     }
 }
+
+/// <summary>Weights that lose one shared count at a pruning event, ranked by one criterion.</summary>
+internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion);

@@ -1,0 +1,17 @@
+namespace Lottery;
+
+/// <summary>The built-in criteria, for declarations (see <see cref="Criteria.PruningCriteria"/>).</summary>
+public enum CriterionKind
+{
+    /// <summary>|w|: the smallest weights go (the paper's large_final).</summary>
+    Magnitude,
+
+    /// <summary>|w - w0|: the weights that moved least since initialisation go.</summary>
+    LeastChange,
+
+    /// <summary>|w| - |w0|: the weights whose magnitude grew least go.</summary>
+    MagnitudeIncrease,
+
+    /// <summary>Random scores: the control.</summary>
+    Random,
+}

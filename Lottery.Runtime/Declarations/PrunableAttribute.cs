@@ -1,0 +1,32 @@
+namespace Lottery;
+
+/// <summary>
+/// Marks a field or property holding a Linear or Conv1d/2d/3d layer of a <c>partial</c> TorchSharp model as
+/// prunable. The source generator then emits the model's mask registration, typed access to this layer's mask
+/// and sparsity, and the ticket's save and load.
+/// </summary>
+/// <example><code>
+/// [Prunable] private readonly Linear fc1;
+/// [Prunable(0.1)] private readonly Linear fc3;   // the output layer at half the rate
+/// </code></example>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class PrunableAttribute : Attribute
+{
+    /// <summary>Prunes the layer at the schedule's rate.</summary>
+    public PrunableAttribute()
+    {
+    }
+
+    /// <summary>Prunes the layer at its own rate.</summary>
+    /// <param name="rate">Fraction of this layer's remaining weights removed at each pruning event, in (0, 1).</param>
+    public PrunableAttribute(double rate) => Rate = rate;
+
+    /// <summary>This layer's own rate in (0, 1); when not given, the schedule's rate applies.</summary>
+    public double Rate { get; set; } = double.NaN;
+
+    /// <summary>This layer's own criterion; when not given, the schedule's criterion applies.</summary>
+    public CriterionKind Criterion { get; set; }
+
+    /// <summary>Also prune the layer's bias (off by default, as in the paper).</summary>
+    public bool PruneBias { get; set; }
+}

@@ -1,0 +1,65 @@
+using Lottery.Masks;
+using Lottery.Schedules;
+
+namespace Lottery;
+
+/// <summary>
+/// Declares how a <c>partial</c> TorchSharp model with <see cref="PrunableAttribute"/> layers is pruned. A model
+/// may declare several schedules with different <see cref="Name"/>s; the first is its default. The source
+/// generator checks every value at compile time and emits each schedule as ready-made pruning settings.
+/// </summary>
+/// <remarks>
+/// What each kind uses (anything else given is reported as not applying):
+/// <list type="bullet">
+/// <item><see cref="ScheduleKind.Iterative"/>: <see cref="Rate"/>, <see cref="Rounds"/> and/or <see cref="TargetRemaining"/>.
+/// Rewinds to initialisation unless told otherwise.</item>
+/// <item><see cref="ScheduleKind.EveryEpoch"/>: <see cref="Rate"/>, <see cref="TargetRemaining"/> (required),
+/// <see cref="StartEpoch"/>, <see cref="EndEpoch"/>. Does not rewind unless told.</item>
+/// <item><see cref="ScheduleKind.Gradual"/>: <see cref="TargetRemaining"/>, <see cref="StartEpoch"/> and
+/// <see cref="EndEpoch"/> (all required), <see cref="InitialSparsity"/>. Does not rewind unless told.</item>
+/// <item><see cref="ScheduleKind.OneShot"/>: <see cref="TargetRemaining"/> (required) and <see cref="StartEpoch"/>
+/// (prune after that epoch; when not given, after a full training, followed by a second one).</item>
+/// </list>
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+public sealed class PruneScheduleAttribute : Attribute
+{
+    /// <summary>Declares a schedule of the given kind.</summary>
+    public PruneScheduleAttribute(ScheduleKind kind) => Kind = kind;
+
+    /// <summary>When and how much the model is pruned.</summary>
+    public ScheduleKind Kind { get; }
+
+    /// <summary>The schedule's name, a C# identifier (default: the kind's name); experiments refer to it.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Fraction of the remaining weights removed at each pruning event, in (0, 1); default 0.2.</summary>
+    public double Rate { get; set; } = 0.2;
+
+    /// <summary>Fraction of the prunable weights to leave, in (0, 1].</summary>
+    public double TargetRemaining { get; set; } = double.NaN;
+
+    /// <summary>The first epoch after which the model is pruned (epochs count from 1).</summary>
+    public int StartEpoch { get; set; }
+
+    /// <summary>The last epoch after which the model may be pruned.</summary>
+    public int EndEpoch { get; set; }
+
+    /// <summary>Iterative only: pruning rounds after the dense round (at least 1).</summary>
+    public int Rounds { get; set; }
+
+    /// <summary>Gradual only: the sparsity at the start epoch, in [0, 1 - target).</summary>
+    public double InitialSparsity { get; set; }
+
+    /// <summary>Layerwise (each layer loses its own rate) or Global (one threshold over the layers).</summary>
+    public PruningScope Scope { get; set; }
+
+    /// <summary>Which weights go (default Magnitude); a layer's own criterion overrides it.</summary>
+    public CriterionKind Criterion { get; set; }
+
+    /// <summary>What happens to the surviving weights after each pruning event.</summary>
+    public RewindKind Rewind { get; set; }
+
+    /// <summary>With <see cref="RewindKind.ToEpoch"/>: the epoch whose weights training restarts from.</summary>
+    public int RewindEpoch { get; set; }
+}

@@ -1,0 +1,17 @@
+namespace Lottery;
+
+/// <summary>The built-in schedules, for declarations (see <see cref="Schedules.IPruningSchedule"/>).</summary>
+public enum ScheduleKind
+{
+    /// <summary>IMP: rounds of full training; after each, prune and rewind.</summary>
+    Iterative,
+
+    /// <summary>The hypothesis: prune after each epoch of one run, from a start epoch until a target.</summary>
+    EveryEpoch,
+
+    /// <summary>Zhu and Gupta's cubic schedule from a start to an end epoch.</summary>
+    Gradual,
+
+    /// <summary>Prune once, to the target.</summary>
+    OneShot,
+}

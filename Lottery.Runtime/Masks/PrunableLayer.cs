@@ -1,0 +1,22 @@
+using Lottery.Criteria;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>
+/// One layer to prune, named by the code that declares it (the source generator, or a person): the layer
+/// itself, and what it overrides of the schedule's settings.
+/// </summary>
+/// <param name="Member">The field or property holding the layer, for messages (for example <c>fc1</c>).</param>
+/// <param name="Layer">The layer: a Linear or Conv1d/2d/3d module registered on the model.</param>
+public sealed record PrunableLayer(string Member, nn.Module Layer)
+{
+    /// <summary>This layer's own rate, overriding the schedule's; null to use the schedule's.</summary>
+    public double? Rate { get; init; }
+
+    /// <summary>This layer's own criterion, overriding the run's; null to use the run's.</summary>
+    public IPruningCriterion? Criterion { get; init; }
+
+    /// <summary>Also prune the layer's bias.</summary>
+    public bool IncludeBias { get; init; }
+}
