@@ -51,7 +51,8 @@ internal static class BenchmarkCommand
 
         manual_seed(1);
         using var masked = new LeNet300100();
-        using var masks = MaskSet.Attach(masked, new MaskOptions { LayerRates = LeNet300100.PaperLayerRates });
+        // The masks the generator declares from LeNet300100's [Prunable] attributes: the path users take.
+        using var masks = masked.AttachMasks();
         using (var generator = new Generator(1))
         {
             Pruner.Prune(masks, PruningAmount.ToRemaining(1 - sparsity), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);

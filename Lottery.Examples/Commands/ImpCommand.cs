@@ -53,18 +53,16 @@ internal static class ImpCommand
                 Seed = parse.GetValue(seed),
                 LearningRate = parse.GetValue(learningRate) ?? (isConv ? 2e-4 : 1.2e-3),
             };
+            // The models' [Prunable] declarations give the paper's per-layer rates; --output-rate replaces the slower
+            // ones (the output layer, and Conv-2's convolutions) when asked.
+            var declared = isConv ? Conv2.PrunableLayers : LeNet300100.PrunableLayers;
             var slowRate = parse.GetValue(outputRate);
             var pruning = new PruningSettings
             {
                 Schedule = new IterativeSchedule(parse.GetValue(rate), rounds: parse.GetValue(rounds)),
                 Criterion = PruningCriteria.FromName(parse.GetValue(criterion)!),
                 Rewind = ParseRewind(parse.GetValue(rewind)!),
-                Masks = new MaskOptions
-                {
-                    LayerRates = isConv
-                        ? new Dictionary<string, double> { ["conv1"] = slowRate, ["conv2"] = slowRate, ["fc3"] = slowRate }
-                        : new Dictionary<string, double> { ["fc3"] = slowRate },
-                },
+                Masks = new MaskOptions { LayerRates = declared.Where(l => l.Rate is not null).ToDictionary(l => l.Member, _ => slowRate) },
             };
             Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> create = isConv ? () => new Conv2() : () => new LeNet300100();
             return Run(isConv ? "Conv-2" : "LeNet-300-100", create, parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, pruning, Console.Out);

@@ -1,3 +1,4 @@
+using Lottery.Schedules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -7,20 +8,24 @@ namespace Lottery.Examples.Models;
 /// Conv-2 of Frankle and Carbin (2019), for 28x28 grey images: two 3x3 convolutions of 64 channels, 2x2 max
 /// pooling, then fully connected 256-256-10. Glorot-normal weights, zero biases.
 /// </summary>
-public sealed class Conv2 : nn.Module<Tensor, Tensor>
+/// <remarks>The paper's rates: 10% for the convolutions, 20% for the hidden fully connected layers, 10% for the output.</remarks>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, Criterion = CriterionKind.Magnitude)]
+public sealed partial class Conv2 : nn.Module<Tensor, Tensor>
 {
-    /// <summary>The paper's per-layer rates for Conv-2: 10% for convolutions, 20% for hidden fully connected layers, 10% for the output.</summary>
-    public static IReadOnlyDictionary<string, double> PaperLayerRates { get; } = new Dictionary<string, double>
-    {
-        ["conv1"] = 0.1,
-        ["conv2"] = 0.1,
-        ["fc3"] = 0.1,
-    };
-
+    [Prunable(0.1)]
     private readonly Conv2d conv1;
+
+    [Prunable(0.1)]
     private readonly Conv2d conv2;
+
+    [Prunable]
     private readonly Linear fc1;
+
+    [Prunable]
     private readonly Linear fc2;
+
+    [Prunable(0.1)]
     private readonly Linear fc3;
 
     /// <summary>Creates the network with freshly initialised weights.</summary>

@@ -14,7 +14,6 @@ public class PruningRunTests
     {
         Schedule = new IterativeSchedule(0.2, rounds: rounds),
         Rewind = Rewind.ToInit,
-        Masks = new MaskOptions { LayerRates = LeNet300100.PaperLayerRates },
     };
 
     [Fact]
@@ -55,7 +54,7 @@ public class PruningRunTests
     public void Conv2_prunes_its_convolutions_and_dense_layers_at_their_own_rates()
     {
         using var data = TestData.SmallDigits(train: 200, validation: 50, test: 50);
-        var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 1), Masks = new MaskOptions { LayerRates = Conv2.PaperLayerRates } };
+        var pruning = new PruningSettings { Schedule = new IterativeSchedule(0.2, rounds: 1) };
         using var run = new PruningRun(() => new Conv2(), new TrainingSettings { Epochs = 1, Seed = 1, LearningRate = 2e-4 }, pruning);
         run.Execute(data);
         var remaining = run.Masks!.Weights.ToDictionary(w => w.Name, w => w.WeightsRemaining);
@@ -169,7 +168,7 @@ public class PruningRunTests
 
             manual_seed(99);
             using var model = new LeNet300100();
-            using var masks = MaskSet.Attach(model, new MaskOptions { LayerRates = LeNet300100.PaperLayerRates });
+            using var masks = model.AttachMasks();
             Assert.Equal(1.0, masks.WeightsRemaining);
             model.load(path);
             masks.RefreshRemaining();

@@ -1,0 +1,159 @@
+using Microsoft.CodeAnalysis;
+
+namespace Lottery.Generators.Diagnostics;
+
+/// <summary>
+/// Every diagnostic Lottery's generator reports: id, title, message, severity and help. The ids are tracked in
+/// AnalyzerReleases.Shipped.md and AnalyzerReleases.Unshipped.md; the README lists them with examples.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Lottery";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error(
+        "LTH0001",
+        "The type must be partial",
+        "'{0}' must be declared partial so that Lottery can add its pruning code; add the partial keyword to every declaration of it",
+        "Lottery adds generated members to the declared type, which C# allows only for partial types (and partial containing types).");
+
+    public static readonly DiagnosticDescriptor NotAModule = Error(
+        "LTH0002",
+        "The type is not a TorchSharp module",
+        "'{0}' has pruning declarations but does not derive from TorchSharp.torch.nn.Module; derive it from nn.Module<Tensor, Tensor>",
+        "Only TorchSharp modules have layers and parameters to prune.");
+
+    public static readonly DiagnosticDescriptor NotAPrunableLayer = Error(
+        "LTH0003",
+        "The member is not a prunable layer",
+        "[Prunable] member '{0}' has type '{1}', which is not a prunable layer; mark Linear, Conv1d, Conv2d or Conv3d members",
+        "Lottery prunes the weights of Linear and Conv1d/2d/3d layers.");
+
+    public static readonly DiagnosticDescriptor StaticMember = Error(
+        "LTH0004",
+        "The prunable member is static",
+        "[Prunable] member '{0}' is static; a layer must belong to a model instance, so make it an instance field or property",
+        "Masks are registered on a model instance's layers.");
+
+    public static readonly DiagnosticDescriptor RateOutOfRange = Error(
+        "LTH0005",
+        "The rate is outside (0, 1)",
+        "Rate {0} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event; give for example 0.2",
+        "A rate of 0 never prunes and a rate of 1 removes every weight.");
+
+    public static readonly DiagnosticDescriptor FractionOutOfRange = Error(
+        "LTH0006",
+        "The target or sparsity is outside its range",
+        "{0} {1} is outside {2}: {3}",
+        "TargetRemaining is the fraction of the prunable weights left at the end, in (0, 1]; Gradual's InitialSparsity is in [0, 1 - TargetRemaining).");
+
+    public static readonly DiagnosticDescriptor InvalidEpoch = Error(
+        "LTH0007",
+        "The epochs are negative or inverted",
+        "{0}",
+        "Epochs count from 1 (pruning happens after an epoch ends); the end epoch cannot come before the start epoch; RewindEpoch is 0 (initialisation) or later.");
+
+    public static readonly DiagnosticDescriptor RoundsBelowOne = Error(
+        "LTH0008",
+        "Rounds below 1",
+        "Rounds is {0}; an Iterative schedule needs at least 1 pruning round",
+        "Each round trains fully, then prunes and rewinds.");
+
+    public static readonly DiagnosticDescriptor TargetNotReached = Warning(
+        "LTH0009",
+        "The schedule cannot reach its target",
+        "Schedule '{0}' stops at {1} of the weights, not at its target of {2}: {3}",
+        "The schedule runs out of pruning events before it reaches TargetRemaining; raise the rate, the rounds or the epochs, or lower the target.");
+
+    public static readonly DiagnosticDescriptor ScheduleWithoutLayers = Error(
+        "LTH0010",
+        "[PruneSchedule] on a model with no [Prunable] member",
+        "'{0}' declares a pruning schedule but no [Prunable] layer; mark the layers to prune with [Prunable]",
+        "A schedule needs layers to prune.");
+
+    public static readonly DiagnosticDescriptor Duplicate = Error(
+        "LTH0011",
+        "Duplicate declaration",
+        "{0}",
+        "Each schedule, layer accessor and experiment entry must be declared once.");
+
+    public static readonly DiagnosticDescriptor DoesNotApply = Error(
+        "LTH0012",
+        "The argument does not apply",
+        "{0} does not apply to {1}; remove it",
+        "A value that would be silently ignored is an error, so that every declared value takes effect.");
+
+    public static readonly DiagnosticDescriptor MissingArgument = Error(
+        "LTH0013",
+        "A required argument is missing",
+        "A {0} schedule needs {1}",
+        "EveryEpoch and OneShot need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining.");
+
+    public static readonly DiagnosticDescriptor ModelWithoutPruning = Error(
+        "LTH0014",
+        "The experiment's model has no pruning declarations",
+        "The experiment's model '{0}' has no [PruneSchedule] declaration; declare how it is pruned with [PruneSchedule] and [Prunable]",
+        "An experiment compares a model's declared schedules.");
+
+    public static readonly DiagnosticDescriptor UnknownDataSet = Error(
+        "LTH0015",
+        "Unknown data set",
+        "Unknown data set '{0}'; known data sets: {1}",
+        "Data sets are loaded by name at run time.");
+
+    public static readonly DiagnosticDescriptor UnknownSchedule = Error(
+        "LTH0016",
+        "Unknown schedule",
+        "'{0}' declares no schedule named '{1}'; its schedules: {2}",
+        "An experiment's Schedules name schedules declared on its model with [PruneSchedule].");
+
+    public static readonly DiagnosticDescriptor ModelCannotBeCreated = Error(
+        "LTH0017",
+        "The experiment cannot create its model",
+        "The experiment cannot use '{0}': {1}",
+        "An experiment creates a fresh model for every run with a constructor that takes no arguments (optional ones are fine); the model takes and returns a Tensor.");
+
+    public static readonly DiagnosticDescriptor NameClash = Error(
+        "LTH0018",
+        "A generated member name is taken",
+        "'{0}' already has a member named '{1}', which Lottery generates {2}; rename the member",
+        "Lottery generates members with fixed names and, for each [Prunable] layer, <Layer>Mask and <Layer>Sparsity.");
+
+    public static readonly DiagnosticDescriptor InvalidExperimentValue = Error(
+        "LTH0019",
+        "Invalid experiment setting",
+        "{0}",
+        "Epochs and BatchSize are at least 1, LearningRate is positive, Validation is not negative, and an experiment has at least one seed and one arm.");
+
+    public static readonly DiagnosticDescriptor UnreadableMember = Error(
+        "LTH0020",
+        "The prunable member cannot be read",
+        "[Prunable] member '{0}' {1}; mark a field or a property with a getter",
+        "Generated code reads the layer from the member.");
+
+    public static readonly DiagnosticDescriptor InvalidScheduleName = Error(
+        "LTH0021",
+        "Invalid schedule name",
+        "Schedule name '{0}' {1}",
+        "Each schedule becomes a property of the generated PruneSchedules class, so its name must be a C# identifier other than Default and All.");
+
+    public static readonly DiagnosticDescriptor UndefinedEnumValue = Error(
+        "LTH0022",
+        "Undefined enum value",
+        "{0} is {1}, which is not a defined {2} value",
+        "Use one of the enum's named values.");
+
+    /// <summary>Every descriptor, by id.</summary>
+    public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
+    {
+        NotPartial, NotAModule, NotAPrunableLayer, StaticMember, RateOutOfRange, FractionOutOfRange, InvalidEpoch,
+        RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
+        ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
+        InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue,
+    }.ToDictionary(d => d.Id);
+
+    private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description);
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message, string description) =>
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description);
+}

@@ -1,0 +1,224 @@
+using Lottery.Generators.Models;
+using Lottery.Generators.Parsing;
+
+namespace Lottery.Generators.Emitting;
+
+/// <summary>Writes a model's pruning code: the layer table, mask registration, typed mask access, the ticket, the schedules.</summary>
+internal static class ModelEmitter
+{
+    private const string Masks = "global::Lottery.Masks";
+
+    public static string Emit(ModelInfo model)
+    {
+        var name = model.Hierarchy.Type.Name;
+        return SourceFile.Write(
+            model.Hierarchy,
+            $"Pruning code for {name}, from its [Prunable]{(model.Schedules.Count > 0 ? " and [PruneSchedule]" : string.Empty)} declarations.",
+            $" : {Masks}.IPrunableModel",
+            writer =>
+            {
+                WriteLayerTable(writer, model);
+                WriteMasks(writer, model);
+                WriteAccessors(writer, model);
+                WriteTicket(writer);
+                if (model.Schedules.Count > 0)
+                {
+                    WriteSchedules(writer, model);
+                }
+
+                if (model.CanCreate)
+                {
+                    WriteCreateRun(writer, model);
+                }
+            });
+    }
+
+    private static void WriteLayerTable(IndentedWriter writer, ModelInfo model)
+    {
+        writer.Line("/// <summary>The layers declared [Prunable], in declaration order, with what each overrides of the schedule.</summary>");
+        writer.Line(SourceFile.GeneratedCodeAttribute);
+        writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.LayerDeclaration> PrunableLayers { get; } =");
+        writer.Line("[");
+        foreach (var layer in model.Layers)
+        {
+            var overrides = new List<string>();
+            if (layer.Rate is { } rate)
+            {
+                overrides.Add($"Rate = {Format.DoubleLiteral(rate)}");
+            }
+
+            if (layer.Criterion is { } criterion)
+            {
+                overrides.Add($"Criterion = global::Lottery.CriterionKind.{criterion}");
+            }
+
+            if (layer.PruneBias)
+            {
+                overrides.Add("PruneBias = true");
+            }
+
+            var initializer = overrides.Count == 0 ? string.Empty : $" {{ {string.Join(", ", overrides)} }}";
+            writer.Line($"    new(\"{layer.Member}\", \"{layer.LayerType}\"){initializer},");
+        }
+
+        writer.Line("];");
+        writer.Line();
+    }
+
+    private static void WriteMasks(IndentedWriter writer, ModelInfo model)
+    {
+        writer.Lines($$"""
+            /// <summary>The masks, once <see cref="AttachMasks"/> has registered them; null before.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.MaskSet? Masks { get; private set; }
+
+            /// <summary>Fraction of the prunable weights still remaining (the masks must be attached).</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public double WeightsRemaining => AttachedMasks.WeightsRemaining;
+
+            /// <summary>
+            /// Registers a mask buffer on each [Prunable] layer (or adopts the one a loaded ticket brought) and returns
+            /// the masks; later calls return the same set. Pruned weights are kept at zero in place (gradients and
+            /// optimizer state are masked by the trainer), so the layers' own forward needs no change.
+            /// </summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.MaskSet AttachMasks() => Masks ??= {{Masks}}.MaskSet.Attach(this,
+            [
+            """);
+        for (var i = 0; i < model.Layers.Count; i++)
+        {
+            writer.Line($"    PrunableLayers[{i}].For(this.{model.Layers[i].Member}),");
+        }
+
+        writer.Lines($$"""
+            ]);
+
+            {{SourceFile.GeneratedCodeAttribute}}
+            private {{Masks}}.MaskSet AttachedMasks =>
+                Masks ?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket) first.");
+
+            """);
+    }
+
+    private static void WriteAccessors(IndentedWriter writer, ModelInfo model)
+    {
+        var index = 0;
+        foreach (var layer in model.Layers)
+        {
+            WriteAccessor(writer, layer.AccessorName, $"<see cref=\"{layer.Member}\"/>'s weight", index++);
+            if (layer.PruneBias)
+            {
+                WriteAccessor(writer, layer.AccessorName + "Bias", $"<see cref=\"{layer.Member}\"/>'s bias", index++);
+            }
+        }
+    }
+
+    private static void WriteAccessor(IndentedWriter writer, string stem, string what, int index) =>
+        writer.Lines($$"""
+            /// <summary>The mask of {{what}}, with its counts (the masks must be attached).</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Weights[{{index}}];
+
+            /// <summary>Fraction of {{what}} pruned.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public double {{stem}}Sparsity => {{stem}}Mask.Sparsity;
+
+            """);
+
+    private static void WriteTicket(IndentedWriter writer) =>
+        writer.Lines($$"""
+            /// <summary>Saves the weights and masks as they are now (pruned weights zero), written atomically.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public void SaveTicket(string path) => {{Masks}}.Ticket.Save(this, AttachedMasks, path);
+
+            /// <summary>Attaches the masks if needed, then loads weights and masks saved by <see cref="SaveTicket"/> or a pruning run.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public void LoadTicket(string path) => {{Masks}}.Ticket.Load(this, AttachMasks(), path);
+            """);
+
+    private static void WriteSchedules(IndentedWriter writer, ModelInfo model)
+    {
+        writer.Line();
+        writer.Line("/// <summary>The schedules declared with [PruneSchedule], as pruning settings for a run.</summary>");
+        writer.Line(SourceFile.GeneratedCodeAttribute);
+        using (writer.Block("public static class PruneSchedules"))
+        {
+            foreach (var schedule in model.Schedules)
+            {
+                writer.Line($"/// <summary>{Describe(schedule)}.</summary>");
+                writer.Line($"public static global::Lottery.Experiments.PruningSettings {schedule.Name} {{ get; }} = new()");
+                writer.Line("{");
+                writer.Line($"    Schedule = {ScheduleExpression(schedule)},");
+                writer.Line($"    Criterion = global::Lottery.Criteria.PruningCriteria.{schedule.Criterion},");
+                writer.Line($"    Scope = {Masks}.PruningScope.{schedule.Scope},");
+                writer.Line($"    Rewind = {RewindExpression(schedule)},");
+                writer.Line("};");
+                writer.Line();
+            }
+
+            writer.Line($"/// <summary>The first declared schedule, {model.Schedules[0].Name}.</summary>");
+            writer.Line($"public static global::Lottery.Experiments.PruningSettings Default => {model.Schedules[0].Name};");
+            writer.Line();
+            writer.Line("/// <summary>Every declared schedule, by name, in declaration order.</summary>");
+            writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =");
+            writer.Line("[");
+            foreach (var schedule in model.Schedules)
+            {
+                writer.Line($"    new(\"{schedule.Name}\", {schedule.Name}),");
+            }
+
+            writer.Line("];");
+        }
+    }
+
+    private static void WriteCreateRun(IndentedWriter writer, ModelInfo model)
+    {
+        var full = model.Hierarchy.FullName;
+        var pruning = model.Schedules.Count > 0
+            ? "global::Lottery.Experiments.PruningSettings? pruning = null"
+            : "global::Lottery.Experiments.PruningSettings pruning";
+        var settings = model.Schedules.Count > 0 ? "pruning ?? PruneSchedules.Default" : "pruning";
+        writer.Lines($$"""
+
+            /// <summary>
+            /// A seeded run that creates a fresh {{model.Hierarchy.Type.Name}}, attaches its declared masks and trains and prunes it
+            /// {{(model.Schedules.Count > 0 ? "under the given pruning settings (default: the first declared schedule)" : "under the given pruning settings")}}.
+            /// </summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, {{pruning}}) =>
+                new(static () => new {{full}}(), training, {{settings}});
+            """);
+    }
+
+    private static string ScheduleExpression(ScheduleInfo schedule)
+    {
+        const string Schedules = "global::Lottery.Schedules";
+        var rate = Format.DoubleLiteral(schedule.Rate);
+        var target = schedule.TargetRemaining is { } t ? Format.DoubleLiteral(t) : "0.0";
+        return schedule.Kind switch
+        {
+            "Iterative" => $"new {Schedules}.IterativeSchedule({rate}, rounds: {(schedule.Rounds is { } r ? r.ToString(System.Globalization.CultureInfo.InvariantCulture) : "int.MaxValue")}, targetRemaining: {target})",
+            "EveryEpoch" => $"new {Schedules}.EveryEpochSchedule({rate}, {target}, startEpoch: {schedule.StartEpoch ?? 1}, endEpoch: {(schedule.EndEpoch is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "int.MaxValue")})",
+            "Gradual" => $"new {Schedules}.GradualSchedule({target}, startEpoch: {schedule.StartEpoch}, endEpoch: {schedule.EndEpoch}, initialSparsity: {Format.DoubleLiteral(schedule.InitialSparsity)}, rate: {rate})",
+            _ => $"new {Schedules}.OneShotSchedule({target}, afterEpoch: {(schedule.StartEpoch is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null")}, rate: {rate})",
+        };
+    }
+
+    private static string RewindExpression(ScheduleInfo schedule) => schedule.Rewind == "ToEpoch"
+        ? $"global::Lottery.Schedules.Rewind.ToEpoch({schedule.RewindEpoch})"
+        : $"global::Lottery.Schedules.Rewind.{schedule.Rewind}";
+
+    private static string Describe(ScheduleInfo schedule)
+    {
+        var what = schedule.Kind switch
+        {
+            "Iterative" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} per round" + (schedule.Rounds is { } r ? $", {r} rounds" : string.Empty),
+            "EveryEpoch" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} after each epoch from epoch {schedule.StartEpoch ?? 1}" + (schedule.EndEpoch is { } e ? $" to {e}" : string.Empty),
+            "Gradual" => $"{schedule.Kind}: cubic from epoch {schedule.StartEpoch} to {schedule.EndEpoch}",
+            _ => $"{schedule.Kind}: once, " + (schedule.StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
+        };
+        var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
+        var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
+        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}";
+    }
+}

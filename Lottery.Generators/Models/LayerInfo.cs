@@ -1,0 +1,10 @@
+namespace Lottery.Generators.Models;
+
+/// <summary>A member marked [Prunable].</summary>
+/// <param name="Member">The field or property name.</param>
+/// <param name="LayerType">Linear, Conv1d, Conv2d or Conv3d.</param>
+/// <param name="Rate">The layer's own rate, or null to use the schedule's.</param>
+/// <param name="Criterion">The layer's own criterion (a CriterionKind name), or null to use the schedule's.</param>
+/// <param name="PruneBias">Whether the bias is pruned too.</param>
+/// <param name="AccessorName">The stem of the generated accessors, for example <c>Fc1</c> for <c>Fc1Mask</c>.</param>
+internal sealed record LayerInfo(string Member, string LayerType, double? Rate, string? Criterion, bool PruneBias, string AccessorName);

@@ -1,0 +1,28 @@
+namespace Lottery.Generators.Models;
+
+/// <summary>A [PruneSchedule] declaration, with every value resolved (defaults applied).</summary>
+/// <param name="Name">The schedule's name (a C# identifier).</param>
+/// <param name="Kind">A ScheduleKind name.</param>
+/// <param name="Rate">The rate.</param>
+/// <param name="TargetRemaining">The target, or null when not given.</param>
+/// <param name="StartEpoch">The start epoch, or null when not given.</param>
+/// <param name="EndEpoch">The end epoch, or null when not given.</param>
+/// <param name="Rounds">Iterative rounds, or null when not given.</param>
+/// <param name="InitialSparsity">Gradual's initial sparsity.</param>
+/// <param name="Scope">A PruningScope name.</param>
+/// <param name="Criterion">A CriterionKind name.</param>
+/// <param name="Rewind">A RewindKind name.</param>
+/// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
+internal sealed record ScheduleInfo(
+    string Name,
+    string Kind,
+    double Rate,
+    double? TargetRemaining,
+    int? StartEpoch,
+    int? EndEpoch,
+    int? Rounds,
+    double InitialSparsity,
+    string Scope,
+    string Criterion,
+    string Rewind,
+    int RewindEpoch);

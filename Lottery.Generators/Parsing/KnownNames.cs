@@ -1,0 +1,52 @@
+namespace Lottery.Generators.Parsing;
+
+/// <summary>
+/// Names the generator recognises in Lottery.Runtime and TorchSharp. The generator never references either
+/// assembly, so enums are read by value; Lottery.Tests checks these lists against the runtime's enums.
+/// </summary>
+internal static class KnownNames
+{
+    public const string PrunableAttribute = "Lottery.PrunableAttribute";
+    public const string PruneScheduleAttribute = "Lottery.PruneScheduleAttribute";
+    public const string ExperimentAttribute = "Lottery.ExperimentAttribute";
+
+    public const string Module = "TorchSharp.torch.nn.Module";
+    public const string TensorModule = "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>";
+
+    /// <summary>The prunable layer types, by full name, with the short name the generated code uses.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Layers = new Dictionary<string, string>
+    {
+        ["TorchSharp.Modules.Linear"] = "Linear",
+        ["TorchSharp.Modules.Conv1d"] = "Conv1d",
+        ["TorchSharp.Modules.Conv2d"] = "Conv2d",
+        ["TorchSharp.Modules.Conv3d"] = "Conv3d",
+    };
+
+    /// <summary>Lottery.ScheduleKind, in value order.</summary>
+    public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot"];
+
+    /// <summary>Lottery.CriterionKind, in value order.</summary>
+    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random"];
+
+    /// <summary>Lottery.Masks.PruningScope, in value order.</summary>
+    public static readonly string[] Scopes = ["Layerwise", "Global"];
+
+    /// <summary>Lottery.Schedules.RewindKind, in value order.</summary>
+    public static readonly string[] RewindKinds = ["None", "ToInit", "ToEpoch", "LearningRate"];
+
+    /// <summary>Lottery.Training.OptimizerKind, in value order.</summary>
+    public static readonly string[] OptimizerKinds = ["Adam", "Sgd"];
+
+    /// <summary>Lottery.Data.DataSets.Known.</summary>
+    public static readonly string[] DataSets = ["mnist-digits", "fashion-mnist"];
+
+    /// <summary>Members every generated model has (the layer accessors come on top).</summary>
+    public static readonly string[] GeneratedModelMembers =
+        ["Masks", "AttachMasks", "AttachedMasks", "PrunableLayers", "WeightsRemaining", "SaveTicket", "LoadTicket", "PruneSchedules", "CreateRun"];
+
+    /// <summary>Members every generated experiment has.</summary>
+    public static readonly string[] GeneratedExperimentMembers = ["Definition", "Run"];
+
+    /// <summary>Names a schedule cannot take: the generated PruneSchedules class already has them.</summary>
+    public static readonly string[] ReservedScheduleNames = ["Default", "All"];
+}

@@ -1,0 +1,415 @@
+using System.Threading;
+using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Lottery.Generators.Parsing;
+
+/// <summary>Turns a model class's [Prunable] and [PruneSchedule] declarations into a <see cref="ModelInfo"/> and diagnostics.</summary>
+internal static class ModelParser
+{
+    /// <summary>
+    /// Called for each class declaration carrying [PruneSchedule]. A class declared in several partial parts is
+    /// parsed once: for the part holding its first [PruneSchedule].
+    /// </summary>
+    public static ParseResult<ModelInfo>? FromScheduleTrigger(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol type)
+        {
+            return null;
+        }
+
+        var first = Schedules(type).FirstOrDefault()?.ApplicationSyntaxReference;
+        if (first is null || first.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(first.Span))
+        {
+            return null;
+        }
+
+        return Parse(type, cancellationToken);
+    }
+
+    /// <summary>
+    /// Called for each member carrying [Prunable]. Classes with [PruneSchedule] are parsed from that trigger;
+    /// the others once, for their first [Prunable] member.
+    /// </summary>
+    public static ParseResult<ModelInfo>? FromLayerTrigger(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol.ContainingType is not { } type || Schedules(type).Any())
+        {
+            return null;
+        }
+
+        var first = type.GetMembers().FirstOrDefault(IsPrunable);
+        return SymbolEqualityComparer.Default.Equals(first, context.TargetSymbol) ? Parse(type, cancellationToken) : null;
+    }
+
+    /// <summary>The schedules a model declares, read without reporting anything (experiments use this).</summary>
+    public static List<ScheduleInfo> ReadSchedules(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        ParseSchedules(type, new DiagnosticList(), cancellationToken);
+
+    public static bool IsPrunable(ISymbol member) =>
+        member is IFieldSymbol or IPropertySymbol && member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.PrunableAttribute);
+
+    private static IEnumerable<AttributeData> Schedules(INamedTypeSymbol type) =>
+        type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.PruneScheduleAttribute);
+
+    private static ParseResult<ModelInfo> Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var diagnostics = new DiagnosticList();
+        var typeLocation = LocationInfo.From(type.Locations.FirstOrDefault());
+        if (type.TypeKind != TypeKind.Class || !TypeFacts.DerivesFrom(type, KnownNames.Module))
+        {
+            diagnostics.Add(DiagnosticDescriptors.NotAModule, typeLocation, type.Name);
+        }
+
+        TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
+        var layers = ParseLayers(type, diagnostics, cancellationToken);
+        var schedules = ParseSchedules(type, diagnostics, cancellationToken);
+        if (schedules.Count > 0 && layers.Count == 0 && !type.GetMembers().Any(IsPrunable))
+        {
+            diagnostics.Add(DiagnosticDescriptors.ScheduleWithoutLayers, new AttributeArguments(Schedules(type).First(), cancellationToken).Location, type.Name);
+        }
+
+        CheckGeneratedNames(type, layers, diagnostics);
+        if (diagnostics.HasErrors)
+        {
+            return new ParseResult<ModelInfo>(null, diagnostics.ToEquatableArray());
+        }
+
+        var model = new ModelInfo(
+            TypeFacts.Hierarchy(type, cancellationToken),
+            layers.ToEquatableArray(),
+            schedules.ToEquatableArray(),
+            CanCreate: TypeFacts.WhyCannotCreate(type) is null);
+        return new ParseResult<ModelInfo>(model, diagnostics.ToEquatableArray());
+    }
+
+    private static List<LayerInfo> ParseLayers(INamedTypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        var layers = new List<LayerInfo>();
+        foreach (var member in type.GetMembers().Where(IsPrunable))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var location = LocationInfo.From(member.Locations.FirstOrDefault());
+            if (member.IsStatic)
+            {
+                diagnostics.Add(DiagnosticDescriptors.StaticMember, location, member.Name);
+                continue;
+            }
+
+            ITypeSymbol memberType;
+            if (member is IPropertySymbol property)
+            {
+                if (property.IsIndexer || property.GetMethod is null)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.UnreadableMember, location, member.Name, property.IsIndexer ? "is an indexer" : "has no getter");
+                    continue;
+                }
+
+                memberType = property.Type;
+            }
+            else
+            {
+                memberType = ((IFieldSymbol)member).Type;
+            }
+
+            if (TypeFacts.LayerType(memberType) is not { } layerType)
+            {
+                diagnostics.Add(DiagnosticDescriptors.NotAPrunableLayer, location, member.Name, memberType.ToDisplayString());
+                continue;
+            }
+
+            var attribute = new AttributeArguments(member.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == KnownNames.PrunableAttribute), cancellationToken);
+            double? rate = attribute.Double("Rate") ?? (attribute.Constructor(0) is { Value: double fromConstructor } ? fromConstructor : null);
+            if (rate is { } given && !(given > 0 && given < 1))
+            {
+                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.Has("Rate") ? attribute.LocationOf("Rate") : attribute.LocationOfConstructor(0), Format.Number(given));
+            }
+
+            var criterion = Enum(attribute, "Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, attribute.Bool("PruneBias") ?? false, AccessorStem(member.Name)));
+        }
+
+        return layers;
+    }
+
+    private static List<ScheduleInfo> ParseSchedules(INamedTypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        var schedules = new List<ScheduleInfo>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var data in Schedules(type))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var attribute = new AttributeArguments(data, cancellationToken);
+            var errorsBefore = diagnostics.ErrorCount;
+            if (attribute.Constructor(0) is not { Value: int kindValue })
+            {
+                continue;
+            }
+
+            if (kindValue < 0 || kindValue >= KnownNames.ScheduleKinds.Length)
+            {
+                diagnostics.Add(DiagnosticDescriptors.UndefinedEnumValue, attribute.LocationOfConstructor(0), "The schedule kind", kindValue, "ScheduleKind");
+                continue;
+            }
+
+            var kind = KnownNames.ScheduleKinds[kindValue];
+            var name = attribute.Named("Name") is { Value: string named } ? named : kind;
+            CheckName(name, attribute, names, type, diagnostics);
+
+            var rate = attribute.Double("Rate") ?? 0.2;
+            if (!(rate > 0 && rate < 1))
+            {
+                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.LocationOf("Rate"), Format.Number(rate));
+            }
+
+            var target = attribute.Double("TargetRemaining");
+            if (target is { } t && !(t > 0 && t <= 1))
+            {
+                diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("TargetRemaining"), "TargetRemaining", Format.Number(t), "(0, 1]", "it is the fraction of the prunable weights left at the end; give for example 0.1");
+            }
+
+            var start = Epoch(attribute, "StartEpoch", diagnostics);
+            var end = Epoch(attribute, "EndEpoch", diagnostics);
+            if (start is >= 1 && end is >= 1 && end < start)
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EndEpoch"), $"EndEpoch {end} comes before StartEpoch {start}; the end epoch is the last epoch after which the model is pruned");
+            }
+
+            var rounds = attribute.Int("Rounds");
+            if (rounds is < 1)
+            {
+                diagnostics.Add(DiagnosticDescriptors.RoundsBelowOne, attribute.LocationOf("Rounds"), rounds.Value);
+            }
+
+            var initialSparsity = attribute.Double("InitialSparsity");
+            var scope = Enum(attribute, "Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
+            var criterion = Enum(attribute, "Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? "Magnitude";
+            var rewind = Enum(attribute, "Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
+            var rewindEpoch = attribute.Int("RewindEpoch");
+            if (rewindEpoch is { } k)
+            {
+                if (rewind != "ToEpoch")
+                {
+                    diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("RewindEpoch"), "RewindEpoch", $"Rewind = RewindKind.{rewind}; it is the epoch that RewindKind.ToEpoch rewinds to");
+                }
+                else if (k < 0)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("RewindEpoch"), $"RewindEpoch is {k}; give 0 (initialisation) or a later epoch");
+                }
+            }
+
+            CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0);
+            if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, epochs: null) is { } reach)
+            {
+                diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
+            }
+
+            schedules.Add(schedule);
+        }
+
+        return schedules;
+    }
+
+    /// <summary>
+    /// Where a schedule stops when it runs out of pruning events before its target, counting at the schedule's
+    /// rate; <paramref name="epochs"/> is the training length when known (from an experiment).
+    /// </summary>
+    public static (double Reached, string Why)? UnreachedTarget(ScheduleInfo schedule, int? epochs)
+    {
+        if (schedule.TargetRemaining is not { } target)
+        {
+            return null;
+        }
+
+        var percent = Format.Percent(schedule.Rate);
+        switch (schedule.Kind)
+        {
+            case "EveryEpoch":
+            {
+                var start = schedule.StartEpoch ?? 1;
+                var last = Math.Min(schedule.EndEpoch ?? int.MaxValue, epochs ?? int.MaxValue);
+                if (last == int.MaxValue)
+                {
+                    return null;
+                }
+
+                var events = Math.Max(0, last - start + 1);
+                var reached = Math.Pow(1 - schedule.Rate, events);
+                var epochWord = events == 1 ? "epoch" : "epochs";
+                return reached > target + 1e-9 ? (reached, $"{percent} per epoch over {events} {epochWord} (epochs {start} to {last})") : null;
+            }
+
+            case "Iterative" when schedule.Rounds is { } rounds:
+            {
+                var reached = Math.Pow(1 - schedule.Rate, rounds);
+                return reached > target + 1e-9 ? (reached, $"{percent} per round over {rounds} {(rounds == 1 ? "round" : "rounds")}") : null;
+            }
+
+            case "Gradual" when epochs is { } trained && schedule.EndEpoch > trained && schedule.StartEpoch is { } start:
+            {
+                var finalSparsity = 1 - target;
+                var progress = Math.Max(0.0, (double)(trained - start) / (schedule.EndEpoch.Value - start));
+                var reached = trained < start ? 1.0 : 1 - (finalSparsity + ((schedule.InitialSparsity - finalSparsity) * Math.Pow(1 - progress, 3)));
+                return (reached, $"training ends after epoch {trained}, before EndEpoch {schedule.EndEpoch}");
+            }
+
+            case "OneShot" when epochs is { } trained && schedule.StartEpoch > trained:
+                return (1.0, $"training ends after epoch {trained}, before StartEpoch {schedule.StartEpoch}");
+
+            default:
+                return null;
+        }
+    }
+
+    private static void CheckName(string name, AttributeArguments attribute, HashSet<string> names, INamedTypeSymbol type, DiagnosticList diagnostics)
+    {
+        var location = attribute.LocationOf("Name");
+        if (!SyntaxFacts.IsValidIdentifier(name) || SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None)
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidScheduleName, location, name, "is not a C# identifier; use letters, digits and underscores, not starting with a digit");
+        }
+        else if (KnownNames.ReservedScheduleNames.Contains(name))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidScheduleName, location, name, "is reserved: the generated PruneSchedules class uses it");
+        }
+        else if (!names.Add(name))
+        {
+            diagnostics.Add(DiagnosticDescriptors.Duplicate, location, $"'{type.Name}' declares two schedules named '{name}'; give each [PruneSchedule] its own Name");
+        }
+    }
+
+    private static void CheckKindArguments(string kind, AttributeArguments attribute, double? target, int? start, int? end, int? rounds, double? initialSparsity, DiagnosticList diagnostics)
+    {
+        var schedule = $"a {kind} schedule";
+        void NotFor(string argument, string why) => diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf(argument), argument, $"{schedule}{why}");
+
+        if (rounds is not null && kind != "Iterative")
+        {
+            NotFor("Rounds", "; only Iterative trains in rounds");
+        }
+
+        if (kind == "Iterative")
+        {
+            if (start is not null)
+            {
+                NotFor("StartEpoch", ", which prunes after whole rounds");
+            }
+
+            if (end is not null)
+            {
+                NotFor("EndEpoch", ", which prunes after whole rounds");
+            }
+        }
+
+        if (kind == "OneShot" && end is not null)
+        {
+            NotFor("EndEpoch", ", which prunes once, after StartEpoch");
+        }
+
+        if (initialSparsity is not null && kind != "Gradual")
+        {
+            NotFor("InitialSparsity", "; only Gradual starts from an initial sparsity");
+        }
+
+        var missing = kind switch
+        {
+            "Iterative" when rounds is null && target is null => "Rounds or TargetRemaining, or it never stops",
+            "EveryEpoch" or "OneShot" when target is null => "TargetRemaining",
+            "Gradual" when target is null || start is null || end is null => "TargetRemaining, StartEpoch and EndEpoch",
+            _ => null,
+        };
+        if (missing is not null)
+        {
+            diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.Location, kind, missing);
+        }
+
+        if (kind == "Gradual" && initialSparsity is { } sparsity && target is { } t && !(sparsity >= 0 && sparsity < 1 - t))
+        {
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(sparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
+        }
+    }
+
+    private static int? Epoch(AttributeArguments attribute, string name, DiagnosticList diagnostics)
+    {
+        var value = attribute.Int(name);
+        if (value is < 1)
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf(name), $"{name} is {value}; epochs count from 1 (pruning happens after an epoch ends)");
+        }
+
+        return value;
+    }
+
+    private static string? Enum(AttributeArguments attribute, string name, string[] values, string enumName, DiagnosticList diagnostics)
+    {
+        if (attribute.Named(name) is not { Value: int value })
+        {
+            return null;
+        }
+
+        if (value >= 0 && value < values.Length)
+        {
+            return values[value];
+        }
+
+        diagnostics.Add(DiagnosticDescriptors.UndefinedEnumValue, attribute.LocationOf(name), name, value, enumName);
+        return null;
+    }
+
+    private static void CheckGeneratedNames(INamedTypeSymbol type, List<LayerInfo> layers, DiagnosticList diagnostics)
+    {
+        var location = LocationInfo.From(type.Locations.FirstOrDefault());
+        var declared = new HashSet<string>(type.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name), StringComparer.Ordinal);
+        foreach (var name in KnownNames.GeneratedModelMembers.Where(declared.Contains))
+        {
+            diagnostics.Add(DiagnosticDescriptors.NameClash, location, type.Name, name, "for every prunable model");
+        }
+
+        var generated = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var layer in layers)
+        {
+            foreach (var name in AccessorNames(layer))
+            {
+                if (declared.Contains(name))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.NameClash, location, type.Name, name, $"for the layer '{layer.Member}'");
+                }
+                else if (generated.TryGetValue(name, out var other))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.Duplicate, location, $"The layers '{other}' and '{layer.Member}' would both generate '{name}'; rename one of them");
+                }
+                else
+                {
+                    generated[name] = layer.Member;
+                }
+            }
+        }
+    }
+
+    /// <summary>The accessors generated for a layer: <c>Fc1Mask</c>, <c>Fc1Sparsity</c>, and the bias's when it is pruned.</summary>
+    public static IEnumerable<string> AccessorNames(LayerInfo layer)
+    {
+        yield return layer.AccessorName + "Mask";
+        yield return layer.AccessorName + "Sparsity";
+        if (layer.PruneBias)
+        {
+            yield return layer.AccessorName + "BiasMask";
+            yield return layer.AccessorName + "BiasSparsity";
+        }
+    }
+
+    /// <summary><c>fc1</c> and <c>_fc1</c> give <c>Fc1</c>.</summary>
+    private static string AccessorStem(string member)
+    {
+        var trimmed = member.TrimStart('_');
+        if (trimmed.Length == 0)
+        {
+            trimmed = "Layer";
+        }
+
+        return char.ToUpperInvariant(trimmed[0]) + trimmed.Substring(1);
+    }
+}

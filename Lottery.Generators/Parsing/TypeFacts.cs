@@ -1,0 +1,121 @@
+using System.Threading;
+using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Lottery.Generators.Parsing;
+
+/// <summary>What the parsers ask of a type symbol: where it is, whether it can take a partial part, what it derives from.</summary>
+internal static class TypeFacts
+{
+    public static TypeHierarchy Hierarchy(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var containing = new List<TypeDeclaration>();
+        for (var outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            containing.Insert(0, Declaration(outer, cancellationToken));
+        }
+
+        var ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : string.Empty;
+        var hintParts = new List<string>();
+        if (ns.Length > 0)
+        {
+            hintParts.Add(ns);
+        }
+
+        for (var outer = type; outer is not null; outer = outer.ContainingType)
+        {
+            hintParts.Insert(ns.Length > 0 ? 1 : 0, outer.MetadataName.Replace('`', '_'));
+        }
+
+        return new TypeHierarchy(
+            ns,
+            containing.ToEquatableArray(),
+            Declaration(type, cancellationToken),
+            type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
+            string.Join(".", hintParts));
+    }
+
+    /// <summary>Reports LTH0001 when the type, or a type it is nested in, is not partial in every declaration.</summary>
+    public static void CheckPartial(INamedTypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    {
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            foreach (var reference in current.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is TypeDeclarationSyntax declaration && !declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.NotPartial, LocationInfo.From(declaration.Identifier.GetLocation()), current.Name);
+                    return;
+                }
+            }
+        }
+    }
+
+    public static bool DerivesFrom(ITypeSymbol type, string fullName)
+    {
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (current.ToDisplayString() == fullName)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The prunable layer type <paramref name="type"/> is or derives from (Linear, Conv1d, Conv2d, Conv3d), or null.</summary>
+    public static string? LayerType(ITypeSymbol type)
+    {
+        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        {
+            if (KnownNames.Layers.TryGetValue(current.ToDisplayString(), out var name))
+            {
+                return name;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Why an experiment cannot create the model with <c>new T()</c>, or null when it can.</summary>
+    public static string? WhyCannotCreate(INamedTypeSymbol model)
+    {
+        if (model.IsUnboundGenericType)
+        {
+            return "an open generic type cannot be created; name a constructed type such as Model<float>";
+        }
+
+        if (model.IsAbstract || model.TypeKind != TypeKind.Class)
+        {
+            return "it is abstract or not a class";
+        }
+
+        if (!DerivesFrom(model, KnownNames.TensorModule))
+        {
+            return "it must derive from nn.Module<Tensor, Tensor>, taking and returning a Tensor";
+        }
+
+        var callable = model.InstanceConstructors.Any(c =>
+            c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal
+            && c.Parameters.All(p => p.IsOptional || p.IsParams));
+        return callable ? null : "it has no public or internal constructor that takes no arguments (optional ones are fine)";
+    }
+
+    private static TypeDeclaration Declaration(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var keyword = type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) switch
+        {
+            RecordDeclarationSyntax record when record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) => "record struct",
+            RecordDeclarationSyntax => "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+        var name = type.TypeParameters.Length == 0 ? type.Name : $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>";
+        return new TypeDeclaration(keyword, name);
+    }
+}

@@ -1,0 +1,76 @@
+using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Emitting;
+using Lottery.Generators.Models;
+using Lottery.Generators.Parsing;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Lottery.Generators;
+
+/// <summary>
+/// Lottery's source generator: for each model with [Prunable] members (and [PruneSchedule]s) it emits the mask
+/// registration, typed mask access, the ticket's save and load and the schedules as pruning settings; for each
+/// [Experiment] it emits the experiment's definition. Every malformed declaration becomes a diagnostic.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class PruningGenerator : IIncrementalGenerator
+{
+    /// <summary>The pipeline's named steps, for caching tests.</summary>
+    public static class Steps
+    {
+        public const string ModelsFromSchedules = nameof(ModelsFromSchedules);
+        public const string ModelsFromLayers = nameof(ModelsFromLayers);
+        public const string Experiments = nameof(Experiments);
+        public const string Models = nameof(Models);
+        public const string ExperimentModels = nameof(ExperimentModels);
+    }
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var fromSchedules = context.SyntaxProvider.ForAttributeWithMetadataName(
+                KnownNames.PruneScheduleAttribute,
+                static (node, _) => node is TypeDeclarationSyntax,
+                ModelParser.FromScheduleTrigger)
+            .Where(static result => result is not null)
+            .WithTrackingName(Steps.ModelsFromSchedules);
+
+        var fromLayers = context.SyntaxProvider.ForAttributeWithMetadataName(
+                KnownNames.PrunableAttribute,
+                static (node, _) => node is VariableDeclaratorSyntax or PropertyDeclarationSyntax,
+                ModelParser.FromLayerTrigger)
+            .Where(static result => result is not null)
+            .WithTrackingName(Steps.ModelsFromLayers);
+
+        var experiments = context.SyntaxProvider.ForAttributeWithMetadataName(
+                KnownNames.ExperimentAttribute,
+                static (node, _) => node is TypeDeclarationSyntax,
+                ExperimentParser.Parse)
+            .Where(static result => result is not null)
+            .WithTrackingName(Steps.Experiments);
+
+        foreach (var models in new[] { fromSchedules, fromLayers })
+        {
+            context.RegisterSourceOutput(models.Select(static (r, _) => r!.Diagnostics), Report);
+            context.RegisterSourceOutput(
+                models.Select(static (r, _) => r!.Value).Where(static m => m is not null).WithTrackingName(Steps.Models),
+                static (output, model) => output.AddSource($"{model!.Hierarchy.HintName}.Pruning.g.cs", ModelEmitter.Emit(model)));
+        }
+
+        context.RegisterSourceOutput(experiments.Select(static (r, _) => r!.Diagnostics), Report);
+        context.RegisterSourceOutput(
+            experiments.Select(static (r, _) => r!.Value).Where(static e => e is not null).WithTrackingName(Steps.ExperimentModels),
+            static (output, experiment) => output.AddSource($"{experiment!.Hierarchy.HintName}.Experiment.g.cs", ExperimentEmitter.Emit(experiment)));
+    }
+
+    private static void Report(SourceProductionContext output, EquatableArray<DiagnosticInfo> diagnostics)
+    {
+        foreach (var diagnostic in diagnostics)
+        {
+            output.ReportDiagnostic(Diagnostic.Create(
+                DiagnosticDescriptors.ById[diagnostic.Id],
+                diagnostic.Location?.ToLocation(),
+                diagnostic.Arguments.Cast<object>().ToArray()));
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using Lottery.Criteria;
+using Lottery.Masks;
+using static TorchSharp.torch;
+
+namespace Lottery;
+
+/// <summary>
+/// A [Prunable] declaration as static data: which member, its layer type, and what it overrides. The source
+/// generator emits one per declared layer in the model's <c>PrunableLayers</c> table.
+/// </summary>
+/// <param name="Member">The field or property holding the layer.</param>
+/// <param name="LayerType">Linear, Conv1d, Conv2d or Conv3d.</param>
+public sealed record LayerDeclaration(string Member, string LayerType)
+{
+    /// <summary>The layer's own rate, or null for the schedule's.</summary>
+    public double? Rate { get; init; }
+
+    /// <summary>The layer's own criterion, or null for the schedule's.</summary>
+    public CriterionKind? Criterion { get; init; }
+
+    /// <summary>Whether the layer's bias is pruned too.</summary>
+    public bool PruneBias { get; init; }
+
+    /// <summary>The layer to attach masks to: this declaration applied to the model's <paramref name="layer"/>.</summary>
+    public PrunableLayer For(nn.Module layer) => new(Member, layer)
+    {
+        Rate = Rate,
+        Criterion = Criterion is { } kind ? PruningCriteria.FromName(kind.ToString()) : null,
+        IncludeBias = PruneBias,
+    };
+}
