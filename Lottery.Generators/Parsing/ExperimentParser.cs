@@ -138,7 +138,8 @@ internal static class ExperimentParser
             }
         }
 
-        if (diagnostics.HasErrors)
+        // A model with errors of its own gets no generated code, so code referring to its schedules would not compile.
+        if (diagnostics.HasErrors || ModelParser.HasErrors(model.OriginalDefinition, cancellationToken))
         {
             return new ParseResult<ExperimentInfo>(null, diagnostics.ToEquatableArray());
         }

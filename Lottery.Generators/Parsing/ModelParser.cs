@@ -48,6 +48,10 @@ internal static class ModelParser
     public static List<ScheduleInfo> ReadSchedules(INamedTypeSymbol type, CancellationToken cancellationToken) =>
         ParseSchedules(type, new DiagnosticList(), cancellationToken);
 
+    /// <summary>Whether the model's own declarations have errors (then it gets no generated code, and experiments on it none either).</summary>
+    public static bool HasErrors(INamedTypeSymbol type, CancellationToken cancellationToken) =>
+        Parse(type, cancellationToken).Value is null;
+
     public static bool IsPrunable(ISymbol member) =>
         member is IFieldSymbol or IPropertySymbol && member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.PrunableAttribute);
 

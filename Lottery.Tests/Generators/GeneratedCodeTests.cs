@@ -1,0 +1,165 @@
+using static Lottery.Tests.Generators.GeneratorHarness;
+
+namespace Lottery.Tests.Generators;
+
+/// <summary>Golden-file tests of the generated text; each case must also compile cleanly with nullable on.</summary>
+public class GeneratedCodeTests
+{
+    public static TheoryData<string> Cases => [.. Sources.Keys];
+
+    private static readonly Dictionary<string, string[]> Sources = new()
+    {
+        ["LeNetWithLayerRates"] =
+        [
+            Usings + """
+            namespace Demo.Models;
+
+            [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12)]
+            public sealed partial class LeNet : nn.Module<Tensor, Tensor>
+            {
+                [Prunable] private readonly Linear fc1;
+                [Prunable(Criterion = CriterionKind.LeastChange)] private readonly Linear fc2;
+                [Prunable(0.1, PruneBias = true)] private readonly Linear fc3;
+
+                public LeNet() : base(nameof(LeNet))
+                {
+                    fc1 = nn.Linear(784, 300);
+                    fc2 = nn.Linear(300, 100);
+                    fc3 = nn.Linear(100, 10);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor input) => fc3.forward(fc2.forward(fc1.forward(input)));
+            }
+            """,
+        ],
+        ["ConvModel"] =
+        [
+            Usings + """
+            namespace Demo.Models;
+
+            [PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.1, TargetRemaining = 0.5, StartEpoch = 2, Scope = PruningScope.Global)]
+            public partial class SmallConv : nn.Module<Tensor, Tensor>
+            {
+                [Prunable(0.15)] private readonly Conv2d conv;
+                [Prunable] private readonly Linear output;
+
+                public SmallConv(int classes = 10) : base(nameof(SmallConv))
+                {
+                    conv = nn.Conv2d(1, 8, 3);
+                    output = nn.Linear(8 * 26 * 26, classes);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor input) => output.forward(conv.forward(input).flatten(1));
+            }
+            """,
+        ],
+        ["NestedInNamespace"] =
+        [
+            Usings + """
+            namespace Demo.Deep.Space
+            {
+                public static partial class Outer
+                {
+                    internal partial class Inner<TTag>
+                    {
+                        // Only [Prunable] members: masks and the ticket, no schedules, and no CreateRun (it needs an argument).
+                        public sealed partial class Tiny : nn.Module<Tensor, Tensor>
+                        {
+                            [Prunable] public Linear Layer { get; }
+
+                            public Tiny(int width) : base(nameof(Tiny))
+                            {
+                                Layer = nn.Linear(width, width);
+                                RegisterComponents();
+                            }
+
+                            public override Tensor forward(Tensor input) => Layer.forward(input);
+                        }
+                    }
+                }
+            }
+            """,
+        ],
+        ["EverySchedule"] =
+        [
+            Usings + """
+            [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, TargetRemaining = 0.3, Rewind = RewindKind.ToEpoch, RewindEpoch = 1)]
+            [PruneSchedule(ScheduleKind.EveryEpoch, Name = "Hypothesis", Rate = 0.2, TargetRemaining = 0.1, StartEpoch = 1, EndEpoch = 20, Criterion = CriterionKind.LeastChange)]
+            [PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1, EndEpoch = 8, InitialSparsity = 0.05, Rewind = RewindKind.LearningRate)]
+            [PruneSchedule(ScheduleKind.OneShot, TargetRemaining = 0.2, StartEpoch = 3, Criterion = CriterionKind.Random)]
+            [PruneSchedule(ScheduleKind.OneShot, Name = "OneShotAfterTraining", TargetRemaining = 0.2, Rewind = RewindKind.ToInit)]
+            public partial class GlobalModel : nn.Module<Tensor, Tensor>
+            {
+                [Prunable] private Linear _hidden = null!;
+
+                public GlobalModel() : base("GlobalModel")
+                {
+                    _hidden = nn.Linear(4, 4);
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor input) => _hidden.forward(input);
+            }
+            """,
+        ],
+        ["Experiment"] =
+        [
+            Usings + """
+            namespace Demo.Models
+            {
+                [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rounds = 3)]
+                [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpoch", TargetRemaining = 0.5)]
+                public sealed partial class Mlp : nn.Module<Tensor, Tensor>
+                {
+                    [Prunable] private readonly Linear fc;
+
+                    public Mlp() : base(nameof(Mlp))
+                    {
+                        fc = nn.Linear(784, 10);
+                        RegisterComponents();
+                    }
+
+                    public override Tensor forward(Tensor input) => fc.forward(input.flatten(1));
+                }
+            }
+            """,
+            Usings + """
+            namespace Demo.Experiments;
+
+            [Experiment(typeof(Demo.Models.Mlp), DataSet = "fashion-mnist", Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, BatchSize = 128,
+                Epochs = 4, Seeds = new[] { 1, 2, 3 }, Validation = 5000, Schedules = new[] { "EveryEpoch" })]
+            public static partial class MlpOnFashion;
+            """,
+        ],
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Generated_code_matches_its_golden_file_and_compiles_cleanly(string caseName)
+    {
+        var outcome = Run(Sources[caseName]);
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        Assert.NotEmpty(outcome.Sources);
+        GoldenFiles.Check(caseName, outcome.Sources);
+    }
+
+    [Fact]
+    public void Every_generated_file_starts_with_the_auto_generated_header_and_nullable_enable()
+    {
+        foreach (var sources in Sources.Values)
+        {
+            foreach (var (hintName, text) in Run(sources).Sources)
+            {
+                var lines = text.TrimStart('\uFEFF').Split('\n');
+                Assert.Equal("// <auto-generated/>", lines[0].TrimEnd());
+                Assert.Contains("#nullable enable", lines.Take(4).Select(l => l.TrimEnd()));
+                Assert.EndsWith(".g.cs", hintName, StringComparison.Ordinal);
+            }
+        }
+    }
+}
