@@ -1,0 +1,134 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+using static Lottery.Tests.Generators.GeneratorHarness;
+
+namespace Lottery.Tests.Generators;
+
+/// <summary>Each diagnostic: exact id, severity, and the span it underlines (marked [| |] in the source).</summary>
+public class DiagnosticTests
+{
+    private const string Body = """
+            public override Tensor forward(Tensor input) => input;
+        """;
+
+    public static TheoryData<string, DiagnosticSeverity, string> Cases => new()
+    {
+        { "LTH0001", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;", declaration: "public class [|M|]") },
+        { "LTH0001", DiagnosticSeverity.Error, $$"""
+            public class [|Outer|]
+            {
+            {{Model("", "[Prunable] private Linear fc = null!;")}}
+            }
+            """ },
+        { "LTH0002", DiagnosticSeverity.Error, """
+            public partial class [|NotAModule|]
+            {
+                [Prunable] private Linear fc = null!;
+            }
+            """ },
+        { "LTH0003", DiagnosticSeverity.Error, Model("", "[Prunable] private int [|count|];") },
+        { "LTH0003", DiagnosticSeverity.Error, Model("", "[Prunable] private ReLU [|activation|] = null!;") },
+        { "LTH0004", DiagnosticSeverity.Error, Model("", "[Prunable] private static Linear [|shared|] = null!;") },
+        { "LTH0005", DiagnosticSeverity.Error, Model("", "[Prunable([|1.5|])] private Linear fc = null!;") },
+        { "LTH0005", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, [|Rate = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0006", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, [|TargetRemaining = 1.5|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0006", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1, EndEpoch = 4, [|InitialSparsity = 0.95|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0007", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, [|StartEpoch = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0007", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, StartEpoch = 5, [|EndEpoch = 3|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0007", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, Rewind = RewindKind.ToEpoch, [|RewindEpoch = -1|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0008", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, [|Rounds = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0009", DiagnosticSeverity.Warning, Model("[PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.2, [|TargetRemaining = 0.1|], EndEpoch = 5)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0009", DiagnosticSeverity.Warning, Model("[PruneSchedule(ScheduleKind.Iterative, Rate = 0.2, Rounds = 3, [|TargetRemaining = 0.1|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0009", DiagnosticSeverity.Warning, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1)]", "[Prunable] private Linear fc = null!;")
+            + "\n[Experiment(typeof(M), [|Epochs = 5|])] public static partial class E;" },
+        { "LTH0010", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.Iterative, Rounds = 1)]", "private Linear fc = null!;") },
+        { "LTH0011", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Name = \"A\", Rounds = 1)][PruneSchedule(ScheduleKind.OneShot, [|Name = \"A\"|], TargetRemaining = 0.5)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0011", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;")
+            + "\n[Experiment(typeof(M), [|Seeds = new[] { 1, 1 }|])] public static partial class E;" },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, [|Rounds = 3|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3, [|RewindEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.EveryEpoch)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0014", DiagnosticSeverity.Error, Model("", "[Prunable] private Linear fc = null!;") + "\n[Experiment([|typeof(M)|])] public static partial class E;" },
+        { "LTH0015", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|DataSet = \"cifar-10\"|])] public static partial class E;" },
+        { "LTH0016", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Schedules = new[] { \"Nope\" }|])] public static partial class E;" },
+        { "LTH0017", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;", constructor: "public M(int width) : base(\"M\") { }") + "\n[Experiment([|typeof(M)|])] public static partial class E;" },
+        { "LTH0018", DiagnosticSeverity.Error, Model("", "[Prunable] private Linear fc = null!; public int FcMask;", declaration: "public partial class [|M|]") },
+        { "LTH0019", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Epochs = 0|])] public static partial class E;" },
+        { "LTH0020", DiagnosticSeverity.Error, Model("", "[Prunable] public Linear [|Layer|] { set { } }") },
+        { "LTH0021", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1, [|Name = \"two words\"|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0021", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1, [|Name = \"Default\"|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0022", DiagnosticSeverity.Error, Model("", "[Prunable([|Criterion = (CriterionKind)9|])] private Linear fc = null!;") },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void The_diagnostic_has_its_id_severity_and_span(string id, DiagnosticSeverity severity, string markedSource)
+    {
+        var (source, span) = Unmark(Usings + markedSource);
+        var outcome = Run(source);
+
+        Assert.Null(outcome.Exception);
+        var diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(severity, diagnostic.Severity);
+        Assert.Equal(span, diagnostic.Location.SourceSpan);
+        Assert.Equal("Source0.cs", diagnostic.Location.GetLineSpan().Path);
+        Assert.False(string.IsNullOrWhiteSpace(diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Empty(outcome.DiagnosticsInGeneratedCode);
+    }
+
+    [Fact]
+    public void The_unreachable_target_warning_states_where_the_schedule_stops()
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.2, TargetRemaining = 0.1, EndEpoch = 5)]", "[Prunable] private Linear fc = null!;"));
+
+        var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("Schedule 'EveryEpoch' stops at 32.8% of the weights, not at its target of 10%: 20% per epoch over 5 epochs (epochs 1 to 5)", message);
+        Assert.NotEmpty(outcome.Sources);   // a warning still generates the code
+    }
+
+    [Fact]
+    public void A_model_with_an_error_gets_no_generated_code_and_neither_does_an_experiment_on_it()
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 0)]", "[Prunable] private Linear fc = null!;")
+            + "\n[Experiment(typeof(M))] public static partial class E;");
+
+        Assert.Equal("LTH0008", Assert.Single(outcome.GeneratorDiagnostics).Id);
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
+    public void Every_descriptor_is_tested_and_tracked_in_the_release_files()
+    {
+        var descriptors = typeof(Lottery.Generators.PruningGenerator).Assembly.GetType("Lottery.Generators.Diagnostics.DiagnosticDescriptors")!;
+        var ids = ((System.Collections.IEnumerable)descriptors.GetField("ById")!.GetValue(null)!).Cast<object>()
+            .Select(pair => (string)pair.GetType().GetProperty("Key")!.GetValue(pair)!).Order().ToList();
+        var tested = Cases.Select(row => (string)row[0]).Distinct().Order().ToList();
+        Assert.Equal(ids, tested);
+
+        var unshipped = File.ReadAllText(Path.Combine(RepositoryRoot(), "Lottery.Generators", "AnalyzerReleases.Unshipped.md"));
+        Assert.All(ids, id => Assert.Contains(id + " |", unshipped, StringComparison.Ordinal));
+    }
+
+    internal static string Model(string attributes, string members, string declaration = "public partial class M", string constructor = "public M() : base(\"M\") { }") => $$"""
+        {{attributes}}
+        {{declaration}} : nn.Module<Tensor, Tensor>
+        {
+            {{members}}
+            {{constructor}}
+        {{Body}}
+        }
+        """;
+
+    private static (string Source, TextSpan Span) Unmark(string marked)
+    {
+        var start = marked.IndexOf("[|", StringComparison.Ordinal);
+        var end = marked.IndexOf("|]", StringComparison.Ordinal);
+        Assert.True(start >= 0 && end > start, "The test source must mark the expected span with [| |].");
+        var source = marked.Remove(end, 2).Remove(start, 2);
+        return (source, TextSpan.FromBounds(start, end - 2));
+    }
+
+    internal static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string file = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, "..", ".."));
+}
