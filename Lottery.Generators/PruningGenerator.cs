@@ -4,6 +4,7 @@ using Lottery.Generators.Models;
 using Lottery.Generators.Parsing;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace Lottery.Generators;
 
@@ -51,26 +52,33 @@ public sealed class PruningGenerator : IIncrementalGenerator
 
         foreach (var models in new[] { fromSchedules, fromLayers })
         {
-            context.RegisterSourceOutput(models.Select(static (r, _) => r!.Diagnostics), Report);
+            context.RegisterSourceOutput(models.Select(static (r, _) => r!.Diagnostics).Combine(context.CompilationProvider), Report);
             context.RegisterSourceOutput(
                 models.Select(static (r, _) => r!.Value).Where(static m => m is not null).WithTrackingName(Steps.Models),
                 static (output, model) => output.AddSource($"{model!.Hierarchy.HintName}.Pruning.g.cs", ModelEmitter.Emit(model)));
         }
 
-        context.RegisterSourceOutput(experiments.Select(static (r, _) => r!.Diagnostics), Report);
+        context.RegisterSourceOutput(experiments.Select(static (r, _) => r!.Diagnostics).Combine(context.CompilationProvider), Report);
         context.RegisterSourceOutput(
             experiments.Select(static (r, _) => r!.Value).Where(static e => e is not null).WithTrackingName(Steps.ExperimentModels),
             static (output, experiment) => output.AddSource($"{experiment!.Hierarchy.HintName}.Experiment.g.cs", ExperimentEmitter.Emit(experiment)));
     }
 
-    private static void Report(SourceProductionContext output, EquatableArray<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// Reports the parse's diagnostics at locations in the current compilation's syntax trees (only reporting
+    /// depends on the compilation; the models and the source output stay cached), so that #pragma warning and
+    /// editor suppressions apply to them as to any compiler diagnostic.
+    /// </summary>
+    private static void Report(SourceProductionContext output, (EquatableArray<DiagnosticInfo> Diagnostics, Compilation Compilation) input)
     {
-        foreach (var diagnostic in diagnostics)
+        foreach (var diagnostic in input.Diagnostics)
         {
-            output.ReportDiagnostic(Diagnostic.Create(
-                DiagnosticDescriptors.ById[diagnostic.Id],
-                diagnostic.Location?.ToLocation(),
-                diagnostic.Arguments.Cast<object>().ToArray()));
+            var location = diagnostic.Location is { } info
+                ? input.Compilation.SyntaxTrees.FirstOrDefault(t => t.FilePath == info.FilePath) is { } tree && info.Start + info.Length <= tree.Length
+                    ? Location.Create(tree, new TextSpan(info.Start, info.Length))
+                    : info.ToLocation()
+                : Location.None;
+            output.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ById[diagnostic.Id], location, diagnostic.Arguments.Cast<object>().ToArray()));
         }
     }
 }

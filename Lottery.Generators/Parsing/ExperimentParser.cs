@@ -139,7 +139,14 @@ internal static class ExperimentParser
         }
 
         // A model with errors of its own gets no generated code, so code referring to its schedules would not compile.
-        if (diagnostics.HasErrors || ModelParser.HasErrors(model.OriginalDefinition, cancellationToken))
+        // A model from a referenced assembly was generated there: its PruneSchedules class says so.
+        var modelInSource = model.OriginalDefinition.DeclaringSyntaxReferences.Length > 0;
+        if (!modelInSource && schedules.Count > 0 && model.GetTypeMembers("PruneSchedules").Length == 0)
+        {
+            diagnostics.Add(DiagnosticDescriptors.ModelCannotBeCreated, modelLocation, model.ToDisplayString(), "its assembly was built without Lottery's generator, so it has no PruneSchedules");
+        }
+
+        if (diagnostics.HasErrors || (modelInSource && ModelParser.HasErrors(model.OriginalDefinition, cancellationToken)))
         {
             return new ParseResult<ExperimentInfo>(null, diagnostics.ToEquatableArray());
         }
