@@ -1,0 +1,55 @@
+using Lottery;
+using Lottery.Data;
+using Lottery.Masks;
+using Lottery.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+// Train and prune a model declared with Lottery's attributes, save its ticket and load it in "application code".
+using var data = DataSets.Load(DataSets.MnistDigits);
+using var split = DataSplit.HoldOutValidation(data, 500, seed: 1);
+using var run = Mlp.CreateRun(new TrainingSettings { Epochs = 3, Seed = 1 });
+var result = run.Execute(split);
+Console.WriteLine($"Trained {result.EpochsTrained} epochs: {run.WeightsRemaining:P1} of the weights remain, test accuracy {result.Final.FinalTest.Accuracy:P2}.");
+
+var ticket = Path.Combine(Path.GetTempPath(), $"consumer-ticket-{Environment.ProcessId}.dat");
+var trained = (Mlp)run.Model;
+trained.SaveTicket(ticket);
+using var app = new Mlp();
+app.LoadTicket(ticket);
+File.Delete(ticket);
+Console.WriteLine($"Loaded the ticket: hidden layer {app.HiddenSparsity:P1} sparse, output layer {app.OutputSparsity:P1} sparse.");
+
+var expected = Math.Pow(0.75, 3);
+if (Math.Abs(app.HiddenMask.WeightsRemaining - expected) > 1e-3 || result.Final.FinalTest.Accuracy < 0.8)
+{
+    Console.Error.WriteLine($"Unexpected result: hidden layer keeps {app.HiddenMask.WeightsRemaining:P2}, expected {expected:P2}; accuracy {result.Final.FinalTest.Accuracy:P2}.");
+    return 1;
+}
+
+return 0;
+
+/// <summary>A two-layer network pruned 25% after each epoch, the output layer at 10%.</summary>
+[PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.25, TargetRemaining = 0.2)]
+internal sealed partial class Mlp : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear hidden;
+
+    [Prunable(0.1)]
+    private readonly Linear output;
+
+    public Mlp()
+        : base(nameof(Mlp))
+    {
+        hidden = nn.Linear(784, 128);
+        output = nn.Linear(128, 10);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return output.forward(nn.functional.relu(hidden.forward(input.flatten(1)))).MoveToOuterDisposeScope();
+    }
+}
