@@ -7,6 +7,7 @@ var imp = ImpCommand.Create();
 var root = new RootCommand("Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `imp` with its defaults on the embedded MNIST digits.")
 {
     imp,
+    ExperimentCommand.Create(),
     BenchmarkCommand.Create(),
 };
 

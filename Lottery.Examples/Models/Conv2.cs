@@ -10,7 +10,7 @@ namespace Lottery.Examples.Models;
 /// </summary>
 /// <remarks>The paper's rates: 10% for the convolutions, 20% for the hidden fully connected layers, 10% for the output.</remarks>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
-[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, Criterion = CriterionKind.Magnitude)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude)]
 public sealed partial class Conv2 : nn.Module<Tensor, Tensor>
 {
     [Prunable(0.1)]
