@@ -176,6 +176,10 @@ public class GeneratedModelTests
         var foreign = Path.Combine(Path.GetTempPath(), $"lottery-foreign-{Guid.NewGuid():N}.dat");
         try
         {
+            File.WriteAllBytes(foreign, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+            var corrupt = Assert.Throws<InvalidDataException>(() => model.LoadTicket(foreign));
+            Assert.Contains(foreign, corrupt.Message, StringComparison.Ordinal);
+
             using var other = new LeNet300100();
             other.AttachMasks();
             other.SaveTicket(foreign);
