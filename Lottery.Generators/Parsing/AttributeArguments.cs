@@ -1,4 +1,5 @@
 using System.Threading;
+using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -51,6 +52,26 @@ internal sealed class AttributeArguments
     public int? Int(string name) => Named(name) is { Value: int value } ? value : null;
 
     public bool? Bool(string name) => Named(name) is { Value: bool value } ? value : null;
+
+    /// <summary>
+    /// The named enum argument <paramref name="name"/> as the name of its value (enums are read by value, see
+    /// <see cref="KnownNames"/>); an undefined value is reported (LTH0022) and reads as absent.
+    /// </summary>
+    public string? Enum(string name, string[] values, string enumName, DiagnosticList diagnostics)
+    {
+        if (Named(name) is not { Value: int value })
+        {
+            return null;
+        }
+
+        if (value >= 0 && value < values.Length)
+        {
+            return values[value];
+        }
+
+        diagnostics.Add(DiagnosticDescriptors.UndefinedEnumValue, LocationOf(name), name, value, enumName);
+        return null;
+    }
 
     /// <summary>The location of the named argument <paramref name="name"/>, or of the attribute when it is not written out.</summary>
     public LocationInfo? LocationOf(string name)

@@ -17,11 +17,7 @@ internal static class ExperimentParser
 
         var diagnostics = new DiagnosticList();
         TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
-        var declared = new HashSet<string>(type.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name), StringComparer.Ordinal);
-        foreach (var name in KnownNames.GeneratedExperimentMembers.Where(declared.Contains))
-        {
-            diagnostics.Add(DiagnosticDescriptors.NameClash, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, name, "for every experiment");
-        }
+        TypeFacts.CheckTakenNames(type, KnownNames.GeneratedExperimentMembers, "for every experiment", diagnostics);
 
         var attribute = new AttributeArguments(data, cancellationToken);
         if (attribute.Constructor(0) is not { Value: INamedTypeSymbol model })
@@ -47,18 +43,7 @@ internal static class ExperimentParser
             diagnostics.Add(DiagnosticDescriptors.UnknownDataSet, attribute.LocationOf("DataSet"), dataSet ?? "null", string.Join(", ", KnownNames.DataSets));
         }
 
-        var optimizer = "Adam";
-        if (attribute.Named("Optimizer") is { Value: int optimizerValue })
-        {
-            if (optimizerValue >= 0 && optimizerValue < KnownNames.OptimizerKinds.Length)
-            {
-                optimizer = KnownNames.OptimizerKinds[optimizerValue];
-            }
-            else
-            {
-                diagnostics.Add(DiagnosticDescriptors.UndefinedEnumValue, attribute.LocationOf("Optimizer"), "Optimizer", optimizerValue, "OptimizerKind");
-            }
-        }
+        var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? "Adam";
 
         var learningRate = attribute.Double("LearningRate") ?? 1.2e-3;
         Require(learningRate > 0 && !double.IsInfinity(learningRate), "LearningRate", Format.Number(learningRate), "give a positive learning rate, for example 1.2e-3");

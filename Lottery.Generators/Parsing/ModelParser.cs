@@ -70,7 +70,7 @@ internal static class ModelParser
         TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
         var layers = ParseLayers(type, diagnostics, cancellationToken);
         var schedules = ParseSchedules(type, diagnostics, cancellationToken);
-        if (schedules.Count > 0 && layers.Count == 0 && !type.GetMembers().Any(IsPrunable))
+        if (schedules.Count > 0 && !type.GetMembers().Any(IsPrunable))
         {
             diagnostics.Add(DiagnosticDescriptors.ScheduleWithoutLayers, new AttributeArguments(Schedules(type).First(), cancellationToken).Location, type.Name);
         }
@@ -131,7 +131,7 @@ internal static class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.Has("Rate") ? attribute.LocationOf("Rate") : attribute.LocationOfConstructor(0), Format.Number(given));
             }
 
-            var criterion = Enum(attribute, "Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
+            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
             layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, attribute.Bool("PruneBias") ?? false, AccessorStem(member.Name)));
         }
 
@@ -188,9 +188,9 @@ internal static class ModelParser
             }
 
             var initialSparsity = attribute.Double("InitialSparsity");
-            var scope = Enum(attribute, "Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
-            var criterion = Enum(attribute, "Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? "Magnitude";
-            var rewind = Enum(attribute, "Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
+            var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
+            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? "Magnitude";
+            var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
             var rewindEpoch = attribute.Int("RewindEpoch");
             if (rewindEpoch is { } k)
             {
@@ -347,30 +347,10 @@ internal static class ModelParser
         return value;
     }
 
-    private static string? Enum(AttributeArguments attribute, string name, string[] values, string enumName, DiagnosticList diagnostics)
-    {
-        if (attribute.Named(name) is not { Value: int value })
-        {
-            return null;
-        }
-
-        if (value >= 0 && value < values.Length)
-        {
-            return values[value];
-        }
-
-        diagnostics.Add(DiagnosticDescriptors.UndefinedEnumValue, attribute.LocationOf(name), name, value, enumName);
-        return null;
-    }
-
     private static void CheckGeneratedNames(INamedTypeSymbol type, List<LayerInfo> layers, DiagnosticList diagnostics)
     {
         var location = LocationInfo.From(type.Locations.FirstOrDefault());
-        var declared = new HashSet<string>(type.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name), StringComparer.Ordinal);
-        foreach (var name in KnownNames.GeneratedModelMembers.Where(declared.Contains))
-        {
-            diagnostics.Add(DiagnosticDescriptors.NameClash, location, type.Name, name, "for every prunable model");
-        }
+        var declared = TypeFacts.CheckTakenNames(type, KnownNames.GeneratedModelMembers, "for every prunable model", diagnostics);
 
         var generated = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var layer in layers)

@@ -54,6 +54,21 @@ internal static class TypeFacts
         }
     }
 
+    /// <summary>
+    /// Reports LTH0018 for each of <paramref name="generated"/> the type already declares, and returns the names
+    /// the type declares, for further checks.
+    /// </summary>
+    public static HashSet<string> CheckTakenNames(INamedTypeSymbol type, IEnumerable<string> generated, string what, DiagnosticList diagnostics)
+    {
+        var declared = new HashSet<string>(type.GetMembers().Where(m => !m.IsImplicitlyDeclared).Select(m => m.Name), StringComparer.Ordinal);
+        foreach (var name in generated.Where(declared.Contains))
+        {
+            diagnostics.Add(DiagnosticDescriptors.NameClash, LocationInfo.From(type.Locations.FirstOrDefault()), type.Name, name, what);
+        }
+
+        return declared;
+    }
+
     public static bool DerivesFrom(ITypeSymbol type, string fullName)
     {
         for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)

@@ -45,7 +45,7 @@ public static class Ticket
         {
             model.load(path, strict: true);
         }
-        catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException or EndOfStreamException or NotImplementedException)
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException or NotImplementedException)
         {
             throw new InvalidDataException(
                 $"'{path}' is not a ticket of {model.GetType().Name} ({error.Message}). A ticket loads only into the model class, layer sizes and pruned layers it was saved from.",

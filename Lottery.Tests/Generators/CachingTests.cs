@@ -2,7 +2,6 @@ using System.Collections;
 using System.Reflection;
 using Lottery.Generators;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Text;
 using static Lottery.Tests.Generators.GeneratorHarness;
 
