@@ -17,6 +17,12 @@ internal static class CommonOptions
         Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
     };
 
+    public static Option<string> Output() => new("--out")
+    {
+        Description = "The results folder: runs under <out>/runs/, each comparison's report under <out>/<name>/.",
+        DefaultValueFactory = _ => "results",
+    };
+
     public static Option<long> Seed() => new("--seed")
     {
         Description = "Seed for initialisation, the validation split, batch order and random pruning.",

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Text.Json;
+using TorchSharp;
 using Lottery.Data;
 using Lottery.Masks;
 using Lottery.Schedules;
@@ -43,7 +45,7 @@ public sealed class PruningRun : IDisposable
 
         lock (SeedGate)
         {
-            manual_seed(training.Seed);
+            manual_seed(pruning.InitSeed ?? training.Seed);
             Model = createModel();
         }
 
@@ -74,8 +76,32 @@ public sealed class PruningRun : IDisposable
     /// <summary>Fraction of prunable weights remaining now.</summary>
     public double WeightsRemaining => Masks?.WeightsRemaining ?? 1.0;
 
-    /// <summary>Runs every round the schedule asks for and returns the measurements.</summary>
-    public RunResult Execute(DataSplit data)
+    /// <summary>
+    /// Starts training from the given masks (a ticket's mask, as in the random re-initialisation control):
+    /// loads them, zeroes the pruned weights and makes the masked weights the run's initial state. Call it
+    /// before <see cref="Execute"/>.
+    /// </summary>
+    public void StartFrom(IReadOnlyDictionary<string, Tensor> masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        var own = Masks ?? throw new InvalidOperationException("A dense run has no masks to start from; give it a schedule (FixedMaskSchedule trains a mask as it is).");
+        if (executed)
+        {
+            throw new InvalidOperationException("StartFrom must be called before Execute.");
+        }
+
+        own.LoadMasks(masks);
+        snapshots[0].Dispose();
+        snapshots[0] = WeightSnapshot.Take(Model);
+    }
+
+    /// <summary>
+    /// Runs every round the schedule asks for and returns the measurements. With <paramref name="checkpoints"/>,
+    /// the run's whole state is saved there after every epoch and at every round's end, and a run that finds a
+    /// checkpoint there resumes from it and ends with the same figures as a run never interrupted (training
+    /// seconds aside). The checkpoints are deleted once the run has finished.
+    /// </summary>
+    public RunResult Execute(DataSplit data, CheckpointStore? checkpoints = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (executed)
@@ -86,30 +112,33 @@ public sealed class PruningRun : IDisposable
         executed = true;
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
-
-        var rounds = new List<RoundResult>();
-        var pendingEvents = new List<PruningEvent>();
-        for (var round = 0; ; round++)
+        var state = (checkpoints is null ? null : Resume(checkpoints)) ?? new RunState();
+        while (true)
         {
-            trainer.BeginRound();
-            foreach (var hook in Hooks)
+            var round = state.Round;
+            if (state.Epoch == 0)
             {
-                hook.BeforeRound(round, WeightsRemaining);
+                trainer.BeginRound();
+                foreach (var hook in Hooks)
+                {
+                    hook.BeforeRound(round, WeightsRemaining);
+                }
+
+                state.Metrics = [];
+                state.Events = state.PendingEvents;
+                state.PendingEvents = [];
+                state.TrainingSeconds = 0;
+                state.PrunedAfterLastEvaluation = false;
             }
 
-            var metrics = new List<EpochMetrics>();
-            var events = pendingEvents;
-            pendingEvents = [];
-            double trainingSeconds = 0;
-            var prunedAfterLastEvaluation = false;
-            for (var epoch = 1; epoch <= epochs; epoch++)
+            for (var epoch = state.Epoch + 1; epoch <= epochs; epoch++)
             {
                 var learningRate = trainer.CurrentLearningRate;
                 var weightsRemaining = WeightsRemaining;
                 var clock = Stopwatch.StartNew();
                 var trainLoss = trainer.TrainEpoch(data.Train, round, epoch);
                 var seconds = clock.Elapsed.TotalSeconds;
-                trainingSeconds += seconds;
+                state.TrainingSeconds += seconds;
                 var epochMetrics = new EpochMetrics
                 {
                     Round = round,
@@ -122,7 +151,7 @@ public sealed class PruningRun : IDisposable
                     LearningRate = learningRate,
                     TrainingSeconds = seconds,
                 };
-                metrics.Add(epochMetrics);
+                state.Metrics.Add(epochMetrics);
                 foreach (var hook in Hooks)
                 {
                     hook.AfterEpoch(epochMetrics);
@@ -133,20 +162,23 @@ public sealed class PruningRun : IDisposable
                     snapshots[epoch] = WeightSnapshot.Take(Model);
                 }
 
-                prunedAfterLastEvaluation = false;
+                state.PrunedAfterLastEvaluation = false;
                 if (schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
                 {
-                    events.Add(Prune(amount, round, epoch));
-                    prunedAfterLastEvaluation = true;
+                    state.Events.Add(Prune(amount, round, epoch));
+                    state.PrunedAfterLastEvaluation = true;
                     if (epoch < epochs)
                     {
                         ApplyRewind(round, epoch);
                     }
                 }
+
+                state.Epoch = epoch;
+                Checkpoint(checkpoints, state);
             }
 
-            var result = Summarize(round, metrics, events, trainingSeconds, data, prunedAfterLastEvaluation);
-            rounds.Add(result);
+            var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation);
+            state.Rounds.Add(result);
             foreach (var hook in Hooks)
             {
                 hook.AfterRound(result);
@@ -154,11 +186,15 @@ public sealed class PruningRun : IDisposable
 
             if (schedule?.AfterRound(new PruningProgress(round, epochs, epochs, WeightsRemaining)) is not { } afterRound)
             {
-                return new RunResult(rounds);
+                checkpoints?.Clear();
+                return new RunResult(state.Rounds);
             }
 
-            pendingEvents.Add(Prune(afterRound, round, epochs));
+            state.PendingEvents.Add(Prune(afterRound, round, epochs));
             ApplyRewind(round, epochs);
+            state.Round = round + 1;
+            state.Epoch = 0;
+            Checkpoint(checkpoints, state);
         }
     }
 
@@ -197,6 +233,101 @@ public sealed class PruningRun : IDisposable
         random.Dispose();
         Masks?.Dispose();
         Model.Dispose();
+    }
+
+    private void Checkpoint(CheckpointStore? checkpoints, RunState state)
+    {
+        if (checkpoints is null)
+        {
+            return;
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(JsonSerializer.Serialize(state, RunState.Json));
+            TensorFile.Write(writer, Model.state_dict());
+            writer.Write(snapshots.Count);
+            foreach (var (epoch, snapshot) in snapshots.OrderBy(s => s.Key))
+            {
+                writer.Write(epoch);
+                snapshot.Write(writer);
+            }
+
+            trainer.SaveState(writer);
+            using var randomState = random.get_state();
+            randomState.Save(writer);
+        }
+
+        checkpoints.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+    }
+
+    private RunState? Resume(CheckpointStore checkpoints)
+    {
+        while (checkpoints.ReadNewest() is { } payload)
+        {
+            try
+            {
+                return Restore(payload);
+            }
+            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+            {
+                // Passed its checksum but does not fit this run (written by other code or settings).
+                var path = File.Exists(checkpoints.LatestPath) ? checkpoints.LatestPath : checkpoints.PreviousPath;
+                checkpoints.Reject(path, error.Message);
+            }
+        }
+
+        return null;
+    }
+
+    private RunState Restore(byte[] payload)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
+        var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), RunState.Json)
+            ?? throw new InvalidDataException("The checkpoint holds no run state.");
+        var tensors = TensorFile.Read(reader);
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, value) in Model.state_dict())
+            {
+                if (!tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape))
+                {
+                    throw new InvalidDataException($"the checkpoint has no tensor '{name}' of shape [{string.Join(", ", value.shape)}]");
+                }
+
+                value.copy_(saved);
+            }
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+
+        var count = reader.ReadInt32();
+        for (var i = 0; i < count; i++)
+        {
+            var epoch = reader.ReadInt32();
+            if (snapshots.Remove(epoch, out var old))
+            {
+                old.Dispose();
+            }
+
+            snapshots[epoch] = WeightSnapshot.Read(reader);
+        }
+
+        trainer.LoadState(reader);
+        using (var randomState = TensorExtensionMethods.Load(reader))
+        {
+            random.set_state(randomState);
+        }
+
+        Masks?.RefreshRemaining();
+        return state;
     }
 
     private PruningEvent Prune(PruningAmount amount, int round, int epoch)
@@ -263,4 +394,29 @@ public sealed class PruningRun : IDisposable
             TrainingSeconds = trainingSeconds,
         };
     }
+}
+
+/// <summary>Where a run's loop stands: what a checkpoint records besides tensors.</summary>
+internal sealed class RunState
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public int Round { get; set; }
+
+    public int Epoch { get; set; }
+
+    public List<RoundResult> Rounds { get; set; } = [];
+
+    public List<EpochMetrics> Metrics { get; set; } = [];
+
+    public List<PruningEvent> Events { get; set; } = [];
+
+    public List<PruningEvent> PendingEvents { get; set; } = [];
+
+    public double TrainingSeconds { get; set; }
+
+    public bool PrunedAfterLastEvaluation { get; set; }
 }

@@ -25,6 +25,13 @@ public sealed record PruningSettings
     /// </summary>
     public MaskOptions? Masks { get; init; }
 
+    /// <summary>
+    /// Seeds the initial weights when they must differ from <see cref="Training.TrainingSettings.Seed"/> (which
+    /// still seeds the batch order and random pruning): the random re-initialisation control trains a
+    /// ticket's mask from weights the ticket never had. Null: the training seed.
+    /// </summary>
+    public long? InitSeed { get; init; }
+
     /// <summary>A dense run: no pruning.</summary>
     public static PruningSettings Dense { get; } = new();
 

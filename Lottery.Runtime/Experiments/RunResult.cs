@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Lottery.Training;
 
 namespace Lottery.Experiments;
@@ -7,14 +8,18 @@ namespace Lottery.Experiments;
 public sealed record RunResult(IReadOnlyList<RoundResult> Rounds)
 {
     /// <summary>The last round.</summary>
+    [JsonIgnore]
     public RoundResult Final => Rounds[^1];
 
     /// <summary>Fraction of prunable weights remaining at the end.</summary>
+    [JsonIgnore]
     public double FinalWeightsRemaining => Final.WeightsRemaining;
 
     /// <summary>Epochs trained over all rounds (the training cost).</summary>
+    [JsonIgnore]
     public int EpochsTrained => Rounds.Sum(r => r.Epochs.Count);
 
     /// <summary>Seconds spent training over all rounds.</summary>
+    [JsonIgnore]
     public double TrainingSeconds => Rounds.Sum(r => r.TrainingSeconds);
 }

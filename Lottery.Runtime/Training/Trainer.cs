@@ -1,5 +1,6 @@
 using Lottery.Data;
 using Lottery.Masks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lottery.Training;
@@ -146,6 +147,35 @@ public sealed class Trainer : IDisposable
         }
 
         return new Evaluation(lossSum / data.Count, (double)correct / data.Count);
+    }
+
+    /// <summary>
+    /// Writes what the trainer carries between epochs: the iteration count, the learning-rate schedule's clock,
+    /// the batch-order generator and the optimizer's state (for a checkpoint).
+    /// </summary>
+    internal void SaveState(BinaryWriter writer)
+    {
+        writer.Write(Iteration);
+        writer.Write(learningRateEpoch);
+        using (var state = shuffle.get_state())
+        {
+            state.Save(writer);
+        }
+
+        ((TorchSharp.Modules.OptimizerHelper)optimizer).save_state_dict(writer);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote, into this trainer and its current optimizer.</summary>
+    internal void LoadState(BinaryReader reader)
+    {
+        Iteration = reader.ReadInt64();
+        learningRateEpoch = reader.ReadInt32();
+        using (var state = TorchSharp.TensorExtensionMethods.Load(reader))
+        {
+            shuffle.set_state(state);
+        }
+
+        ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(reader);
     }
 
     /// <inheritdoc/>

@@ -39,6 +39,12 @@ public sealed class WeightSnapshot : IDisposable
         }
     }
 
+    /// <summary>Writes the copied tensors (for a checkpoint).</summary>
+    public void Write(BinaryWriter writer) => TensorFile.Write(writer, tensors);
+
+    /// <summary>Reads a snapshot written by <see cref="Write"/>.</summary>
+    public static WeightSnapshot Read(BinaryReader reader) => new(TensorFile.Read(reader));
+
     /// <inheritdoc/>
     public void Dispose()
     {

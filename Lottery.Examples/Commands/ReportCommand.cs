@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Lottery.Results;
+using Spectre.Console;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>Renders a comparison's report again from its saved runs, without training.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("comparison") { Description = "The comparison's name (its folder under --out), or a path to its folder." };
+        var output = CommonOptions.Output();
+        var command = new Command("report", "Writes a comparison's summary.json, summary.csv, report.md and charts again from its saved runs, and shows its tables; trains nothing.")
+        {
+            name, output,
+        };
+        command.SetAction(parse =>
+        {
+            var given = parse.GetValue(name)!;
+            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ComparisonRecord.FileName)) ? given : Path.Combine(parse.GetValue(output)!, given);
+            var report = ComparisonReport.Load(folder);
+            report.Write(folder);
+            Show(AnsiConsole.Console, report, Path.GetFullPath(folder));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>The report's tables on the console, then where its files are.</summary>
+    public static void Show(IAnsiConsole console, ComparisonReport report, string folder)
+    {
+        foreach (var table in report.Tables())
+        {
+            var shown = new Table { Title = new TableTitle(Markup.Escape(table.Title)), Border = TableBorder.Rounded };
+            for (var i = 0; i < table.Headers.Count; i++)
+            {
+                shown.AddColumn(new TableColumn(Markup.Escape(table.Headers[i])) { Alignment = i == 0 ? Justify.Left : Justify.Right });
+            }
+
+            foreach (var row in table.Rows)
+            {
+                shown.AddRow(row.Select(Markup.Escape).ToArray());
+            }
+
+            console.WriteLine();
+            console.Write(shown);
+        }
+
+        console.WriteLine();
+        console.MarkupLineInterpolated($"Written to [bold]{folder}[/]: summary.json, summary.csv, report.md, accuracy-vs-weights.png, training-cost.png");
+    }
+}

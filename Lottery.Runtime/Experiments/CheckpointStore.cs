@@ -1,0 +1,147 @@
+using System.Security.Cryptography;
+
+namespace Lottery.Experiments;
+
+/// <summary>
+/// Where a <see cref="PruningRun"/> keeps its checkpoints: the latest and the one before it, in one folder.
+/// Every write goes to a temporary file that is moved into place only once complete, so a process killed at
+/// any moment (during a write too) leaves at least one whole checkpoint. Each file carries a SHA-256 of its
+/// contents: a damaged or truncated checkpoint is reported through <see cref="Rejected"/> and the previous
+/// one is used; never silently.
+/// </summary>
+public sealed class CheckpointStore
+{
+    private static ReadOnlySpan<byte> Magic => "LOTTERY-CHECKPOINT-1"u8;
+
+    /// <summary>Uses (and creates when needed) <paramref name="directory"/>.</summary>
+    public CheckpointStore(string directory)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(directory);
+        Directory = Path.GetFullPath(directory);
+    }
+
+    /// <summary>The folder holding the checkpoints.</summary>
+    public string Directory { get; }
+
+    /// <summary>The newest checkpoint.</summary>
+    public string LatestPath => Path.Combine(Directory, "checkpoint.bin");
+
+    /// <summary>The checkpoint before the newest, kept in case the newest is damaged.</summary>
+    public string PreviousPath => Path.Combine(Directory, "checkpoint.previous.bin");
+
+    /// <summary>Called with a message naming the file and the problem when a checkpoint cannot be used.</summary>
+    public event Action<string>? Rejected;
+
+    /// <summary>Called with the file's path when a run resumes from a checkpoint.</summary>
+    public event Action<string>? Resumed;
+
+    /// <summary>Whether any checkpoint file exists.</summary>
+    public bool Any => File.Exists(LatestPath) || File.Exists(PreviousPath);
+
+    /// <summary>Writes <paramref name="payload"/> as the newest checkpoint; the newest so far becomes the previous one.</summary>
+    public void Write(ReadOnlySpan<byte> payload)
+    {
+        System.IO.Directory.CreateDirectory(Directory);
+        var temporary = LatestPath + ".partial";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(Magic);
+            Span<byte> length = stackalloc byte[sizeof(long)];
+            BitConverter.TryWriteBytes(length, (long)payload.Length);
+            stream.Write(length);
+            stream.Write(SHA256.HashData(payload));
+            stream.Write(payload);
+            stream.Flush(flushToDisk: true);
+        }
+
+        // Killed between these two moves, the previous checkpoint is still whole and is used.
+        if (File.Exists(LatestPath))
+        {
+            File.Move(LatestPath, PreviousPath, overwrite: true);
+        }
+
+        File.Move(temporary, LatestPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// The contents of the newest whole checkpoint, or null when there is none. A damaged newest checkpoint
+    /// is reported and the previous one is tried.
+    /// </summary>
+    public byte[]? ReadNewest()
+    {
+        foreach (var path in new[] { LatestPath, PreviousPath })
+        {
+            if (!File.Exists(path))
+            {
+                continue;
+            }
+
+            if (TryRead(path, out var payload, out var problem))
+            {
+                Resumed?.Invoke(path);
+                return payload;
+            }
+
+            Rejected?.Invoke($"Checkpoint '{path}' is damaged ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected' and the run goes on from the checkpoint before it.");
+            File.Move(path, path + ".rejected", overwrite: true);
+        }
+
+        return null;
+    }
+
+    /// <summary>Reports a checkpoint whose contents passed the checksum but could not be restored, and sets it aside.</summary>
+    internal void Reject(string path, string problem)
+    {
+        Rejected?.Invoke($"Checkpoint '{path}' cannot be restored ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected'.");
+        File.Move(path, path + ".rejected", overwrite: true);
+    }
+
+    /// <summary>Deletes every checkpoint (once the run is finished and its results are saved).</summary>
+    public void Clear()
+    {
+        foreach (var path in new[] { LatestPath, PreviousPath, LatestPath + ".partial" })
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static bool TryRead(string path, out byte[] payload, out string problem)
+    {
+        payload = [];
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (IOException error)
+        {
+            problem = error.Message;
+            return false;
+        }
+
+        var header = Magic.Length + sizeof(long) + SHA256.HashSizeInBytes;
+        if (bytes.Length < header || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            problem = "not a Lottery checkpoint";
+            return false;
+        }
+
+        var length = BitConverter.ToInt64(bytes, Magic.Length);
+        if (length != bytes.Length - header)
+        {
+            problem = $"{bytes.Length - header} bytes of contents where the header says {length}: the file is truncated";
+            return false;
+        }
+
+        var body = bytes.AsSpan(header);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(Magic.Length + sizeof(long), SHA256.HashSizeInBytes)))
+        {
+            problem = "its checksum does not match its contents";
+            return false;
+        }
+
+        payload = body.ToArray();
+        problem = string.Empty;
+        return true;
+    }
+}
