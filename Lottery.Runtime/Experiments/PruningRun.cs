@@ -30,6 +30,8 @@ public sealed class PruningRun : IDisposable
     private readonly Generator random;
     // Weights after epoch k of round 0, by k; 0 is initialisation, always kept (the ticket's default start).
     private readonly Dictionary<int, WeightSnapshot> snapshots = [];
+    // One buffer for every checkpoint of the run: no large allocation per epoch.
+    private readonly MemoryStream checkpointBuffer = new();
     private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
@@ -230,6 +232,7 @@ public sealed class PruningRun : IDisposable
 
         snapshots.Clear();
         trainer.Dispose();
+        checkpointBuffer.Dispose();
         random.Dispose();
         Masks?.Dispose();
         Model.Dispose();
@@ -242,7 +245,8 @@ public sealed class PruningRun : IDisposable
             return;
         }
 
-        using var buffer = new MemoryStream();
+        var buffer = checkpointBuffer;
+        buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(JsonSerializer.Serialize(state, RunState.Json));
