@@ -18,7 +18,6 @@ public static class ComparisonCharts
     {
         ArgumentNullException.ThrowIfNull(report);
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         var methods = report.Record.Methods.Where(m => m != ComparisonMethod.Dense).ToList();
         for (var i = 0; i < methods.Count; i++)
         {
@@ -30,7 +29,7 @@ public static class ComparisonCharts
 
             var xs = points.Select(p => Math.Log10(p.WeightsRemainingPercent)).ToArray();
             var ys = points.Select(p => p.Final.Mean * 100).ToArray();
-            var color = palette.GetColor(i);
+            var color = ColorOf(report, methods[i]);
             var line = plot.Add.Scatter(xs, ys, color);
             line.LegendText = ComparisonReport.Label(methods[i]);
             line.LineWidth = 2;
@@ -54,12 +53,20 @@ public static class ComparisonCharts
         var widest = ticks.Count > 0 ? ticks[0] : 100;
         var narrowest = ticks.Count > 0 ? ticks[^1] : 1;
         plot.Axes.SetLimitsX(Math.Log10(widest) + 0.05, Math.Log10(narrowest) - 0.05);
-        plot.Title($"{report.Record.Model} on {report.Record.DataSet}: test accuracy at the end of training ({report.Record.Seeds.Count} seeds, bars: min to max)");
+        plot.Title($"{report.Record.Model} on {report.Record.DataSet}: test accuracy at the end of training ({Seeds(report)}, bars: min to max)");
         plot.XLabel("Weights remaining (%), log scale");
         plot.YLabel("Test accuracy (%)");
         plot.ShowLegend(Alignment.LowerLeft);
         plot.SavePng(path, Width, Height);
     }
+
+    private static Color ColorOf(ComparisonReport report, ComparisonMethod method)
+    {
+        var index = report.Record.Methods.Where(m => m != ComparisonMethod.Dense).ToList().IndexOf(method);
+        return index < 0 ? Colors.Gray : new ScottPlot.Palettes.Category10().GetColor(index);
+    }
+
+    private static string Seeds(ComparisonReport report) => report.Record.Seeds.Count == 1 ? "1 seed" : $"{report.Record.Seeds.Count} seeds";
 
     /// <summary>Training cost: mean seconds (and epochs) each method trained to reach the smallest matched point, as horizontal bars.</summary>
     public static void TrainingCost(ComparisonReport report, string path)
@@ -72,12 +79,11 @@ public static class ComparisonCharts
             .Reverse()
             .ToList();
         var plot = new Plot();
-        var palette = new ScottPlot.Palettes.Category10();
         var bars = points.Select((p, i) => new Bar
         {
             Position = i,
             Value = p.TrainingSeconds,
-            FillColor = palette.GetColor(i),
+            FillColor = ColorOf(report, p.Method),
             Label = FormattableString.Invariant($"{p.EpochsTrained:0} epochs, {p.TrainingSeconds:0} s"),
         }).ToList();
         var series = plot.Add.Bars(bars);
@@ -87,7 +93,7 @@ public static class ComparisonCharts
             points.Select((_, i) => (double)i).ToArray(),
             points.Select(p => p.Method == ComparisonMethod.Dense ? "Dense (100%)" : FormattableString.Invariant($"{ComparisonReport.Label(p.Method)} ({p.WeightsRemainingPercent:0.#}%)")).ToArray());
         plot.Axes.Margins(left: 0, right: 0.3);
-        plot.Title($"Training cost to reach {report.Point(ComparisonMethod.Imp, deepest)?.WeightsRemainingPercent ?? double.NaN:0.#}% of the weights (IMP round {deepest}), mean over seeds");
+        plot.Title($"Training cost to reach {report.Point(ComparisonMethod.Imp, deepest)?.WeightsRemainingPercent ?? double.NaN:0.#}% of the weights (IMP round {deepest}), mean over {Seeds(report)}");
         plot.XLabel("Training seconds (evaluation excluded)");
         plot.SavePng(path, Width, Height);
     }

@@ -232,7 +232,7 @@ public sealed class ComparisonReport
         }
 
         tables.Add(new ReportTable(
-            $"Test accuracy at matched weights remaining, mean ± sd over {Record.Seeds.Count} seed(s): at the end / at early stopping (lowest validation loss)",
+            $"Test accuracy at matched weights remaining, mean ± sd over {(Record.Seeds.Count == 1 ? "1 seed" : $"{Record.Seeds.Count} seeds")}: at the end / at early stopping (lowest validation loss)",
             headers,
             rows));
 
