@@ -49,7 +49,7 @@ internal static class CompareCommand
         CommonOptions.Require(batch, v => v >= 1, "it must be at least 1");
         CommonOptions.Require(validation, v => v is null or >= 0, "it must not be negative");
 
-        var command = new Command("compare", "The hypothesis comparison: does pruning after every epoch of one run find tickets as good as IMP's? Runs every method for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and two charts to <out>/<name>/.")
+        var command = new Command("compare", "The hypothesis comparison: does pruning after every epoch of one run find tickets as good as IMP's? Runs every method for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and three charts to <out>/<name>/.")
         {
             model, data, dataFolder, seeds, epochs, rate, rounds, points, recovery, methods, learningRate, batch, validation, output, name, threads,
         };

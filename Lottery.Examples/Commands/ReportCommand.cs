@@ -11,7 +11,7 @@ internal static class ReportCommand
     {
         var name = new Argument<string>("comparison") { Description = "The comparison's name (its folder under --out), or a path to its folder." };
         var output = CommonOptions.Output();
-        var command = new Command("report", "Writes a comparison's summary.json, summary.csv, report.md and charts again from its saved runs, and shows its tables; trains nothing.")
+        var command = new Command("report", "Writes a comparison's summary.json, summary.csv, report.md and the charts again from its saved runs, and shows its tables; trains nothing.")
         {
             name, output,
         };
@@ -48,6 +48,6 @@ internal static class ReportCommand
         }
 
         console.WriteLine();
-        console.MarkupLineInterpolated($"Written to [bold]{folder}[/]: summary.json, summary.csv, report.md, accuracy-vs-weights.png, training-cost.png");
+        console.MarkupLineInterpolated($"Written to [bold]{folder}[/]: summary.json, summary.csv, report.md, accuracy-vs-weights.png, accuracy-vs-weights-early-stop.png, training-cost.png");
     }
 }

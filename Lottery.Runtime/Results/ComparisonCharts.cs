@@ -14,7 +14,10 @@ public static class ComparisonCharts
     /// on a log scale, decreasing to the right; one line per method through its mean at each point, error bars
     /// from the lowest to the highest seed; dense as a dashed reference line.
     /// </summary>
-    public static void AccuracyVersusWeights(ComparisonReport report, string path)
+    /// <param name="report">The comparison.</param>
+    /// <param name="path">The PNG file to write.</param>
+    /// <param name="earlyStop">Plot the test accuracy at the early-stopping point (lowest validation loss) instead of at the end.</param>
+    public static void AccuracyVersusWeights(ComparisonReport report, string path, bool earlyStop = false)
     {
         ArgumentNullException.ThrowIfNull(report);
         var plot = new Plot();
@@ -28,20 +31,20 @@ public static class ComparisonCharts
             }
 
             var xs = points.Select(p => Math.Log10(p.WeightsRemainingPercent)).ToArray();
-            var ys = points.Select(p => p.Final.Mean * 100).ToArray();
+            var ys = points.Select(p => Of(p).Mean * 100).ToArray();
             var color = ColorOf(report, methods[i]);
             var line = plot.Add.Scatter(xs, ys, color);
             line.LegendText = ComparisonReport.Label(methods[i]);
             line.LineWidth = 2;
             line.MarkerSize = 6;
-            var bars = plot.Add.ErrorBar(xs, ys, points.Select(p => (p.Final.Max - p.Final.Mean) * 100).ToArray());
-            bars.YErrorNegative = points.Select(p => (p.Final.Mean - p.Final.Min) * 100).ToArray();
+            var bars = plot.Add.ErrorBar(xs, ys, points.Select(p => (Of(p).Max - Of(p).Mean) * 100).ToArray());
+            bars.YErrorNegative = points.Select(p => (Of(p).Mean - Of(p).Min) * 100).ToArray();
             bars.Color = color;
         }
 
         if (report.Point(ComparisonMethod.Dense, 0) is { } dense)
         {
-            var reference = plot.Add.HorizontalLine(dense.Final.Mean * 100);
+            var reference = plot.Add.HorizontalLine(Of(dense).Mean * 100);
             reference.LegendText = "Dense";
             reference.Color = Colors.Black;
             reference.LinePattern = LinePattern.Dashed;
@@ -53,11 +56,13 @@ public static class ComparisonCharts
         var widest = ticks.Count > 0 ? ticks[0] : 100;
         var narrowest = ticks.Count > 0 ? ticks[^1] : 1;
         plot.Axes.SetLimitsX(Math.Log10(widest) + 0.05, Math.Log10(narrowest) - 0.05);
-        plot.Title($"{report.Record.Model} on {report.Record.DataSet}: test accuracy at the end of training ({Seeds(report)}, bars: min to max)");
+        plot.Title($"{report.Record.Model} on {report.Record.DataSet}: test accuracy {(earlyStop ? "at early stopping" : "at the end of training")} ({Seeds(report)}, bars: min to max)");
         plot.XLabel("Weights remaining (%), log scale");
         plot.YLabel("Test accuracy (%)");
         plot.ShowLegend(Alignment.LowerLeft);
         plot.SavePng(path, Width, Height);
+
+        Spread Of(SummaryPoint point) => earlyStop ? point.AtBestValidation : point.Final;
     }
 
     private static Color ColorOf(ComparisonReport report, ComparisonMethod method)

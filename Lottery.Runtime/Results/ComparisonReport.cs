@@ -182,7 +182,10 @@ public sealed class ComparisonReport
         }
     }
 
-    /// <summary>Writes <c>summary.json</c>, <c>summary.csv</c>, <c>report.md</c>, <c>accuracy-vs-weights.png</c> and <c>training-cost.png</c> to <paramref name="folder"/>.</summary>
+    /// <summary>
+    /// Writes <c>summary.json</c>, <c>summary.csv</c>, <c>report.md</c>, <c>accuracy-vs-weights.png</c> (at the end
+    /// of training), <c>accuracy-vs-weights-early-stop.png</c> and <c>training-cost.png</c> to <paramref name="folder"/>.
+    /// </summary>
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
@@ -191,6 +194,7 @@ public sealed class ComparisonReport
         RunStore.WriteAtomically(Path.Combine(folder, "summary.csv"), Csv());
         RunStore.WriteAtomically(Path.Combine(folder, "report.md"), Markdown());
         ComparisonCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights.png"));
+        ComparisonCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights-early-stop.png"), earlyStop: true);
         ComparisonCharts.TrainingCost(this, Path.Combine(folder, "training-cost.png"));
     }
 

@@ -44,7 +44,7 @@ public sealed class ComparisonCliTests : IDisposable
         Assert.Equal(WithoutSeconds(rows), WithoutSeconds(CheckSummary(Path.Combine(killed, Name))));
 
         // Re-rendered from the saved runs alone: the same files, byte for byte, and nothing trained.
-        string[] files = ["summary.csv", "summary.json", "report.md", "accuracy-vs-weights.png", "training-cost.png"];
+        string[] files = ["summary.csv", "summary.json", "report.md", "accuracy-vs-weights.png", "accuracy-vs-weights-early-stop.png", "training-cost.png"];
         var before = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(folder, f)));
         var results = Directory.GetFiles(Path.Combine(straight, "runs"), "result.json", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         foreach (var file in files)
@@ -126,7 +126,7 @@ public sealed class ComparisonCliTests : IDisposable
 
         Assert.Equal(100, Number(rows.Single(r => Cell(r, "method") == "Dense" && Cell(r, "seed") == "1"), "weights_remaining_pct"));
         Assert.True(Number(rows.Single(r => Cell(r, "method") == "Imp" && Cell(r, "seed") == "1" && Cell(r, "point") == "2"), "weights_remaining_pct") < 65);
-        foreach (var file in new[] { "summary.json", "report.md", "accuracy-vs-weights.png", "training-cost.png" })
+        foreach (var file in new[] { "summary.json", "report.md", "accuracy-vs-weights.png", "accuracy-vs-weights-early-stop.png", "training-cost.png" })
         {
             Assert.True(new FileInfo(Path.Combine(folder, file)).Length > 1000, $"{file} is written");
         }
