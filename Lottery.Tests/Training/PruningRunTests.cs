@@ -261,15 +261,28 @@ public class PruningRunTests
         Assert.Contains("50.00% remaining", lines[3]);
     }
 
-    [Fact]
-    public void Live_tensors_do_not_grow_from_one_epoch_to_the_next()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Live_tensors_do_not_grow_from_one_epoch_to_the_next(bool checkpointing)
     {
         using var data = TestData.SmallDigits(train: 600, validation: 100, test: 100);
+        var folder = Path.Combine(Path.GetTempPath(), "lottery-live-" + Guid.NewGuid().ToString("N"));
         var pruning = new PruningSettings { Schedule = new EveryEpochSchedule(0.2, 0.1), Rewind = Rewind.None, Criterion = PruningCriteria.Random };
         using var run = new PruningRun(() => new LeNet300100(), new TrainingSettings { Epochs = 6, Seed = 1 }, pruning);
         var counter = new LiveTensorCounter();
         run.Hooks.Add(counter);
-        run.Execute(data);
+        try
+        {
+            run.Execute(data, checkpointing ? new CheckpointStore(folder) : null);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
 
         Assert.Equal(6, counter.Counts.Count);
 
