@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using TorchSharp;
 using Lottery.Data;
@@ -270,38 +271,80 @@ public sealed class PruningRun : IDisposable
     {
         while (checkpoints.ReadNewest() is { } payload)
         {
+            var path = File.Exists(checkpoints.LatestPath) ? checkpoints.LatestPath : checkpoints.PreviousPath;
+            var changed = false;
             try
             {
-                return Restore(payload);
+                return Restore(payload, ref changed);
             }
-            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException)
+            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException or ExternalException)
             {
-                // Passed its checksum but does not fit this run (written by other code or settings).
-                var path = File.Exists(checkpoints.LatestPath) ? checkpoints.LatestPath : checkpoints.PreviousPath;
+                // Passed its checksum but does not fit this run (written by other code or other settings).
                 checkpoints.Reject(path, error.Message);
+                if (changed)
+                {
+                    // Part of it was already loaded: going on in this process would mix two states.
+                    throw new InvalidDataException(
+                        $"Checkpoint '{path}' could not be restored ({error.Message}) after part of it was loaded; it was set aside. "
+                        + $"Run the same command again to resume from the checkpoint before it, or delete '{checkpoints.Directory}' to train the run from the start.",
+                        error);
+                }
             }
         }
 
         return null;
     }
 
-    private RunState Restore(byte[] payload)
+    private RunState Restore(byte[] payload, ref bool changed)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
         var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), RunState.Json)
             ?? throw new InvalidDataException("The checkpoint holds no run state.");
         var tensors = TensorFile.Read(reader);
+        var restored = new Dictionary<int, WeightSnapshot>();
         try
         {
-            using var noGrad = no_grad();
-            foreach (var (name, value) in Model.state_dict())
+            // Everything is read and checked before anything of the run is changed.
+            var current = Model.state_dict();
+            foreach (var (name, value) in current)
             {
-                if (!tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape))
+                if (!tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape) || saved.dtype != value.dtype)
                 {
-                    throw new InvalidDataException($"the checkpoint has no tensor '{name}' of shape [{string.Join(", ", value.shape)}]");
+                    throw new InvalidDataException($"it has no tensor '{name}' of shape [{string.Join(", ", value.shape)}] and type {value.dtype}");
+                }
+            }
+
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                var epoch = reader.ReadInt32();
+                restored[epoch] = WeightSnapshot.Read(reader);
+            }
+
+            changed = true;
+            using (no_grad())
+            {
+                foreach (var (name, value) in current)
+                {
+                    value.copy_(tensors[name]);
+                }
+            }
+
+            foreach (var (epoch, snapshot) in restored)
+            {
+                if (snapshots.Remove(epoch, out var old))
+                {
+                    old.Dispose();
                 }
 
-                value.copy_(saved);
+                snapshots[epoch] = snapshot;
+            }
+
+            restored.Clear();
+            trainer.LoadState(reader);
+            using (var randomState = TensorExtensionMethods.Load(reader))
+            {
+                random.set_state(randomState);
             }
         }
         finally
@@ -310,24 +353,11 @@ public sealed class PruningRun : IDisposable
             {
                 tensor.Dispose();
             }
-        }
 
-        var count = reader.ReadInt32();
-        for (var i = 0; i < count; i++)
-        {
-            var epoch = reader.ReadInt32();
-            if (snapshots.Remove(epoch, out var old))
+            foreach (var snapshot in restored.Values)
             {
-                old.Dispose();
+                snapshot.Dispose();
             }
-
-            snapshots[epoch] = WeightSnapshot.Read(reader);
-        }
-
-        trainer.LoadState(reader);
-        using (var randomState = TensorExtensionMethods.Load(reader))
-        {
-            random.set_state(randomState);
         }
 
         Masks?.RefreshRemaining();

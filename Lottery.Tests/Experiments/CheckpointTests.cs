@@ -114,6 +114,24 @@ public sealed class CheckpointTests : IDisposable
         Assert.Empty(rejected);
     }
 
+    [Fact]
+    public void A_checkpoint_of_another_model_is_reported_and_the_run_starts_over_untouched()
+    {
+        using var data = TestData.SmallDigits(train: 600, validation: 100, test: 200);
+        var expected = Execute("imp", data, null, null, hidden: 16);
+        var store = new CheckpointStore(folder);
+        Assert.Throws<StopRun>(() => Execute("imp", data, store, stopAt: (1, 1), hidden: 24));
+
+        var rejected = new List<string>();
+        store.Rejected += rejected.Add;
+        var resumed = Execute("imp", data, store, null, hidden: 16);
+
+        Assert.Equal(2, rejected.Count);
+        Assert.Contains(store.LatestPath, rejected[0], StringComparison.Ordinal);
+        Assert.Contains("cannot be restored (it has no tensor 'first.weight' of shape [16, 784]", rejected[0], StringComparison.Ordinal);
+        Assert.Equal(expected, resumed);
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(folder))
@@ -123,7 +141,7 @@ public sealed class CheckpointTests : IDisposable
     }
 
     /// <summary>Every figure of the run except the seconds, the final masks and the final weights, as text.</summary>
-    private static string Execute(string method, DataSplit data, CheckpointStore? checkpoints, (int Round, int Epoch)? stopAt, int? stopBeforeRound = null)
+    private static string Execute(string method, DataSplit data, CheckpointStore? checkpoints, (int Round, int Epoch)? stopAt, int? stopBeforeRound = null, int hidden = 24)
     {
         var training = new TrainingSettings { Epochs = 4, Seed = 11, BatchSize = 50 };
         var pruning = method switch
@@ -133,7 +151,7 @@ public sealed class CheckpointTests : IDisposable
             "random-rewind-epoch" => new PruningSettings { Schedule = new EveryEpochSchedule(0.3, 0.2, 1, 3), Criterion = PruningCriteria.Random, Rewind = Rewind.ToEpoch(1) },
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
-        using var run = new PruningRun(() => new TwoLayerNet(784, 24, 10), training, pruning);
+        using var run = new PruningRun(() => new TwoLayerNet(784, hidden, 10), training, pruning);
         run.Hooks.Add(new Stopper(stopAt, stopBeforeRound));
         var result = run.Execute(data, checkpoints);
 
