@@ -70,6 +70,7 @@ public sealed record ComparisonSettings
     {
         Training.Validate();
         Check(!string.IsNullOrWhiteSpace(Name) && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && Name is not "." and not "..", "name", $"'{Name}' cannot be a folder name; use letters, digits and dashes");
+        Check(DataSets.Known.Contains(DataSet, StringComparer.OrdinalIgnoreCase), "data", $"'{DataSet}' is not a data set Lottery knows; use one of {string.Join(", ", DataSets.Known)}");
         Check(Seeds.Count > 0, "seeds", "give at least one seed");
         Check(Seeds.Distinct().Count() == Seeds.Count, "seeds", $"seeds {string.Join(" ", Seeds)} repeat one; give each seed once");
         Check(Methods.Count > 0, "methods", "choose at least one method");

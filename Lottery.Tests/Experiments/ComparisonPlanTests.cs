@@ -72,6 +72,13 @@ public sealed class ComparisonPlanTests
     }
 
     [Fact]
+    public void An_unknown_data_set_is_refused_before_anything_is_written()
+    {
+        var settings = Settings with { DataSet = "cifar-10" };
+        Assert.Equal("--data: 'cifar-10' is not a data set Lottery knows; use one of mnist-digits, fashion-mnist.", Assert.Throws<ArgumentException>(() => settings.Validate()).Message);
+    }
+
+    [Fact]
     public void The_control_needs_imp()
     {
         var settings = Settings with { Methods = [ComparisonMethod.Dense, ComparisonMethod.ImpRandomReinit] };
