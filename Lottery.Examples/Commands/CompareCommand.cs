@@ -80,9 +80,6 @@ internal static class CompareCommand
         return command;
     }
 
-    /// <summary>The main job: the comparison with every default, on the embedded MNIST digits.</summary>
-    public static int RunDefault(Command compare) => compare.Parse([]).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-
     private static int Run(ComparisonSettings settings, string output, string? dataFolder)
     {
         var console = AnsiConsole.Console;

@@ -39,35 +39,34 @@ public sealed class CheckpointStore
     public bool Any => File.Exists(LatestPath) || File.Exists(PreviousPath);
 
     /// <summary>Writes <paramref name="payload"/> as the newest checkpoint; the newest so far becomes the previous one.</summary>
-    public void Write(ReadOnlySpan<byte> payload)
+    public void Write(ReadOnlyMemory<byte> payload)
     {
-        System.IO.Directory.CreateDirectory(Directory);
-        var temporary = LatestPath + ".partial";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(Magic);
-            Span<byte> length = stackalloc byte[sizeof(long)];
-            BitConverter.TryWriteBytes(length, (long)payload.Length);
-            stream.Write(length);
-            stream.Write(SHA256.HashData(payload));
-            stream.Write(payload);
-            stream.Flush(flushToDisk: true);
-        }
-
-        // Killed between these two moves, the previous checkpoint is still whole and is used.
-        if (File.Exists(LatestPath))
-        {
-            File.Move(LatestPath, PreviousPath, overwrite: true);
-        }
-
-        File.Move(temporary, LatestPath, overwrite: true);
+        AtomicFile.Write(
+            LatestPath,
+            temporary =>
+            {
+                using var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None);
+                stream.Write(Magic);
+                stream.Write(BitConverter.GetBytes((long)payload.Length));
+                stream.Write(SHA256.HashData(payload.Span));
+                stream.Write(payload.Span);
+                stream.Flush(flushToDisk: true);
+            },
+            beforeReplace: () =>
+            {
+                // Killed between this move and the next, the previous checkpoint is still whole and is used.
+                if (File.Exists(LatestPath))
+                {
+                    File.Move(LatestPath, PreviousPath, overwrite: true);
+                }
+            });
     }
 
     /// <summary>
-    /// The contents of the newest whole checkpoint, or null when there is none. A damaged newest checkpoint
-    /// is reported and the previous one is tried.
+    /// The newest whole checkpoint (its file and contents), or null when there is none. A damaged newest
+    /// checkpoint is reported and the previous one is tried.
     /// </summary>
-    public byte[]? ReadNewest()
+    public (string Path, byte[] Payload)? ReadNewest()
     {
         foreach (var path in new[] { LatestPath, PreviousPath })
         {
@@ -79,7 +78,7 @@ public sealed class CheckpointStore
             if (TryRead(path, out var payload, out var problem))
             {
                 Resumed?.Invoke(path);
-                return payload;
+                return (path, payload);
             }
 
             Rejected?.Invoke($"Checkpoint '{path}' is damaged ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected' and the run goes on from the checkpoint before it.");
@@ -99,7 +98,7 @@ public sealed class CheckpointStore
     /// <summary>Deletes every checkpoint (once the run is finished and its results are saved).</summary>
     public void Clear()
     {
-        foreach (var path in new[] { LatestPath, PreviousPath, LatestPath + ".partial" })
+        foreach (var path in new[] { LatestPath, PreviousPath, AtomicFile.Temporary(LatestPath) })
         {
             File.Delete(path);
         }

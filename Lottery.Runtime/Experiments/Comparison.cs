@@ -272,10 +272,19 @@ public static class Comparison
         var folder = Path.Combine(Path.GetFullPath(output), settings.Name);
         Directory.CreateDirectory(folder);
         var record = ComparisonRecord.From(settings, plan);
-        RunStore.WriteAtomically(Path.Combine(folder, ComparisonRecord.FileName), JsonSerializer.Serialize(record, RunSpec.Json));
+        AtomicFile.WriteJson(Path.Combine(folder, ComparisonRecord.FileName), record);
 
-        var finished = plan.Where(p => store.TryLoad(p.Spec.Id) is not null).Select(p => p.Spec.Id).ToHashSet();
-        progress?.Planned(plan, finished);
+        // Each finished run is read once, here.
+        var finished = new Dictionary<string, RunResult>();
+        foreach (var run in plan)
+        {
+            if (store.TryLoad(run.Spec.Id) is { } result)
+            {
+                finished[run.Spec.Id] = result;
+            }
+        }
+
+        progress?.Planned(plan, finished.Keys.ToHashSet());
         TrainTestData? data = null;
         try
         {
@@ -286,9 +295,9 @@ public static class Comparison
                 {
                     foreach (var run in seedRuns)
                     {
-                        if (finished.Contains(run.Spec.Id))
+                        if (finished.TryGetValue(run.Spec.Id, out var saved))
                         {
-                            progress?.Finished(run, store.TryLoad(run.Spec.Id)!, reused: true);
+                            progress?.Finished(run, saved, reused: true);
                             continue;
                         }
 

@@ -250,7 +250,7 @@ public sealed class PruningRun : IDisposable
         buffer.SetLength(0);
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            writer.Write(JsonSerializer.Serialize(state, RunState.Json));
+            writer.Write(JsonSerializer.Serialize(state, AtomicFile.Json));
             TensorFile.Write(writer, Model.state_dict());
             writer.Write(snapshots.Count);
             foreach (var (epoch, snapshot) in snapshots.OrderBy(s => s.Key))
@@ -264,14 +264,13 @@ public sealed class PruningRun : IDisposable
             randomState.Save(writer);
         }
 
-        checkpoints.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        checkpoints.Write(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
     }
 
     private RunState? Resume(CheckpointStore checkpoints)
     {
-        while (checkpoints.ReadNewest() is { } payload)
+        while (checkpoints.ReadNewest() is var (path, payload))
         {
-            var path = File.Exists(checkpoints.LatestPath) ? checkpoints.LatestPath : checkpoints.PreviousPath;
             var changed = false;
             try
             {
@@ -298,7 +297,7 @@ public sealed class PruningRun : IDisposable
     private RunState Restore(byte[] payload, ref bool changed)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
-        var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), RunState.Json)
+        var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), AtomicFile.Json)
             ?? throw new InvalidDataException("The checkpoint holds no run state.");
         var tensors = TensorFile.Read(reader);
         var restored = new Dictionary<int, WeightSnapshot>();
@@ -433,11 +432,6 @@ public sealed class PruningRun : IDisposable
 /// <summary>Where a run's loop stands: what a checkpoint records besides tensors.</summary>
 internal sealed class RunState
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
     public int Round { get; set; }
 
     public int Epoch { get; set; }

@@ -42,15 +42,11 @@ public static class TensorFile
     /// <summary>Writes the tensors to <paramref name="path"/> atomically (a temporary file moved into place).</summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors)
     {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".partial";
-        using (var writer = new BinaryWriter(File.Create(temporary)))
+        AtomicFile.Write(path, temporary =>
         {
+            using var writer = new BinaryWriter(File.Create(temporary));
             Write(writer, tensors);
-        }
-
-        File.Move(temporary, full, overwrite: true);
+        });
     }
 
     /// <summary>Reads a file written by <see cref="Save"/>; the caller owns the tensors.</summary>

@@ -17,12 +17,8 @@ public static class Ticket
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(masks);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".partial";
         masks.ApplyToWeights();
-        model.save(temporary);
-        File.Move(temporary, full, overwrite: true);
+        AtomicFile.Write(path, temporary => model.save(temporary));
     }
 
     /// <summary>

@@ -122,7 +122,7 @@ public sealed class ComparisonReport
         ComparisonRecord record;
         try
         {
-            record = JsonSerializer.Deserialize<ComparisonRecord>(File.ReadAllText(path), RunSpec.Json) ?? throw new InvalidDataException("it is empty");
+            record = JsonSerializer.Deserialize<ComparisonRecord>(File.ReadAllText(path), AtomicFile.Json) ?? throw new InvalidDataException("it is empty");
         }
         catch (Exception error) when (error is JsonException or NotSupportedException)
         {
@@ -189,10 +189,9 @@ public sealed class ComparisonReport
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        var json = JsonSerializer.Serialize(new { comparison = Record, points = Points, rows = Rows }, RunSpec.Json);
-        RunStore.WriteAtomically(Path.Combine(folder, "summary.json"), json);
-        RunStore.WriteAtomically(Path.Combine(folder, "summary.csv"), Csv());
-        RunStore.WriteAtomically(Path.Combine(folder, "report.md"), Markdown());
+        AtomicFile.WriteJson(Path.Combine(folder, "summary.json"), new { comparison = Record, points = Points, rows = Rows });
+        AtomicFile.WriteText(Path.Combine(folder, "summary.csv"), Csv());
+        AtomicFile.WriteText(Path.Combine(folder, "report.md"), Markdown());
         ComparisonCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights.png"));
         ComparisonCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights-early-stop.png"), earlyStop: true);
         ComparisonCharts.TrainingCost(this, Path.Combine(folder, "training-cost.png"));

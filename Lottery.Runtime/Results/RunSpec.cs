@@ -18,13 +18,6 @@ public sealed record RunSpec
     /// <summary>Bumped when the code changes what a run with the same settings computes; old results are then not reused.</summary>
     public const int CurrentFormat = 1;
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter() },
-    };
-
     /// <summary>See <see cref="CurrentFormat"/>.</summary>
     public int Format { get; init; } = CurrentFormat;
 
@@ -89,5 +82,5 @@ public sealed record RunSpec
     }
 
     /// <summary>The settings as indented JSON (what <c>settings.json</c> holds and the hash covers).</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
+    public string ToJson() => JsonSerializer.Serialize(this, AtomicFile.Json);
 }

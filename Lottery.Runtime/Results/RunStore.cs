@@ -46,7 +46,7 @@ public sealed class RunStore
 
         try
         {
-            return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(path), RunSpec.Json)
+            return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(path), AtomicFile.Json)
                 ?? throw new InvalidDataException("it is empty");
         }
         catch (Exception error) when (error is JsonException or InvalidDataException or NotSupportedException)
@@ -84,7 +84,7 @@ public sealed class RunStore
         reused = false;
         var folder = Folder(id);
         Directory.CreateDirectory(folder);
-        WriteAtomically(Path.Combine(folder, "settings.json"), spec.ToJson());
+        AtomicFile.WriteText(Path.Combine(folder, "settings.json"), spec.ToJson());
 
         using var run = new PruningRun(createModel, spec.Training, Comparison.PruningFor(spec));
         if (spec.MaskFrom is { } source)
@@ -116,8 +116,8 @@ public sealed class RunStore
         }
 
         var result = run.Execute(data, checkpoints);
-        WriteAtomically(Path.Combine(folder, "epochs.csv"), EpochsCsv(result));
-        WriteAtomically(Path.Combine(folder, "result.json"), JsonSerializer.Serialize(result, RunSpec.Json));
+        AtomicFile.WriteText(Path.Combine(folder, "epochs.csv"), EpochsCsv(result));
+        AtomicFile.WriteJson(Path.Combine(folder, "result.json"), result);
         return result;
     }
 
@@ -143,13 +143,6 @@ public sealed class RunStore
         }
 
         return csv.ToString();
-    }
-
-    internal static void WriteAtomically(string path, string text)
-    {
-        var temporary = path + ".partial";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
     }
 
     private sealed class SaveMasksEachRound(RunStore store, string id, MaskSet masks) : ITrainingHooks
