@@ -5,7 +5,7 @@ namespace Lottery.Data;
 /// <param name="Name">The data set's name (for example <c>fashion-mnist</c>).</param>
 /// <param name="Train">The training images.</param>
 /// <param name="Test">The test images.</param>
-public sealed record TrainTestData(string Name, ImageDataSet Train, ImageDataSet Test) : IDisposable
+public sealed record TrainTestData(string Name, TensorDataSet Train, TensorDataSet Test) : IDisposable
 {
     /// <inheritdoc/>
     public void Dispose()
@@ -37,6 +37,10 @@ public static class DataSets
 
     /// <summary>The data sets <see cref="Load"/> accepts.</summary>
     public static IReadOnlyList<string> Known { get; } = [MnistDigits, FashionMnist];
+
+    /// <summary>The data set <paramref name="name"/> as an experiment's source (see <see cref="BuiltInDataSource"/>).</summary>
+    /// <exception cref="DataSetException">The name is unknown.</exception>
+    public static IDataSource Source(string name, string? folder = null) => new BuiltInDataSource(name, folder);
 
     /// <summary>
     /// Loads a data set by name: <c>mnist-digits</c> (embedded) or <c>fashion-mnist</c>; from
@@ -76,27 +80,45 @@ public static class DataSets
     /// of: <c>$LOTTERY_DATA/fashion-mnist</c>, <c>$LOTTERY_DATA</c>, <c>./data/fashion-mnist</c>, <c>./data</c>,
     /// <c>/usr/share/datasets/fashion-mnist</c> that holds the four IDX files (gzipped or not).
     /// </summary>
-    public static TrainTestData LoadFashionMnist(string? folder = null)
+    public static TrainTestData LoadFashionMnist(string? folder = null) => LoadFolder(FashionMnist, FindFashionMnist(folder));
+
+    private static string FindFashionMnist(string? folder)
     {
         var candidates = folder is not null ? [folder] : FashionMnistCandidates();
-        var found = candidates.FirstOrDefault(HasMnistFiles)
+        return candidates.FirstOrDefault(HasMnistFiles)
             ?? throw new DataSetException(
                 FashionMnist,
                 $"not found. Looked in: {string.Join(", ", candidates)}. Install it with `sudo apt-get install dataset-fashion-mnist` (Debian/Ubuntu), "
                 + $"or put train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz in a folder and set {DataFolderVariable} to it.");
-        return LoadFolder(FashionMnist, found);
     }
 
     /// <summary>Loads the four standard MNIST-style IDX files from <paramref name="folder"/>.</summary>
     public static TrainTestData LoadFolder(string name, string folder) =>
         FromArrays(name, file => IdxFile.Read(FilePath(folder, file)), file => FilePath(folder, file));
 
+    /// <summary>The four files a known data set is read from, each with a way to open it, in a fixed order.</summary>
+    /// <exception cref="DataSetException">The data set is not found.</exception>
+    internal static IEnumerable<(string Source, Func<Stream> Open)> Files(string name, string? folder)
+    {
+        if (string.Equals(name, MnistDigits, StringComparison.OrdinalIgnoreCase) && folder is null)
+        {
+            var assembly = typeof(DataSets).Assembly;
+            return FileNames.Select(file => ($"embedded:{file}.gz", (Func<Stream>)(() => assembly.GetManifestResourceStream($"Lottery.Data.Embedded.mnist-digits.{file}.gz")
+                ?? throw new DataSetException(file, "embedded resource missing from Lottery.Runtime; the build is broken."))));
+        }
+
+        var found = string.Equals(name, FashionMnist, StringComparison.OrdinalIgnoreCase) && folder is null ? FindFashionMnist(null) : folder!;
+        return FileNames.Select(file => FilePath(found, file)).Select(path => (path, (Func<Stream>)(() => File.Exists(path)
+            ? File.OpenRead(path)
+            : throw new DataSetException(path, "not found; the data set needs train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz)."))));
+    }
+
     private static TrainTestData FromArrays(string name, Func<string, IdxArray> read, Func<string, string> source)
     {
-        var train = ImageDataSet.FromIdx($"{name}/train", read(FileNames[0]), source(FileNames[0]), read(FileNames[1]), source(FileNames[1]));
+        var train = TensorDataSet.FromIdx($"{name}/train", read(FileNames[0]), source(FileNames[0]), read(FileNames[1]), source(FileNames[1]));
         try
         {
-            var test = ImageDataSet.FromIdx($"{name}/test", read(FileNames[2]), source(FileNames[2]), read(FileNames[3]), source(FileNames[3]));
+            var test = TensorDataSet.FromIdx($"{name}/test", read(FileNames[2]), source(FileNames[2]), read(FileNames[3]), source(FileNames[3]));
             return new TrainTestData(name, train, test);
         }
         catch

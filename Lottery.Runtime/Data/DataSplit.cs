@@ -6,7 +6,7 @@ namespace Lottery.Data;
 /// <param name="Train">What the model trains on.</param>
 /// <param name="Validation">Held out of the training set; drives the early-stop figures. May be empty.</param>
 /// <param name="Test">The test set, evaluated but never trained on.</param>
-public sealed record DataSplit(ImageDataSet Train, ImageDataSet Validation, ImageDataSet Test) : IDisposable
+public sealed record DataSplit(TensorDataSet Train, TensorDataSet Validation, TensorDataSet Test) : IDisposable
 {
     /// <summary>
     /// Holds <paramref name="validationCount"/> images out of <paramref name="data"/>'s training set, chosen by

@@ -76,7 +76,7 @@ public sealed class Trainer : IDisposable
     public void SetLearningRateEpoch(int epoch) => learningRateEpoch = epoch;
 
     /// <summary>Trains one epoch over <paramref name="train"/> in shuffled batches; returns the mean training loss.</summary>
-    public double TrainEpoch(ImageDataSet train, int round, int epoch)
+    public double TrainEpoch(TensorDataSet train, int round, int epoch)
     {
         ArgumentNullException.ThrowIfNull(train);
         var learningRate = CurrentLearningRate;
@@ -99,7 +99,7 @@ public sealed class Trainer : IDisposable
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(train.Images.index_select(0, indices), train.Labels.index_select(0, indices));
+                var loss = Step(train.Inputs.index_select(0, indices), train.Labels.index_select(0, indices));
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -120,10 +120,10 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Mean loss and accuracy of the model on <paramref name="data"/>, without changing it.</summary>
-    public Evaluation Evaluate(ImageDataSet data) => Evaluate(model, data);
+    public Evaluation Evaluate(TensorDataSet data) => Evaluate(model, data);
 
     /// <summary>Mean loss and accuracy of <paramref name="model"/> on <paramref name="data"/>.</summary>
-    public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, ImageDataSet data)
+    public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, TensorDataSet data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -140,7 +140,7 @@ public sealed class Trainer : IDisposable
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
-            var logits = model.forward(data.Images.narrow(0, start, length));
+            var logits = model.forward(data.Inputs.narrow(0, start, length));
             var labels = data.Labels.narrow(0, start, length);
             lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();

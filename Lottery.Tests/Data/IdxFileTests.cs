@@ -57,9 +57,9 @@ public sealed class IdxFileTests : IDisposable
         WriteSet(5, 5, gzip);
         using var data = DataSets.LoadFolder("tiny", folder);
         Assert.Equal(5, data.Train.Count);
-        Assert.Equal(new long[] { 5, 1, 2, 2 }, data.Train.Images.shape);
+        Assert.Equal(new long[] { 5, 1, 2, 2 }, data.Train.Inputs.shape);
         Assert.Equal(new long[] { 0, 1, 2, 3, 4 }, data.Train.Labels.data<long>().ToArray());
-        Assert.Equal(3f / 255f, data.Train.Images[0, 0, 1, 1].item<float>(), 6);
+        Assert.Equal(3f / 255f, data.Train.Inputs[0, 0, 1, 1].item<float>(), 6);
         Assert.Equal(3, data.Test.Count);
     }
 
@@ -187,7 +187,7 @@ public sealed class IdxFileTests : IDisposable
         using var data = DataSets.LoadEmbeddedMnistDigits();
         Assert.Equal(8000, data.Train.Count);
         Assert.Equal(2000, data.Test.Count);
-        Assert.Equal(new long[] { 8000, 1, 28, 28 }, data.Train.Images.shape);
+        Assert.Equal(new long[] { 8000, 1, 28, 28 }, data.Train.Inputs.shape);
         var train = data.Train.Labels.bincount(null).data<long>().ToArray();
         var test = data.Test.Labels.bincount(null).data<long>().ToArray();
         Assert.Equal(10, train.Length);
@@ -198,6 +198,6 @@ public sealed class IdxFileTests : IDisposable
             Assert.Equal(Math.Round((train[digit] + test[digit]) * 0.8, MidpointRounding.AwayFromZero), train[digit]);
         }
 
-        Assert.InRange(data.Train.Images.mean().item<float>(), 0.05f, 0.3f);
+        Assert.InRange(data.Train.Inputs.mean().item<float>(), 0.05f, 0.3f);
     }
 }

@@ -73,7 +73,7 @@ public class MaskedTrainingTests
         using var trainer = new Trainer(net, settings, masks);
         using var images = rand(40, 8);
         using var labels = randint(0, 3, [40]);
-        using var train = new Lottery.Data.ImageDataSet("random", images.clone(), labels.clone(), 3);
+        using var train = new Lottery.Data.TensorDataSet("random", images.clone(), labels.clone(), 3);
         trainer.TrainEpoch(train, 0, 1);
 
         using (var generator = new Generator(1))

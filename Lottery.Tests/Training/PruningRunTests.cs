@@ -234,7 +234,7 @@ public class PruningRunTests
         using var data = TestData.SmallDigits(train: 300, validation: 60, test: 60);
         using (no_grad())
         {
-            data.Train.Images[5].fill_(float.NaN);
+            data.Train.Inputs[5].fill_(float.NaN);
         }
 
         using var run = new PruningRun(() => new LeNet300100(), new TrainingSettings { Epochs = 1, Seed = 1 }, PaperImp(1));

@@ -3,21 +3,21 @@ using static TorchSharp.torch;
 namespace Lottery.Data;
 
 /// <summary>
-/// Labelled images held in memory as tensors: images <c>[N, 1, H, W]</c> as float32 in [0, 1], labels
-/// <c>[N]</c> as int64. Owns its tensors.
+/// Labelled examples held in memory as tensors: inputs <c>[N, ...]</c> of any shape (images <c>[N, 1, H, W]</c>
+/// in [0, 1], tabular features <c>[N, F]</c>) as float32, class labels <c>[N]</c> as int64. Owns its tensors.
 /// </summary>
-public sealed class ImageDataSet : IDisposable
+public sealed class TensorDataSet : IDisposable
 {
-    /// <summary>Takes ownership of <paramref name="images"/> and <paramref name="labels"/>.</summary>
-    public ImageDataSet(string name, Tensor images, Tensor labels, int classCount)
+    /// <summary>Takes ownership of <paramref name="inputs"/> and <paramref name="labels"/>.</summary>
+    public TensorDataSet(string name, Tensor inputs, Tensor labels, int classCount)
     {
-        if (images.shape[0] != labels.shape[0])
+        if (inputs.shape[0] != labels.shape[0])
         {
-            throw new ArgumentException($"{name}: {images.shape[0]} images but {labels.shape[0]} labels.");
+            throw new ArgumentException($"{name}: {inputs.shape[0]} inputs but {labels.shape[0]} labels.");
         }
 
         Name = name;
-        Images = images.DetachFromDisposeScope();
+        Inputs = inputs.DetachFromDisposeScope();
         Labels = labels.DetachFromDisposeScope();
         ClassCount = classCount;
     }
@@ -25,8 +25,8 @@ public sealed class ImageDataSet : IDisposable
     /// <summary>A short name for reports (for example <c>mnist-digits/train</c>).</summary>
     public string Name { get; }
 
-    /// <summary>The images, <c>[N, 1, H, W]</c>, float32 in [0, 1].</summary>
-    public Tensor Images { get; }
+    /// <summary>The inputs, <c>[N, ...]</c>, float32: what the model's forward receives, a batch at a time.</summary>
+    public Tensor Inputs { get; }
 
     /// <summary>The class of each image, <c>[N]</c>, int64.</summary>
     public Tensor Labels { get; }
@@ -34,19 +34,19 @@ public sealed class ImageDataSet : IDisposable
     /// <summary>The number of classes.</summary>
     public int ClassCount { get; }
 
-    /// <summary>The number of images.</summary>
-    public long Count => Images.shape[0];
+    /// <summary>The number of examples.</summary>
+    public long Count => Inputs.shape[0];
 
-    /// <summary>A new data set holding the images at <paramref name="indices"/> (copies).</summary>
-    public ImageDataSet Subset(Tensor indices, string name)
+    /// <summary>A new data set holding the examples at <paramref name="indices"/> (copies).</summary>
+    public TensorDataSet Subset(Tensor indices, string name)
     {
         using var scope = NewDisposeScope();
-        return new ImageDataSet(name, Images.index_select(0, indices), Labels.index_select(0, indices), ClassCount);
+        return new TensorDataSet(name, Inputs.index_select(0, indices), Labels.index_select(0, indices), ClassCount);
     }
 
     /// <summary>Builds a data set from IDX image and label arrays, checking that they match.</summary>
     /// <exception cref="DataSetException">The arrays have the wrong rank, different counts, or a label out of range.</exception>
-    public static ImageDataSet FromIdx(string name, IdxArray images, string imagesSource, IdxArray labels, string labelsSource, int classCount = 10)
+    public static TensorDataSet FromIdx(string name, IdxArray images, string imagesSource, IdxArray labels, string labelsSource, int classCount = 10)
     {
         if (images.Dimensions.Length != 3)
         {
@@ -73,13 +73,13 @@ public sealed class ImageDataSet : IDisposable
         var imageTensor = tensor(images.Data, [images.Dimensions[0], 1, images.Dimensions[1], images.Dimensions[2]], ScalarType.Byte)
             .to(ScalarType.Float32).div_(255f);
         var labelTensor = tensor(labels.Data, [labels.Dimensions[0]], ScalarType.Byte).to(ScalarType.Int64);
-        return new ImageDataSet(name, imageTensor, labelTensor, classCount);
+        return new TensorDataSet(name, imageTensor, labelTensor, classCount);
     }
 
     /// <inheritdoc/>
     public void Dispose()
     {
-        Images.Dispose();
+        Inputs.Dispose();
         Labels.Dispose();
     }
 }

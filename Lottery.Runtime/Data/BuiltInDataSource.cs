@@ -1,0 +1,54 @@
+using System.Security.Cryptography;
+
+namespace Lottery.Data;
+
+/// <summary>
+/// A data set Lottery knows by name (<see cref="DataSets.Known"/>): the embedded MNIST digits, or MNIST-style IDX
+/// files in a folder. Its content hash covers the four files' bytes.
+/// </summary>
+public sealed class BuiltInDataSource : IDataSource
+{
+    private string? hash;
+
+    /// <summary>The data set <paramref name="name"/>, from <paramref name="folder"/> when given, else from where <see cref="DataSets.Load"/> looks.</summary>
+    /// <exception cref="DataSetException">The name is not one of <see cref="DataSets.Known"/>.</exception>
+    public BuiltInDataSource(string name, string? folder = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Name = DataSets.Known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new DataSetException(name, $"unknown data set. Known data sets: {string.Join(", ", DataSets.Known)}; or give your own with an IDataSource (see the README).");
+        Folder = folder;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <summary>The folder the files are read from, or null to search the usual places.</summary>
+    public string? Folder { get; }
+
+    /// <inheritdoc/>
+    public string ContentHash()
+    {
+        if (hash is not null)
+        {
+            return hash;
+        }
+
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var (_, open) in DataSets.Files(Name, Folder))
+        {
+            using var stream = open();
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+            }
+        }
+
+        return hash = Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <inheritdoc/>
+    public TrainTestData Load() => DataSets.Load(Name, Folder);
+}
