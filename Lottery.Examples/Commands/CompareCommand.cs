@@ -3,6 +3,7 @@ using System.Globalization;
 using Lottery.Data;
 using Lottery.Examples.Models;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Results;
 using Lottery.Training;
 using Spectre.Console;

@@ -1,4 +1,5 @@
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Results;
 using Lottery.Training;
 using Spectre.Console;

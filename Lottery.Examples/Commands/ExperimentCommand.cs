@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Lottery.Examples.Experiments;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Training;
 
 namespace Lottery.Examples.Commands;

@@ -4,6 +4,7 @@ using Lottery.Criteria;
 using Lottery.Data;
 using Lottery.Examples.Models;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Masks;
 using Lottery.Schedules;
 using Lottery.Training;

@@ -59,7 +59,7 @@ internal static class ExperimentEmitter
     {
         if (experiment.IncludeDense)
         {
-            yield return ("Dense", "global::Lottery.Experiments.PruningSettings.Dense");
+            yield return ("Dense", "global::Lottery.Runs.PruningSettings.Dense");
         }
 
         foreach (var schedule in experiment.Schedules)

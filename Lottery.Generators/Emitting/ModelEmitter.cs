@@ -146,7 +146,7 @@ internal static class ModelEmitter
             foreach (var schedule in model.Schedules)
             {
                 writer.Line($"/// <summary>{Describe(schedule)}.</summary>");
-                writer.Line($"public static global::Lottery.Experiments.PruningSettings {schedule.Name} {{ get; }} = new()");
+                writer.Line($"public static global::Lottery.Runs.PruningSettings {schedule.Name} {{ get; }} = new()");
                 writer.Line("{");
                 writer.Line($"    Schedule = {ScheduleExpression(schedule)},");
                 writer.Line($"    Criterion = global::Lottery.Criteria.PruningCriteria.{schedule.Criterion},");
@@ -157,7 +157,7 @@ internal static class ModelEmitter
             }
 
             writer.Line($"/// <summary>The first declared schedule, {model.Schedules[0].Name}.</summary>");
-            writer.Line($"public static global::Lottery.Experiments.PruningSettings Default => {model.Schedules[0].Name};");
+            writer.Line($"public static global::Lottery.Runs.PruningSettings Default => {model.Schedules[0].Name};");
             writer.Line();
             writer.Line("/// <summary>Every declared schedule, by name, in declaration order.</summary>");
             writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =");
@@ -175,8 +175,8 @@ internal static class ModelEmitter
     {
         var full = model.Hierarchy.FullName;
         var pruning = model.Schedules.Count > 0
-            ? "global::Lottery.Experiments.PruningSettings? pruning = null"
-            : "global::Lottery.Experiments.PruningSettings pruning";
+            ? "global::Lottery.Runs.PruningSettings? pruning = null"
+            : "global::Lottery.Runs.PruningSettings pruning";
         var settings = model.Schedules.Count > 0 ? "pruning ?? PruneSchedules.Default" : "pruning";
         writer.Lines($$"""
 
@@ -185,7 +185,7 @@ internal static class ModelEmitter
             /// {{(model.Schedules.Count > 0 ? "under the given pruning settings (default: the first declared schedule)" : "under the given pruning settings")}}.
             /// </summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, {{pruning}}) =>
+            public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, {{pruning}}) =>
                 new(static () => new {{full}}(), training, {{settings}});
             """);
     }

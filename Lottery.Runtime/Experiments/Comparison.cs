@@ -8,6 +8,8 @@ using Lottery.Schedules;
 using Lottery.Training;
 using static TorchSharp.torch;
 
+using Lottery.Runs;
+
 namespace Lottery.Experiments;
 
 /// <summary>

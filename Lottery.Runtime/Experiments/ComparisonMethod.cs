@@ -1,3 +1,5 @@
+using Lottery.Runs;
+
 namespace Lottery.Experiments;
 
 /// <summary>The methods a hypothesis comparison can run (see <see cref="ComparisonSettings"/>).</summary>

@@ -2,6 +2,8 @@ using Lottery.Data;
 using Lottery.Training;
 using static TorchSharp.torch;
 
+using Lottery.Runs;
+
 namespace Lottery.Experiments;
 
 /// <summary>One method an experiment compares: a name and how it prunes (<see cref="PruningSettings.Dense"/> for the reference).</summary>

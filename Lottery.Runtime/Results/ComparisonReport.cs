@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Lottery.Experiments;
+using Lottery.Runs;
 
 namespace Lottery.Results;
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Training;
 
 namespace Lottery.Results;

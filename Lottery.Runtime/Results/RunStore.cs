@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Lottery.Data;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Masks;
 using Lottery.Training;
 using static TorchSharp.torch;

@@ -4,7 +4,7 @@ namespace Lottery.Schedules;
 
 /// <summary>
 /// Never prunes: the run trains with its masks as they are, for example a ticket's mask loaded with
-/// <see cref="Experiments.PruningRun.StartFrom"/> (the random re-initialisation control).
+/// <see cref="Runs.PruningRun.StartFrom"/> (the random re-initialisation control).
 /// </summary>
 public sealed class FixedMaskSchedule : IPruningSchedule
 {

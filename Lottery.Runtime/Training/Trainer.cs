@@ -10,7 +10,7 @@ namespace Lottery.Training;
 /// schedule, and evaluation. When given masks, it keeps pruned weights exactly zero: gradients are
 /// masked before each optimizer step, so pruned entries never reach the optimizer's state, and the
 /// optimizer's state is cleared at pruned entries at the start of every epoch (so before a new optimizer's
-/// first step too); <see cref="Experiments.PruningRun"/> also clears it right after each pruning event.
+/// first step too); <see cref="Runs.PruningRun"/> also clears it right after each pruning event.
 /// With SGD and Adam that alone keeps pruned weights at exactly zero (every term of their update is a
 /// product with a zero); the weights are masked after each step only for other optimizers.
 /// </summary>

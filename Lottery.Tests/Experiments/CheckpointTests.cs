@@ -2,6 +2,7 @@ using System.Globalization;
 using Lottery.Criteria;
 using Lottery.Data;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Schedules;
 using Lottery.Training;
 using static TorchSharp.torch;

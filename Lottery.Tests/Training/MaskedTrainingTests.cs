@@ -1,5 +1,6 @@
 using Lottery.Criteria;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Masks;
 using Lottery.Schedules;
 using Lottery.Training;

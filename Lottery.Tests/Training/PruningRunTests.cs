@@ -1,6 +1,7 @@
 using Lottery.Criteria;
 using Lottery.Examples.Models;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Masks;
 using Lottery.Schedules;
 using Lottery.Training;

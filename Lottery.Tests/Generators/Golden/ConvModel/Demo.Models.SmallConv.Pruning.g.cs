@@ -68,7 +68,7 @@ namespace Demo.Models
         public static class PruneSchedules
         {
             /// <summary>EveryEpoch: 10% after each epoch from epoch 2, down to 50% of the weights; Magnitude, Global, rewind None.</summary>
-            public static global::Lottery.Experiments.PruningSettings EveryEpoch { get; } = new()
+            public static global::Lottery.Runs.PruningSettings EveryEpoch { get; } = new()
             {
                 Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.1, 0.5, startEpoch: 2, endEpoch: int.MaxValue),
                 Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -77,7 +77,7 @@ namespace Demo.Models
             };
 
             /// <summary>The first declared schedule, EveryEpoch.</summary>
-            public static global::Lottery.Experiments.PruningSettings Default => EveryEpoch;
+            public static global::Lottery.Runs.PruningSettings Default => EveryEpoch;
 
             /// <summary>Every declared schedule, by name, in declaration order.</summary>
             public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
@@ -91,7 +91,7 @@ namespace Demo.Models
         /// under the given pruning settings (default: the first declared schedule).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Experiments.PruningSettings? pruning = null) =>
+        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
             new(static () => new global::Demo.Models.SmallConv(), training, pruning ?? PruneSchedules.Default);
     }
 }

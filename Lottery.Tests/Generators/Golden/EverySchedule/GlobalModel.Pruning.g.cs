@@ -56,7 +56,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
     public static class PruneSchedules
     {
         /// <summary>Iterative: 20% per round, down to 30% of the weights; Magnitude, Layerwise, rewind ToEpoch(1).</summary>
-        public static global::Lottery.Experiments.PruningSettings Imp { get; } = new()
+        public static global::Lottery.Runs.PruningSettings Imp { get; } = new()
         {
             Schedule = new global::Lottery.Schedules.IterativeSchedule(0.2, rounds: int.MaxValue, targetRemaining: 0.3),
             Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -65,7 +65,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
         };
 
         /// <summary>EveryEpoch: 20% after each epoch from epoch 1 to 20, down to 10% of the weights; LeastChange, Layerwise, rewind None.</summary>
-        public static global::Lottery.Experiments.PruningSettings Hypothesis { get; } = new()
+        public static global::Lottery.Runs.PruningSettings Hypothesis { get; } = new()
         {
             Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.2, 0.1, startEpoch: 1, endEpoch: 20),
             Criterion = global::Lottery.Criteria.PruningCriteria.LeastChange,
@@ -74,7 +74,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
         };
 
         /// <summary>Gradual: cubic from epoch 1 to 8, down to 10% of the weights; Magnitude, Layerwise, rewind LearningRate.</summary>
-        public static global::Lottery.Experiments.PruningSettings Gradual { get; } = new()
+        public static global::Lottery.Runs.PruningSettings Gradual { get; } = new()
         {
             Schedule = new global::Lottery.Schedules.GradualSchedule(0.1, startEpoch: 1, endEpoch: 8, initialSparsity: 0.05, rate: 0.2),
             Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -83,7 +83,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
         };
 
         /// <summary>OneShot: once, after epoch 3, down to 20% of the weights; Random, Layerwise, rewind None.</summary>
-        public static global::Lottery.Experiments.PruningSettings OneShot { get; } = new()
+        public static global::Lottery.Runs.PruningSettings OneShot { get; } = new()
         {
             Schedule = new global::Lottery.Schedules.OneShotSchedule(0.2, afterEpoch: 3, rate: 0.2),
             Criterion = global::Lottery.Criteria.PruningCriteria.Random,
@@ -92,7 +92,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
         };
 
         /// <summary>OneShot: once, after a full training, down to 20% of the weights; Magnitude, Layerwise, rewind ToInit.</summary>
-        public static global::Lottery.Experiments.PruningSettings OneShotAfterTraining { get; } = new()
+        public static global::Lottery.Runs.PruningSettings OneShotAfterTraining { get; } = new()
         {
             Schedule = new global::Lottery.Schedules.OneShotSchedule(0.2, afterEpoch: null, rate: 0.2),
             Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -101,7 +101,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
         };
 
         /// <summary>The first declared schedule, Imp.</summary>
-        public static global::Lottery.Experiments.PruningSettings Default => Imp;
+        public static global::Lottery.Runs.PruningSettings Default => Imp;
 
         /// <summary>Every declared schedule, by name, in declaration order.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
@@ -119,6 +119,6 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
     /// under the given pruning settings (default: the first declared schedule).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-    public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Experiments.PruningSettings? pruning = null) =>
+    public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
         new(static () => new global::GlobalModel(), training, pruning ?? PruneSchedules.Default);
 }

@@ -27,7 +27,7 @@ namespace Demo.Experiments
             ValidationCount: 5000,
             Arms:
             [
-                new("Dense", global::Lottery.Experiments.PruningSettings.Dense),
+                new("Dense", global::Lottery.Runs.PruningSettings.Dense),
                 new("EveryEpoch", global::Demo.Models.Mlp.PruneSchedules.EveryEpoch),
             ]);
 

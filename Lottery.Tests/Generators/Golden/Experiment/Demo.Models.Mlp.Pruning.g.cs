@@ -58,7 +58,7 @@ namespace Demo.Models
         public static class PruneSchedules
         {
             /// <summary>Iterative: 20% per round, 3 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
-            public static global::Lottery.Experiments.PruningSettings Imp { get; } = new()
+            public static global::Lottery.Runs.PruningSettings Imp { get; } = new()
             {
                 Schedule = new global::Lottery.Schedules.IterativeSchedule(0.2, rounds: 3, targetRemaining: 0.0),
                 Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -67,7 +67,7 @@ namespace Demo.Models
             };
 
             /// <summary>EveryEpoch: 20% after each epoch from epoch 1, down to 50% of the weights; Magnitude, Layerwise, rewind None.</summary>
-            public static global::Lottery.Experiments.PruningSettings EveryEpoch { get; } = new()
+            public static global::Lottery.Runs.PruningSettings EveryEpoch { get; } = new()
             {
                 Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.2, 0.5, startEpoch: 1, endEpoch: int.MaxValue),
                 Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -76,7 +76,7 @@ namespace Demo.Models
             };
 
             /// <summary>The first declared schedule, Imp.</summary>
-            public static global::Lottery.Experiments.PruningSettings Default => Imp;
+            public static global::Lottery.Runs.PruningSettings Default => Imp;
 
             /// <summary>Every declared schedule, by name, in declaration order.</summary>
             public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
@@ -91,7 +91,7 @@ namespace Demo.Models
         /// under the given pruning settings (default: the first declared schedule).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Experiments.PruningSettings? pruning = null) =>
+        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
             new(static () => new global::Demo.Models.Mlp(), training, pruning ?? PruneSchedules.Default);
     }
 }

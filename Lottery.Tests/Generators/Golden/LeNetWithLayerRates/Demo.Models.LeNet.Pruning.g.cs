@@ -86,7 +86,7 @@ namespace Demo.Models
         public static class PruneSchedules
         {
             /// <summary>Iterative: 20% per round, 12 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
-            public static global::Lottery.Experiments.PruningSettings Imp { get; } = new()
+            public static global::Lottery.Runs.PruningSettings Imp { get; } = new()
             {
                 Schedule = new global::Lottery.Schedules.IterativeSchedule(0.2, rounds: 12, targetRemaining: 0.0),
                 Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
@@ -95,7 +95,7 @@ namespace Demo.Models
             };
 
             /// <summary>The first declared schedule, Imp.</summary>
-            public static global::Lottery.Experiments.PruningSettings Default => Imp;
+            public static global::Lottery.Runs.PruningSettings Default => Imp;
 
             /// <summary>Every declared schedule, by name, in declaration order.</summary>
             public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
@@ -109,7 +109,7 @@ namespace Demo.Models
         /// under the given pruning settings (default: the first declared schedule).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Experiments.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Experiments.PruningSettings? pruning = null) =>
+        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
             new(static () => new global::Demo.Models.LeNet(), training, pruning ?? PruneSchedules.Default);
     }
 }

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Lottery.Experiments;
+namespace Lottery.Runs;
 
 /// <summary>
 /// Where a <see cref="PruningRun"/> keeps its checkpoints: the latest and the one before it, in one folder.

@@ -2,7 +2,7 @@ using Lottery.Criteria;
 using Lottery.Masks;
 using Lottery.Schedules;
 
-namespace Lottery.Experiments;
+namespace Lottery.Runs;
 
 /// <summary>How a run prunes: schedule (when, how much), criterion (which), scope, rewinding and the masked layers.</summary>
 public sealed record PruningSettings

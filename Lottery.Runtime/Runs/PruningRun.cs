@@ -8,7 +8,7 @@ using Lottery.Schedules;
 using Lottery.Training;
 using static TorchSharp.torch;
 
-namespace Lottery.Experiments;
+namespace Lottery.Runs;
 
 /// <summary>
 /// One seeded training run under a pruning schedule: creates the model, attaches masks, trains round after

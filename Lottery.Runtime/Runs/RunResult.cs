@@ -1,7 +1,7 @@
 using System.Text.Json.Serialization;
 using Lottery.Training;
 
-namespace Lottery.Experiments;
+namespace Lottery.Runs;
 
 /// <summary>Everything one pruning run measured.</summary>
 /// <param name="Rounds">One entry per round of training.</param>
