@@ -85,8 +85,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor MissingArgument = Error(
         "LTH0013",
         "A required argument is missing",
-        "A {0} schedule needs {1}",
-        "EveryEpoch and OneShot need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining.");
+        "{0} needs {1}",
+        "EveryEpoch and OneShot need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining; Rewind = RewindKind.ToEpoch needs RewindEpoch. None of them has a default.");
 
     public static readonly DiagnosticDescriptor ModelWithoutPruning = Error(
         "LTH0014",
@@ -142,13 +142,19 @@ internal static class DiagnosticDescriptors
         "{0} is {1}, which is not a defined {2} value",
         "Use one of the enum's named values.");
 
+    public static readonly DiagnosticDescriptor PrunedBiasMissing = Error(
+        "LTH0023",
+        "PruneBias on a layer without a bias",
+        "[Prunable] member '{0}' declares PruneBias = true, but its layer is created with {1}; remove PruneBias or give the layer a bias",
+        "A layer created without a bias has no bias to prune; AttachMasks() would refuse it at run time.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
         NotPartial, NotAModule, NotAPrunableLayer, StaticMember, RateOutOfRange, FractionOutOfRange, InvalidEpoch,
         RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
-        InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue,
+        InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -100,26 +100,29 @@ internal static class ModelEmitter
             """);
     }
 
+    /// <summary>
+    /// Each accessor asks the mask set for its own layer's parameter, by the layer object: a position in the list
+    /// would shift whenever an earlier layer has one mask more or fewer.
+    /// </summary>
     private static void WriteAccessors(IndentedWriter writer, ModelInfo model)
     {
-        var index = 0;
         foreach (var layer in model.Layers)
         {
-            WriteAccessor(writer, layer.AccessorName, $"<see cref=\"{layer.Member}\"/>'s weight", index++);
+            WriteAccessor(writer, layer, layer.AccessorName, "weight");
             if (layer.PruneBias)
             {
-                WriteAccessor(writer, layer.AccessorName + "Bias", $"<see cref=\"{layer.Member}\"/>'s bias", index++);
+                WriteAccessor(writer, layer, layer.AccessorName + "Bias", "bias");
             }
         }
     }
 
-    private static void WriteAccessor(IndentedWriter writer, string stem, string what, int index) =>
+    private static void WriteAccessor(IndentedWriter writer, LayerInfo layer, string stem, string parameter) =>
         writer.Lines($$"""
-            /// <summary>The mask of {{what}}, with its counts (the masks must be attached).</summary>
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>'s {{parameter}}, with its counts (the masks must be attached).</summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Weights[{{index}}];
+            public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Of(this.{{layer.Member}}, "{{parameter}}");
 
-            /// <summary>Fraction of {{what}} pruned.</summary>
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/>'s {{parameter}} pruned.</summary>
             {{SourceFile.GeneratedCodeAttribute}}
             public double {{stem}}Sparsity => {{stem}}Mask.Sparsity;
 

@@ -132,7 +132,13 @@ internal static class ModelParser
             }
 
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
-            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, attribute.Bool("PruneBias") ?? false, AccessorStem(member.Name)));
+            var pruneBias = attribute.Bool("PruneBias") ?? false;
+            if (pruneBias && TypeFacts.CreatedWithoutBias(member, cancellationToken) is { } noBias)
+            {
+                diagnostics.Add(DiagnosticDescriptors.PrunedBiasMissing, attribute.LocationOf("PruneBias"), member.Name, noBias);
+            }
+
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)));
         }
 
         return layers;
@@ -202,6 +208,11 @@ internal static class ModelParser
                 {
                     diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("RewindEpoch"), $"RewindEpoch is {k}; give 0 (initialisation) or a later epoch");
                 }
+            }
+            else if (rewind == "ToEpoch")
+            {
+                // Not defaulted to 0: that would silently make late rewinding rewind to initialisation.
+                diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.LocationOf("Rewind"), "Rewind = RewindKind.ToEpoch", "RewindEpoch, the epoch whose weights training restarts from");
             }
 
             CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
@@ -327,7 +338,7 @@ internal static class ModelParser
         };
         if (missing is not null)
         {
-            diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.Location, kind, missing);
+            diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.Location, $"{(kind == "Gradual" ? "A" : "An")} {kind} schedule", missing);
         }
 
         if (kind == "Gradual" && initialSparsity is { } sparsity && target is { } t && !(sparsity >= 0 && sparsity < 1 - t))

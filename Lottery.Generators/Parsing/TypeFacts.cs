@@ -96,6 +96,75 @@ internal static class TypeFacts
         return null;
     }
 
+    /// <summary>
+    /// The argument (<c>hasBias: false</c> or <c>bias: false</c>) with which the type's own code creates
+    /// <paramref name="member"/>'s layer without a bias, in its initializer or in an assignment in a constructor; null
+    /// when none is seen. Syntax only, so it recognises just the literal, named form: a layer built elsewhere, or from
+    /// a variable, is left to the run-time check in MaskSet.Attach.
+    /// </summary>
+    public static string? CreatedWithoutBias(ISymbol member, CancellationToken cancellationToken)
+    {
+        var created = new List<ExpressionSyntax>();
+        foreach (var reference in member.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax(cancellationToken))
+            {
+                case VariableDeclaratorSyntax { Initializer.Value: { } value }:
+                    created.Add(value);
+                    break;
+                case PropertyDeclarationSyntax { Initializer.Value: { } value }:
+                    created.Add(value);
+                    break;
+            }
+        }
+
+        foreach (var constructor in member.ContainingType.InstanceConstructors)
+        {
+            foreach (var reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not ConstructorDeclarationSyntax declaration)
+                {
+                    continue;
+                }
+
+                created.AddRange(declaration.DescendantNodes()
+                    .OfType<AssignmentExpressionSyntax>()
+                    .Where(a => a.IsKind(SyntaxKind.SimpleAssignmentExpression) && AssignedName(a.Left) == member.Name)
+                    .Select(a => a.Right));
+            }
+        }
+
+        foreach (var value in created)
+        {
+            if (value is InvocationExpressionSyntax { ArgumentList: var arguments } invocation
+                && InvokedName(invocation.Expression) is "Linear" or "Conv1d" or "Conv2d" or "Conv3d")
+            {
+                var noBias = arguments.Arguments.FirstOrDefault(a =>
+                    a.NameColon?.Name.Identifier.ValueText is "hasBias" or "bias" && a.Expression.IsKind(SyntaxKind.FalseLiteralExpression));
+                if (noBias is not null)
+                {
+                    return noBias.ToString();
+                }
+            }
+        }
+
+        return null;
+
+        static string? AssignedName(ExpressionSyntax left) => left switch
+        {
+            IdentifierNameSyntax name => name.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var name } => name.Identifier.ValueText,
+            _ => null,
+        };
+
+        static string? InvokedName(ExpressionSyntax expression) => expression switch
+        {
+            IdentifierNameSyntax name => name.Identifier.ValueText,
+            MemberAccessExpressionSyntax { Name: var name } => name.Identifier.ValueText,
+            _ => null,
+        };
+    }
+
     /// <summary>Why an experiment cannot create the model with <c>new T()</c>, or null when it can.</summary>
     public static string? WhyCannotCreate(INamedTypeSymbol model)
     {

@@ -27,6 +27,9 @@ public sealed class PrunableAttribute : Attribute
     /// <summary>This layer's own criterion; when not given, the schedule's criterion applies.</summary>
     public CriterionKind Criterion { get; set; }
 
-    /// <summary>Also prune the layer's bias (off by default, as in the paper).</summary>
+    /// <summary>
+    /// Also prune the layer's bias (off by default, as in the paper). The layer must have one: on a layer created
+    /// with <c>hasBias: false</c> (or <c>bias: false</c>), <c>AttachMasks()</c> throws an ArgumentException naming it.
+    /// </summary>
     public bool PruneBias { get; set; }
 }

@@ -20,6 +20,7 @@ namespace Lottery;
 /// <item><see cref="ScheduleKind.OneShot"/>: <see cref="TargetRemaining"/> (required) and <see cref="StartEpoch"/>
 /// (prune after that epoch; when not given, after a full training, followed by a second one).</item>
 /// </list>
+/// <see cref="Rewind"/> = <see cref="RewindKind.ToEpoch"/> needs <see cref="RewindEpoch"/>, with any kind.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public sealed class PruneScheduleAttribute : Attribute
@@ -60,6 +61,9 @@ public sealed class PruneScheduleAttribute : Attribute
     /// <summary>What happens to the surviving weights after each pruning event.</summary>
     public RewindKind Rewind { get; set; }
 
-    /// <summary>With <see cref="RewindKind.ToEpoch"/>: the epoch whose weights training restarts from.</summary>
+    /// <summary>
+    /// With <see cref="RewindKind.ToEpoch"/>, and required by it: the epoch whose weights training restarts from
+    /// (0 is initialisation). Not defaulted, so that a forgotten epoch is a compile error (LTH0013), not a rewind to init.
+    /// </summary>
     public int RewindEpoch { get; set; }
 }

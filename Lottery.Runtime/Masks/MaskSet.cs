@@ -17,7 +17,11 @@ public sealed record MaskOptions
     /// <summary>Per-layer criteria overriding the run's, by layer name.</summary>
     public IReadOnlyDictionary<string, IPruningCriterion> LayerCriteria { get; init; } = new Dictionary<string, IPruningCriterion>();
 
-    /// <summary>Also prune the biases of the chosen layers (off by default, as in the paper).</summary>
+    /// <summary>
+    /// Also prune the biases of the chosen layers (off by default, as in the paper). A layer created without a
+    /// bias is skipped, not refused, since this asks for every bias there is; a single declared layer whose bias is
+    /// missing (<see cref="PrunableLayer.IncludeBias"/>) is an error instead.
+    /// </summary>
     public bool IncludeBiases { get; init; }
 }
 
@@ -41,7 +45,11 @@ public sealed class MaskSet : IDisposable
     /// <summary>The model the masks belong to.</summary>
     public nn.Module Model { get; }
 
-    /// <summary>The prunable parameters, in the model's registration order.</summary>
+    /// <summary>
+    /// The prunable parameters, in the order their layers were given (the model's registration order when the layers
+    /// were found by a search). A position depends on every layer before it: find one mask by its layer with
+    /// <see cref="Of"/>, or by its full name with the indexer.
+    /// </summary>
     public IReadOnlyList<PrunableWeight> Weights => weights;
 
     /// <summary>Total number of prunable entries.</summary>
@@ -85,34 +93,39 @@ public sealed class MaskSet : IDisposable
         {
             Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
             Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
-            IncludeBias = options.IncludeBiases,
+            IncludeBias = options.IncludeBiases && HasBias(m.Item2),
         }).ToList());
     }
 
     /// <summary>
     /// Registers a mask buffer on each of <paramref name="layers"/> (or adopts the one already there), in the
     /// order given. This is what generated code calls: the layers come from the model's fields, not from a search.
+    /// Every layer is checked before any buffer is registered, so a refused declaration leaves the model as it was.
     /// </summary>
-    /// <exception cref="ArgumentException">A layer is not prunable, not registered on the model, listed twice, or has a rate outside (0, 1).</exception>
+    /// <exception cref="ArgumentException">
+    /// A layer is not prunable, not registered on the model, listed twice, has a rate outside (0, 1), or asks for its
+    /// bias to be pruned (<see cref="PrunableLayer.IncludeBias"/>, <c>[Prunable(PruneBias = true)]</c>) but has none.
+    /// </exception>
     public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layers);
+        var modelName = model.GetType().Name;
         if (layers.Count == 0)
         {
-            throw new ArgumentException($"No layers given to prune in {model.GetType().Name}.", nameof(layers));
+            throw new ArgumentException($"No layers given to prune in {modelName}.", nameof(layers));
         }
 
         var registered = model.named_modules().ToList();
-        var result = new List<PrunableWeight>();
+        var chosen = new List<(string LayerName, PrunableLayer Declared, string ParameterName, Parameter Parameter)>();
         var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
         foreach (var declared in layers)
         {
             var layer = declared.Layer ?? throw new ArgumentException(
-                $"{model.GetType().Name}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
+                $"{modelName}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
             if (!IsPrunableLayer(layer))
             {
-                throw new ArgumentException($"{model.GetType().Name}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
+                throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
             }
 
             if (declared.Rate is { } ownRate && !(ownRate > 0 && ownRate < 1))
@@ -122,21 +135,28 @@ public sealed class MaskSet : IDisposable
 
             if (!seen.Add(layer))
             {
-                throw new ArgumentException($"{model.GetType().Name}.{declared.Member} is listed twice.", nameof(layers));
+                throw new ArgumentException($"{modelName}.{declared.Member} is listed twice.", nameof(layers));
             }
 
             var name = registered.FirstOrDefault(m => ReferenceEquals(m.Item2, layer)).Item1
                 ?? throw new ArgumentException(
-                    $"{model.GetType().Name}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
-            foreach (var (parameterName, parameter) in layer.named_parameters(recurse: false))
+                    $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
+            var parameters = layer.named_parameters(recurse: false)
+                .Where(p => p.Item1 == "weight" || (declared.IncludeBias && p.Item1 == "bias"))
+                .ToList();
+            if (declared.IncludeBias && !parameters.Any(p => p.Item1 == "bias"))
             {
-                if (parameterName == "weight" || (declared.IncludeBias && parameterName == "bias"))
-                {
-                    result.Add(new PrunableWeight(name, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), declared.Rate, declared.Criterion));
-                }
+                throw new ArgumentException(
+                    $"{modelName}.{declared.Member} declares PruneBias = true, but its layer has no bias (it was created with {(layer is Linear ? "hasBias" : "bias")}: false); remove PruneBias or give the layer a bias.",
+                    nameof(layers));
             }
+
+            chosen.AddRange(parameters.Select(p => (name, declared, p.Item1, p.Item2)));
         }
 
+        var result = chosen
+            .Select(c => new PrunableWeight(c.LayerName, c.Declared.Layer, c.ParameterName, c.Parameter, MaskBuffer(c.Declared.Layer, c.ParameterName, c.Parameter), c.Declared.Rate, c.Declared.Criterion))
+            .ToList();
         return new MaskSet(model, result);
     }
 
@@ -153,6 +173,30 @@ public sealed class MaskSet : IDisposable
     public PrunableWeight this[string name] =>
         weights.FirstOrDefault(w => w.Name == name)
         ?? throw new KeyNotFoundException($"No prunable parameter named '{name}'. Known: {string.Join(", ", weights.Select(w => w.Name))}.");
+
+    /// <summary>
+    /// The mask of <paramref name="layer"/>'s parameter <paramref name="parameterName"/> (<c>weight</c> or
+    /// <c>bias</c>), found by the layer object itself: generated accessors use this, so that one layer's missing or
+    /// unmasked parameter cannot shift which mask another accessor returns.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">That parameter has no mask in this set (it is not pruned, or the layer is not one of the set's).</exception>
+    public PrunableWeight Of(nn.Module layer, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(layer);
+        ArgumentNullException.ThrowIfNull(parameterName);
+        var match = weights.FirstOrDefault(w => ReferenceEquals(w.Layer, layer) && w.ParameterName == parameterName);
+        if (match is not null)
+        {
+            return match;
+        }
+
+        var modelName = Model.GetType().Name;
+        var masked = string.Join(", ", weights.Select(w => w.Name));
+        var layerName = Model.named_modules().FirstOrDefault(m => ReferenceEquals(m.Item2, layer)).Item1;
+        throw new InvalidOperationException(layerName is null
+            ? $"The {layer.GetType().Name} given is not a layer of {modelName}, so it has no mask. Masked parameters: {masked}."
+            : $"{modelName}.{layerName}.{parameterName} has no mask: it is not among the pruned parameters ({masked}). {(parameterName == "bias" ? "To prune a layer's bias, declare it [Prunable(PruneBias = true)]." : "To prune it, declare the layer [Prunable].")}");
+    }
 
     /// <summary>The weights at initialisation (or at the last <see cref="CaptureInitialWeights"/>).</summary>
     public Tensor InitialWeight(PrunableWeight weight) => initialWeights[weight];
@@ -261,6 +305,8 @@ public sealed class MaskSet : IDisposable
 
         initialWeights.Clear();
     }
+
+    private static bool HasBias(nn.Module layer) => layer.named_parameters(recurse: false).Any(p => p.Item1 == "bias");
 
     private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
     {

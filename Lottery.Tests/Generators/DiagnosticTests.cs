@@ -48,6 +48,13 @@ public class DiagnosticTests
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, [|Rounds = 3|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3, [|RewindEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.EveryEpoch)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.Iterative, Rate = 0.2)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.OneShot, StartEpoch = 2)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.Gradual, TargetRemaining = 0.1, EndEpoch = 4)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.Gradual, StartEpoch = 1, EndEpoch = 4)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, [|Rewind = RewindKind.ToEpoch|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, [|Rewind = RewindKind.ToEpoch|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0014", DiagnosticSeverity.Error, Model("", "[Prunable] private Linear fc = null!;") + "\n[Experiment([|typeof(M)|])] public static partial class E;" },
         { "LTH0015", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|DataSet = \"cifar-10\"|])] public static partial class E;" },
         { "LTH0016", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Schedules = new[] { \"Nope\" }|])] public static partial class E;" },
@@ -58,6 +65,9 @@ public class DiagnosticTests
         { "LTH0021", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1, [|Name = \"two words\"|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0021", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1, [|Name = \"Default\"|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0022", DiagnosticSeverity.Error, Model("", "[Prunable([|Criterion = (CriterionKind)9|])] private Linear fc = null!;") },
+        { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable([|PruneBias = true|])] private Linear fc = nn.Linear(4, 2, hasBias: false);") },
+        { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable(0.1, [|PruneBias = true|])] private Linear fc;", constructor: "public M() : base(\"M\") { fc = nn.Linear(4, 2, hasBias: false); RegisterComponents(); }") },
+        { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable([|PruneBias = true|])] private Conv2d conv;", constructor: "public M() : base(\"M\") { this.conv = nn.Conv2d(1, 4, 3, bias: false); RegisterComponents(); }") },
     };
 
     [Theory]
@@ -97,6 +107,50 @@ public class DiagnosticTests
 
         Assert.Equal("LTH0008", Assert.Single(outcome.GeneratorDiagnostics).Id);
         Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
+    public void A_late_rewind_without_its_epoch_is_an_error_not_a_rewind_to_initialisation()
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, Rewind = RewindKind.ToEpoch)]", "[Prunable] private Linear fc = null!;"));
+
+        var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("Rewind = RewindKind.ToEpoch needs RewindEpoch, the epoch whose weights training restarts from", message);
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Fact]
+    public void A_missing_schedule_argument_is_named_in_the_message()
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1)]", "[Prunable] private Linear fc = null!;"));
+
+        var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("A Gradual schedule needs TargetRemaining, StartEpoch and EndEpoch", message);
+    }
+
+    [Theory]
+    [InlineData("[Prunable(PruneBias = true)] private Conv2d conv;", "this.conv = nn.Conv2d(1, 4, 3, bias: false);", "'conv' declares PruneBias = true, but its layer is created with bias: false")]
+    [InlineData("[Prunable(PruneBias = true)] private Linear fc;", "fc = nn.Linear(4, 2, hasBias: false);", "'fc' declares PruneBias = true, but its layer is created with hasBias: false")]
+    [InlineData("[Prunable(PruneBias = true)] private Linear fc;", "fc = nn.Linear(4, 2, hasBias: true);", null)]
+    [InlineData("[Prunable(PruneBias = true)] private Linear fc; private readonly bool withBias = false;", "fc = nn.Linear(4, 2, hasBias: withBias);", null)]
+    [InlineData("[Prunable(PruneBias = false)] private Linear fc;", "fc = nn.Linear(4, 2, hasBias: false);", null)]
+    [InlineData("[Prunable(PruneBias = true)] private Linear fc; private Linear other;", "fc = nn.Linear(4, 2); other = nn.Linear(2, 2, hasBias: false);", null)]
+    public void A_pruned_bias_on_a_layer_created_without_one_is_reported_only_when_the_source_says_so(string members, string creation, string? expected)
+    {
+        var source = Usings + Model("", members, constructor: $"public M() : base(\"M\") {{ {creation} RegisterComponents(); }}");
+        Assert.Empty(Compile(source).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));   // the test's own source is valid C#
+
+        var outcome = Run(source);
+
+        Assert.Null(outcome.Exception);
+        if (expected is null)
+        {
+            Assert.Empty(outcome.GeneratorDiagnostics);
+        }
+        else
+        {
+            Assert.Contains(expected, Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -47,6 +47,67 @@ internal sealed partial class MixedModel : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary>
+/// Biases pruned on an earlier and a later layer but not between them, each layer a different size, so that a mask
+/// found by position instead of by its layer shows in its name and shape.
+/// </summary>
+internal sealed partial class BiasFirstModel : nn.Module<Tensor, Tensor>
+{
+    [Prunable(PruneBias = true)]
+    private readonly Linear fc1;
+
+    [Prunable]
+    private readonly Linear fc2;
+
+    [Prunable(PruneBias = true)]
+    private readonly Linear fc3;
+
+    public BiasFirstModel()
+        : base(nameof(BiasFirstModel))
+    {
+        fc1 = nn.Linear(12, 7);
+        fc2 = nn.Linear(7, 5);
+        fc3 = nn.Linear(5, 3);
+        RegisterComponents();
+    }
+
+    public Linear Second => fc2;
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return fc3.forward(nn.functional.relu(fc2.forward(nn.functional.relu(fc1.forward(input))))).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// PruneBias on a layer created without a bias. The flag is a variable, as when a model's width and bias come
+/// from its constructor, so the generator cannot see it (a literal <c>hasBias: false</c> is LTH0023) and the
+/// run-time check must catch it.
+/// </summary>
+internal sealed partial class BiaslessLayerModel : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc1;
+
+    [Prunable(PruneBias = true)]
+    private readonly Linear fc2;
+
+    public BiaslessLayerModel(bool fc2HasBias = false)
+        : base(nameof(BiaslessLayerModel))
+    {
+        fc1 = nn.Linear(6, 4);
+        fc2 = nn.Linear(4, 3, hasBias: fc2HasBias);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return fc2.forward(nn.functional.relu(fc1.forward(input))).MoveToOuterDisposeScope();
+    }
+}
+
 /// <summary>Experiments declared in the tests, run at a tiny size (one epoch: the schedule stops early, as LTH0009 says).</summary>
 #pragma warning disable LTH0009
 [Experiment(typeof(LeNet300100), Epochs = 1, Seeds = new[] { 1, 2 }, Validation = 200, Schedules = new[] { "EveryEpochMagnitude" })]
@@ -137,6 +198,72 @@ public class GeneratedModelTests
         Assert.Equal(0.4, generated.WeightsRemaining, 3);
         Assert.Equal(CriterionKind.Random, MixedModel.PrunableLayers[0].Criterion);
         Assert.Equal(0.5, MixedModel.PrunableLayers[1].Rate);
+    }
+
+    [Fact]
+    public void Every_typed_accessor_returns_its_own_layers_mask()
+    {
+        using var model = new BiasFirstModel();
+        var masks = model.AttachMasks();
+        // A different count pruned in each mask, written through the layers' own buffers (not through the mask set).
+        var pruned = new Dictionary<string, int> { ["fc1.weight"] = 1, ["fc1.bias"] = 2, ["fc2.weight"] = 3, ["fc3.weight"] = 4, ["fc3.bias"] = 1 };
+        using (no_grad())
+        {
+            foreach (var (name, buffer) in model.named_buffers())
+            {
+                buffer.view(-1).narrow(0, 0, pruned[name[..^MaskSet.MaskBufferSuffix.Length]]).zero_();
+            }
+        }
+
+        masks.RefreshRemaining();
+
+        AssertMask(model.Fc1Mask, "fc1.weight", [7, 12]);
+        AssertMask(model.Fc1BiasMask, "fc1.bias", [7]);
+        AssertMask(model.Fc2Mask, "fc2.weight", [5, 7]);
+        AssertMask(model.Fc3Mask, "fc3.weight", [3, 5]);
+        AssertMask(model.Fc3BiasMask, "fc3.bias", [3]);
+        Assert.Same(model.Second, model.Fc2Mask.Layer);
+        Assert.Equal(1.0 / 84, model.Fc1Sparsity, 12);
+        Assert.Equal(2.0 / 7, model.Fc1BiasSparsity, 12);
+        Assert.Equal(3.0 / 35, model.Fc2Sparsity, 12);
+        Assert.Equal(4.0 / 15, model.Fc3Sparsity, 12);
+        Assert.Equal(1.0 / 3, model.Fc3BiasSparsity, 12);
+
+        static void AssertMask(PrunableWeight weight, string name, long[] shape)
+        {
+            Assert.Equal(name, weight.Name);
+            Assert.Equal(shape, weight.Mask.shape);
+        }
+    }
+
+    [Fact]
+    public void Asking_for_a_parameter_that_has_no_mask_names_the_layer_and_the_parameter()
+    {
+        using var model = new BiasFirstModel();
+        var masks = model.AttachMasks();
+
+        var unmasked = Assert.Throws<InvalidOperationException>(() => masks.Of(model.Second, "bias"));
+        Assert.Contains("BiasFirstModel.fc2.bias has no mask", unmasked.Message, StringComparison.Ordinal);
+        Assert.Contains("PruneBias = true", unmasked.Message, StringComparison.Ordinal);
+
+        using var stranger = nn.Linear(7, 5);
+        var foreign = Assert.Throws<InvalidOperationException>(() => masks.Of(stranger, "weight"));
+        Assert.Contains("not a layer of BiasFirstModel", foreign.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_declared_bias_that_the_layer_lacks_is_refused_by_name_before_any_mask_is_attached()
+    {
+        using var model = new BiaslessLayerModel();
+
+        var error = Assert.Throws<ArgumentException>(() => model.AttachMasks());
+
+        Assert.StartsWith("BiaslessLayerModel.fc2 declares PruneBias = true, but its layer has no bias (it was created with hasBias: false)", error.Message, StringComparison.Ordinal);
+        Assert.Null(model.Masks);
+        Assert.Empty(model.named_buffers());   // not even fc1, declared before it, got a mask buffer
+
+        using var withBias = new BiaslessLayerModel(fc2HasBias: true);
+        Assert.Equal(["fc1.weight", "fc2.weight", "fc2.bias"], withBias.AttachMasks().Weights.Select(w => w.Name));
     }
 
     [Fact]

@@ -293,6 +293,14 @@ public class PrunerTests
     }
 
     [Fact]
+    public void Including_every_bias_skips_a_layer_created_without_one()
+    {
+        using var model = nn.Sequential(("a", nn.Linear(4, 3, hasBias: false)), ("b", nn.Linear(3, 2)));
+        using var masks = MaskSet.Attach(model, new MaskOptions { IncludeBiases = true });
+        Assert.Equal(new[] { "a.weight", "b.weight", "b.bias" }, masks.Weights.Select(w => w.Name));
+    }
+
+    [Fact]
     public void An_unknown_layer_name_is_an_error_that_lists_the_prunable_layers()
     {
         using var net = new TwoLayerNet();

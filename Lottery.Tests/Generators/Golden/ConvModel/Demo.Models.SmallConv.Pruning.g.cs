@@ -41,7 +41,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="conv"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight ConvMask => AttachedMasks.Weights[0];
+        public global::Lottery.Masks.PrunableWeight ConvMask => AttachedMasks.Of(this.conv, "weight");
 
         /// <summary>Fraction of <see cref="conv"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
@@ -49,7 +49,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="output"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight OutputMask => AttachedMasks.Weights[1];
+        public global::Lottery.Masks.PrunableWeight OutputMask => AttachedMasks.Of(this.output, "weight");
 
         /// <summary>Fraction of <see cref="output"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]

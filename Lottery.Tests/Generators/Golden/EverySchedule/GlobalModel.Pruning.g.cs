@@ -37,7 +37,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
 
     /// <summary>The mask of <see cref="_hidden"/>'s weight, with its counts (the masks must be attached).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-    public global::Lottery.Masks.PrunableWeight HiddenMask => AttachedMasks.Weights[0];
+    public global::Lottery.Masks.PrunableWeight HiddenMask => AttachedMasks.Of(this._hidden, "weight");
 
     /// <summary>Fraction of <see cref="_hidden"/>'s weight pruned.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]

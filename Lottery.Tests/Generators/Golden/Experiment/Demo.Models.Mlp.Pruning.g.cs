@@ -39,7 +39,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="fc"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight FcMask => AttachedMasks.Weights[0];
+        public global::Lottery.Masks.PrunableWeight FcMask => AttachedMasks.Of(this.fc, "weight");
 
         /// <summary>Fraction of <see cref="fc"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]

@@ -43,7 +43,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="fc1"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight Fc1Mask => AttachedMasks.Weights[0];
+        public global::Lottery.Masks.PrunableWeight Fc1Mask => AttachedMasks.Of(this.fc1, "weight");
 
         /// <summary>Fraction of <see cref="fc1"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
@@ -51,7 +51,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="fc2"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight Fc2Mask => AttachedMasks.Weights[1];
+        public global::Lottery.Masks.PrunableWeight Fc2Mask => AttachedMasks.Of(this.fc2, "weight");
 
         /// <summary>Fraction of <see cref="fc2"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
@@ -59,7 +59,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="fc3"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight Fc3Mask => AttachedMasks.Weights[2];
+        public global::Lottery.Masks.PrunableWeight Fc3Mask => AttachedMasks.Of(this.fc3, "weight");
 
         /// <summary>Fraction of <see cref="fc3"/>'s weight pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
@@ -67,7 +67,7 @@ namespace Demo.Models
 
         /// <summary>The mask of <see cref="fc3"/>'s bias, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.PrunableWeight Fc3BiasMask => AttachedMasks.Weights[3];
+        public global::Lottery.Masks.PrunableWeight Fc3BiasMask => AttachedMasks.Of(this.fc3, "bias");
 
         /// <summary>Fraction of <see cref="fc3"/>'s bias pruned.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]

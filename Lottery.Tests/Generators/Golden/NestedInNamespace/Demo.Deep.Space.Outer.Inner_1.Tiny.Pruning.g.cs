@@ -43,7 +43,7 @@ namespace Demo.Deep.Space
 
                 /// <summary>The mask of <see cref="Layer"/>'s weight, with its counts (the masks must be attached).</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-                public global::Lottery.Masks.PrunableWeight LayerMask => AttachedMasks.Weights[0];
+                public global::Lottery.Masks.PrunableWeight LayerMask => AttachedMasks.Of(this.Layer, "weight");
 
                 /// <summary>Fraction of <see cref="Layer"/>'s weight pruned.</summary>
                 [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
