@@ -3,13 +3,12 @@ using Lottery.Data;
 using Lottery.Examples.Commands;
 using Lottery.Training;
 
-var compare = CompareCommand.Create();
-var root = new RootCommand("Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `compare` with its defaults: the hypothesis comparison of LeNet-300-100 on the embedded MNIST digits, 3 seeds, results under ./results.")
+var run = RunCommand.Create();
+var root = new RootCommand($"Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `run {RunCommand.DefaultExperiment}`: the hypothesis comparison of LeNet-300-100 on the embedded MNIST digits, 3 seeds, results under ./results.")
 {
-    compare,
+    run,
     ReportCommand.Create(),
     ListCommand.Create(),
-    ExperimentCommand.Create(),
     ImpCommand.Create(),
     BenchmarkCommand.Create(),
 };
@@ -24,11 +23,24 @@ if (Console.IsOutputRedirected)
 var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
 
 // No command: the default experiment.
-root.SetAction(parse => compare.Parse([]).Invoke(invocation));
+root.SetAction(parse => run.Parse([]).Invoke(invocation));
 
 try
 {
-    return root.Parse(args).Invoke(invocation);
+    var parsed = root.Parse(args);
+    if (parsed.Errors.Count > 0)
+    {
+        // One line per problem, naming the option; `--help` shows the rest.
+        foreach (var error in parsed.Errors)
+        {
+            Console.Error.WriteLine($"error: {error.Message}");
+        }
+
+        Console.Error.WriteLine($"Run `lottery {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
+        return 2;
+    }
+
+    return parsed.Invoke(invocation);
 }
 catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException)
 {

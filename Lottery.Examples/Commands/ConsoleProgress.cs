@@ -1,6 +1,6 @@
 using Lottery.Experiments;
 using Lottery.Runs;
-using Lottery.Results;
+using Lottery.Reporting;
 using Lottery.Training;
 using Spectre.Console;
 
@@ -12,14 +12,14 @@ namespace Lottery.Examples.Commands;
 /// </summary>
 internal static class ConsoleProgress
 {
-    public static ComparisonReport Run(IAnsiConsole console, Func<IComparisonProgress, ComparisonReport> work)
+    public static ExperimentSummary Run(IAnsiConsole console, Func<IExperimentProgress, ExperimentSummary> work)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
             return work(new Lines(console));
         }
 
-        ComparisonReport? report = null;
+        ExperimentSummary? report = null;
         console.Progress()
             .AutoClear(false)
             .HideCompleted(true)
@@ -36,20 +36,20 @@ internal static class ConsoleProgress
         FormattableString.Invariant(
             $"{run.Label}: round {m.Round} epoch {m.Epoch}, {m.WeightsRemaining * 100:0.0}% weights, validation {m.Validation.Accuracy * 100:0.00}%");
 
-    private sealed class Lines(IAnsiConsole console) : IComparisonProgress
+    private sealed class Lines(IAnsiConsole console) : IExperimentProgress
     {
         private int total;
         private int done;
 
-        public void Planned(IReadOnlyList<PlannedRun> runs, IReadOnlySet<string> finished)
+        public void Planned(IReadOnlyList<PlannedRun> runs)
         {
             total = runs.Count;
-            console.WriteLine(FormattableString.Invariant($"{runs.Count} runs, {finished.Count} already finished; {runs.Where(r => !finished.Contains(r.Spec.Id)).Sum(r => r.Epochs)} epochs to train."));
+            console.WriteLine(FormattableString.Invariant($"{runs.Count} runs, {runs.Sum(r => r.Epochs)} epochs in all; finished runs are read back."));
         }
 
         public void Epoch(PlannedRun run, EpochMetrics metrics)
         {
-            if (run.Spec.Method == ComparisonMethod.Imp && metrics.Epoch == run.Spec.Training.Epochs)
+            if (run.HasRounds && metrics.Epoch * run.Arm switch { MethodArm m => m.Method.TrainingRounds, _ => 1 } == run.Epochs)
             {
                 console.WriteLine("  " + ConsoleProgress.Epoch(run, metrics));
             }
@@ -61,22 +61,17 @@ internal static class ConsoleProgress
         public void Warning(string message) => console.WriteLine("warning: " + message);
     }
 
-    private sealed class Bars(IAnsiConsole console, ProgressContext context) : IComparisonProgress
+    private sealed class Bars(IAnsiConsole console, ProgressContext context) : IExperimentProgress
     {
         private ProgressTask? overall;
         private ProgressTask? current;
         private int total;
         private int done;
 
-        public void Planned(IReadOnlyList<PlannedRun> runs, IReadOnlySet<string> finished)
+        public void Planned(IReadOnlyList<PlannedRun> runs)
         {
             total = runs.Count;
-            var epochs = runs.Where(r => !finished.Contains(r.Spec.Id)).Sum(r => r.Epochs);
-            overall = context.AddTask($"all runs (0/{total})", maxValue: Math.Max(1, epochs));
-            if (epochs == 0)
-            {
-                overall.Value = 1;
-            }
+            overall = context.AddTask($"all runs (0/{total})", maxValue: Math.Max(1, runs.Sum(r => r.Epochs)));
         }
 
         public void Starting(PlannedRun run) => current = context.AddTask(Markup.Escape(run.Label), maxValue: run.Epochs);
@@ -94,6 +89,11 @@ internal static class ConsoleProgress
         public void Finished(PlannedRun run, RunResult result, bool reused)
         {
             done++;
+            if (reused)
+            {
+                overall?.Increment(run.Epochs);
+            }
+
             if (overall is not null)
             {
                 overall.Description = FormattableString.Invariant($"all runs ({done}/{total})");

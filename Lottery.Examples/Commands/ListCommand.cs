@@ -1,41 +1,41 @@
 using System.CommandLine;
-using Lottery.Examples.Experiments;
+using Lottery.Experiments;
 using Lottery.Results;
 using Spectre.Console;
 
 namespace Lottery.Examples.Commands;
 
-/// <summary>Lists the declared experiments and the comparisons saved under the results folder.</summary>
+/// <summary>Lists the declared experiments and the experiments saved under the results folder.</summary>
 internal static class ListCommand
 {
     public static Command Create()
     {
         var output = CommonOptions.Output();
-        var command = new Command("list", "Lists the experiments declared with [Experiment] (run them with `experiment <name>`) and the comparisons saved under --out (show them again with `report <name>`).")
+        var command = new Command("list", "Lists the experiments declared with [Experiment] (run them with `run <name>`) and the experiments saved under --out (show them again with `report <name>`).")
         {
             output,
         };
         command.SetAction(parse =>
         {
             var experiments = new Table { Title = new TableTitle("Declared experiments"), Border = TableBorder.Rounded };
-            experiments.AddColumns("name", "data set", "epochs", "seeds", "arms");
-            foreach (var (key, definition) in ReferenceExperiments.All)
+            experiments.AddColumns("name", "data", "epochs", "seeds", "arms");
+            foreach (var (key, definition) in ExperimentCatalog.In(typeof(ListCommand).Assembly))
             {
-                experiments.AddRow(key, definition.DataSet, $"{definition.Training.Epochs}", string.Join(" ", definition.Seeds), Markup.Escape(string.Join(", ", definition.Arms.Select(a => a.Name))));
+                experiments.AddRow(Markup.Escape(key), Markup.Escape(definition.Data.Name), $"{definition.Training.Epochs}", string.Join(" ", definition.Seeds), Markup.Escape(string.Join(", ", definition.Arms.Select(a => a.Name))));
             }
 
             AnsiConsole.Write(experiments);
             var root = Path.GetFullPath(parse.GetValue(output)!);
             var saved = Directory.Exists(root)
-                ? Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, ComparisonRecord.FileName))).Order(StringComparer.Ordinal).ToList()
+                ? Directory.GetDirectories(root).Where(d => File.Exists(Path.Combine(d, ExperimentRecord.FileName))).Order(StringComparer.Ordinal).ToList()
                 : [];
             if (saved.Count == 0)
             {
-                AnsiConsole.MarkupLineInterpolated($"No comparisons saved under {root} yet; `lottery compare` runs one.");
+                AnsiConsole.MarkupLineInterpolated($"No experiments saved under {root} yet; `lottery run <name>` runs one.");
                 return 0;
             }
 
-            var comparisons = new Table { Title = new TableTitle($"Comparisons under {Markup.Escape(root)}"), Border = TableBorder.Rounded };
+            var comparisons = new Table { Title = new TableTitle($"Experiments under {Markup.Escape(root)}"), Border = TableBorder.Rounded };
             comparisons.AddColumns("name", "report written");
             foreach (var folder in saved)
             {

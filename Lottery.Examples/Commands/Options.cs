@@ -19,7 +19,7 @@ internal static class CommonOptions
 
     public static Option<string> Output() => new("--out")
     {
-        Description = "The results folder: runs under <out>/runs/, each comparison's report under <out>/<name>/.",
+        Description = "The results folder: runs under <out>/runs/, each experiment's report under <out>/<name>/.",
         DefaultValueFactory = _ => "results",
     };
 
@@ -50,6 +50,24 @@ internal static class CommonOptions
                 result.AddError($"{option.Name} {value} is not valid: {problem}.");
             }
         });
+
+    /// <summary>The results folder, created if needed; one that cannot be written is an error naming --out.</summary>
+    public static string WritableFolder(string folder)
+    {
+        try
+        {
+            var full = Path.GetFullPath(folder);
+            Directory.CreateDirectory(full);
+            var probe = Path.Combine(full, $".lottery-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+            return full;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
+        {
+            throw new ArgumentException($"--out: '{folder}' cannot be written ({error.Message}); give a folder you can write to.", error);
+        }
+    }
 
     public static void ApplyThreads(int threads)
     {

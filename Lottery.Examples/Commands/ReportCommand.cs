@@ -1,36 +1,37 @@
 using System.CommandLine;
+using Lottery.Reporting;
 using Lottery.Results;
 using Spectre.Console;
 
 namespace Lottery.Examples.Commands;
 
-/// <summary>Renders a comparison's report again from its saved runs, without training.</summary>
+/// <summary>Renders an experiment's report again from its saved runs, without training.</summary>
 internal static class ReportCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("comparison") { Description = "The comparison's name (its folder under --out), or a path to its folder." };
+        var name = new Argument<string>("experiment") { Description = "The experiment's name (its folder under --out), or a path to its folder." };
         var output = CommonOptions.Output();
-        var command = new Command("report", "Writes a comparison's summary.json, summary.csv, report.md and the charts again from its saved runs, and shows its tables; trains nothing.")
+        var command = new Command("report", "Writes an experiment's summary.json, summary.csv, report.md and the charts again from its saved runs, and shows its tables; trains nothing.")
         {
             name, output,
         };
         command.SetAction(parse =>
         {
             var given = parse.GetValue(name)!;
-            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ComparisonRecord.FileName)) ? given : Path.Combine(parse.GetValue(output)!, given);
-            var report = ComparisonReport.Load(folder);
-            report.Write(folder);
-            Show(AnsiConsole.Console, report, Path.GetFullPath(folder));
+            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ExperimentRecord.FileName)) ? given : Path.Combine(parse.GetValue(output)!, given);
+            var summary = ExperimentSummary.Load(folder);
+            summary.Write(folder);
+            Show(AnsiConsole.Console, summary, Path.GetFullPath(folder));
             return 0;
         });
         return command;
     }
 
     /// <summary>The report's tables on the console, then where its files are.</summary>
-    public static void Show(IAnsiConsole console, ComparisonReport report, string folder)
+    public static void Show(IAnsiConsole console, ExperimentSummary summary, string folder)
     {
-        foreach (var table in report.Tables())
+        foreach (var table in SummaryTables.Of(summary))
         {
             var shown = new Table { Title = new TableTitle(Markup.Escape(table.Title)), Border = TableBorder.Rounded };
             for (var i = 0; i < table.Headers.Count; i++)

@@ -10,13 +10,21 @@ namespace Lottery.Examples.Models;
 /// </summary>
 /// <remarks>
 /// The paper's rates: 20% of the remaining weights per pruning event for the hidden layers, half that for the
-/// output layer. The schedules are the reference experiments': IMP down to about 7% of the weights, and the
-/// hypothesis (pruning 20% after each of the first 12 epochs of one run, to about 7%) with each criterion.
+/// output layer. The schedules are the reference experiments' arms: IMP down to about 7% of the weights; the
+/// hypothesis (pruning 20% after each of the first 12 epochs of a 15-epoch run, to about 7%, leaving 3 epochs to
+/// recover) with each criterion, with and without rewinding to initialisation; and the literature's one-run
+/// baselines, Zhu and Gupta's cubic schedule over the same epochs and one-shot pruning after epoch 12. In an
+/// experiment matched to IMP, the one-run schedules' targets become IMP's weights remaining at each point.
 /// </remarks>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeRewind", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochLeastChange", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.LeastChange)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochLeastChangeRewind", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.LeastChange, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochRandom", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Random)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeIncrease", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.MagnitudeIncrease)]
+[PruneSchedule(ScheduleKind.Gradual, Name = "Gradual", TargetRemaining = 0.07, StartEpoch = 1, EndEpoch = 12)]
+[PruneSchedule(ScheduleKind.OneShot, Name = "OneShot", TargetRemaining = 0.07, StartEpoch = 12)]
 public sealed partial class LeNet300100 : nn.Module<Tensor, Tensor>
 {
     [Prunable]

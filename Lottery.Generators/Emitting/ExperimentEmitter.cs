@@ -4,67 +4,99 @@ using Lottery.Generators.Parsing;
 
 namespace Lottery.Generators.Emitting;
 
-/// <summary>Writes an experiment's definition and its <c>Run</c> method.</summary>
+/// <summary>Writes an experiment's definition (its arms from the model's schedules and the declared controls) and its <c>Run</c> method.</summary>
 internal static class ExperimentEmitter
 {
+    private const string Experiments = "global::Lottery.Experiments";
+
     public static string Emit(ExperimentInfo experiment)
     {
         var name = experiment.Hierarchy.Type.Name;
         return SourceFile.Write(experiment.Hierarchy, $"The experiment {name}, from its [Experiment] declaration.", string.Empty, writer =>
         {
             var seeds = string.Join(", ", experiment.Seeds.Select(s => s.ToString(CultureInfo.InvariantCulture) + "L"));
+            var arms = Arms(experiment).ToList();
+            var data = experiment.DataType is { } dataType ? $"new {dataType}()" : $"global::Lottery.Data.DataSets.Source({Format.StringLiteral(experiment.DataSet)})";
             writer.Lines($$"""
                 /// <summary>
-                /// {{experiment.ModelType.Replace("global::", string.Empty)}} on {{experiment.DataSet}}, seeds {{string.Join(", ", experiment.Seeds)}}: {{string.Join(", ", Arms(experiment).Select(a => a.Name))}}.
+                /// {{experiment.ModelType.Replace("global::", string.Empty)}} on {{(experiment.DataType ?? experiment.DataSet).Replace("global::", string.Empty)}}, seeds {{string.Join(", ", experiment.Seeds)}}: {{string.Join(", ", arms.Select(a => a.Name))}}.
                 /// Change any part with <c>with</c>, for example <c>Definition with { Seeds = [7] }</c>.
                 /// </summary>
                 {{SourceFile.GeneratedCodeAttribute}}
-                public static global::Lottery.Experiments.ExperimentDefinition Definition { get; } = new(
-                    Name: {{Format.StringLiteral(name)}},
-                    DataSet: {{Format.StringLiteral(experiment.DataSet)}},
-                    CreateModel: static () => new {{experiment.ModelType}}(),
-                    Training: new global::Lottery.Training.TrainingSettings
+                public static {{Experiments}}.ExperimentDefinition Definition { get; } = new()
+                {
+                    Name = {{Format.StringLiteral(experiment.Name)}},
+                    CreateModel = static () => new {{experiment.ModelType}}(),
+                    Data = {{data}},
+                    Training = new global::Lottery.Training.TrainingSettings
                     {
                         Optimizer = global::Lottery.Training.OptimizerKind.{{experiment.Optimizer}},
                         LearningRate = {{Format.DoubleLiteral(experiment.LearningRate)}},
                         BatchSize = {{experiment.BatchSize}},
                         Epochs = {{experiment.Epochs}},
-                    },
-                    Seeds: [{{seeds}}],
-                    ValidationCount: {{experiment.Validation}},
-                    Arms:
-                    [
                 """);
-            foreach (var (armName, settings) in Arms(experiment))
+            if (experiment.LossType is { } loss)
             {
-                writer.Line($"        new({Format.StringLiteral(armName)}, {settings}),");
+                writer.Line($"        Loss = new {loss}(),");
+            }
+
+            writer.Line("    },");
+            writer.Line($"    Seeds = [{seeds}],");
+            writer.Line($"    ValidationCount = {experiment.Validation},");
+            if (experiment.MatchTo is { } matchTo)
+            {
+                writer.Line($"    Points = new({Format.StringLiteral(matchTo)}, [{string.Join(", ", experiment.Points.Select(p => p.ToString(CultureInfo.InvariantCulture)))}]),");
+            }
+
+            writer.Line("    Arms =");
+            writer.Line("    [");
+            foreach (var (_, expression) in arms)
+            {
+                writer.Line($"        {expression},");
             }
 
             writer.Lines($$"""
-                    ]);
+                    ],
+                };
 
-                /// <summary>Runs every arm for every seed and returns the runs in that order.</summary>
-                /// <param name="dataFolder">Where to look for data sets that are not embedded.</param>
-                /// <param name="hooks">Creates the hooks for one run (arm, seed); null for none.</param>
+                /// <summary>
+                /// Runs every arm for every seed with a run store under <paramref name="output"/>: finished runs are read back,
+                /// interrupted ones resume; the summary, report and charts go to <c>&lt;output&gt;/{{experiment.Name}}/</c>.
+                /// </summary>
+                /// <param name="output">The results folder.</param>
+                /// <param name="progress">Told of every run and epoch, or null.</param>
                 {{SourceFile.GeneratedCodeAttribute}}
-                public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentRun> Run(
-                    string? dataFolder = null,
-                    global::System.Func<global::Lottery.Experiments.ExperimentArm, long, global::System.Collections.Generic.IEnumerable<global::Lottery.Training.ITrainingHooks>>? hooks = null) =>
-                    Definition.Run(dataFolder, hooks);
+                public static global::Lottery.Reporting.ExperimentSummary Run(string output = "results", {{Experiments}}.IExperimentProgress? progress = null) =>
+                    {{Experiments}}.ExperimentRunner.Run(Definition, output, progress);
                 """);
         });
     }
 
-    private static IEnumerable<(string Name, string Settings)> Arms(ExperimentInfo experiment)
+    private static IEnumerable<(string Name, string Expression)> Arms(ExperimentInfo experiment)
     {
+        var armNames = new List<string>();
         if (experiment.IncludeDense)
         {
-            yield return ("Dense", "global::Lottery.Runs.PruningSettings.Dense");
+            armNames.Add("Dense");
         }
 
-        foreach (var schedule in experiment.Schedules)
+        armNames.AddRange(experiment.Schedules);
+        foreach (var arm in armNames)
         {
-            yield return (schedule, $"{experiment.ModelType}.PruneSchedules.{schedule}");
+            if (arm == "Dense" && experiment.IncludeDense && !experiment.Schedules.Contains("Dense"))
+            {
+                yield return (arm, $"new {Experiments}.MethodArm(\"Dense\", global::Lottery.Runs.PruningMethod.Dense)");
+            }
+            else
+            {
+                var kind = experiment.Matched.Contains(arm) ? "MatchedArm" : "MethodArm";
+                yield return (arm, $"new {Experiments}.{kind}({Format.StringLiteral(arm)}, {experiment.ModelType}.PruneSchedules.{arm})");
+            }
+
+            foreach (var control in experiment.Controls.Where(c => c.Of == arm))
+            {
+                yield return ($"{control.Type.Split('.').Last()}({arm})", $"new {control.Type}({Format.StringLiteral(arm)})");
+            }
         }
     }
 }

@@ -141,29 +141,31 @@ internal static class ModelEmitter
 
     private static void WriteSchedules(IndentedWriter writer, ModelInfo model)
     {
+        const string Method = "global::Lottery.Runs.PruningMethod";
         writer.Line();
-        writer.Line("/// <summary>The schedules declared with [PruneSchedule], as pruning settings for a run.</summary>");
+        writer.Line("/// <summary>The schedules declared with [PruneSchedule], each as one pruning-method value (every setting, nothing defaulted later).</summary>");
         writer.Line(SourceFile.GeneratedCodeAttribute);
         using (writer.Block("public static class PruneSchedules"))
         {
             foreach (var schedule in model.Schedules)
             {
                 writer.Line($"/// <summary>{Describe(schedule)}.</summary>");
-                writer.Line($"public static global::Lottery.Runs.PruningSettings {schedule.Name} {{ get; }} = new()");
+                writer.Line($"public static {Method} {schedule.Name} {{ get; }} = new()");
                 writer.Line("{");
-                writer.Line($"    Schedule = {ScheduleExpression(schedule)},");
-                writer.Line($"    Criterion = global::Lottery.Criteria.PruningCriteria.{schedule.Criterion},");
-                writer.Line($"    Scope = {Masks}.PruningScope.{schedule.Scope},");
-                writer.Line($"    Rewind = {RewindExpression(schedule)},");
+                foreach (var line in MethodProperties(schedule))
+                {
+                    writer.Line($"    {line},");
+                }
+
                 writer.Line("};");
                 writer.Line();
             }
 
             writer.Line($"/// <summary>The first declared schedule, {model.Schedules[0].Name}.</summary>");
-            writer.Line($"public static global::Lottery.Runs.PruningSettings Default => {model.Schedules[0].Name};");
+            writer.Line($"public static {Method} Default => {model.Schedules[0].Name};");
             writer.Line();
-            writer.Line("/// <summary>Every declared schedule, by name, in declaration order.</summary>");
-            writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =");
+            writer.Line("/// <summary>Every declared schedule as an experiment arm of the same name, in declaration order.</summary>");
+            writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.MethodArm> All { get; } =");
             writer.Line("[");
             foreach (var schedule in model.Schedules)
             {
@@ -177,39 +179,60 @@ internal static class ModelEmitter
     private static void WriteCreateRun(IndentedWriter writer, ModelInfo model)
     {
         var full = model.Hierarchy.FullName;
-        var pruning = model.Schedules.Count > 0
-            ? "global::Lottery.Runs.PruningSettings? pruning = null"
-            : "global::Lottery.Runs.PruningSettings pruning";
-        var settings = model.Schedules.Count > 0 ? "pruning ?? PruneSchedules.Default" : "pruning";
+        var method = model.Schedules.Count > 0
+            ? "global::Lottery.Runs.PruningMethod? method = null"
+            : "global::Lottery.Runs.PruningMethod method";
+        var settings = model.Schedules.Count > 0 ? "(method ?? PruneSchedules.Default).ToSettings()" : "method.ToSettings()";
         writer.Lines($$"""
 
             /// <summary>
             /// A seeded run that creates a fresh {{model.Hierarchy.Type.Name}}, attaches its declared masks and trains and prunes it
-            /// {{(model.Schedules.Count > 0 ? "under the given pruning settings (default: the first declared schedule)" : "under the given pruning settings")}}.
+            /// {{(model.Schedules.Count > 0 ? "by the given method (default: the first declared schedule)" : "by the given method")}}.
             /// </summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, {{pruning}}) =>
+            public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, {{method}}) =>
                 new(static () => new {{full}}(), training, {{settings}});
             """);
     }
 
-    private static string ScheduleExpression(ScheduleInfo schedule)
+    // Every value is written out, so the value says everything about the method and nothing is defaulted later.
+    private static IEnumerable<string> MethodProperties(ScheduleInfo schedule)
     {
-        const string Schedules = "global::Lottery.Schedules";
-        var rate = Format.DoubleLiteral(schedule.Rate);
-        var target = schedule.TargetRemaining is { } t ? Format.DoubleLiteral(t) : "0.0";
-        return schedule.Kind switch
+        yield return $"Schedule = global::Lottery.ScheduleKind.{schedule.Kind}";
+        yield return $"Rate = {Format.DoubleLiteral(schedule.Rate)}";
+        if (schedule.TargetRemaining is { } target)
         {
-            "Iterative" => $"new {Schedules}.IterativeSchedule({rate}, rounds: {(schedule.Rounds is { } r ? r.ToString(System.Globalization.CultureInfo.InvariantCulture) : "int.MaxValue")}, targetRemaining: {target})",
-            "EveryEpoch" => $"new {Schedules}.EveryEpochSchedule({rate}, {target}, startEpoch: {schedule.StartEpoch ?? 1}, endEpoch: {(schedule.EndEpoch is { } e ? e.ToString(System.Globalization.CultureInfo.InvariantCulture) : "int.MaxValue")})",
-            "Gradual" => $"new {Schedules}.GradualSchedule({target}, startEpoch: {schedule.StartEpoch}, endEpoch: {schedule.EndEpoch}, initialSparsity: {Format.DoubleLiteral(schedule.InitialSparsity)}, rate: {rate})",
-            _ => $"new {Schedules}.OneShotSchedule({target}, afterEpoch: {(schedule.StartEpoch is { } s ? s.ToString(System.Globalization.CultureInfo.InvariantCulture) : "null")}, rate: {rate})",
-        };
-    }
+            yield return $"TargetRemaining = {Format.DoubleLiteral(target)}";
+        }
 
-    private static string RewindExpression(ScheduleInfo schedule) => schedule.Rewind == "ToEpoch"
-        ? $"global::Lottery.Schedules.Rewind.ToEpoch({schedule.RewindEpoch})"
-        : $"global::Lottery.Schedules.Rewind.{schedule.Rewind}";
+        if (schedule.Rounds is { } rounds)
+        {
+            yield return $"Rounds = {rounds.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        if (schedule.StartEpoch is { } start)
+        {
+            yield return $"StartEpoch = {start.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        if (schedule.EndEpoch is { } end)
+        {
+            yield return $"EndEpoch = {end.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        if (schedule.Kind == "Gradual")
+        {
+            yield return $"InitialSparsity = {Format.DoubleLiteral(schedule.InitialSparsity)}";
+        }
+
+        yield return $"Criterion = global::Lottery.CriterionKind.{schedule.Criterion}";
+        yield return $"Scope = global::Lottery.Masks.PruningScope.{schedule.Scope}";
+        yield return $"Rewind = global::Lottery.Schedules.RewindKind.{schedule.Rewind}";
+        if (schedule.Rewind == "ToEpoch")
+        {
+            yield return $"RewindEpoch = {schedule.RewindEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+    }
 
     private static string Describe(ScheduleInfo schedule)
     {

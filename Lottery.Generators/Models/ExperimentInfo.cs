@@ -12,6 +12,13 @@ namespace Lottery.Generators.Models;
 /// <param name="Validation">Images held out for validation.</param>
 /// <param name="Schedules">The model's schedules compared, by name.</param>
 /// <param name="IncludeDense">Whether a dense run is the first arm.</param>
+/// <param name="Name">The experiment's name.</param>
+/// <param name="DataType">The user's data source type (fully qualified with <c>global::</c>), or null for <paramref name="DataSet"/>.</param>
+/// <param name="LossType">The user's loss type, or null for cross-entropy.</param>
+/// <param name="MatchTo">The Iterative schedule one-run schedules are matched to, or null.</param>
+/// <param name="Points">Its rounds to match.</param>
+/// <param name="Matched">The schedules run as matched arms.</param>
+/// <param name="Controls">The controls, in declaration order.</param>
 internal sealed record ExperimentInfo(
     TypeHierarchy Hierarchy,
     string ModelType,
@@ -23,4 +30,16 @@ internal sealed record ExperimentInfo(
     EquatableArray<int> Seeds,
     int Validation,
     EquatableArray<string> Schedules,
-    bool IncludeDense);
+    bool IncludeDense,
+    string Name,
+    string? DataType,
+    string? LossType,
+    string? MatchTo,
+    EquatableArray<int> Points,
+    EquatableArray<string> Matched,
+    EquatableArray<ControlInfo> Controls);
+
+/// <summary>A [Control] of an experiment.</summary>
+/// <param name="Type">The control's type, fully qualified with <c>global::</c>.</param>
+/// <param name="Of">The arm it derives from.</param>
+internal sealed record ControlInfo(string Type, string Of);

@@ -38,9 +38,21 @@ internal static class ExperimentParser
         }
 
         var dataSet = attribute.Named("DataSet") is { } dataSetArgument ? dataSetArgument.Value as string : "mnist-digits";
-        if (dataSet is null || !KnownNames.DataSets.Contains(dataSet))
+        var dataType = ProviderType("Data", KnownNames.DataSourceInterface, "a data source");
+        if (dataType is not null && attribute.Has("DataSet"))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("DataSet"), "Give DataSet (a built-in data set) or Data (your own data source), not both");
+        }
+        else if (dataType is null && !attribute.Has("Data") && (dataSet is null || !KnownNames.DataSets.Contains(dataSet)))
         {
             diagnostics.Add(DiagnosticDescriptors.UnknownDataSet, attribute.LocationOf("DataSet"), dataSet ?? "null", string.Join(", ", KnownNames.DataSets));
+        }
+
+        var lossType = ProviderType("Loss", KnownNames.LossInterface, "a loss");
+        var experimentName = attribute.Named("Name") is { } nameArgument ? nameArgument.Value as string : type.Name;
+        if (string.IsNullOrWhiteSpace(experimentName) || experimentName!.IndexOfAny(['/', '\\', ':', '*', '?', '"', '<', '>', '|']) >= 0 || experimentName is "." or "..")
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("Name"), $"Name '{experimentName}' cannot be a folder name; use letters, digits and dashes");
         }
 
         var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? "Adam";
@@ -111,9 +123,100 @@ internal static class ExperimentParser
             chosen.AddRange(schedules.Select(s => s.Name));
         }
 
+        var matchTo = attribute.Named("MatchTo") is { } matchArgument ? matchArgument.Value as string : null;
+        var points = new List<int>();
+        var matched = new List<string>();
+        if (attribute.Named("Points") is { IsNull: false } pointsArgument)
+        {
+            points.AddRange(pointsArgument.Values.Select(v => v.Value).OfType<int>());
+        }
+
+        if (matchTo is not null)
+        {
+            var source = schedules.FirstOrDefault(s => s.Name == matchTo);
+            if (source is null || !chosen.Contains(matchTo) || source.Kind != "Iterative")
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("MatchTo"), $"MatchTo '{matchTo}' is not an Iterative schedule of the experiment; its Iterative schedules: {string.Join(", ", schedules.Where(s => s.Kind == "Iterative" && chosen.Contains(s.Name)).Select(s => s.Name))}");
+            }
+            else if (points.Count == 0)
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.Has("Points") ? attribute.LocationOf("Points") : attribute.LocationOf("MatchTo"), $"MatchTo needs Points: the rounds of {matchTo} to match, for example new[] {{ 3, 7, 12 }}");
+            }
+            else
+            {
+                var rounds = source.Rounds;
+                foreach (var point in points.Where(p => p < 1 || (rounds is { } r && p > r)).Distinct())
+                {
+                    diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("Points"), $"Points has {point}, but {matchTo} has rounds 1 to {rounds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "its last"}");
+                }
+
+                if (points.Distinct().Count() != points.Count)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.Duplicate, attribute.LocationOf("Points"), "Points lists a round twice");
+                }
+
+                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot").Select(s => s.Name));
+                foreach (var schedule in schedules.Where(s => matched.Contains(s.Name) && s.Kind == "EveryEpoch"))
+                {
+                    var events = System.Math.Min(epochs, schedule.EndEpoch ?? int.MaxValue) - (schedule.StartEpoch ?? 1) + 1;
+                    var needed = (int)System.Math.Ceiling((points.Max() * System.Math.Log(1 - source.Rate) / System.Math.Log(1 - schedule.Rate)) - 1e-9);
+                    if (events < needed)
+                    {
+                        var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.LocationOf("Points");
+                        diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, location, $"{schedule.Name} prunes {System.Math.Max(0, events)} times in {epochs} epochs, but reaching {matchTo}'s round {points.Max()} takes {needed}; train more Epochs, end its pruning later, or match earlier Points");
+                    }
+                }
+            }
+        }
+        else if (points.Count > 0)
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("Points"), "Points are rounds of the MatchTo schedule; give MatchTo too");
+        }
+
+        var arms = new List<string>();
+        if (includeDense)
+        {
+            arms.Add("Dense");
+        }
+
+        arms.AddRange(chosen);
+        var controls = new List<ControlInfo>();
+        foreach (var control in type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.ControlAttribute))
+        {
+            var arguments = new AttributeArguments(control, cancellationToken);
+            if (arguments.Constructor(0) is not { Value: INamedTypeSymbol controlType })
+            {
+                continue;
+            }
+
+            var of = arguments.Named("Of")?.Value as string;
+            var controlLocation = arguments.LocationOfConstructor(0);
+            if (!TypeFacts.DerivesFrom(controlType, KnownNames.ControlArm) || controlType.IsAbstract
+                || !controlType.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length == 1 && c.Parameters[0].Type.SpecialType == SpecialType.System_String))
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, controlLocation, $"{controlType.ToDisplayString()} is not a control: a control is a non-abstract class deriving from Lottery.Experiments.ControlArm with a public constructor taking the source arm's name");
+            }
+            else if (of is null || !arms.Contains(of))
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, of is null ? arguments.Location : arguments.LocationOf("Of"), $"[Control] needs Of: the arm it derives from, one of {string.Join(", ", arms)}");
+            }
+            else
+            {
+                var declared = new ControlInfo(controlType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), of);
+                if (controls.Contains(declared))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.Duplicate, controlLocation, $"the control {controlType.Name} of {of} is declared twice");
+                }
+                else
+                {
+                    controls.Add(declared);
+                }
+            }
+        }
+
         if (epochs >= 1)
         {
-            foreach (var schedule in schedules.Where(s => chosen.Contains(s.Name)))
+            foreach (var schedule in schedules.Where(s => chosen.Contains(s.Name) && !matched.Contains(s.Name)))
             {
                 if (ModelParser.UnreachedTarget(schedule, epochs) is { } reach && schedule.TargetRemaining is { } target)
                 {
@@ -147,8 +250,32 @@ internal static class ExperimentParser
             seeds.ToEquatableArray(),
             validation,
             chosen.ToEquatableArray(),
-            includeDense);
+            includeDense,
+            experimentName!,
+            dataType,
+            lossType,
+            matched.Count > 0 ? matchTo : null,
+            points.ToEquatableArray(),
+            matched.ToEquatableArray(),
+            controls.ToEquatableArray());
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
+
+        string? ProviderType(string argument, string interfaceName, string what)
+        {
+            if (attribute.Named(argument) is not { Value: INamedTypeSymbol provider })
+            {
+                return null;
+            }
+
+            if (!provider.AllInterfaces.Any(i => i.ToDisplayString() == interfaceName) || provider.IsAbstract
+                || !provider.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length == 0))
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf(argument), $"{argument} is {provider.ToDisplayString()}, which is not {what}: give a non-abstract class implementing {interfaceName} with a public parameterless constructor");
+                return null;
+            }
+
+            return provider.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        }
 
         void Require(bool ok, string name, object value, string what)
         {

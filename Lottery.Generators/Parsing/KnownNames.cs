@@ -9,6 +9,10 @@ internal static class KnownNames
     public const string PrunableAttribute = "Lottery.PrunableAttribute";
     public const string PruneScheduleAttribute = "Lottery.PruneScheduleAttribute";
     public const string ExperimentAttribute = "Lottery.ExperimentAttribute";
+    public const string ControlAttribute = "Lottery.ControlAttribute";
+    public const string ControlArm = "Lottery.Experiments.ControlArm";
+    public const string DataSourceInterface = "Lottery.Data.IDataSource";
+    public const string LossInterface = "Lottery.Training.ILossFunction";
 
     public const string Module = "TorchSharp.torch.nn.Module";
     public const string TensorModule = "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>";

@@ -3,12 +3,16 @@ using Lottery.Training;
 namespace Lottery;
 
 /// <summary>
-/// Declares an experiment on a <c>partial</c> class: a model with pruning declarations, a data set, how to
-/// train, the seeds, and which of the model's schedules to compare. The source generator checks it at compile
-/// time and emits its <see cref="Experiments.ExperimentDefinition"/> and a <c>Run</c> method.
+/// Declares an experiment on a <c>partial</c> class: a model with pruning declarations, its data and loss, how to
+/// train, the seeds, which of the model's schedules are its arms, the points one-run arms are matched to, and
+/// (with <see cref="ControlAttribute"/>) its controls. The source generator checks it at compile time and emits its
+/// <see cref="Experiments.ExperimentDefinition"/> and a <c>Run</c> method; <c>lottery run &lt;name&gt;</c> runs it
+/// with a run store, resume after any interruption, a summary, a report and charts.
 /// </summary>
 /// <example><code>
-/// [Experiment(typeof(LeNet300100), DataSet = "mnist-digits", Epochs = 10, Seeds = new[] { 1, 2, 3 })]
+/// [Experiment(typeof(LeNet300100), Name = "lenet-digits", Epochs = 15, Seeds = new[] { 1, 2, 3 },
+///     Schedules = new[] { "Imp", "EveryEpochMagnitude" }, MatchTo = "Imp", Points = new[] { 3, 7, 12 })]
+/// [Control(typeof(RandomReinitialisation), Of = "Imp")]
 /// public static partial class LeNetOnDigits;
 /// </code></example>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
@@ -21,8 +25,17 @@ public sealed class ExperimentAttribute : Attribute
     /// <summary>The model trained and pruned.</summary>
     public Type Model { get; }
 
-    /// <summary>The data set: <c>mnist-digits</c> (embedded) or <c>fashion-mnist</c>.</summary>
+    /// <summary>The experiment's name, which <c>lottery run</c> takes and its results folder gets (default: the class's name).</summary>
+    public string? Name { get; set; }
+
+    /// <summary>A built-in data set: <c>mnist-digits</c> (embedded, the default) or <c>fashion-mnist</c>. Give <see cref="Data"/> instead for your own.</summary>
     public string DataSet { get; set; } = "mnist-digits";
+
+    /// <summary>Your own data: a class implementing <see cref="Data.IDataSource"/> with a public parameterless constructor (for example one deriving from <see cref="Data.CsvDataSource"/>).</summary>
+    public Type? Data { get; set; }
+
+    /// <summary>Your own loss: a class implementing <see cref="Training.ILossFunction"/> with a public parameterless constructor (default: cross-entropy).</summary>
+    public Type? Loss { get; set; }
 
     /// <summary>The optimizer (default Adam).</summary>
     public OptimizerKind Optimizer { get; set; }
@@ -47,4 +60,14 @@ public sealed class ExperimentAttribute : Attribute
 
     /// <summary>Also train the model dense, as the reference (default true).</summary>
     public bool IncludeDense { get; set; } = true;
+
+    /// <summary>
+    /// An Iterative schedule of the experiment that the one-run schedules (EveryEpoch, Gradual, OneShot) are matched
+    /// to: each runs once for each of <see cref="Points"/>, to the weights remaining this schedule reached after that
+    /// round (for the same seed). Without it, every schedule runs once, to its own target.
+    /// </summary>
+    public string? MatchTo { get; set; }
+
+    /// <summary>With <see cref="MatchTo"/>: its rounds to match, for example <c>new[] { 3, 7, 12 }</c> (required).</summary>
+    public int[]? Points { get; set; }
 }

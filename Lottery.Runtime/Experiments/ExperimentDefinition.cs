@@ -1,63 +1,96 @@
+using System.Globalization;
 using Lottery.Data;
 using Lottery.Training;
 using static TorchSharp.torch;
 
-using Lottery.Runs;
-
 namespace Lottery.Experiments;
 
-/// <summary>One method an experiment compares: a name and how it prunes (<see cref="PruningSettings.Dense"/> for the reference).</summary>
-public sealed record ExperimentArm(string Name, PruningSettings Pruning);
-
-/// <summary>One finished run of an experiment: which arm, which seed, and what it measured.</summary>
-public sealed record ExperimentRun(string Arm, long Seed, RunResult Result);
+/// <summary>The points matched arms are run to: the weights remaining <paramref name="Arm"/> reached after each of <paramref name="Rounds"/>.</summary>
+/// <param name="Arm">The arm matched to, usually IMP.</param>
+/// <param name="Rounds">Its rounds, for example 3, 7 and 12 (51.3%, 21.1% and 7.0% of LeNet's weights at 20%).</param>
+public sealed record MatchedPoints(string Arm, IReadOnlyList<int> Rounds);
 
 /// <summary>
-/// An experiment: a model, a data set, how to train, the seeds and the arms to compare. Generated from an
-/// <see cref="ExperimentAttribute"/>, or built by hand; change any part with <c>with</c>.
+/// An experiment: a model, its data, how every run trains, the seeds and the arms compared. Generated from an
+/// <see cref="ExperimentAttribute"/> (with its <see cref="ControlAttribute"/>s), or built by hand; change any
+/// part with <c>with</c>. <see cref="ExperimentRunner.Run"/> runs it with a run store, resume and a report.
 /// </summary>
-/// <param name="Name">The experiment's name, for reports.</param>
-/// <param name="DataSet">A data set name known to <see cref="DataSets.Load"/>.</param>
-/// <param name="CreateModel">Creates a freshly initialised model (called after seeding).</param>
-/// <param name="Training">How each run trains; its seed is replaced by each of <paramref name="Seeds"/>.</param>
-/// <param name="Seeds">Each seed runs every arm.</param>
-/// <param name="ValidationCount">Training images held out for validation.</param>
-/// <param name="Arms">The methods compared.</param>
-public sealed record ExperimentDefinition(
-    string Name,
-    string DataSet,
-    Func<nn.Module<Tensor, Tensor>> CreateModel,
-    TrainingSettings Training,
-    IReadOnlyList<long> Seeds,
-    int ValidationCount,
-    IReadOnlyList<ExperimentArm> Arms)
+public sealed record ExperimentDefinition
 {
-    /// <summary>
-    /// Runs every arm for every seed, in that order, on the data set loaded once (from
-    /// <paramref name="dataFolder"/> when given), and returns the runs in the same order.
-    /// </summary>
-    /// <param name="dataFolder">Where to look for data sets that are not embedded.</param>
-    /// <param name="hooks">Creates the hooks for one run (arm, seed); null for none.</param>
-    public IReadOnlyList<ExperimentRun> Run(string? dataFolder = null, Func<ExperimentArm, long, IEnumerable<ITrainingHooks>>? hooks = null)
+    /// <summary>The experiment's name: its report goes to <c>&lt;output&gt;/&lt;name&gt;/</c>.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Creates a freshly initialised model (called after seeding).</summary>
+    public required Func<nn.Module<Tensor, Tensor>> CreateModel { get; init; }
+
+    /// <summary>The examples.</summary>
+    public required IDataSource Data { get; init; }
+
+    /// <summary>How every run trains (its seed is replaced by each of <see cref="Seeds"/>); <see cref="TrainingSettings.Epochs"/> is one training, one IMP round.</summary>
+    public TrainingSettings Training { get; init; } = new();
+
+    /// <summary>Each seed runs every arm.</summary>
+    public IReadOnlyList<long> Seeds { get; init; } = [1];
+
+    /// <summary>Training examples held out for validation (early stopping is measured on them).</summary>
+    public int ValidationCount { get; init; } = 1000;
+
+    /// <summary>The arms, in the order of the report; an arm comes after the arm it derives from.</summary>
+    public required IReadOnlyList<ExperimentArm> Arms { get; init; }
+
+    /// <summary>The points <see cref="MatchedArm"/>s are run to, or null when there are none.</summary>
+    public MatchedPoints? Points { get; init; }
+
+    /// <summary>Checks the experiment as a whole; the message names the setting and what to do.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range or the settings do not fit together.</exception>
+    public ExperimentDefinition Validate()
     {
-        if (Seeds.Count == 0 || Arms.Count == 0)
+        Check(!string.IsNullOrWhiteSpace(Name) && Name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0 && Name is not "." and not "..", "Name", $"'{Name}' cannot be a folder name; use letters, digits and dashes");
+        Training.Validate();
+        Check(Seeds.Count > 0, "Seeds", "give at least one seed");
+        Check(Seeds.Distinct().Count() == Seeds.Count, "Seeds", $"{string.Join(" ", Seeds)} repeats a seed; give each seed once");
+        Check(ValidationCount >= 0, "Validation", $"{ValidationCount} examples cannot be held out; give 0 or more");
+        Check(Arms.Count > 0, "Arms", "give at least one arm");
+        var seen = new List<string>();
+        foreach (var arm in Arms)
         {
-            throw new InvalidOperationException($"Experiment {Name} has {Seeds.Count} seeds and {Arms.Count} arms; it needs at least one of each.");
-        }
-
-        using var data = DataSets.Load(DataSet, dataFolder);
-        var runs = new List<ExperimentRun>();
-        foreach (var seed in Seeds)
-        {
-            using var split = DataSplit.HoldOutValidation(data, ValidationCount, seed);
-            foreach (var arm in Arms)
+            Check(!seen.Contains(arm.Name), "Arms", $"two arms are named {arm.Name}; give each its own name");
+            if (arm.Source is { } source && arm is not MatchedArm)
             {
-                using var run = new PruningRun(CreateModel, Training with { Seed = seed }, arm.Pruning);
-                run.Hooks.AddRange(hooks?.Invoke(arm, seed) ?? []);
-                runs.Add(new ExperimentRun(arm.Name, seed, run.Execute(split)));
+                Check(seen.Contains(source), "Arms", $"arm {arm.Name} derives from {source}, which is {(Arms.Any(a => a.Name == source) ? "listed after it" : "not an arm of the experiment")}; list {source} first");
             }
+
+            seen.Add(arm.Name);
         }
 
-        return runs;
+        if (Points is { } points)
+        {
+            var matched = Arms.FirstOrDefault(a => a.Name == points.Arm);
+            Check(matched is not null, "Points", $"the matched arm {points.Arm} is not an arm of the experiment; arms: {string.Join(", ", Arms.Select(a => a.Name))}");
+            Check(points.Rounds.Count > 0, "Points", "give at least one round to match");
+            Check(points.Rounds.Distinct().Count() == points.Rounds.Count, "Points", $"{string.Join(" ", points.Rounds)} repeats a round");
+            var available = matched!.OutcomePoints(this with { Points = null });
+            Check(
+                points.Rounds.All(available.Contains),
+                "Points",
+                $"{string.Join(" ", points.Rounds)}: {points.Arm} has points {string.Join(" ", available)}; match to those, or give {points.Arm} more rounds (--rounds)");
+            var first = Arms.ToList().FindIndex(a => a is MatchedArm);
+            Check(first < 0 || Arms.ToList().FindIndex(a => a.Name == points.Arm) < first, "Points", $"the matched arm {points.Arm} must be listed before the arms matched to it");
+        }
+
+        foreach (var arm in Arms)
+        {
+            arm.Validate(this);
+        }
+
+        return this;
+    }
+
+    private static void Check(bool ok, string setting, string problem)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{setting}: {problem}."));
+        }
     }
 }

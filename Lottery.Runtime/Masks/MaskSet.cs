@@ -160,6 +160,35 @@ public sealed class MaskSet : IDisposable
         return new MaskSet(model, result);
     }
 
+    /// <summary>
+    /// Gives layers their own rate or criterion on top of what they were attached with (a method's per-layer
+    /// overrides); call it before the first pruning event.
+    /// </summary>
+    /// <exception cref="ArgumentException">An override names no masked layer, or its rate is outside (0, 1).</exception>
+    public void Override(IReadOnlyList<LayerOverride> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        foreach (var layer in overrides)
+        {
+            var matching = weights.Where(w => w.LayerName == layer.Layer).ToList();
+            if (matching.Count == 0)
+            {
+                throw new ArgumentException($"The method overrides layer '{layer.Layer}', which is not a masked layer of {Model.GetType().Name}. Masked layers: {string.Join(", ", weights.Select(w => w.LayerName).Distinct())}.", nameof(overrides));
+            }
+
+            if (layer.Rate is { } rate && !(rate > 0 && rate < 1))
+            {
+                throw new ArgumentException($"The rate {rate} for {layer.Layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(overrides));
+            }
+
+            foreach (var weight in matching)
+            {
+                weight.Rate = layer.Rate ?? weight.Rate;
+                weight.Criterion = layer.Criterion is { } kind ? PruningCriteria.FromName(kind.ToString()) : weight.Criterion;
+            }
+        }
+    }
+
     /// <summary>The suffix of mask buffers: the mask of <c>weight</c> is the buffer <c>weight_mask</c>.</summary>
     public const string MaskBufferSuffix = "_mask";
 

@@ -46,10 +46,10 @@ public sealed class PrunableWeight
     public Tensor Mask { get; }
 
     /// <summary>This layer's own rate, overriding the schedule's (the paper halves it for the output layer).</summary>
-    public double? Rate { get; }
+    public double? Rate { get; internal set; }
 
     /// <summary>This layer's own criterion, overriding the run's; null to use the run's.</summary>
-    public IPruningCriterion? Criterion { get; }
+    public IPruningCriterion? Criterion { get; internal set; }
 
     /// <summary>Number of entries in the parameter.</summary>
     public long Count { get; }

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Lottery.Data;
-using Lottery.Experiments;
 using Lottery.Runs;
 using Lottery.Masks;
 using Lottery.Training;
@@ -26,6 +24,9 @@ public sealed class RunStore
         Root = Path.GetFullPath(root);
     }
 
+    private const string ResultFile = "result.json";
+    private const string SettingsFile = "settings.json";
+
     /// <summary>The folder holding one folder per run.</summary>
     public string Root { get; }
 
@@ -39,7 +40,7 @@ public sealed class RunStore
     /// <exception cref="InvalidDataException">Its <c>result.json</c> cannot be read; the message names the file.</exception>
     public RunResult? TryLoad(string id)
     {
-        var path = Path.Combine(Folder(id), "result.json");
+        var path = Path.Combine(Folder(id), ResultFile);
         if (!File.Exists(path))
         {
             return null;
@@ -56,70 +57,49 @@ public sealed class RunStore
         }
     }
 
+    /// <summary>
+    /// The result of the run <paramref name="spec"/> names, or null when it has not finished. A folder of that name
+    /// whose <c>settings.json</c> holds other settings is never read back as this run's result.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder holds another run's settings, or its result cannot be read.</exception>
+    public RunResult? TryLoad(RunSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var id = spec.Id;
+        var settings = Path.Combine(Folder(id), SettingsFile);
+        if (File.Exists(settings) && File.ReadAllText(settings) != spec.ToJson())
+        {
+            throw new InvalidDataException($"'{settings}' holds other settings than the run named {id}: the folder was written by other code or changed by hand. Delete '{Folder(id)}' to compute the run again.");
+        }
+
+        return TryLoad(id);
+    }
+
     /// <summary>The masks run <paramref name="id"/> ended round <paramref name="round"/> with; the caller owns them.</summary>
     public Dictionary<string, Tensor> LoadMasks(string id, int round) => TensorFile.Load(MasksPath(id, round));
 
     /// <summary>Where run <paramref name="id"/>'s masks after round <paramref name="round"/> are kept.</summary>
     public string MasksPath(string id, int round) => Path.Combine(Folder(id), "masks", $"round-{round:00}.bin");
 
-    /// <summary>
-    /// The result of <paramref name="spec"/>: read back when finished; otherwise trained (resuming from the
-    /// folder's last whole checkpoint when there is one) and saved.
-    /// </summary>
-    /// <param name="spec">What to run.</param>
-    /// <param name="createModel">Creates the model <see cref="RunSpec.Model"/> names.</param>
-    /// <param name="data">The data, split for the spec's seed.</param>
-    /// <param name="hooks">Extra hooks (progress), or none.</param>
-    /// <param name="warning">Receives problems that do not stop the run (a damaged checkpoint set aside).</param>
-    /// <param name="reused">Whether the result was read back rather than computed.</param>
-    public RunResult Run(RunSpec spec, Func<nn.Module<Tensor, Tensor>> createModel, DataSplit data, IEnumerable<ITrainingHooks>? hooks, Action<string>? warning, out bool reused)
+    /// <summary>Creates the run's folder with its <c>settings.json</c> and returns the store of its checkpoints.</summary>
+    public CheckpointStore Begin(RunSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var id = spec.Id;
-        if (TryLoad(id) is { } done)
-        {
-            reused = true;
-            return done;
-        }
-
-        reused = false;
-        var folder = Folder(id);
+        var folder = Folder(spec.Id);
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteText(Path.Combine(folder, "settings.json"), spec.ToJson());
+        AtomicFile.WriteText(Path.Combine(folder, SettingsFile), spec.ToJson());
+        return new CheckpointStore(folder);
+    }
 
-        using var run = new PruningRun(createModel, spec.Training, Comparison.PruningFor(spec));
-        if (spec.MaskFrom is { } source)
-        {
-            var masks = LoadMasks(source, spec.MaskRound);
-            try
-            {
-                run.StartFrom(masks);
-            }
-            finally
-            {
-                foreach (var mask in masks.Values)
-                {
-                    mask.Dispose();
-                }
-            }
-        }
+    /// <summary>A hook that saves the masks at the end of every round to <see cref="MasksPath"/> (controls train them later).</summary>
+    public ITrainingHooks SaveMasksEachRound(string id, MaskSet masks) => new MaskSaver(this, id, masks);
 
-        if (run.Masks is { } runMasks)
-        {
-            run.Hooks.Add(new SaveMasksEachRound(this, id, runMasks));
-        }
-
-        run.Hooks.AddRange(hooks ?? []);
-        var checkpoints = new CheckpointStore(folder);
-        if (warning is not null)
-        {
-            checkpoints.Rejected += warning;
-        }
-
-        var result = run.Execute(data, checkpoints);
-        AtomicFile.WriteText(Path.Combine(folder, "epochs.csv"), EpochsCsv(result));
-        AtomicFile.WriteJson(Path.Combine(folder, "result.json"), result);
-        return result;
+    /// <summary>Writes a finished run's <c>epochs.csv</c>, then its <c>result.json</c>, which marks it finished.</summary>
+    public void Finish(string id, RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        AtomicFile.WriteText(Path.Combine(Folder(id), "epochs.csv"), EpochsCsv(result));
+        AtomicFile.WriteJson(Path.Combine(Folder(id), ResultFile), result);
     }
 
     /// <summary>Per-epoch figures of every round, one line per epoch.</summary>
@@ -146,7 +126,7 @@ public sealed class RunStore
         return csv.ToString();
     }
 
-    private sealed class SaveMasksEachRound(RunStore store, string id, MaskSet masks) : ITrainingHooks
+    private sealed class MaskSaver(RunStore store, string id, MaskSet masks) : ITrainingHooks
     {
         public void AfterRound(RoundResult result)
         {

@@ -56,6 +56,11 @@ public sealed class PruningRun : IDisposable
             : pruning.Masks is not null ? MaskSet.Attach(Model, pruning.Masks)
             : Model is IPrunableModel declared ? declared.AttachMasks()
             : MaskSet.Attach(Model);
+        if (Masks is not null)
+        {
+            Masks.Override(pruning.LayerOverrides);
+        }
+
         snapshots[0] = WeightSnapshot.Take(Model);
         trainer = new Trainer(Model, training, Masks);
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);

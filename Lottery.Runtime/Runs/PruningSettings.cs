@@ -25,6 +25,9 @@ public sealed record PruningSettings
     /// </summary>
     public MaskOptions? Masks { get; init; }
 
+    /// <summary>Per-layer rates and criteria applied on top of the masked layers' own (by layer name), for example from a <see cref="PruningMethod"/>.</summary>
+    public IReadOnlyList<LayerOverride> LayerOverrides { get; init; } = [];
+
     /// <summary>
     /// Seeds the initial weights when they must differ from <see cref="Training.TrainingSettings.Seed"/> (which
     /// still seeds the batch order and random pruning): the random re-initialisation control trains a

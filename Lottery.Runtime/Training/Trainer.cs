@@ -120,10 +120,10 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Mean loss and accuracy of the model on <paramref name="data"/>, without changing it.</summary>
-    public Evaluation Evaluate(TensorDataSet data) => Evaluate(model, data);
+    public Evaluation Evaluate(TensorDataSet data) => Evaluate(model, data, Settings.Loss);
 
-    /// <summary>Mean loss and accuracy of <paramref name="model"/> on <paramref name="data"/>.</summary>
-    public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, TensorDataSet data)
+    /// <summary>Mean loss (by <paramref name="loss"/>, default cross-entropy) and accuracy of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, TensorDataSet data, ILossFunction? loss = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
@@ -142,7 +142,9 @@ public sealed class Trainer : IDisposable
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
             var logits = model.forward(data.Inputs.narrow(0, start, length));
             var labels = data.Labels.narrow(0, start, length);
-            lossSum += nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>();
+            lossSum += loss is null or CrossEntropyLoss
+                ? nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>()
+                : loss.Compute(logits, labels).item<float>() * length;
             correct += logits.argmax(1).eq(labels).sum().item<long>();
         }
 
@@ -188,7 +190,7 @@ public sealed class Trainer : IDisposable
     private double Step(Tensor images, Tensor labels)
     {
         optimizer.zero_grad();
-        var loss = nn.functional.cross_entropy(model.forward(images), labels);
+        var loss = Settings.Loss.Compute(model.forward(images), labels);
         loss.backward();
         if (Masks is not null)
         {

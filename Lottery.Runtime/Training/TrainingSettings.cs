@@ -43,6 +43,13 @@ public sealed record TrainingSettings
     /// <summary>Seeds initialisation, the validation split, the batch order and random pruning.</summary>
     public long Seed { get; init; } = 1;
 
+    /// <summary>What training minimises (default: cross-entropy); validation and test losses use it too.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ILossFunction Loss { get; init; } = CrossEntropyLoss.Instance;
+
+    /// <summary>The loss's name, as settings files and run identities record it.</summary>
+    public string LossName => Loss.Name;
+
     /// <summary>Evaluate the test set after every epoch (needed for test accuracy at the best validation point).</summary>
     public bool EvaluateTestEveryEpoch { get; init; } = true;
 

@@ -2,6 +2,7 @@ using Lottery.Data;
 using Lottery.Examples.Data;
 using Lottery.Examples.Models;
 using Lottery.Experiments;
+using Lottery.Runs;
 using Lottery.Training;
 using Xunit.Abstractions;
 
@@ -32,7 +33,7 @@ public class OptDigitsDataTests(ITestOutputHelper output)
         using var split = DataSplit.HoldOutValidation(all, validationCount: 150, seed: 1);
         var training = new TrainingSettings { Epochs = 3, Seed = 1 };
 
-        using var run = TabularMlp.CreateRun(training, PruningSettings.Dense);
+        using var run = TabularMlp.CreateRun(training, PruningMethod.Dense);
         var result = run.Execute(split);
 
         // The best constant answer is the largest test class, 37 of 359 rows: 0.103. A guesser's accuracy over 359

@@ -178,7 +178,7 @@ public class GeneratedModelTests
             new PrunableLayer("fc3", hand.Third),
         ]);
 
-        var settings = MixedModel.PruneSchedules.Default;
+        var settings = MixedModel.PruneSchedules.Default.ToSettings();
         var amount = settings.Schedule!.AfterEpoch(new PruningProgress(0, 1, 1, 1.0))!.Value;
         using (var random = new Generator(3))
         {
@@ -324,14 +324,23 @@ public class GeneratedModelTests
     [Fact]
     public void A_declared_experiment_runs_every_arm_for_every_seed()
     {
-        var runs = TinyHypothesis.Run();
+        var output = Path.Combine(Path.GetTempPath(), "lottery-tiny-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var rows = TinyHypothesis.Run(output).Rows;
 
-        Assert.Equal([("Dense", 1L), ("EveryEpochMagnitude", 1L), ("Dense", 2L), ("EveryEpochMagnitude", 2L)], runs.Select(r => (r.Arm, r.Seed)));
-        Assert.All(runs.Where(r => r.Arm == "Dense"), r => Assert.Equal(1.0, r.Result.FinalWeightsRemaining));
-        Assert.All(runs.Where(r => r.Arm != "Dense"), r => Assert.InRange(r.Result.FinalWeightsRemaining, 0.79, 0.81));
-        Assert.All(runs, r => Assert.True(r.Result.Final.FinalTest.Accuracy > 0.8, $"{r.Arm} seed {r.Seed}: {r.Result.Final.FinalTest.Accuracy:P1}"));
-        Assert.NotEqual(runs[0].Result.Final.FinalTest.Accuracy, runs[2].Result.Final.FinalTest.Accuracy);
-        Assert.Equal("mnist-digits", TinyHypothesis.Definition.DataSet);
+            Assert.Equal([("Dense", 1L), ("EveryEpochMagnitude", 1L), ("Dense", 2L), ("EveryEpochMagnitude", 2L)], rows.Select(r => (r.Arm, r.Seed)));
+            Assert.All(rows.Where(r => r.Arm == "Dense"), r => Assert.Equal(100, r.WeightsRemainingPercent));
+            Assert.All(rows.Where(r => r.Arm != "Dense"), r => Assert.InRange(r.WeightsRemainingPercent, 79, 81));
+            Assert.All(rows, r => Assert.True(r.TestAccuracyFinal > 0.8, $"{r.Arm} seed {r.Seed}: {r.TestAccuracyFinal:P1}"));
+            Assert.NotEqual(rows[0].TestAccuracyFinal, rows[2].TestAccuracyFinal);
+            Assert.Equal("mnist-digits", TinyHypothesis.Definition.Data.Name);
+            Assert.True(File.Exists(Path.Combine(output, nameof(TinyHypothesis), "summary.csv")));
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
     }
 
     [Fact]

@@ -63,24 +63,27 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public void LoadTicket(string path) => global::Lottery.Masks.Ticket.Load(this, AttachMasks(), path);
 
-        /// <summary>The schedules declared with [PruneSchedule], as pruning settings for a run.</summary>
+        /// <summary>The schedules declared with [PruneSchedule], each as one pruning-method value (every setting, nothing defaulted later).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
             /// <summary>EveryEpoch: 10% after each epoch from epoch 2, down to 50% of the weights; Magnitude, Global, rewind None.</summary>
-            public static global::Lottery.Runs.PruningSettings EveryEpoch { get; } = new()
+            public static global::Lottery.Runs.PruningMethod EveryEpoch { get; } = new()
             {
-                Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.1, 0.5, startEpoch: 2, endEpoch: int.MaxValue),
-                Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+                Schedule = global::Lottery.ScheduleKind.EveryEpoch,
+                Rate = 0.1,
+                TargetRemaining = 0.5,
+                StartEpoch = 2,
+                Criterion = global::Lottery.CriterionKind.Magnitude,
                 Scope = global::Lottery.Masks.PruningScope.Global,
-                Rewind = global::Lottery.Schedules.Rewind.None,
+                Rewind = global::Lottery.Schedules.RewindKind.None,
             };
 
             /// <summary>The first declared schedule, EveryEpoch.</summary>
-            public static global::Lottery.Runs.PruningSettings Default => EveryEpoch;
+            public static global::Lottery.Runs.PruningMethod Default => EveryEpoch;
 
-            /// <summary>Every declared schedule, by name, in declaration order.</summary>
-            public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
+            /// <summary>Every declared schedule as an experiment arm of the same name, in declaration order.</summary>
+            public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.MethodArm> All { get; } =
             [
                 new("EveryEpoch", EveryEpoch),
             ];
@@ -88,10 +91,10 @@ namespace Demo.Models
 
         /// <summary>
         /// A seeded run that creates a fresh SmallConv, attaches its declared masks and trains and prunes it
-        /// under the given pruning settings (default: the first declared schedule).
+        /// by the given method (default: the first declared schedule).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
-            new(static () => new global::Demo.Models.SmallConv(), training, pruning ?? PruneSchedules.Default);
+        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningMethod? method = null) =>
+            new(static () => new global::Demo.Models.SmallConv(), training, (method ?? PruneSchedules.Default).ToSettings());
     }
 }

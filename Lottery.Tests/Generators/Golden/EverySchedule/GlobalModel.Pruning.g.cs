@@ -51,60 +51,77 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
     public void LoadTicket(string path) => global::Lottery.Masks.Ticket.Load(this, AttachMasks(), path);
 
-    /// <summary>The schedules declared with [PruneSchedule], as pruning settings for a run.</summary>
+    /// <summary>The schedules declared with [PruneSchedule], each as one pruning-method value (every setting, nothing defaulted later).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
     public static class PruneSchedules
     {
         /// <summary>Iterative: 20% per round, down to 30% of the weights; Magnitude, Layerwise, rewind ToEpoch(1).</summary>
-        public static global::Lottery.Runs.PruningSettings Imp { get; } = new()
+        public static global::Lottery.Runs.PruningMethod Imp { get; } = new()
         {
-            Schedule = new global::Lottery.Schedules.IterativeSchedule(0.2, rounds: int.MaxValue, targetRemaining: 0.3),
-            Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+            Schedule = global::Lottery.ScheduleKind.Iterative,
+            Rate = 0.2,
+            TargetRemaining = 0.3,
+            Criterion = global::Lottery.CriterionKind.Magnitude,
             Scope = global::Lottery.Masks.PruningScope.Layerwise,
-            Rewind = global::Lottery.Schedules.Rewind.ToEpoch(1),
+            Rewind = global::Lottery.Schedules.RewindKind.ToEpoch,
+            RewindEpoch = 1,
         };
 
         /// <summary>EveryEpoch: 20% after each epoch from epoch 1 to 20, down to 10% of the weights; LeastChange, Layerwise, rewind None.</summary>
-        public static global::Lottery.Runs.PruningSettings Hypothesis { get; } = new()
+        public static global::Lottery.Runs.PruningMethod Hypothesis { get; } = new()
         {
-            Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.2, 0.1, startEpoch: 1, endEpoch: 20),
-            Criterion = global::Lottery.Criteria.PruningCriteria.LeastChange,
+            Schedule = global::Lottery.ScheduleKind.EveryEpoch,
+            Rate = 0.2,
+            TargetRemaining = 0.1,
+            StartEpoch = 1,
+            EndEpoch = 20,
+            Criterion = global::Lottery.CriterionKind.LeastChange,
             Scope = global::Lottery.Masks.PruningScope.Layerwise,
-            Rewind = global::Lottery.Schedules.Rewind.None,
+            Rewind = global::Lottery.Schedules.RewindKind.None,
         };
 
         /// <summary>Gradual: cubic from epoch 1 to 8, down to 10% of the weights; Magnitude, Layerwise, rewind LearningRate.</summary>
-        public static global::Lottery.Runs.PruningSettings Gradual { get; } = new()
+        public static global::Lottery.Runs.PruningMethod Gradual { get; } = new()
         {
-            Schedule = new global::Lottery.Schedules.GradualSchedule(0.1, startEpoch: 1, endEpoch: 8, initialSparsity: 0.05, rate: 0.2),
-            Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+            Schedule = global::Lottery.ScheduleKind.Gradual,
+            Rate = 0.2,
+            TargetRemaining = 0.1,
+            StartEpoch = 1,
+            EndEpoch = 8,
+            InitialSparsity = 0.05,
+            Criterion = global::Lottery.CriterionKind.Magnitude,
             Scope = global::Lottery.Masks.PruningScope.Layerwise,
-            Rewind = global::Lottery.Schedules.Rewind.LearningRate,
+            Rewind = global::Lottery.Schedules.RewindKind.LearningRate,
         };
 
         /// <summary>OneShot: once, after epoch 3, down to 20% of the weights; Random, Layerwise, rewind None.</summary>
-        public static global::Lottery.Runs.PruningSettings OneShot { get; } = new()
+        public static global::Lottery.Runs.PruningMethod OneShot { get; } = new()
         {
-            Schedule = new global::Lottery.Schedules.OneShotSchedule(0.2, afterEpoch: 3, rate: 0.2),
-            Criterion = global::Lottery.Criteria.PruningCriteria.Random,
+            Schedule = global::Lottery.ScheduleKind.OneShot,
+            Rate = 0.2,
+            TargetRemaining = 0.2,
+            StartEpoch = 3,
+            Criterion = global::Lottery.CriterionKind.Random,
             Scope = global::Lottery.Masks.PruningScope.Layerwise,
-            Rewind = global::Lottery.Schedules.Rewind.None,
+            Rewind = global::Lottery.Schedules.RewindKind.None,
         };
 
         /// <summary>OneShot: once, after a full training, down to 20% of the weights; Magnitude, Layerwise, rewind ToInit.</summary>
-        public static global::Lottery.Runs.PruningSettings OneShotAfterTraining { get; } = new()
+        public static global::Lottery.Runs.PruningMethod OneShotAfterTraining { get; } = new()
         {
-            Schedule = new global::Lottery.Schedules.OneShotSchedule(0.2, afterEpoch: null, rate: 0.2),
-            Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+            Schedule = global::Lottery.ScheduleKind.OneShot,
+            Rate = 0.2,
+            TargetRemaining = 0.2,
+            Criterion = global::Lottery.CriterionKind.Magnitude,
             Scope = global::Lottery.Masks.PruningScope.Layerwise,
-            Rewind = global::Lottery.Schedules.Rewind.ToInit,
+            Rewind = global::Lottery.Schedules.RewindKind.ToInit,
         };
 
         /// <summary>The first declared schedule, Imp.</summary>
-        public static global::Lottery.Runs.PruningSettings Default => Imp;
+        public static global::Lottery.Runs.PruningMethod Default => Imp;
 
-        /// <summary>Every declared schedule, by name, in declaration order.</summary>
-        public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
+        /// <summary>Every declared schedule as an experiment arm of the same name, in declaration order.</summary>
+        public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.MethodArm> All { get; } =
         [
             new("Imp", Imp),
             new("Hypothesis", Hypothesis),
@@ -116,9 +133,9 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
 
     /// <summary>
     /// A seeded run that creates a fresh GlobalModel, attaches its declared masks and trains and prunes it
-    /// under the given pruning settings (default: the first declared schedule).
+    /// by the given method (default: the first declared schedule).
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-    public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
-        new(static () => new global::GlobalModel(), training, pruning ?? PruneSchedules.Default);
+    public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningMethod? method = null) =>
+        new(static () => new global::GlobalModel(), training, (method ?? PruneSchedules.Default).ToSettings());
 }

@@ -12,32 +12,35 @@ namespace Demo.Experiments
         /// Change any part with <c>with</c>, for example <c>Definition with { Seeds = [7] }</c>.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Experiments.ExperimentDefinition Definition { get; } = new(
-            Name: "MlpOnFashion",
-            DataSet: "fashion-mnist",
-            CreateModel: static () => new global::Demo.Models.Mlp(),
-            Training: new global::Lottery.Training.TrainingSettings
+        public static global::Lottery.Experiments.ExperimentDefinition Definition { get; } = new()
+        {
+            Name = "MlpOnFashion",
+            CreateModel = static () => new global::Demo.Models.Mlp(),
+            Data = global::Lottery.Data.DataSets.Source("fashion-mnist"),
+            Training = new global::Lottery.Training.TrainingSettings
             {
                 Optimizer = global::Lottery.Training.OptimizerKind.Sgd,
                 LearningRate = 0.1,
                 BatchSize = 128,
                 Epochs = 4,
             },
-            Seeds: [1L, 2L, 3L],
-            ValidationCount: 5000,
-            Arms:
+            Seeds = [1L, 2L, 3L],
+            ValidationCount = 5000,
+            Arms =
             [
-                new("Dense", global::Lottery.Runs.PruningSettings.Dense),
-                new("EveryEpoch", global::Demo.Models.Mlp.PruneSchedules.EveryEpoch),
-            ]);
+                new global::Lottery.Experiments.MethodArm("Dense", global::Lottery.Runs.PruningMethod.Dense),
+                new global::Lottery.Experiments.MethodArm("EveryEpoch", global::Demo.Models.Mlp.PruneSchedules.EveryEpoch),
+            ],
+        };
 
-        /// <summary>Runs every arm for every seed and returns the runs in that order.</summary>
-        /// <param name="dataFolder">Where to look for data sets that are not embedded.</param>
-        /// <param name="hooks">Creates the hooks for one run (arm, seed); null for none.</param>
+        /// <summary>
+        /// Runs every arm for every seed with a run store under <paramref name="output"/>: finished runs are read back,
+        /// interrupted ones resume; the summary, report and charts go to <c>&lt;output&gt;/MlpOnFashion/</c>.
+        /// </summary>
+        /// <param name="output">The results folder.</param>
+        /// <param name="progress">Told of every run and epoch, or null.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentRun> Run(
-            string? dataFolder = null,
-            global::System.Func<global::Lottery.Experiments.ExperimentArm, long, global::System.Collections.Generic.IEnumerable<global::Lottery.Training.ITrainingHooks>>? hooks = null) =>
-            Definition.Run(dataFolder, hooks);
+        public static global::Lottery.Reporting.ExperimentSummary Run(string output = "results", global::Lottery.Experiments.IExperimentProgress? progress = null) =>
+            global::Lottery.Experiments.ExperimentRunner.Run(Definition, output, progress);
     }
 }

@@ -53,33 +53,37 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public void LoadTicket(string path) => global::Lottery.Masks.Ticket.Load(this, AttachMasks(), path);
 
-        /// <summary>The schedules declared with [PruneSchedule], as pruning settings for a run.</summary>
+        /// <summary>The schedules declared with [PruneSchedule], each as one pruning-method value (every setting, nothing defaulted later).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
             /// <summary>Iterative: 20% per round, 3 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
-            public static global::Lottery.Runs.PruningSettings Imp { get; } = new()
+            public static global::Lottery.Runs.PruningMethod Imp { get; } = new()
             {
-                Schedule = new global::Lottery.Schedules.IterativeSchedule(0.2, rounds: 3, targetRemaining: 0.0),
-                Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+                Schedule = global::Lottery.ScheduleKind.Iterative,
+                Rate = 0.2,
+                Rounds = 3,
+                Criterion = global::Lottery.CriterionKind.Magnitude,
                 Scope = global::Lottery.Masks.PruningScope.Layerwise,
-                Rewind = global::Lottery.Schedules.Rewind.ToInit,
+                Rewind = global::Lottery.Schedules.RewindKind.ToInit,
             };
 
             /// <summary>EveryEpoch: 20% after each epoch from epoch 1, down to 50% of the weights; Magnitude, Layerwise, rewind None.</summary>
-            public static global::Lottery.Runs.PruningSettings EveryEpoch { get; } = new()
+            public static global::Lottery.Runs.PruningMethod EveryEpoch { get; } = new()
             {
-                Schedule = new global::Lottery.Schedules.EveryEpochSchedule(0.2, 0.5, startEpoch: 1, endEpoch: int.MaxValue),
-                Criterion = global::Lottery.Criteria.PruningCriteria.Magnitude,
+                Schedule = global::Lottery.ScheduleKind.EveryEpoch,
+                Rate = 0.2,
+                TargetRemaining = 0.5,
+                Criterion = global::Lottery.CriterionKind.Magnitude,
                 Scope = global::Lottery.Masks.PruningScope.Layerwise,
-                Rewind = global::Lottery.Schedules.Rewind.None,
+                Rewind = global::Lottery.Schedules.RewindKind.None,
             };
 
             /// <summary>The first declared schedule, Imp.</summary>
-            public static global::Lottery.Runs.PruningSettings Default => Imp;
+            public static global::Lottery.Runs.PruningMethod Default => Imp;
 
-            /// <summary>Every declared schedule, by name, in declaration order.</summary>
-            public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.ExperimentArm> All { get; } =
+            /// <summary>Every declared schedule as an experiment arm of the same name, in declaration order.</summary>
+            public static global::System.Collections.Generic.IReadOnlyList<global::Lottery.Experiments.MethodArm> All { get; } =
             [
                 new("Imp", Imp),
                 new("EveryEpoch", EveryEpoch),
@@ -88,10 +92,10 @@ namespace Demo.Models
 
         /// <summary>
         /// A seeded run that creates a fresh Mlp, attaches its declared masks and trains and prunes it
-        /// under the given pruning settings (default: the first declared schedule).
+        /// by the given method (default: the first declared schedule).
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningSettings? pruning = null) =>
-            new(static () => new global::Demo.Models.Mlp(), training, pruning ?? PruneSchedules.Default);
+        public static global::Lottery.Runs.PruningRun CreateRun(global::Lottery.Training.TrainingSettings training, global::Lottery.Runs.PruningMethod? method = null) =>
+            new(static () => new global::Demo.Models.Mlp(), training, (method ?? PruneSchedules.Default).ToSettings());
     }
 }

@@ -1,0 +1,69 @@
+using Lottery.Runs;
+
+namespace Lottery.Experiments;
+
+/// <summary>
+/// A one-run method run to each of the experiment's matched points: at point k its target is the weights remaining
+/// the matched arm (<see cref="ExperimentDefinition.Points"/>, usually IMP) reached after its round k, for the same
+/// seed. The comparison the project was started for: is one run as good as IMP at IMP's own sparsities?
+/// </summary>
+public sealed class MatchedArm : ExperimentArm
+{
+    private string? source;
+
+    /// <summary>An arm named <paramref name="name"/> running <paramref name="method"/> to the matched points.</summary>
+    public MatchedArm(string name, PruningMethod method)
+        : base(name)
+    {
+        Method = method ?? throw new ArgumentNullException(nameof(method));
+        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot))
+        {
+            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
+        }
+    }
+
+    /// <summary>The method; its target is replaced at each point.</summary>
+    public PruningMethod Method { get; }
+
+    /// <inheritdoc/>
+    public override string? Source => source;
+
+    /// <inheritdoc/>
+    public override string Describe() => $"{Method with { TargetRemaining = null }}, to {source ?? "the matched arm"}'s weights remaining at each point";
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<int> RunPoints(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var points = experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).");
+        source = points.Arm;
+        return points.Rounds;
+    }
+
+    /// <inheritdoc/>
+    public override RunRequest Resolve(int point, long seed, IArmOutcomes outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        return new RunRequest(Method with { TargetRemaining = outcomes.Of(source!, point).WeightsRemaining });
+    }
+
+    /// <inheritdoc/>
+    public override void Validate(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        RunPoints(experiment);
+        if (Method.Schedule == ScheduleKind.EveryEpoch && experiment.Arms.FirstOrDefault(a => a.Name == source) is MethodArm { Method.Schedule: ScheduleKind.Iterative } matched)
+        {
+            // Pruning at the same rate as IMP takes as many events as IMP's rounds; layers with their own rates follow both alike.
+            var events = Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue) - (Method.StartEpoch ?? 1) + 1;
+            var deepest = experiment.Points!.Rounds.Max();
+            var needed = (int)Math.Ceiling(deepest * Math.Log(1 - matched.Method.Rate) / Math.Log(1 - Method.Rate) - 1e-9);
+            if (events < needed)
+            {
+                throw new ArgumentException(
+                    $"Arm {Name} prunes after epochs {Method.StartEpoch ?? 1} to {Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue)}: {Math.Max(0, events)} pruning events at {Method.Rate:0.###}, "
+                    + $"but {source}'s round {deepest} takes {needed}. Train more epochs (Epochs, --epochs), end pruning later, or match to earlier rounds (Points, --points).");
+            }
+        }
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Lottery.Results;
+using Lottery.Runs;
+using Lottery.Schedules;
+
+namespace Lottery.Reporting;
+
+/// <summary>One row of the summary: one arm, seed and point.</summary>
+/// <param name="Arm">The arm.</param>
+/// <param name="Schedule">Dense, FixedMask (a control training a given mask), Iterative, EveryEpoch, Gradual or OneShot.</param>
+/// <param name="Criterion">The criterion, or empty when nothing is pruned.</param>
+/// <param name="Rewind">The rewinding, for example <c>ToInit</c> or <c>ToEpoch(1)</c>.</param>
+/// <param name="Seed">The training seed.</param>
+/// <param name="Point">The IMP round for IMP's rows, the matched round for arms matched to it, 0 for a single run.</param>
+/// <param name="WeightsRemainingPercent">Prunable weights remaining, in percent.</param>
+/// <param name="TestAccuracyFinal">Test accuracy at the end of training.</param>
+/// <param name="TestAccuracyAtBestValidation">Test accuracy at the epoch of lowest validation loss (early stopping).</param>
+/// <param name="BestValidationIteration">The iteration of that epoch, counted within the round.</param>
+/// <param name="EpochsTrained">Epochs trained to reach this point (all earlier IMP rounds included).</param>
+/// <param name="TrainingSeconds">Seconds of training to reach this point (evaluation excluded).</param>
+/// <param name="Run">The run's folder under <c>runs/</c>.</param>
+/// <param name="Scope">Layerwise or Global, empty when nothing is pruned.</param>
+/// <param name="Rate">The rate per pruning event, or null when nothing is pruned.</param>
+/// <param name="StartEpoch">The method's start epoch, or null.</param>
+/// <param name="EndEpoch">The method's end epoch, or null.</param>
+public sealed record SummaryRow(
+    string Arm,
+    string Schedule,
+    string Criterion,
+    string Rewind,
+    long Seed,
+    int Point,
+    double WeightsRemainingPercent,
+    double TestAccuracyFinal,
+    double TestAccuracyAtBestValidation,
+    long BestValidationIteration,
+    int EpochsTrained,
+    double TrainingSeconds,
+    string Run,
+    string Scope,
+    double? Rate,
+    int? StartEpoch,
+    int? EndEpoch);
+
+/// <summary>One arm at one point, over the seeds.</summary>
+/// <param name="Arm">The arm.</param>
+/// <param name="Point">The point (see <see cref="SummaryRow.Point"/>).</param>
+/// <param name="Seeds">How many seeds.</param>
+/// <param name="WeightsRemainingPercent">Mean weights remaining, in percent.</param>
+/// <param name="Final">Test accuracy at the end: mean, standard deviation, minimum, maximum.</param>
+/// <param name="AtBestValidation">Test accuracy at early stopping: the same four.</param>
+/// <param name="EpochsTrained">Mean epochs trained to reach the point.</param>
+/// <param name="TrainingSeconds">Mean seconds trained to reach the point.</param>
+public sealed record SummaryPoint(string Arm, int Point, int Seeds, double WeightsRemainingPercent, Spread Final, Spread AtBestValidation, double EpochsTrained, double TrainingSeconds);
+
+/// <summary>Mean, sample standard deviation (0 for one value), minimum and maximum.</summary>
+/// <param name="Mean">The mean.</param>
+/// <param name="StandardDeviation">The sample standard deviation.</param>
+/// <param name="Min">The smallest value.</param>
+/// <param name="Max">The largest value.</param>
+public readonly record struct Spread(double Mean, double StandardDeviation, double Min, double Max)
+{
+    /// <summary>The spread of <paramref name="values"/>.</summary>
+    public static Spread Of(IReadOnlyList<double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        var mean = values.Average();
+        var deviation = values.Count > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1)) : 0;
+        return new Spread(mean, deviation, values.Min(), values.Max());
+    }
+}
+
+/// <summary>
+/// An experiment's figures as data, built only from what is on disk (<c>experiment.json</c> and each run's
+/// <c>result.json</c>), so rendering it again gives the same files without training. The renderers
+/// (<see cref="SummaryCsv"/>, <see cref="MarkdownReport"/>, <see cref="SummaryCharts"/>) only read it.
+/// </summary>
+public sealed class ExperimentSummary
+{
+    private ExperimentSummary(ExperimentRecord record, IReadOnlyList<SummaryRow> rows)
+    {
+        Record = record;
+        Rows = rows;
+        var order = record.Arms.Select(a => a.Name).ToList();
+        Points = rows
+            .GroupBy(r => (r.Arm, r.Point))
+            .Select(g => new SummaryPoint(
+                g.Key.Arm,
+                g.Key.Point,
+                g.Count(),
+                g.Average(r => r.WeightsRemainingPercent),
+                Spread.Of(g.Select(r => r.TestAccuracyFinal).ToList()),
+                Spread.Of(g.Select(r => r.TestAccuracyAtBestValidation).ToList()),
+                g.Average(r => r.EpochsTrained),
+                g.Average(r => r.TrainingSeconds)))
+            .OrderBy(p => order.IndexOf(p.Arm))
+            .ThenBy(p => p.Point)
+            .ToList();
+    }
+
+    /// <summary>What was run.</summary>
+    public ExperimentRecord Record { get; }
+
+    /// <summary>One row per arm, seed and point.</summary>
+    public IReadOnlyList<SummaryRow> Rows { get; }
+
+    /// <summary>The rows averaged over seeds.</summary>
+    public IReadOnlyList<SummaryPoint> Points { get; }
+
+    /// <summary>Reads an experiment's record and its runs' results.</summary>
+    /// <param name="folder">The experiment's folder (holding <c>experiment.json</c>).</param>
+    /// <param name="runsRoot">The folder of the runs (by default <c>runs/</c> beside the experiment's folder).</param>
+    /// <exception cref="FileNotFoundException">The folder holds no experiment.</exception>
+    /// <exception cref="InvalidOperationException">A run has not finished; the message says how to finish it.</exception>
+    public static ExperimentSummary Load(string folder, string? runsRoot = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        var path = Path.Combine(folder, ExperimentRecord.FileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"'{folder}' holds no {ExperimentRecord.FileName}: it is not a finished experiment's folder. Run `lottery run <experiment>` first (it writes the file when every run has finished), or name a folder under the results folder.", path);
+        }
+
+        ExperimentRecord record;
+        try
+        {
+            record = JsonSerializer.Deserialize<ExperimentRecord>(File.ReadAllText(path), AtomicFile.Json) ?? throw new InvalidDataException("it is empty");
+        }
+        catch (Exception error) when (error is JsonException or NotSupportedException)
+        {
+            throw new InvalidDataException($"'{path}' cannot be read ({error.Message}).", error);
+        }
+
+        var store = new RunStore(runsRoot ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))!, "runs"));
+        var rows = new List<SummaryRow>();
+        var unfinished = 0;
+        foreach (var run in record.Runs)
+        {
+            if (store.TryLoad(run.Id) is not { } result)
+            {
+                unfinished++;
+                continue;
+            }
+
+            rows.AddRange(RowsOf(run, result));
+        }
+
+        if (unfinished > 0)
+        {
+            throw new InvalidOperationException($"{unfinished} of the {record.Runs.Count} runs of experiment '{record.Name}' are missing from {store.Root}. Run `lottery run {record.Name}` again: it trains them.");
+        }
+
+        return new ExperimentSummary(record, rows);
+    }
+
+    /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>
+    public static IEnumerable<SummaryRow> RowsOf(RecordedRun run, RunResult result)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(result);
+        var method = run.Method;
+        var perRound = method.Schedule == ScheduleKind.Iterative && !run.TrainsGivenMask;
+        var prunes = method.Schedule is not null;
+        var schedule = run.TrainsGivenMask ? "FixedMask" : method.Schedule?.ToString() ?? "Dense";
+        var epochs = 0;
+        double seconds = 0;
+        foreach (var round in result.Rounds)
+        {
+            epochs += round.Epochs.Count;
+            seconds += round.TrainingSeconds;
+            if (perRound || round == result.Final)
+            {
+                yield return new SummaryRow(
+                    run.Arm,
+                    schedule,
+                    prunes ? method.Criterion.ToString() : string.Empty,
+                    method.RewindValue.ToString(),
+                    run.Seed,
+                    perRound ? round.Round : run.Point,
+                    round.WeightsRemaining * 100,
+                    round.FinalTest.Accuracy,
+                    round.TestAccuracyAtBestValidation,
+                    round.BestValidationLossIteration,
+                    epochs,
+                    seconds,
+                    run.Id,
+                    prunes ? method.Scope.ToString() : string.Empty,
+                    prunes ? method.Rate : null,
+                    prunes ? method.StartEpoch : null,
+                    prunes ? method.EndEpoch : null);
+            }
+        }
+    }
+
+    /// <summary>An arm's figures at a point, or null.</summary>
+    public SummaryPoint? Point(string arm, int point) => Points.FirstOrDefault(p => p.Arm == arm && p.Point == point);
+
+    /// <summary>Whether an arm never prunes and trains no given mask (the dense reference).</summary>
+    public bool IsDense(string arm) => Rows.Where(r => r.Arm == arm).All(r => r.Schedule == "Dense");
+
+    /// <summary>
+    /// Writes <c>summary.json</c>, <c>summary.csv</c>, <c>report.md</c>, <c>accuracy-vs-weights.png</c> (at the end
+    /// of training), <c>accuracy-vs-weights-early-stop.png</c> and <c>training-cost.png</c> to <paramref name="folder"/>.
+    /// </summary>
+    public void Write(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        AtomicFile.WriteJson(Path.Combine(folder, "summary.json"), new { experiment = Record, points = Points, rows = Rows });
+        AtomicFile.WriteText(Path.Combine(folder, "summary.csv"), SummaryCsv.Write(this));
+        AtomicFile.WriteText(Path.Combine(folder, "report.md"), MarkdownReport.Write(this));
+        SummaryCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights.png"));
+        SummaryCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights-early-stop.png"), earlyStop: true);
+        SummaryCharts.TrainingCost(this, Path.Combine(folder, "training-cost.png"));
+    }
+}

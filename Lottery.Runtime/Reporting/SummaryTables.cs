@@ -1,0 +1,106 @@
+using System.Globalization;
+
+namespace Lottery.Reporting;
+
+/// <summary>A table of the report, for the console and for <c>report.md</c>.</summary>
+/// <param name="Title">What it shows.</param>
+/// <param name="Headers">Column headers.</param>
+/// <param name="Rows">Cells, row by row.</param>
+public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
+
+/// <summary>
+/// The report's tables, for any arms: accuracy at the matched points (or each arm at its end), IMP-like arms round
+/// by round with the controls on their masks, training cost, and the list of arms.
+/// </summary>
+public static class SummaryTables
+{
+    /// <summary>The tables of <paramref name="summary"/>.</summary>
+    public static IReadOnlyList<ReportTable> Of(ExperimentSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        var record = summary.Record;
+        var seeds = record.Seeds.Count == 1 ? "1 seed" : $"{record.Seeds.Count} seeds";
+        var tables = new List<ReportTable>();
+        var arms = record.Arms.Select(a => a.Name).ToList();
+        var dense = arms.FirstOrDefault(summary.IsDense) is { } denseArm ? summary.Point(denseArm, 0) : null;
+        var matched = record.MatchedRounds.OrderBy(r => r).ToList();
+        if (record.MatchedArm is { } matchedArm && matched.Count > 0)
+        {
+            var headers = new List<string> { "arm" };
+            headers.AddRange(matched.Select(r => Invariant($"{summary.Point(matchedArm, r)?.WeightsRemainingPercent ?? double.NaN:0.#}% ({matchedArm} round {r})")));
+            var rows = arms.Select(arm => (IReadOnlyList<string>)
+            [
+                arm,
+                .. matched.Select(r => summary.IsDense(arm) && summary.Point(arm, 0) is { } d ? $"{Accuracy(d.Final)} (dense)"
+                    : summary.Point(arm, r) is { } p ? $"{Accuracy(p.Final)} / {Accuracy(p.AtBestValidation)}" : "-"),
+            ]).ToList();
+            tables.Add(new ReportTable($"Test accuracy at matched weights remaining, mean ± sd over {seeds}: at the end / at early stopping (lowest validation loss)", headers, rows));
+        }
+
+        // Arms the matched table does not show (all arms when nothing is matched), IMP-like arms aside: they have their own table.
+        var inMatrix = record.MatchedArm is null ? [] : arms.Where(a => summary.IsDense(a) || matched.Any(r => summary.Point(a, r) is not null)).ToHashSet();
+        var ends = summary.Points
+            .Where(p => !inMatrix.Contains(p.Arm) && !summary.Rows.Any(r => r.Arm == p.Arm && r.Schedule == "Iterative"))
+            .Select(p => (IReadOnlyList<string>)[p.Arm, Invariant($"{p.Point}"), Invariant($"{p.WeightsRemainingPercent:0.0}%"), Accuracy(p.Final), Accuracy(p.AtBestValidation), Invariant($"{p.EpochsTrained:0}")])
+            .ToList();
+        if (ends.Count > 0)
+        {
+            tables.Add(new ReportTable(
+                $"Test accuracy of each arm at the end of its run, mean ± sd over {seeds}",
+                ["arm", "point", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "epochs"],
+                ends));
+        }
+
+        foreach (var iterative in record.Arms.Where(a => summary.Rows.Any(r => r.Arm == a.Name && r.Schedule == "Iterative")))
+        {
+            var controls = record.Arms.Where(a => a.Source == iterative.Name && a.Kind != "MatchedArm").ToList();
+            var rows = summary.Points.Where(p => p.Arm == iterative.Name).Select(p => (IReadOnlyList<string>)
+            [
+                Invariant($"{p.Point}"),
+                Invariant($"{p.WeightsRemainingPercent:0.0}%"),
+                Accuracy(p.Final),
+                Accuracy(p.AtBestValidation),
+                .. controls.Select(c => summary.Point(c.Name, p.Point) is { } control ? Accuracy(control.Final) : "-"),
+                Invariant($"{p.EpochsTrained:0}"),
+                Invariant($"{p.TrainingSeconds:0.0}"),
+            ]).ToList();
+            tables.Add(new ReportTable(
+                $"{iterative.Name} round by round{(controls.Count > 0 ? ", and " + string.Join(", ", controls.Select(c => c.Name)) + " on the same masks" : string.Empty)}",
+                ["round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", .. controls.Select(c => $"{c.Name} (end)"), "epochs", "seconds"],
+                rows));
+        }
+
+        var deepest = matched.Count > 0 ? matched.Max() : (int?)null;
+        var cost = arms.Select(arm => CostPoint(summary, arm, deepest)).OfType<SummaryPoint>().Select(p => (IReadOnlyList<string>)
+        [
+            p.Arm,
+            Invariant($"{p.WeightsRemainingPercent:0.0}%"),
+            Accuracy(p.Final),
+            Invariant($"{p.EpochsTrained:0}"),
+            Invariant($"{p.TrainingSeconds:0.0}"),
+            dense is null ? "-" : Invariant($"{p.EpochsTrained / dense.EpochsTrained:0.0}x"),
+        ]).ToList();
+        tables.Add(new ReportTable(
+            deepest is { } d2
+                ? $"Training cost to reach the smallest matched point ({record.MatchedArm} round {d2}); a control also needs the run that found its mask"
+                : "Training cost of each arm to its end",
+            ["arm", "weights remaining", "test accuracy (end)", "epochs", "seconds", "epochs vs dense"],
+            cost));
+
+        tables.Add(new ReportTable("Arms", ["arm", "what it runs"], record.Arms.Select(a => (IReadOnlyList<string>)[a.Name, a.Description]).ToList()));
+        return tables;
+    }
+
+    /// <summary>The point whose cost an arm is shown with: the deepest matched point where it has one, else its last.</summary>
+    public static SummaryPoint? CostPoint(ExperimentSummary summary, string arm, int? deepest)
+    {
+        ArgumentNullException.ThrowIfNull(summary);
+        return (deepest is { } d ? summary.Point(arm, d) : null)
+            ?? summary.Points.Where(p => p.Arm == arm).OrderBy(p => p.WeightsRemainingPercent).FirstOrDefault();
+    }
+
+    /// <summary>Mean ± sd in percent, two decimals.</summary>
+    public static string Accuracy(Spread spread) => Invariant($"{spread.Mean * 100:0.00} ± {spread.StandardDeviation * 100:0.00}");
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

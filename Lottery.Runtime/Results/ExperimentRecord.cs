@@ -1,0 +1,54 @@
+using Lottery.Runs;
+using Lottery.Training;
+
+namespace Lottery.Results;
+
+/// <summary>One arm of a recorded experiment.</summary>
+/// <param name="Name">The arm's name.</param>
+/// <param name="Kind">Its class (for example <c>MatchedArm</c>, <c>RandomReinitialisation</c>).</param>
+/// <param name="Source">The arm it derives from, or null.</param>
+/// <param name="Description">What it runs, in one line.</param>
+public sealed record RecordedArm(string Name, string Kind, string? Source, string Description);
+
+/// <summary>One run of a recorded experiment, as its summary needs it.</summary>
+/// <param name="Id">Its folder under <c>runs/</c>.</param>
+/// <param name="Arm">Its arm.</param>
+/// <param name="Seed">The training seed.</param>
+/// <param name="Point">The point it was run for (0: the arm's single run).</param>
+/// <param name="Method">How it pruned (every setting, as in its identity).</param>
+/// <param name="TrainsGivenMask">Whether it trained another run's mask rather than pruning (a control).</param>
+public sealed record RecordedRun(string Id, string Arm, long Seed, int Point, PruningMethod Method, bool TrainsGivenMask);
+
+/// <summary>What an experiment ran, written to <c>experiment.json</c> when it finishes; its summary is rebuilt from it and the runs' results alone.</summary>
+public sealed record ExperimentRecord
+{
+    /// <summary>The file name inside the experiment's folder.</summary>
+    public const string FileName = "experiment.json";
+
+    /// <summary>The experiment's name.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The model.</summary>
+    public required ModelIdentity Model { get; init; }
+
+    /// <summary>The data.</summary>
+    public required DataIdentity Data { get; init; }
+
+    /// <summary>How every run trained (the seed aside).</summary>
+    public required TrainingSettings Training { get; init; }
+
+    /// <summary>The seeds.</summary>
+    public required IReadOnlyList<long> Seeds { get; init; }
+
+    /// <summary>The arm matched arms were matched to, or null.</summary>
+    public string? MatchedArm { get; init; }
+
+    /// <summary>Its rounds they were matched to.</summary>
+    public IReadOnlyList<int> MatchedRounds { get; init; } = [];
+
+    /// <summary>The arms, in order.</summary>
+    public required IReadOnlyList<RecordedArm> Arms { get; init; }
+
+    /// <summary>Every run, in the order they ran.</summary>
+    public required IReadOnlyList<RecordedRun> Runs { get; init; }
+}

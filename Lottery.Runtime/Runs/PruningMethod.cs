@@ -1,0 +1,205 @@
+using System.Globalization;
+using System.Text.Json;
+using Lottery.Criteria;
+using Lottery.Masks;
+using Lottery.Schedules;
+
+namespace Lottery.Runs;
+
+/// <summary>
+/// How a run prunes, as one immutable value: the schedule and every parameter of it, the criterion, the scope, the
+/// rewinding, per-layer overrides and the seed of the initial weights. It round-trips through JSON exactly
+/// (<see cref="ToJson"/>, <see cref="FromJson"/>), is part of every run's identity, and turns into the runtime's
+/// <see cref="PruningSettings"/> with nothing lost (<see cref="ToSettings"/>). The source generator emits one for
+/// each <see cref="PruneScheduleAttribute"/>.
+/// </summary>
+public sealed record PruningMethod
+{
+    /// <summary>No pruning: the dense reference.</summary>
+    public static PruningMethod Dense { get; } = new();
+
+    /// <summary>When and how much to prune; null for no pruning events (a dense run, or a run that trains a given mask).</summary>
+    public ScheduleKind? Schedule { get; init; }
+
+    /// <summary>Fraction of the remaining weights removed at each pruning event, in (0, 1).</summary>
+    public double Rate { get; init; } = 0.2;
+
+    /// <summary>Fraction of the prunable weights to leave; required by EveryEpoch, Gradual and OneShot.</summary>
+    public double? TargetRemaining { get; init; }
+
+    /// <summary>Iterative: pruning rounds after the dense round.</summary>
+    public int? Rounds { get; init; }
+
+    /// <summary>EveryEpoch and Gradual: the first epoch after which to prune (default 1 for EveryEpoch); OneShot: the epoch after which to prune once (null: after a full training).</summary>
+    public int? StartEpoch { get; init; }
+
+    /// <summary>EveryEpoch: the last epoch after which to prune (null: no limit); Gradual: the epoch after which the target is reached.</summary>
+    public int? EndEpoch { get; init; }
+
+    /// <summary>Gradual: the sparsity after the start epoch, in [0, 1 - target).</summary>
+    public double InitialSparsity { get; init; }
+
+    /// <summary>Which weights go; a layer's own criterion overrides it.</summary>
+    public CriterionKind Criterion { get; init; }
+
+    /// <summary>Layerwise or Global.</summary>
+    public PruningScope Scope { get; init; }
+
+    /// <summary>What happens to the surviving weights after each pruning event.</summary>
+    public RewindKind Rewind { get; init; }
+
+    /// <summary>With <see cref="RewindKind.ToEpoch"/>: the epoch whose weights training restarts from.</summary>
+    public int RewindEpoch { get; init; }
+
+    /// <summary>Per-layer rates and criteria, on top of the model's declarations.</summary>
+    public IReadOnlyList<LayerOverride> Layers { get; init; } = [];
+
+    /// <summary>
+    /// Seeds the initial weights when they must differ from the training seed (the random re-initialisation
+    /// control); null: the training seed.
+    /// </summary>
+    public long? InitSeed { get; init; }
+
+    /// <summary>Whether the method never prunes.</summary>
+    public bool IsDense => Schedule is null;
+
+    /// <summary>The rewinding as the runtime's value.</summary>
+    public Rewind RewindValue => Rewind == RewindKind.ToEpoch ? Schedules.Rewind.ToEpoch(RewindEpoch) : new Rewind(Rewind);
+
+    /// <summary>Rounds of training a run of this method has: IMP's dense round plus its pruning rounds, two for OneShot after a full training, one otherwise.</summary>
+    public int TrainingRounds => Schedule switch
+    {
+        ScheduleKind.Iterative => (Rounds ?? RoundsToTarget()) + 1,
+        ScheduleKind.OneShot when StartEpoch is null => 2,
+        _ => 1,
+    };
+
+    /// <summary>Checks that every value the schedule needs is there and in range; the message names the property and what to give.</summary>
+    /// <exception cref="ArgumentException">A value is missing or out of range.</exception>
+    public PruningMethod Validate()
+    {
+        if (Schedule is null)
+        {
+            return this;
+        }
+
+        Check(Rate > 0 && Rate < 1, nameof(Rate), $"{Number(Rate)} is not a fraction in (0, 1); give for example 0.2");
+        Check(TargetRemaining is null || (TargetRemaining > 0 && TargetRemaining <= 1), nameof(TargetRemaining), $"{Number(TargetRemaining)} is not in (0, 1]; give the fraction of weights to leave, for example 0.1");
+        Check(StartEpoch is null || StartEpoch >= 1, nameof(StartEpoch), $"{StartEpoch} is not an epoch; epochs count from 1");
+        Check(EndEpoch is null || EndEpoch >= (StartEpoch ?? 1), nameof(EndEpoch), $"{EndEpoch} comes before the start epoch {StartEpoch ?? 1}");
+        Check(Rewind != RewindKind.ToEpoch || RewindEpoch >= 0, nameof(RewindEpoch), $"Rewind ToEpoch needs the epoch to rewind to (0 is initialisation), not {RewindEpoch}");
+        Check(Rewind == RewindKind.ToEpoch || RewindEpoch == 0, nameof(RewindEpoch), $"{RewindEpoch} is given but Rewind is {Rewind}; use Rewind ToEpoch or leave it out");
+        foreach (var layer in Layers)
+        {
+            Check(layer.Rate is null || (layer.Rate > 0 && layer.Rate < 1), nameof(Layers), $"{layer.Layer}'s rate {Number(layer.Rate)} is not a fraction in (0, 1)");
+        }
+
+        switch (Schedule)
+        {
+            case ScheduleKind.Iterative:
+                Check(Rounds is null || Rounds >= 1, nameof(Rounds), $"Iterative needs at least 1 round, not {Rounds}");
+                Check(Rounds is not null || TargetRemaining < 1, nameof(Rounds), "Iterative needs Rounds, or a TargetRemaining below 1 to stop at");
+                break;
+            case ScheduleKind.EveryEpoch:
+                Check(TargetRemaining is not null, nameof(TargetRemaining), "EveryEpoch needs the fraction of weights to stop at");
+                break;
+            case ScheduleKind.Gradual:
+                Check(TargetRemaining is not null, nameof(TargetRemaining), "Gradual needs the fraction of weights to reach");
+                Check(StartEpoch is not null && EndEpoch is not null, StartEpoch is null ? nameof(StartEpoch) : nameof(EndEpoch), "Gradual needs both StartEpoch and EndEpoch");
+                Check(InitialSparsity >= 0 && InitialSparsity < 1 - (TargetRemaining ?? 0) + 1e-12, nameof(InitialSparsity), $"{Number(InitialSparsity)} is not in [0, 1 - target)");
+                break;
+            case ScheduleKind.OneShot:
+                Check(TargetRemaining is not null, nameof(TargetRemaining), "OneShot needs the fraction of weights to prune to");
+                break;
+        }
+
+        return this;
+    }
+
+    /// <summary>The runtime's settings for this method: the schedule object, criterion, scope, rewinding, overrides and init seed.</summary>
+    /// <exception cref="ArgumentException">The method is not valid (see <see cref="Validate"/>).</exception>
+    public PruningSettings ToSettings()
+    {
+        Validate();
+        var target = TargetRemaining ?? 0.0;
+        IPruningSchedule? schedule = Schedule switch
+        {
+            null => null,
+            ScheduleKind.Iterative => new IterativeSchedule(Rate, Rounds ?? int.MaxValue, target),
+            ScheduleKind.EveryEpoch => new EveryEpochSchedule(Rate, target, StartEpoch ?? 1, EndEpoch ?? int.MaxValue),
+            ScheduleKind.Gradual => new GradualSchedule(target, StartEpoch!.Value, EndEpoch!.Value, InitialSparsity, Rate),
+            ScheduleKind.OneShot => new OneShotSchedule(target, StartEpoch, Rate),
+            _ => throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule kind."),
+        };
+        return new PruningSettings
+        {
+            Schedule = schedule,
+            Criterion = PruningCriteria.FromName(Criterion.ToString()),
+            Scope = Scope,
+            Rewind = RewindValue,
+            LayerOverrides = Layers,
+            InitSeed = InitSeed,
+        };
+    }
+
+    /// <summary>The method as indented JSON, enums by name (what run identities hash).</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, AtomicFile.Json);
+
+    /// <summary>Reads a method written by <see cref="ToJson"/>.</summary>
+    /// <exception cref="JsonException">The text is not a method.</exception>
+    public static PruningMethod FromJson(string json) =>
+        JsonSerializer.Deserialize<PruningMethod>(json, AtomicFile.Json) ?? throw new JsonException("The JSON holds no pruning method.");
+
+    /// <summary>One line for people, for example <c>EveryEpoch 20% after epochs 2-12 to 7%, Magnitude, Global, rewind ToEpoch(1)</c>.</summary>
+    public override string ToString()
+    {
+        if (Schedule is null)
+        {
+            return InitSeed is { } seed ? $"no pruning, weights initialised with seed {seed}" : "no pruning";
+        }
+
+        var when = Schedule switch
+        {
+            ScheduleKind.Iterative => $"Iterative {Percent(Rate)} per round" + (Rounds is { } r ? $", {r} rounds" : string.Empty),
+            ScheduleKind.EveryEpoch => $"EveryEpoch {Percent(Rate)} after epochs {StartEpoch ?? 1}-" + (EndEpoch is { } e ? e.ToString(CultureInfo.InvariantCulture) : "end"),
+            ScheduleKind.Gradual => $"Gradual cubic after epochs {StartEpoch}-{EndEpoch}" + (InitialSparsity > 0 ? $" from {Percent(InitialSparsity)} sparsity" : string.Empty),
+            _ => "OneShot " + (StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
+        };
+        var target = TargetRemaining is { } t ? $" to {Percent(t)}" : string.Empty;
+        var layers = Layers.Count == 0 ? string.Empty : "; " + string.Join(", ", Layers.Select(l => $"{l.Layer}{(l.Rate is { } lr ? " " + Percent(lr) : string.Empty)}{(l.Criterion is { } lc ? " " + lc : string.Empty)}"));
+        var seedText = InitSeed is { } init ? $", init seed {init}" : string.Empty;
+        return $"{when}{target}, {Criterion}, {Scope}, rewind {RewindValue}{layers}{seedText}";
+    }
+
+    /// <inheritdoc/>
+    public bool Equals(PruningMethod? other) => other is not null && ToJson() == other.ToJson();
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
+
+    private int RoundsToTarget()
+    {
+        // Only for a valid Iterative method without Rounds: round(p r) per round until the target, counted as one pool.
+        var left = 1.0;
+        var rounds = 0;
+        while (left > (TargetRemaining ?? 0) + 1e-12 && rounds < 1000)
+        {
+            left *= 1 - Rate;
+            rounds++;
+        }
+
+        return rounds;
+    }
+
+    private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "null";
+
+    private static string Percent(double value) => (value * 100).ToString("0.###", CultureInfo.InvariantCulture) + "%";
+
+    private static void Check(bool ok, string property, string problem)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"PruningMethod.{property}: {problem}.");
+        }
+    }
+}

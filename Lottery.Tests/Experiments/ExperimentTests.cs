@@ -1,0 +1,250 @@
+using Lottery.Data;
+using Lottery.Examples.Experiments;
+using Lottery.Examples.Models;
+using Lottery.Experiments;
+using Lottery.Masks;
+using Lottery.Results;
+using Lottery.Runs;
+using Lottery.Schedules;
+using Lottery.Tests.Generators;
+using Lottery.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Tests.Experiments;
+
+/// <summary>One engine: pruning methods as values, the plan of a declared experiment, run identity, and controls as one class each.</summary>
+public sealed class ExperimentTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "lottery-experiment-" + Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public void The_main_job_plans_every_arm_for_every_seed_with_the_control_right_after_imp()
+    {
+        var plan = ExperimentPlan.Create(LeNetOnDigits.Definition);
+
+        // Per seed: dense, IMP, 3 controls, and 5 one-run arms at 3 points; 3 seeds.
+        Assert.Equal(3 * (1 + 1 + 3 + (5 * 3)), plan.Count);
+        var seed1 = plan.Where(p => p.Seed == 1).Select(p => (p.Arm.Name, p.Point)).ToList();
+        Assert.Equal(
+            new[] { ("Dense", 0), ("Imp", 0), ("ImpRandomReinit", 3), ("ImpRandomReinit", 7), ("ImpRandomReinit", 12), ("EveryEpochMagnitude", 3) },
+            seed1.Take(6));
+        Assert.Equal(15 * 13, plan.Single(p => p.Seed == 2 && p.Arm.Name == "Imp").Epochs);
+    }
+
+    [Fact]
+    public void A_method_round_trips_through_json_and_reaches_the_runtime_with_nothing_lost()
+    {
+        var declared = LeNet300100.PruneSchedules.All.Select(a => a.Method).Concat(SmallMlp.PruneSchedules.All.Select(a => a.Method)).ToList();
+        var handMade = new PruningMethod
+        {
+            Schedule = ScheduleKind.Gradual, Rate = 0.3, TargetRemaining = 0.1, StartEpoch = 2, EndEpoch = 9, InitialSparsity = 0.25,
+            Criterion = CriterionKind.LeastChange, Scope = PruningScope.Global, Rewind = RewindKind.LearningRate,
+            Layers = [new LayerOverride("fc3", 0.05, CriterionKind.Random)], InitSeed = 42,
+        };
+        foreach (var method in declared.Append(handMade))
+        {
+            var json = method.ToJson();
+            Assert.Equal(method, PruningMethod.FromJson(json));
+            Assert.Equal(json, PruningMethod.FromJson(json).ToJson());
+        }
+
+        var own = SmallMlp.PruneSchedules.GlobalLateRewind.ToSettings();
+        var everyEpoch = Assert.IsType<EveryEpochSchedule>(own.Schedule);
+        Assert.Equal((0.2, 0.5, 2, int.MaxValue), (everyEpoch.Rate, everyEpoch.TargetRemaining, everyEpoch.StartEpoch, everyEpoch.EndEpoch));
+        Assert.Equal((PruningScope.Global, RewindKind.ToEpoch, 1), (own.Scope, own.Rewind.Kind, own.Rewind.Epoch));
+
+        var gradual = handMade.ToSettings();
+        var cubic = Assert.IsType<GradualSchedule>(gradual.Schedule);
+        Assert.Equal((0.1, 2, 9, 0.25, 0.3), (cubic.TargetRemaining, cubic.StartEpoch, cubic.EndEpoch, cubic.InitialSparsity, cubic.Rate));
+        Assert.Equal(("LeastChange", PruningScope.Global, RewindKind.LearningRate, 42L), (gradual.Criterion.Name, gradual.Scope, gradual.Rewind.Kind, gradual.InitSeed));
+        Assert.Equal(new LayerOverride("fc3", 0.05, CriterionKind.Random), Assert.Single(gradual.LayerOverrides));
+    }
+
+    [Theory]
+    [InlineData(ScheduleKind.EveryEpoch, null, null, "PruningMethod.TargetRemaining: EveryEpoch needs the fraction of weights to stop at.")]
+    [InlineData(ScheduleKind.Gradual, 0.1, null, "PruningMethod.StartEpoch: Gradual needs both StartEpoch and EndEpoch.")]
+    [InlineData(ScheduleKind.OneShot, null, 3, "PruningMethod.TargetRemaining: OneShot needs the fraction of weights to prune to.")]
+    public void A_value_a_schedule_needs_is_never_defaulted(ScheduleKind kind, double? target, int? start, string message) =>
+        Assert.Equal(message, Assert.Throws<ArgumentException>(() => new PruningMethod { Schedule = kind, TargetRemaining = target, StartEpoch = start }.ToSettings()).Message);
+
+    [Fact]
+    public void Changing_a_declared_rate_or_a_width_trains_again_and_an_unchanged_model_reads_everything_back()
+    {
+        var output = Path.Combine(root, "results");
+        var first = Run(Experiment(hidden: 32, rate: 0.1), output);
+        Assert.Equal((3, 0), first);
+
+        // Unchanged: everything is read back.
+        Assert.Equal((0, 3), Run(Experiment(hidden: 32, rate: 0.1), output));
+
+        // The output layer's declared rate changed: the pruned runs train again; the dense run does not prune, but its
+        // model's declaration changed too, so it trains again as well (identity covers the declared layer table).
+        Assert.Equal((3, 0), Run(Experiment(hidden: 32, rate: 0.5), output));
+
+        // A layer's width changed.
+        Assert.Equal((3, 0), Run(Experiment(hidden: 48, rate: 0.1), output));
+
+        // And the first model again: read back.
+        Assert.Equal((0, 3), Run(Experiment(hidden: 32, rate: 0.1), output));
+    }
+
+    [Fact]
+    public void A_folder_holding_other_settings_is_never_read_back_as_a_run()
+    {
+        var store = new RunStore(Path.Combine(root, "runs"));
+        var spec = new RunSpec
+        {
+            Model = new ModelIdentity("Net", ["fc.weight [2, 2] Float32"], []),
+            Data = new DataIdentity("data", "abc", 0),
+            Training = new TrainingSettings { Seed = 3 },
+            Method = PruningMethod.Dense,
+        };
+        store.Begin(spec);
+        Directory.CreateDirectory(Path.Combine(store.Folder(spec.Id)));
+        File.WriteAllText(Path.Combine(store.Folder(spec.Id), "settings.json"), (spec with { Data = spec.Data with { ContentHash = "other" } }).ToJson());
+        File.WriteAllText(Path.Combine(store.Folder(spec.Id), "result.json"), "{\"Rounds\":[]}");
+        var error = Assert.Throws<InvalidDataException>(() => store.TryLoad(spec));
+        Assert.Contains("holds other settings", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_part_of_a_run_identity_changes_its_id()
+    {
+        var spec = new RunSpec
+        {
+            Model = new ModelIdentity("Net", ["fc.weight [2, 2] Float32"], ["fc.weight rate 0.1 criterion method"]),
+            Data = new DataIdentity("data", "abc", 100),
+            Training = new TrainingSettings { Seed = 3 },
+            Method = LeNet300100.PruneSchedules.Imp,
+        };
+        Assert.Equal(spec.Id, (spec with { }).Id);
+        Assert.Matches("^run-s3-[0-9a-f]{16}$", spec.Id);
+        RunSpec[] changed =
+        [
+            spec with { Model = spec.Model with { Class = "Other" } },
+            spec with { Model = spec.Model with { Parameters = ["fc.weight [2, 3] Float32"] } },
+            spec with { Model = spec.Model with { Masked = ["fc.weight rate 0.2 criterion method"] } },
+            spec with { Data = spec.Data with { ContentHash = "abd" } },
+            spec with { Data = spec.Data with { ValidationCount = 99 } },
+            spec with { Training = spec.Training with { Seed = 4 } },
+            spec with { Training = spec.Training with { LearningRate = 1e-3 } },
+            spec with { Method = spec.Method with { Rounds = 11 } },
+            spec with { Method = spec.Method with { InitSeed = 5 } },
+            spec with { StartMask = new StartMask("x", 1) },
+            spec with { Format = RunSpec.CurrentFormat + 1 },
+        ];
+        Assert.Equal(changed.Length + 1, changed.Select(c => c.Id[^16..]).Append(spec.Id[^16..]).Distinct().Count());
+
+        // The arm and point name the folder but are not part of what decides the result.
+        Assert.Equal(spec.Id[^16..], (spec with { Arm = "Other", Point = 3 }).Id[^16..]);
+    }
+
+    [Fact]
+    public void A_control_is_one_class_that_no_planner_summary_table_chart_or_command_names()
+    {
+        var repository = DiagnosticTests.RepositoryRoot();
+        var mentions = Directory.GetFiles(repository, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}Lottery.Tests{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Where(f => File.ReadAllText(f).Contains("RewindOnce", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(repository, f).Replace(Path.DirectorySeparatorChar, '/'))
+            .Order(StringComparer.Ordinal);
+
+        // The control itself, and the experiment that declares it: nothing else knows it exists.
+        Assert.Equal(["Lottery.Examples/Experiments/OwnScheduleExperiment.cs", "Lottery.Runtime/Experiments/Controls/RewindOnce.cs"], mentions);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static ExperimentDefinition Experiment(int hidden, double rate) => new()
+    {
+        Name = "identity",
+        CreateModel = () => new RatedNet(hidden, rate),
+        Data = new SmallDigits(),
+        Training = new TrainingSettings { Epochs = 2, BatchSize = 100 },
+        Seeds = [1],
+        ValidationCount = 100,
+        Arms =
+        [
+            new MethodArm("Dense", PruningMethod.Dense),
+            new MethodArm("Imp", new PruningMethod { Schedule = ScheduleKind.Iterative, Rounds = 1, Rewind = RewindKind.ToInit }),
+            new RandomReinitialisation("Imp"),
+        ],
+        Points = new MatchedPoints("Imp", [1]),
+    };
+
+    private static (int Trained, int Reused) Run(ExperimentDefinition experiment, string output)
+    {
+        var progress = new Counter();
+        ExperimentRunner.Run(experiment, output, progress);
+        return (progress.Trained, progress.Reused);
+    }
+
+    private sealed class Counter : IExperimentProgress
+    {
+        public int Trained { get; private set; }
+
+        public int Reused { get; private set; }
+
+        public void Finished(PlannedRun run, RunResult result, bool reused)
+        {
+            if (reused)
+            {
+                Reused++;
+            }
+            else
+            {
+                Trained++;
+            }
+        }
+    }
+
+    /// <summary>A model whose output layer's declared rate is a constructor argument, standing in for an edited [Prunable(rate)].</summary>
+    private sealed class RatedNet : nn.Module<Tensor, Tensor>, IPrunableModel
+    {
+        private readonly Linear fc1;
+        private readonly Linear fc2;
+        private readonly double rate;
+
+        public RatedNet(int hidden, double rate)
+            : base("RatedNet")
+        {
+            fc1 = nn.Linear(784, hidden);
+            fc2 = nn.Linear(hidden, 10);
+            this.rate = rate;
+            RegisterComponents();
+        }
+
+        public MaskSet? Masks { get; private set; }
+
+        public MaskSet AttachMasks() => Masks ??= MaskSet.Attach(this, [new PrunableLayer("fc1", fc1), new PrunableLayer("fc2", fc2) { Rate = rate }]);
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            return fc2.forward(nn.functional.relu(fc1.forward(input.reshape(input.shape[0], -1)))).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>600 embedded digits to train on and 300 to test: a data source quick enough for identity tests.</summary>
+    private sealed class SmallDigits : IDataSource
+    {
+        public string Name => "small-digits";
+
+        public string ContentHash() => DataSets.Source(DataSets.MnistDigits).ContentHash() + "/600/300";
+
+        public TrainTestData Load()
+        {
+            using var all = DataSets.LoadEmbeddedMnistDigits();
+            return new TrainTestData(Name, all.Train.Subset(arange(600), "train"), all.Test.Subset(arange(300), "test"));
+        }
+    }
+}
