@@ -33,7 +33,7 @@ try
         // One line per problem, naming the option; `--help` shows the rest.
         foreach (var error in parsed.Errors)
         {
-            Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine($"error: {string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
         }
 
         Console.Error.WriteLine($"Run `lottery {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));

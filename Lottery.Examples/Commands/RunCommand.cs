@@ -31,7 +31,7 @@ internal static class RunCommand
         CommonOptions.Require(epochs, v => v is null or >= 1, "it must be at least 1");
         CommonOptions.Require(rounds, v => v is null or >= 1, "it must be at least 1");
         CommonOptions.Require(validation, v => v is null or >= 0, "it must not be negative");
-        data.AcceptOnlyFromAmong([.. DataSets.Known]);
+        CommonOptions.Require(data, v => v is null || DataSets.Known.Contains(v, StringComparer.OrdinalIgnoreCase), $"use one of {string.Join(", ", DataSets.Known)}, or declare your own data with [Experiment(Data = typeof(...))]");
 
         var command = new Command("run", "Runs a declared experiment: every arm for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and three charts to <out>/<name>/.")
         {
@@ -42,6 +42,7 @@ internal static class RunCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
             experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
+            ExperimentPlan.Create(experiment);
             var folder = CommonOptions.WritableFolder(parse.GetValue(output)!);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{experiment.Name}[/]: {experiment.Data.Name}, {experiment.Training.Epochs} epochs per training, seeds {string.Join(" ", experiment.Seeds)}, arms {string.Join(", ", experiment.Arms.Select(a => a.Name))}");
