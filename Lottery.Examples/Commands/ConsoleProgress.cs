@@ -49,7 +49,7 @@ internal static class ConsoleProgress
 
         public void Epoch(PlannedRun run, EpochMetrics metrics)
         {
-            if (run.HasRounds && metrics.Epoch * run.Arm switch { MethodArm m => m.Method.TrainingRounds, _ => 1 } == run.Epochs)
+            if (run.HasRounds && metrics.Epoch == run.EpochsPerRound)
             {
                 console.WriteLine("  " + ConsoleProgress.Epoch(run, metrics));
             }

@@ -42,7 +42,7 @@ internal static class RunCommand
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
             experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
-            ExperimentPlan.Create(experiment);
+            experiment.Validate();
             var folder = CommonOptions.WritableFolder(parse.GetValue(output)!);
             var console = AnsiConsole.Console;
             console.MarkupLineInterpolated($"[bold]{experiment.Name}[/]: {experiment.Data.Name}, {experiment.Training.Epochs} epochs per training, seeds {string.Join(" ", experiment.Seeds)}, arms {string.Join(", ", experiment.Arms.Select(a => a.Name))}");

@@ -32,5 +32,5 @@ public sealed class LabelSmoothingLoss : ILossFunction
     public string Name => "cross-entropy-label-smoothing-0.1";
 
     /// <inheritdoc/>
-    public Tensor Compute(Tensor output, Tensor labels) => nn.functional.cross_entropy(output, labels, label_smoothing: 0.1);
+    public Tensor Compute(Tensor output, Tensor labels, nn.Reduction reduction) => nn.functional.cross_entropy(output, labels, reduction: reduction, label_smoothing: 0.1);
 }

@@ -72,30 +72,23 @@ internal static class ExperimentEmitter
         });
     }
 
+    // The arms in report order: Dense first, then the schedules, each control right after the arm it derives from.
     private static IEnumerable<(string Name, string Expression)> Arms(ExperimentInfo experiment)
     {
-        var armNames = new List<string>();
+        var arms = new List<(string Name, string Expression)>();
         if (experiment.IncludeDense)
         {
-            armNames.Add("Dense");
+            arms.Add(("Dense", $"new {Experiments}.MethodArm(\"Dense\", global::Lottery.Runs.PruningMethod.Dense)"));
         }
 
-        armNames.AddRange(experiment.Schedules);
-        foreach (var arm in armNames)
+        arms.AddRange(experiment.Schedules.Select(schedule =>
+            (schedule, $"new {Experiments}.{(experiment.Matched.Contains(schedule) ? "MatchedArm" : "MethodArm")}({Format.StringLiteral(schedule)}, {experiment.ModelType}.PruneSchedules.{schedule})")));
+        foreach (var arm in arms)
         {
-            if (arm == "Dense" && experiment.IncludeDense && !experiment.Schedules.Contains("Dense"))
+            yield return arm;
+            foreach (var control in experiment.Controls.Where(c => c.Of == arm.Name))
             {
-                yield return (arm, $"new {Experiments}.MethodArm(\"Dense\", global::Lottery.Runs.PruningMethod.Dense)");
-            }
-            else
-            {
-                var kind = experiment.Matched.Contains(arm) ? "MatchedArm" : "MethodArm";
-                yield return (arm, $"new {Experiments}.{kind}({Format.StringLiteral(arm)}, {experiment.ModelType}.PruneSchedules.{arm})");
-            }
-
-            foreach (var control in experiment.Controls.Where(c => c.Of == arm))
-            {
-                yield return ($"{control.Type.Split('.').Last()}({arm})", $"new {control.Type}({Format.StringLiteral(arm)})");
+                yield return ($"{control.Type.Split('.').Last()}({arm.Name})", $"new {control.Type}({Format.StringLiteral(arm.Name)})");
             }
         }
     }

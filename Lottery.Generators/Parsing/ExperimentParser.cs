@@ -1,6 +1,7 @@
 using System.Threading;
 using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
+using Lottery.Schedules;
 using Microsoft.CodeAnalysis;
 
 namespace Lottery.Generators.Parsing;
@@ -158,12 +159,12 @@ internal static class ExperimentParser
                 matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot").Select(s => s.Name));
                 foreach (var schedule in schedules.Where(s => matched.Contains(s.Name) && s.Kind == "EveryEpoch"))
                 {
-                    var events = System.Math.Min(epochs, schedule.EndEpoch ?? int.MaxValue) - (schedule.StartEpoch ?? 1) + 1;
-                    var needed = (int)System.Math.Ceiling((points.Max() * System.Math.Log(1 - source.Rate) / System.Math.Log(1 - schedule.Rate)) - 1e-9);
+                    var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, epochs);
+                    var needed = Reach.EventsToMatch(points.Max(), source.Rate, schedule.Rate);
                     if (events < needed)
                     {
                         var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.LocationOf("Points");
-                        diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, location, $"{schedule.Name} prunes {System.Math.Max(0, events)} times in {epochs} epochs, but reaching {matchTo}'s round {points.Max()} takes {needed}; train more Epochs, end its pruning later, or match earlier Points");
+                        diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, location, $"{schedule.Name} prunes {events} times in {epochs} epochs, but reaching {matchTo}'s round {points.Max()} takes {needed}; train more Epochs, end its pruning later, or match earlier Points");
                     }
                 }
             }

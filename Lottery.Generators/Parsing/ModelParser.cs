@@ -1,6 +1,7 @@
 using System.Threading;
 using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
+using Lottery.Schedules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -251,15 +252,15 @@ internal static class ModelParser
                     return null;
                 }
 
-                var events = Math.Max(0, last - start + 1);
-                var reached = Math.Pow(1 - schedule.Rate, events);
+                var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, last);
+                var reached = Reach.Remaining(schedule.Rate, events);
                 var epochWord = events == 1 ? "epoch" : "epochs";
                 return reached > target + 1e-9 ? (reached, $"{percent} per epoch over {events} {epochWord} (epochs {start} to {last})") : null;
             }
 
             case "Iterative" when schedule.Rounds is { } rounds:
             {
-                var reached = Math.Pow(1 - schedule.Rate, rounds);
+                var reached = Reach.Remaining(schedule.Rate, rounds);
                 return reached > target + 1e-9 ? (reached, $"{percent} per round over {rounds} {(rounds == 1 ? "round" : "rounds")}") : null;
             }
 

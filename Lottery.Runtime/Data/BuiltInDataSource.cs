@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace Lottery.Data;
 
 /// <summary>
@@ -27,27 +25,11 @@ public sealed class BuiltInDataSource : IDataSource
     public string? Folder { get; }
 
     /// <inheritdoc/>
-    public string ContentHash()
+    public string ContentHash() => hash ??= ContentHashes.Combine(DataSets.Files(Name, Folder).Select(file =>
     {
-        if (hash is not null)
-        {
-            return hash;
-        }
-
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (_, open) in DataSets.Files(Name, Folder))
-        {
-            using var stream = open();
-            var buffer = new byte[1 << 16];
-            int read;
-            while ((read = stream.Read(buffer)) > 0)
-            {
-                sha.AppendData(buffer, 0, read);
-            }
-        }
-
-        return hash = Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+        using var stream = file.Open();
+        return ContentHashes.Of(stream);
+    }));
 
     /// <inheritdoc/>
     public TrainTestData Load() => DataSets.Load(Name, Folder);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using static TorchSharp.torch;
 
@@ -217,7 +215,7 @@ public class CsvDataSource : IDataSource
             Standardize ? "standardized" : "raw",
             Separator.ToString(),
         ];
-        return hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(parts))));
+        return hash = ContentHashes.Combine(parts);
     }
 
     /// <summary>
@@ -375,7 +373,7 @@ public class CsvDataSource : IDataSource
     {
         CsvTable.RequireFile(path);
         using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
+        return ContentHashes.Of(stream);
     }
 
     private static string DefaultName(string filePath)

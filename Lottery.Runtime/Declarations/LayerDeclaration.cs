@@ -25,7 +25,7 @@ public sealed record LayerDeclaration(string Member, string LayerType)
     public PrunableLayer For(nn.Module layer) => new(Member, layer)
     {
         Rate = Rate,
-        Criterion = Criterion is { } kind ? PruningCriteria.FromName(kind.ToString()) : null,
+        Criterion = Criterion is { } kind ? PruningCriteria.Of(kind) : null,
         IncludeBias = PruneBias,
     };
 }

@@ -27,6 +27,10 @@ public interface IArmOutcomes
     /// <summary>Arm <paramref name="arm"/>'s outcome at <paramref name="point"/>.</summary>
     /// <exception cref="InvalidOperationException">That arm has no run at that point (a planning bug).</exception>
     ArmOutcome Of(string arm, int point);
+
+    /// <summary>The outcome at <paramref name="point"/> of the arm the experiment's <see cref="ExperimentDefinition.Points"/> match to.</summary>
+    /// <exception cref="InvalidOperationException">The experiment matches no arm to points.</exception>
+    ArmOutcome Matched(int point);
 }
 
 /// <summary>

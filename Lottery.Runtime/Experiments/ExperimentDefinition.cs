@@ -55,7 +55,7 @@ public sealed record ExperimentDefinition
         foreach (var arm in Arms)
         {
             Check(!seen.Contains(arm.Name), "Arms", $"two arms are named {arm.Name}; give each its own name");
-            if (arm.Source is { } source && arm is not MatchedArm)
+            if (arm.Source is { } source)
             {
                 Check(seen.Contains(source), "Arms", $"arm {arm.Name} derives from {source}, which is {(Arms.Any(a => a.Name == source) ? "listed after it" : "not an arm of the experiment")}; list {source} first");
             }

@@ -7,16 +7,20 @@ namespace Lottery.Experiments;
 /// <param name="Arm">The arm.</param>
 /// <param name="Seed">The training seed.</param>
 /// <param name="Point">The point (0: the arm's single run).</param>
-/// <param name="Epochs">Epochs it trains (an IMP run: every round's).</param>
-public sealed record PlannedRun(ExperimentArm Arm, long Seed, int Point, int Epochs)
+/// <param name="EpochsPerRound">Epochs of one training.</param>
+/// <param name="Rounds">Trainings the run has (IMP: its dense round and every pruning round).</param>
+public sealed record PlannedRun(ExperimentArm Arm, long Seed, int Point, int EpochsPerRound, int Rounds)
 {
+    /// <summary>Epochs it trains in all.</summary>
+    public int Epochs => EpochsPerRound * Rounds;
+
     /// <summary>A short label, for example <c>EveryEpochMagnitude point 7 seed 2</c>.</summary>
     public string Label => Point > 0
         ? string.Create(CultureInfo.InvariantCulture, $"{Arm.Name} point {Point} seed {Seed}")
         : string.Create(CultureInfo.InvariantCulture, $"{Arm.Name} seed {Seed}");
 
     /// <summary>Whether the run has several rounds (IMP), each worth a line in a log.</summary>
-    public bool HasRounds => Epochs > 0 && Arm is MethodArm { Method.TrainingRounds: > 1 };
+    public bool HasRounds => Rounds > 1;
 }
 
 /// <summary>Turns an experiment into its runs, in the order they run: seed by seed, arm by arm, point by point.</summary>
@@ -28,10 +32,9 @@ public static class ExperimentPlan
     {
         ArgumentNullException.ThrowIfNull(experiment);
         experiment.Validate();
-        var epochs = experiment.Training.Epochs;
         return experiment.Seeds
             .SelectMany(seed => experiment.Arms.SelectMany(arm => arm.RunPoints(experiment).Select(point =>
-                new PlannedRun(arm, seed, point, epochs * (arm is MethodArm method ? method.Method.TrainingRounds : 1)))))
+                new PlannedRun(arm, seed, point, experiment.Training.Epochs, arm is MethodArm method ? method.Method.TrainingRounds : 1))))
             .ToList();
     }
 }

@@ -35,6 +35,7 @@ public static class ExperimentRunner
         progress?.Planned(plan);
 
         var recorded = new List<RecordedRun>();
+        var results = new Dictionary<string, RunResult>();
         TrainTestData? loaded = null;
         try
         {
@@ -69,6 +70,7 @@ public static class ExperimentRunner
 
                         progress?.Finished(run, result, reused);
                         outcomes.Add(run, spec.Id, result);
+                        results[spec.Id] = result;
                         recorded.Add(new RecordedRun(spec.Id, run.Arm.Name, run.Seed, run.Point, spec.Method, spec.StartMask is not null));
                     }
                 }
@@ -96,7 +98,7 @@ public static class ExperimentRunner
             Runs = recorded,
         };
         AtomicFile.WriteJson(Path.Combine(folder, ExperimentRecord.FileName), record);
-        var summary = ExperimentSummary.Load(folder, store.Root);
+        var summary = ExperimentSummary.From(record, results);
         summary.Write(folder);
         return summary;
     }
@@ -174,6 +176,9 @@ public static class ExperimentRunner
 
             points[run.Point] = (id, result);
         }
+
+        public ArmOutcome Matched(int point) =>
+            Of(experiment.Points?.Arm ?? throw new InvalidOperationException($"Experiment {experiment.Name} matches no arm to points."), point);
 
         public ArmOutcome Of(string arm, int point)
         {

@@ -1,4 +1,5 @@
 using Lottery.Runs;
+using Lottery.Schedules;
 
 namespace Lottery.Experiments;
 
@@ -9,8 +10,6 @@ namespace Lottery.Experiments;
 /// </summary>
 public sealed class MatchedArm : ExperimentArm
 {
-    private string? source;
-
     /// <summary>An arm named <paramref name="name"/> running <paramref name="method"/> to the matched points.</summary>
     public MatchedArm(string name, PruningMethod method)
         : base(name)
@@ -26,43 +25,38 @@ public sealed class MatchedArm : ExperimentArm
     public PruningMethod Method { get; }
 
     /// <inheritdoc/>
-    public override string? Source => source;
-
-    /// <inheritdoc/>
-    public override string Describe() => $"{Method with { TargetRemaining = null }}, to {source ?? "the matched arm"}'s weights remaining at each point";
+    public override string Describe() => $"{Method with { TargetRemaining = null }}, to the matched arm's weights remaining at each point";
 
     /// <inheritdoc/>
     public override IReadOnlyList<int> RunPoints(ExperimentDefinition experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        var points = experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).");
-        source = points.Arm;
-        return points.Rounds;
+        return (experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).")).Rounds;
     }
 
     /// <inheritdoc/>
     public override RunRequest Resolve(int point, long seed, IArmOutcomes outcomes)
     {
         ArgumentNullException.ThrowIfNull(outcomes);
-        return new RunRequest(Method with { TargetRemaining = outcomes.Of(source!, point).WeightsRemaining });
+        return new RunRequest(Method with { TargetRemaining = outcomes.Matched(point).WeightsRemaining });
     }
 
     /// <inheritdoc/>
     public override void Validate(ExperimentDefinition experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        RunPoints(experiment);
-        if (Method.Schedule == ScheduleKind.EveryEpoch && experiment.Arms.FirstOrDefault(a => a.Name == source) is MethodArm { Method.Schedule: ScheduleKind.Iterative } matched)
+        var points = experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).");
+        if (Method.Schedule == ScheduleKind.EveryEpoch && experiment.Arms.FirstOrDefault(a => a.Name == points.Arm) is MethodArm { Method.Schedule: ScheduleKind.Iterative } matched)
         {
             // Pruning at the same rate as IMP takes as many events as IMP's rounds; layers with their own rates follow both alike.
-            var events = Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue) - (Method.StartEpoch ?? 1) + 1;
-            var deepest = experiment.Points!.Rounds.Max();
-            var needed = (int)Math.Ceiling(deepest * Math.Log(1 - matched.Method.Rate) / Math.Log(1 - Method.Rate) - 1e-9);
+            var events = Reach.EveryEpochEvents(Method.StartEpoch, Method.EndEpoch, experiment.Training.Epochs);
+            var deepest = points.Rounds.Max();
+            var needed = Reach.EventsToMatch(deepest, matched.Method.Rate, Method.Rate);
             if (events < needed)
             {
                 throw new ArgumentException(
-                    $"Arm {Name} prunes after epochs {Method.StartEpoch ?? 1} to {Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue)}: {Math.Max(0, events)} pruning events at {Method.Rate:0.###}, "
-                    + $"but {source}'s round {deepest} takes {needed}. Train more epochs (Epochs, --epochs), end pruning later, or match to earlier rounds (Points, --points).");
+                    $"Arm {Name} prunes after epochs {Method.StartEpoch ?? 1} to {Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue)}: {events} pruning events at {Method.Rate:0.###}, "
+                    + $"but {points.Arm}'s round {deepest} takes {needed}. Train more epochs (Epochs, --epochs), end pruning later, or match to earlier rounds (Points, --points).");
             }
         }
     }

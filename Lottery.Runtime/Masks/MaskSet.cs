@@ -128,10 +128,7 @@ public sealed class MaskSet : IDisposable
                 throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
             }
 
-            if (declared.Rate is { } ownRate && !(ownRate > 0 && ownRate < 1))
-            {
-                throw new ArgumentException($"The rate {ownRate} for {declared.Member} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(layers));
-            }
+            CheckRate(declared.Rate, declared.Member, nameof(layers));
 
             if (!seen.Add(layer))
             {
@@ -176,15 +173,12 @@ public sealed class MaskSet : IDisposable
                 throw new ArgumentException($"The method overrides layer '{layer.Layer}', which is not a masked layer of {Model.GetType().Name}. Masked layers: {string.Join(", ", weights.Select(w => w.LayerName).Distinct())}.", nameof(overrides));
             }
 
-            if (layer.Rate is { } rate && !(rate > 0 && rate < 1))
-            {
-                throw new ArgumentException($"The rate {rate} for {layer.Layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", nameof(overrides));
-            }
+            CheckRate(layer.Rate, layer.Layer, nameof(overrides));
 
             foreach (var weight in matching)
             {
                 weight.Rate = layer.Rate ?? weight.Rate;
-                weight.Criterion = layer.Criterion is { } kind ? PruningCriteria.FromName(kind.ToString()) : weight.Criterion;
+                weight.Criterion = layer.Criterion is { } kind ? PruningCriteria.Of(kind) : weight.Criterion;
             }
         }
     }
@@ -333,6 +327,14 @@ public sealed class MaskSet : IDisposable
         }
 
         initialWeights.Clear();
+    }
+
+    private static void CheckRate(double? rate, string layer, string parameter)
+    {
+        if (rate is { } own && !(own > 0 && own < 1))
+        {
+            throw new ArgumentException($"The rate {own} for {layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", parameter);
+        }
     }
 
     private static bool HasBias(nn.Module layer) => layer.named_parameters(recurse: false).Any(p => p.Item1 == "bias");

@@ -132,25 +132,30 @@ public sealed class ExperimentSummary
         }
 
         var store = new RunStore(runsRoot ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))!, "runs"));
-        var rows = new List<SummaryRow>();
-        var unfinished = 0;
+        var results = new Dictionary<string, RunResult>();
         foreach (var run in record.Runs)
         {
-            if (store.TryLoad(run.Id) is not { } result)
+            if (store.TryLoad(run.Id) is { } result)
             {
-                unfinished++;
-                continue;
+                results[run.Id] = result;
             }
-
-            rows.AddRange(RowsOf(run, result));
         }
 
+        var unfinished = record.Runs.Count(r => !results.ContainsKey(r.Id));
         if (unfinished > 0)
         {
             throw new InvalidOperationException($"{unfinished} of the {record.Runs.Count} runs of experiment '{record.Name}' are missing from {store.Root}. Run `lottery run {record.Name}` again: it trains them.");
         }
 
-        return new ExperimentSummary(record, rows);
+        return From(record, results);
+    }
+
+    /// <summary>The summary of <paramref name="record"/> from its runs' results, by run id (every run of the record must be there).</summary>
+    public static ExperimentSummary From(ExperimentRecord record, IReadOnlyDictionary<string, RunResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(results);
+        return new ExperimentSummary(record, record.Runs.SelectMany(run => RowsOf(run, results[run.Id])).ToList());
     }
 
     /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>

@@ -53,7 +53,7 @@ public static class SummaryTables
 
         foreach (var iterative in record.Arms.Where(a => summary.Rows.Any(r => r.Arm == a.Name && r.Schedule == "Iterative")))
         {
-            var controls = record.Arms.Where(a => a.Source == iterative.Name && a.Kind != "MatchedArm").ToList();
+            var controls = record.Arms.Where(a => a.Source == iterative.Name).ToList();
             var rows = summary.Points.Where(p => p.Arm == iterative.Name).Select(p => (IReadOnlyList<string>)
             [
                 Invariant($"{p.Point}"),

@@ -66,10 +66,10 @@ public sealed record PruningMethod
     /// <summary>The rewinding as the runtime's value.</summary>
     public Rewind RewindValue => Rewind == RewindKind.ToEpoch ? Schedules.Rewind.ToEpoch(RewindEpoch) : new Rewind(Rewind);
 
-    /// <summary>Rounds of training a run of this method has: IMP's dense round plus its pruning rounds, two for OneShot after a full training, one otherwise.</summary>
+    /// <summary>Rounds of training a run of this method has: IMP's dense round plus its pruning rounds (for a target without Rounds, counted at the method's rate), two for OneShot after a full training, one otherwise.</summary>
     public int TrainingRounds => Schedule switch
     {
-        ScheduleKind.Iterative => (Rounds ?? RoundsToTarget()) + 1,
+        ScheduleKind.Iterative => (Rounds ?? Reach.EventsToReach(TargetRemaining ?? 1, Rate)) + 1,
         ScheduleKind.OneShot when StartEpoch is null => 2,
         _ => 1,
     };
@@ -134,7 +134,7 @@ public sealed record PruningMethod
         return new PruningSettings
         {
             Schedule = schedule,
-            Criterion = PruningCriteria.FromName(Criterion.ToString()),
+            Criterion = PruningCriteria.Of(Criterion),
             Scope = Scope,
             Rewind = RewindValue,
             LayerOverrides = Layers,
@@ -176,20 +176,6 @@ public sealed record PruningMethod
 
     /// <inheritdoc/>
     public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
-
-    private int RoundsToTarget()
-    {
-        // Only for a valid Iterative method without Rounds: round(p r) per round until the target, counted as one pool.
-        var left = 1.0;
-        var rounds = 0;
-        while (left > (TargetRemaining ?? 0) + 1e-12 && rounds < 1000)
-        {
-            left *= 1 - Rate;
-            rounds++;
-        }
-
-        return rounds;
-    }
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "null";
 

@@ -56,10 +56,7 @@ public sealed class PruningRun : IDisposable
             : pruning.Masks is not null ? MaskSet.Attach(Model, pruning.Masks)
             : Model is IPrunableModel declared ? declared.AttachMasks()
             : MaskSet.Attach(Model);
-        if (Masks is not null)
-        {
-            Masks.Override(pruning.LayerOverrides);
-        }
+        Masks?.Override(pruning.LayerOverrides);
 
         snapshots[0] = WeightSnapshot.Take(Model);
         trainer = new Trainer(Model, training, Masks);

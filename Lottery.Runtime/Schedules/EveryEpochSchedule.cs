@@ -41,8 +41,7 @@ public sealed class EveryEpochSchedule : IPruningSchedule
     /// </summary>
     public double ExpectedWeightsRemaining(int epochs)
     {
-        var events = Math.Max(0, Math.Min(epochs, EndEpoch) - StartEpoch + 1);
-        return Math.Max(TargetRemaining, Math.Pow(1 - Rate, events));
+        return Math.Max(TargetRemaining, Reach.Remaining(Rate, Reach.EveryEpochEvents(StartEpoch, EndEpoch, epochs)));
     }
 
     /// <inheritdoc/>

@@ -12,10 +12,11 @@ public interface ILossFunction
     /// <summary>A stable name that changes whenever the loss computes something else (for example <c>cross-entropy</c>).</summary>
     string Name { get; }
 
-    /// <summary>The mean loss over the batch, as a scalar tensor that training calls <c>backward()</c> on.</summary>
+    /// <summary>The loss of a batch as a scalar tensor: training asks for the mean and calls <c>backward()</c> on it; evaluation asks for the sum.</summary>
     /// <param name="output">The model's output, <c>[N, classes]</c> for a classifier.</param>
     /// <param name="labels">The labels, <c>[N]</c>, int64 class indices.</param>
-    Tensor Compute(Tensor output, Tensor labels);
+    /// <param name="reduction"><see cref="nn.Reduction.Mean"/> or <see cref="nn.Reduction.Sum"/> over the batch.</param>
+    Tensor Compute(Tensor output, Tensor labels, nn.Reduction reduction);
 }
 
 /// <summary>Cross-entropy of the logits against class indices: the default loss, and the paper's.</summary>
@@ -28,5 +29,5 @@ public sealed class CrossEntropyLoss : ILossFunction
     public string Name => "cross-entropy";
 
     /// <inheritdoc/>
-    public Tensor Compute(Tensor output, Tensor labels) => nn.functional.cross_entropy(output, labels);
+    public Tensor Compute(Tensor output, Tensor labels, nn.Reduction reduction) => nn.functional.cross_entropy(output, labels, reduction: reduction);
 }

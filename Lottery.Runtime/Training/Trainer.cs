@@ -142,9 +142,7 @@ public sealed class Trainer : IDisposable
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
             var logits = model.forward(data.Inputs.narrow(0, start, length));
             var labels = data.Labels.narrow(0, start, length);
-            lossSum += loss is null or CrossEntropyLoss
-                ? nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).item<float>()
-                : loss.Compute(logits, labels).item<float>() * length;
+            lossSum += (loss ?? CrossEntropyLoss.Instance).Compute(logits, labels, nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();
         }
 
@@ -190,7 +188,7 @@ public sealed class Trainer : IDisposable
     private double Step(Tensor images, Tensor labels)
     {
         optimizer.zero_grad();
-        var loss = Settings.Loss.Compute(model.forward(images), labels);
+        var loss = Settings.Loss.Compute(model.forward(images), labels, nn.Reduction.Mean);
         loss.backward();
         if (Masks is not null)
         {

@@ -101,7 +101,6 @@ public sealed class ExperimentTests : IDisposable
             Method = PruningMethod.Dense,
         };
         store.Begin(spec);
-        Directory.CreateDirectory(Path.Combine(store.Folder(spec.Id)));
         File.WriteAllText(Path.Combine(store.Folder(spec.Id), "settings.json"), (spec with { Data = spec.Data with { ContentHash = "other" } }).ToJson());
         File.WriteAllText(Path.Combine(store.Folder(spec.Id), "result.json"), "{\"Rounds\":[]}");
         var error = Assert.Throws<InvalidDataException>(() => store.TryLoad(spec));
