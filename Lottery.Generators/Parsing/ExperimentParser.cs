@@ -199,7 +199,10 @@ internal static class ExperimentParser
             }
             else if (of is null || !arms.Contains(of))
             {
-                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, of is null ? arguments.Location : arguments.LocationOf("Of"), $"[Control] needs Of: the arm it derives from, one of {string.Join(", ", arms)}");
+                diagnostics.Add(
+                    DiagnosticDescriptors.InvalidExperimentValue,
+                    of is null ? arguments.Location : arguments.LocationOf("Of"),
+                    of is null ? $"[Control] needs Of: the arm it derives from, one of {string.Join(", ", arms)}" : $"[Control] Of '{of}' is not an arm of the experiment; its arms: {string.Join(", ", arms)}");
             }
             else
             {
