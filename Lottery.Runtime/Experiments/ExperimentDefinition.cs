@@ -86,11 +86,13 @@ public sealed record ExperimentDefinition
         return this;
     }
 
+    // The setting as the declaration names it, and as `lottery run` does where it has an option for it.
     private static void Check(bool ok, string setting, string problem)
     {
         if (!ok)
         {
-            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{setting}: {problem}."));
+            var option = setting is "Arms" ? string.Empty : $" (--{setting.ToLowerInvariant()})";
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{setting}{option}: {problem}."));
         }
     }
 }
