@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text.Json;
 using TorchSharp;
 using Lottery.Data;
 using Lottery.Masks;
@@ -29,10 +27,8 @@ public sealed class PruningRun : IDisposable
     private static readonly Lock SeedGate = new();
     private readonly Trainer trainer;
     private readonly Generator random;
-    // Weights after epoch k of round 0, by k; 0 is initialisation, always kept (the ticket's default start).
-    private readonly Dictionary<int, WeightSnapshot> snapshots = [];
-    // One buffer for every checkpoint of the run: no large allocation per epoch.
-    private readonly MemoryStream checkpointBuffer = new();
+    private readonly Rewinding rewinding;
+    private readonly RunCheckpoint checkpoint;
     private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
@@ -58,9 +54,10 @@ public sealed class PruningRun : IDisposable
             : MaskSet.Attach(Model);
         Masks?.Override(pruning.LayerOverrides);
 
-        snapshots[0] = WeightSnapshot.Take(Model);
+        rewinding = new Rewinding(Model, pruning.Rewind);
         trainer = new Trainer(Model, training, Masks);
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
+        checkpoint = new RunCheckpoint(Model, Masks, rewinding, trainer, random);
     }
 
     /// <summary>The model being trained (owned by the run).</summary>
@@ -96,8 +93,7 @@ public sealed class PruningRun : IDisposable
         }
 
         own.LoadMasks(masks);
-        snapshots[0].Dispose();
-        snapshots[0] = WeightSnapshot.Take(Model);
+        rewinding.ResetInitial(Model);
     }
 
     /// <summary>
@@ -117,7 +113,7 @@ public sealed class PruningRun : IDisposable
         executed = true;
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
-        var state = (checkpoints is null ? null : Resume(checkpoints)) ?? new RunState();
+        var state = (checkpoints is null ? null : checkpoint.Resume(checkpoints)) ?? new RunState();
         while (true)
         {
             var round = state.Round;
@@ -162,10 +158,7 @@ public sealed class PruningRun : IDisposable
                     hook.AfterEpoch(epochMetrics);
                 }
 
-                if (round == 0 && Pruning.Rewind.Kind == RewindKind.ToEpoch && Pruning.Rewind.Epoch == epoch)
-                {
-                    snapshots[epoch] = WeightSnapshot.Take(Model);
-                }
+                rewinding.AfterEpoch(Model, round, epoch);
 
                 state.PrunedAfterLastEvaluation = false;
                 if (schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
@@ -174,12 +167,15 @@ public sealed class PruningRun : IDisposable
                     state.PrunedAfterLastEvaluation = true;
                     if (epoch < epochs)
                     {
-                        ApplyRewind(round, epoch);
+                        rewinding.Apply(Model, Masks!, trainer, round, epoch);
                     }
                 }
 
                 state.Epoch = epoch;
-                Checkpoint(checkpoints, state);
+                if (checkpoints is not null)
+                {
+                    checkpoint.Save(checkpoints, state);
+                }
             }
 
             var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation);
@@ -196,10 +192,13 @@ public sealed class PruningRun : IDisposable
             }
 
             state.PendingEvents.Add(Prune(afterRound, round, epochs));
-            ApplyRewind(round, epochs);
+            rewinding.Apply(Model, Masks!, trainer, round, epochs);
             state.Round = round + 1;
             state.Epoch = 0;
-            Checkpoint(checkpoints, state);
+            if (checkpoints is not null)
+            {
+                checkpoint.Save(checkpoints, state);
+            }
         }
     }
 
@@ -212,7 +211,7 @@ public sealed class PruningRun : IDisposable
     public void SaveTicket(string path)
     {
         var masks = Masks ?? throw new InvalidOperationException("A dense run has no ticket: it has no masks.");
-        var start = snapshots.GetValueOrDefault(Pruning.Rewind.SnapshotEpoch) ?? snapshots[0];
+        var start = rewinding.TicketStart;
         using var current = WeightSnapshot.Take(Model);
         try
         {
@@ -228,141 +227,12 @@ public sealed class PruningRun : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        foreach (var snapshot in snapshots.Values)
-        {
-            snapshot.Dispose();
-        }
-
-        snapshots.Clear();
+        rewinding.Dispose();
         trainer.Dispose();
-        checkpointBuffer.Dispose();
+        checkpoint.Dispose();
         random.Dispose();
         Masks?.Dispose();
         Model.Dispose();
-    }
-
-    private void Checkpoint(CheckpointStore? checkpoints, RunState state)
-    {
-        if (checkpoints is null)
-        {
-            return;
-        }
-
-        var buffer = checkpointBuffer;
-        buffer.SetLength(0);
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(JsonSerializer.Serialize(state, AtomicFile.Json));
-            TensorFile.Write(writer, Model.state_dict());
-            writer.Write(snapshots.Count);
-            foreach (var (epoch, snapshot) in snapshots.OrderBy(s => s.Key))
-            {
-                writer.Write(epoch);
-                snapshot.Write(writer);
-            }
-
-            trainer.SaveState(writer);
-            using var randomState = random.get_state();
-            randomState.Save(writer);
-        }
-
-        checkpoints.Write(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
-    }
-
-    private RunState? Resume(CheckpointStore checkpoints)
-    {
-        while (checkpoints.ReadNewest() is var (path, payload))
-        {
-            var changed = false;
-            try
-            {
-                return Restore(payload, ref changed);
-            }
-            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException or ExternalException)
-            {
-                // Passed its checksum but does not fit this run (written by other code or other settings).
-                checkpoints.Reject(path, error.Message);
-                if (changed)
-                {
-                    // Part of it was already loaded: going on in this process would mix two states.
-                    throw new InvalidDataException(
-                        $"Checkpoint '{path}' could not be restored ({error.Message}) after part of it was loaded; it was set aside. "
-                        + $"Run the same command again to resume from the checkpoint before it, or delete '{checkpoints.Directory}' to train the run from the start.",
-                        error);
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private RunState Restore(byte[] payload, ref bool changed)
-    {
-        using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
-        var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), AtomicFile.Json)
-            ?? throw new InvalidDataException("The checkpoint holds no run state.");
-        var tensors = TensorFile.Read(reader);
-        var restored = new Dictionary<int, WeightSnapshot>();
-        try
-        {
-            // Everything is read and checked before anything of the run is changed.
-            var current = Model.state_dict();
-            foreach (var (name, value) in current)
-            {
-                if (!tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape) || saved.dtype != value.dtype)
-                {
-                    throw new InvalidDataException($"it has no tensor '{name}' of shape [{string.Join(", ", value.shape)}] and type {value.dtype}");
-                }
-            }
-
-            var count = reader.ReadInt32();
-            for (var i = 0; i < count; i++)
-            {
-                var epoch = reader.ReadInt32();
-                restored[epoch] = WeightSnapshot.Read(reader);
-            }
-
-            changed = true;
-            using (no_grad())
-            {
-                foreach (var (name, value) in current)
-                {
-                    value.copy_(tensors[name]);
-                }
-            }
-
-            foreach (var (epoch, snapshot) in restored)
-            {
-                if (snapshots.Remove(epoch, out var old))
-                {
-                    old.Dispose();
-                }
-
-                snapshots[epoch] = snapshot;
-            }
-
-            restored.Clear();
-            trainer.LoadState(reader);
-            using (var randomState = TensorExtensionMethods.Load(reader))
-            {
-                random.set_state(randomState);
-            }
-        }
-        finally
-        {
-            foreach (var tensor in tensors.Values)
-            {
-                tensor.Dispose();
-            }
-
-            foreach (var snapshot in restored.Values)
-            {
-                snapshot.Dispose();
-            }
-        }
-
-        Masks?.RefreshRemaining();
-        return state;
     }
 
     private PruningEvent Prune(PruningAmount amount, int round, int epoch)
@@ -376,33 +246,6 @@ public sealed class PruningRun : IDisposable
         }
 
         return pruning;
-    }
-
-    private void ApplyRewind(int round, int epoch)
-    {
-        var rewind = Pruning.Rewind;
-        switch (rewind.Kind)
-        {
-            case RewindKind.ToInit:
-            case RewindKind.ToEpoch:
-                if (!snapshots.TryGetValue(rewind.SnapshotEpoch, out var snapshot))
-                {
-                    throw new InvalidOperationException(
-                        $"Rewind {rewind} needs the weights after epoch {rewind.SnapshotEpoch}, but the first pruning event came after epoch {epoch} of round {round}. "
-                        + "Rewind to an epoch no later than the first pruning event, or start pruning later.");
-                }
-
-                snapshot.RestoreInto(Model);
-                Masks!.ApplyToWeights();
-                trainer.ResetOptimizer();
-                trainer.SetLearningRateEpoch(rewind.SnapshotEpoch);
-                break;
-            case RewindKind.LearningRate:
-                trainer.SetLearningRateEpoch(0);
-                break;
-            case RewindKind.None:
-                break;
-        }
     }
 
     private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data, bool prunedAfterLastEvaluation)

@@ -1,4 +1,5 @@
 using Lottery.Criteria;
+using Lottery.Masks;
 using Lottery.Schedules;
 
 namespace Lottery.Tests.Schedules;
@@ -9,8 +10,8 @@ public class ScheduleTests
     public void Iterative_prunes_after_each_round_until_its_rounds_or_target_run_out()
     {
         var byRounds = new IterativeSchedule(0.2, rounds: 2);
-        Assert.NotNull(byRounds.AfterRound(new(0, 5, 5, 1.0)));
-        Assert.NotNull(byRounds.AfterRound(new(1, 5, 5, 0.8)));
+        Assert.Equal(new PruningAmount(0.2, 0, ExactTarget: false), byRounds.AfterRound(new(0, 5, 5, 1.0)));
+        Assert.Equal(new PruningAmount(0.2, 0, ExactTarget: false), byRounds.AfterRound(new(1, 5, 5, 0.8)));
         Assert.Null(byRounds.AfterRound(new(2, 5, 5, 0.64)));
         Assert.Null(byRounds.AfterEpoch(new(0, 1, 5, 1.0)));
 
@@ -24,8 +25,8 @@ public class ScheduleTests
     {
         var schedule = new EveryEpochSchedule(0.2, 0.1, startEpoch: 2, endEpoch: 3);
         Assert.Null(schedule.AfterEpoch(new(0, 1, 5, 1.0)));
-        Assert.NotNull(schedule.AfterEpoch(new(0, 2, 5, 1.0)));
-        Assert.NotNull(schedule.AfterEpoch(new(0, 3, 5, 0.8)));
+        Assert.Equal(new PruningAmount(0.2, 0.1, ExactTarget: false), schedule.AfterEpoch(new(0, 2, 5, 1.0)));
+        Assert.Equal(new PruningAmount(0.2, 0.1, ExactTarget: false), schedule.AfterEpoch(new(0, 3, 5, 0.8)));
         Assert.Null(schedule.AfterEpoch(new(0, 4, 5, 0.64)));
         Assert.Equal(0.64, schedule.ExpectedWeightsRemaining(5), 12);
         Assert.Equal(Math.Pow(0.8, 5), new EveryEpochSchedule(0.2, 0.05).ExpectedWeightsRemaining(5), 12);
@@ -53,7 +54,7 @@ public class ScheduleTests
 
         var betweenRounds = new OneShotSchedule(0.3);
         Assert.Null(betweenRounds.AfterEpoch(new(0, 2, 4, 1.0)));
-        Assert.NotNull(betweenRounds.AfterRound(new(0, 4, 4, 1.0)));
+        Assert.Equal(new PruningAmount(0.2, 0.3, ExactTarget: true), betweenRounds.AfterRound(new(0, 4, 4, 1.0)));
         Assert.Null(betweenRounds.AfterRound(new(1, 4, 4, 0.3)));
     }
 

@@ -1,0 +1,126 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Lottery.Masks;
+using Lottery.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Lottery.Runs;
+
+/// <summary>
+/// A run's checkpoint format: where the loop stands (as JSON), the model's state, the rewind snapshots, the
+/// trainer's state (iteration, learning-rate clock, batch order, optimizer moments) and the random-pruning
+/// generator, written to and restored from a <see cref="CheckpointStore"/>. A checkpoint is read and checked whole
+/// before anything of the run is changed.
+/// </summary>
+internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding rewinding, Trainer trainer, Generator random) : IDisposable
+{
+    // One buffer for every checkpoint of the run: no large allocation per epoch.
+    private readonly MemoryStream buffer = new();
+
+    /// <summary>Writes the run's whole state as the store's newest checkpoint.</summary>
+    public void Save(CheckpointStore store, RunState state)
+    {
+        buffer.SetLength(0);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(JsonSerializer.Serialize(state, AtomicFile.Json));
+            TensorFile.Write(writer, model.state_dict());
+            rewinding.Write(writer);
+            trainer.SaveState(writer);
+            using var randomState = random.get_state();
+            randomState.Save(writer);
+        }
+
+        store.Write(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+    }
+
+    /// <summary>
+    /// Restores the newest whole checkpoint of <paramref name="store"/> into the run and returns where the loop
+    /// stood, or null when there is none. One that does not fit the run is reported and set aside, and the one
+    /// before it is tried.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A checkpoint failed after part of it was loaded; the message says what to do.</exception>
+    public RunState? Resume(CheckpointStore store)
+    {
+        while (store.ReadNewest() is var (path, payload))
+        {
+            var changed = false;
+            try
+            {
+                return Restore(payload, ref changed);
+            }
+            catch (Exception error) when (error is InvalidDataException or EndOfStreamException or JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException or ExternalException)
+            {
+                // Passed its checksum but does not fit this run (written by other code or other settings).
+                store.Reject(path, error.Message);
+                if (changed)
+                {
+                    // Part of it was already loaded: going on in this process would mix two states.
+                    throw new InvalidDataException(
+                        $"Checkpoint '{path}' could not be restored ({error.Message}) after part of it was loaded; it was set aside. "
+                        + $"Run the same command again to resume from the checkpoint before it, or delete '{store.Directory}' to train the run from the start.",
+                        error);
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => buffer.Dispose();
+
+    private RunState Restore(byte[] payload, ref bool changed)
+    {
+        using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
+        var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), AtomicFile.Json)
+            ?? throw new InvalidDataException("The checkpoint holds no run state.");
+        var tensors = TensorFile.Read(reader);
+        Dictionary<int, WeightSnapshot> restored = [];
+        try
+        {
+            // Everything is read and checked before anything of the run is changed.
+            var current = model.state_dict();
+            foreach (var (name, value) in current)
+            {
+                if (!tensors.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape) || saved.dtype != value.dtype)
+                {
+                    throw new InvalidDataException($"it has no tensor '{name}' of shape [{string.Join(", ", value.shape)}] and type {value.dtype}");
+                }
+            }
+
+            restored = Rewinding.Read(reader);
+            changed = true;
+            using (no_grad())
+            {
+                foreach (var (name, value) in current)
+                {
+                    value.copy_(tensors[name]);
+                }
+            }
+
+            rewinding.Replace(restored);
+            trainer.LoadState(reader);
+            using (var randomState = TensorExtensionMethods.Load(reader))
+            {
+                random.set_state(randomState);
+            }
+        }
+        finally
+        {
+            foreach (var tensor in tensors.Values)
+            {
+                tensor.Dispose();
+            }
+
+            foreach (var snapshot in restored.Values)
+            {
+                snapshot.Dispose();
+            }
+        }
+
+        masks?.RefreshRemaining();
+        return state;
+    }
+}
