@@ -137,6 +137,11 @@ public static class ExperimentRunner
             var masks = store.LoadMasks(start.Run, start.Round);
             try
             {
+                if (start.ShuffleSeed is { } shuffle)
+                {
+                    MaskShuffle.WithinEachMask(masks, shuffle);
+                }
+
                 run.StartFrom(masks);
             }
             finally

@@ -46,7 +46,11 @@ public sealed record DataIdentity(string Name, string ContentHash, int Validatio
 /// <summary>A mask a run trains from instead of pruning: another run's mask after one of its rounds.</summary>
 /// <param name="Run">The other run's id (which covers everything that decided that run).</param>
 /// <param name="Round">Its round whose final mask is used.</param>
-public sealed record StartMask(string Run, int Round);
+/// <param name="ShuffleSeed">
+/// When given, each layer's mask entries are shuffled with a generator of this seed before training: the same
+/// sparsity per layer at random positions (random pruning to the same point). Null: the mask as it is.
+/// </param>
+public sealed record StartMask(string Run, int Round, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ShuffleSeed = null);
 
 /// <summary>
 /// A run's identity: everything that decides what it computes. The model (class, parameter shapes, masked layers

@@ -90,6 +90,33 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void Random_pruning_keeps_each_layers_count_of_the_source_mask_at_other_positions()
+    {
+        var output = Path.Combine(root, "random-pruning");
+        var summary = ExperimentRunner.Run(Experiment(hidden: 32, rate: 0.1) with { Arms = [Experiment(32, 0.1).Arms[1], new RandomPruning("Imp")] }, output);
+        var store = new RunStore(Path.Combine(output, "runs"));
+        var imp = summary.Rows.Single(r => r.Arm == "Imp" && r.Point == 1);
+        var random = summary.Rows.Single(r => r.Arm == "ImpRandomPruning");
+        Assert.Equal("FixedMask", random.Schedule);
+        Assert.Equal(imp.WeightsRemainingPercent, random.WeightsRemainingPercent);
+
+        var source = store.LoadMasks(imp.Run, 1);
+        var shuffled = store.LoadMasks(random.Run, 0);
+        Assert.Equal(["fc1.weight", "fc2.weight"], shuffled.Keys.Order());
+        foreach (var (name, mask) in source)
+        {
+            // IMP's round 1 at 20% (fc1, 784x32) and at the declared 10% (fc2, 32x10): the kept counts, by hand.
+            var kept = name == "fc1.weight" ? 25_088 - 5_018 : 320 - 32;
+            Assert.Equal(kept, mask.sum().item<float>());
+            Assert.Equal(kept, shuffled[name].sum().item<float>());
+            Assert.False(mask.eq(shuffled[name]).all().item<bool>(), $"{name}: the shuffled mask keeps other positions");
+        }
+
+        // Two epochs on 500 digits: well above the 10 classes' chance (about 0.1), not a trained classifier.
+        Assert.True(random.TestAccuracyFinal > 0.2, $"trained: {random.TestAccuracyFinal:P1}");
+    }
+
+    [Fact]
     public void A_folder_holding_other_settings_is_never_read_back_as_a_run()
     {
         var store = new RunStore(Path.Combine(root, "runs"));
