@@ -5,8 +5,8 @@ namespace Lottery.Examples.Experiments;
 
 /// <summary>
 /// A user's own schedule in an experiment, small enough to run in a minute: SmallMlp's GlobalLateRewind matched to
-/// its IMP's rounds 1 and 2, IMP's random re-initialisation control, and the rewind-once control of the one-run
-/// masks (are they tickets?). `lottery run own-schedule`.
+/// its IMP's rounds 1 and 2, IMP's random re-initialisation control, and the rewind-once controls of the one-run
+/// masks (are they tickets?), to initialisation and to the run's weights after epoch 1. `lottery run own-schedule`.
 /// </summary>
 [Experiment(
     typeof(SmallMlp),
@@ -19,4 +19,5 @@ namespace Lottery.Examples.Experiments;
     Points = new[] { 1, 2 })]
 [Control(typeof(RandomReinitialisation), Of = "Imp")]
 [Control(typeof(RewindOnce), Of = "GlobalLateRewind")]
+[Control(typeof(RewindOnce), Of = "GlobalLateRewind", Epoch = 1)]
 public static partial class OwnScheduleExperiment;

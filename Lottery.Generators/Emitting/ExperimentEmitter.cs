@@ -88,7 +88,8 @@ internal static class ExperimentEmitter
             yield return arm;
             foreach (var control in experiment.Controls.Where(c => c.Of == arm.Name))
             {
-                yield return ($"{control.Type.Split('.').Last()}({arm.Name})", $"new {control.Type}({Format.StringLiteral(arm.Name)})");
+                var epoch = control.Epoch is { } k ? ", " + k.ToString(CultureInfo.InvariantCulture) : string.Empty;
+                yield return ($"{control.Type.Split('.').Last()}({arm.Name}{epoch})", $"new {control.Type}({Format.StringLiteral(arm.Name)}{epoch})");
             }
         }
     }

@@ -42,4 +42,5 @@ internal sealed record ExperimentInfo(
 /// <summary>A [Control] of an experiment.</summary>
 /// <param name="Type">The control's type, fully qualified with <c>global::</c>.</param>
 /// <param name="Of">The arm it derives from.</param>
-internal sealed record ControlInfo(string Type, string Of);
+/// <param name="Epoch">The epoch it is given, or null when the attribute gives none.</param>
+internal sealed record ControlInfo(string Type, string Of, int? Epoch);

@@ -191,11 +191,23 @@ internal static class ExperimentParser
             }
 
             var of = arguments.Named("Of")?.Value as string;
+            var epoch = arguments.Int("Epoch");
             var controlLocation = arguments.LocationOfConstructor(0);
-            if (!TypeFacts.DerivesFrom(controlType, KnownNames.ControlArm) || controlType.IsAbstract
-                || !controlType.InstanceConstructors.Any(c => c.DeclaredAccessibility == Accessibility.Public && c.Parameters.Length == 1 && c.Parameters[0].Type.SpecialType == SpecialType.System_String))
+            var isControl = TypeFacts.DerivesFrom(controlType, KnownNames.ControlArm) && !controlType.IsAbstract;
+            if (!isControl || !HasConstructor(controlType, withEpoch: false))
             {
                 diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, controlLocation, $"{controlType.ToDisplayString()} is not a control: a control is a non-abstract class deriving from Lottery.Experiments.ControlArm with a public constructor taking the source arm's name");
+            }
+            else if (epoch is not null && (epoch < 0 || !HasConstructor(controlType, withEpoch: true)))
+            {
+                diagnostics.Add(
+                    DiagnosticDescriptors.InvalidExperimentValue,
+                    arguments.LocationOf("Epoch"),
+                    epoch < 0 ? $"Epoch is {epoch}; give 0 or later" : $"{controlType.Name} takes no epoch: it has no public constructor taking the source arm's name and an int");
+            }
+            else if (epoch > epochs)
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, arguments.LocationOf("Epoch"), $"Epoch is {epoch}, but a training has {epochs} epochs");
             }
             else if (of is null || !arms.Contains(of))
             {
@@ -206,7 +218,7 @@ internal static class ExperimentParser
             }
             else
             {
-                var declared = new ControlInfo(controlType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), of);
+                var declared = new ControlInfo(controlType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat), of, epoch);
                 if (controls.Contains(declared))
                 {
                     diagnostics.Add(DiagnosticDescriptors.Duplicate, controlLocation, $"the control {controlType.Name} of {of} is declared twice");
@@ -263,6 +275,12 @@ internal static class ExperimentParser
             matched.ToEquatableArray(),
             controls.ToEquatableArray());
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
+
+        static bool HasConstructor(INamedTypeSymbol control, bool withEpoch) => control.InstanceConstructors.Any(c =>
+            c.DeclaredAccessibility == Accessibility.Public
+            && c.Parameters.Length == (withEpoch ? 2 : 1)
+            && c.Parameters[0].Type.SpecialType == SpecialType.System_String
+            && (!withEpoch || c.Parameters[1].Type.SpecialType == SpecialType.System_Int32));
 
         string? ProviderType(string argument, string interfaceName, string what)
         {

@@ -24,4 +24,10 @@ public sealed class ControlAttribute : Attribute
 
     /// <summary>The arm it derives from: a schedule of the experiment, by name (required).</summary>
     public string? Of { get; set; }
+
+    /// <summary>
+    /// For a control that takes an epoch (a public constructor taking the source's name and an <see cref="int"/>): the
+    /// epoch, for example the one whose weights a rewinding control goes back to.
+    /// </summary>
+    public int Epoch { get; set; }
 }

@@ -6,7 +6,8 @@ namespace Lottery.Experiments;
 /// <summary>What one run of an arm trains: a pruning method, and the mask it starts from when it trains a given mask.</summary>
 /// <param name="Method">How the run prunes.</param>
 /// <param name="StartMask">Another run's mask to train instead of pruning, or null.</param>
-public sealed record RunRequest(PruningMethod Method, StartMask? StartMask = null);
+/// <param name="StartWeights">Another run's weights after an epoch to start from instead of initialisation, or null.</param>
+public sealed record RunRequest(PruningMethod Method, StartMask? StartMask = null, StartWeights? StartWeights = null);
 
 /// <summary>A finished run of an arm as others see it: its id, its result, and the round a point refers to.</summary>
 /// <param name="Run">The run's id.</param>
@@ -53,6 +54,9 @@ public abstract class ExperimentArm
 
     /// <summary>The arm whose outcomes this one derives from, or null.</summary>
     public virtual string? Source => null;
+
+    /// <summary>Epochs of the first round after which the source's runs must keep their weights for this arm (a rewind to epoch k).</summary>
+    public virtual IReadOnlyList<int> SourceWeightEpochs => [];
 
     /// <summary>One line for the report's list of arms: what the arm runs.</summary>
     public abstract string Describe();

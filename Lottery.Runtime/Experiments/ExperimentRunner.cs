@@ -34,6 +34,10 @@ public static class ExperimentRunner
         var data = new DataIdentity(experiment.Data.Name, experiment.Data.ContentHash(), experiment.ValidationCount);
         progress?.Planned(plan);
 
+        // The epochs after which each arm's runs keep their weights, because a later arm rewinds to them.
+        var weightEpochs = experiment.Arms.ToDictionary(
+            arm => arm.Name,
+            arm => (IReadOnlyCollection<int>)experiment.Arms.Where(a => a.Source == arm.Name).SelectMany(a => a.SourceWeightEpochs).Distinct().Order().ToList());
         var recorded = new List<RecordedRun>();
         var results = new Dictionary<string, RunResult>();
         TrainTestData? loaded = null;
@@ -57,15 +61,19 @@ public static class ExperimentRunner
                             Training = experiment.Training with { Seed = run.Seed },
                             Method = request.Method,
                             StartMask = request.StartMask,
+                            StartWeights = request.StartWeights,
                         };
-                        var result = store.TryLoad(spec);
+                        var keepWeights = weightEpochs[run.Arm.Name];
+
+                        // A finished run without weights a later arm needs trains again: the same figures, and the weights kept.
+                        var result = keepWeights.All(epoch => store.HasWeights(spec.Id, epoch)) ? store.TryLoad(spec) : null;
                         var reused = result is not null;
                         if (result is null)
                         {
                             loaded ??= experiment.Data.Load();
                             split ??= DataSplit.HoldOutValidation(loaded, experiment.ValidationCount, run.Seed);
                             progress?.Starting(run);
-                            result = Train(experiment, store, spec, split, run, progress);
+                            result = Train(experiment, store, spec, split, run, keepWeights, progress);
                         }
 
                         progress?.Finished(run, result, reused);
@@ -117,7 +125,7 @@ public static class ExperimentRunner
         return ModelIdentity.Of(model, masks);
     }
 
-    private static RunResult Train(ExperimentDefinition experiment, RunStore store, RunSpec spec, DataSplit split, PlannedRun planned, IExperimentProgress? progress)
+    private static RunResult Train(ExperimentDefinition experiment, RunStore store, RunSpec spec, DataSplit split, PlannedRun planned, IReadOnlyCollection<int> keepWeights, IExperimentProgress? progress)
     {
         var settings = spec.Method.ToSettings();
         if (spec.StartMask is not null)
@@ -135,6 +143,7 @@ public static class ExperimentRunner
         if (spec.StartMask is { } start)
         {
             var masks = store.LoadMasks(start.Run, start.Round);
+            using var weights = spec.StartWeights is { } from ? WeightSnapshot.Load(store.WeightsPath(from.Run, from.Epoch)) : null;
             try
             {
                 if (start.ShuffleSeed is { } shuffle)
@@ -142,7 +151,7 @@ public static class ExperimentRunner
                     MaskShuffle.WithinEachMask(masks, shuffle);
                 }
 
-                run.StartFrom(masks);
+                run.StartFrom(masks, weights);
             }
             finally
             {
@@ -151,6 +160,11 @@ public static class ExperimentRunner
                     mask.Dispose();
                 }
             }
+        }
+
+        if (keepWeights.Count > 0)
+        {
+            run.Hooks.Add(store.SaveWeightsAfterEpochs(spec.Id, run.Model, keepWeights));
         }
 
         if (run.Masks is { } runMasks)

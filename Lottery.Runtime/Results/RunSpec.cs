@@ -52,6 +52,11 @@ public sealed record DataIdentity(string Name, string ContentHash, int Validatio
 /// </param>
 public sealed record StartMask(string Run, int Round, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ShuffleSeed = null);
 
+/// <summary>The weights a run starts from instead of its own initialisation: another run's weights after an epoch of its first round.</summary>
+/// <param name="Run">The other run's id.</param>
+/// <param name="Epoch">The epoch after which they were saved.</param>
+public sealed record StartWeights(string Run, int Epoch);
+
 /// <summary>
 /// A run's identity: everything that decides what it computes. The model (class, parameter shapes, masked layers
 /// with their rates and criteria), the data (its content's hash and the validation split), the training settings
@@ -89,6 +94,10 @@ public sealed record RunSpec
 
     /// <summary>The mask it trains (a control), or null.</summary>
     public StartMask? StartMask { get; init; }
+
+    /// <summary>The weights it starts from (a control rewinding to a run's epoch), or null for its own initialisation.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public StartWeights? StartWeights { get; init; }
 
     /// <summary>The folder name: the arm, point and seed for people, then 16 hex digits of the SHA-256 of <see cref="ToJson"/>.</summary>
     [JsonIgnore]

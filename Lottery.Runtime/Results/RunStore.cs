@@ -81,6 +81,15 @@ public sealed class RunStore
     /// <summary>Where run <paramref name="id"/>'s masks after round <paramref name="round"/> are kept.</summary>
     public string MasksPath(string id, int round) => Path.Combine(Folder(id), "masks", $"round-{round:00}.bin");
 
+    /// <summary>Where run <paramref name="id"/>'s weights after epoch <paramref name="epoch"/> of its first round are kept, when a control asked for them.</summary>
+    public string WeightsPath(string id, int epoch) => Path.Combine(Folder(id), "weights", $"epoch-{epoch:00}.bin");
+
+    /// <summary>Whether run <paramref name="id"/> kept its weights after epoch <paramref name="epoch"/>.</summary>
+    public bool HasWeights(string id, int epoch) => File.Exists(WeightsPath(id, epoch));
+
+    /// <summary>A hook that saves the model's weights (masks excluded) after each of <paramref name="epochs"/> of the first round to <see cref="WeightsPath"/>.</summary>
+    public ITrainingHooks SaveWeightsAfterEpochs(string id, nn.Module model, IReadOnlyCollection<int> epochs) => new WeightSaver(this, id, model, epochs);
+
     /// <summary>Creates the run's folder with its <c>settings.json</c> and returns the store of its checkpoints.</summary>
     public CheckpointStore Begin(RunSpec spec)
     {
@@ -124,6 +133,18 @@ public sealed class RunStore
         }
 
         return csv.ToString();
+    }
+
+    private sealed class WeightSaver(RunStore store, string id, nn.Module model, IReadOnlyCollection<int> epochs) : ITrainingHooks
+    {
+        public void AfterEpoch(EpochMetrics metrics)
+        {
+            if (metrics.Round == 0 && epochs.Contains(metrics.Epoch))
+            {
+                using var snapshot = WeightSnapshot.Take(model);
+                snapshot.Save(store.WeightsPath(id, metrics.Epoch));
+            }
+        }
     }
 
     private sealed class MaskSaver(RunStore store, string id, MaskSet masks) : ITrainingHooks

@@ -79,11 +79,12 @@ public sealed class PruningRun : IDisposable
     public double WeightsRemaining => Masks?.WeightsRemaining ?? 1.0;
 
     /// <summary>
-    /// Starts training from the given masks (a ticket's mask, as in the random re-initialisation control):
-    /// loads them, zeroes the pruned weights and makes the masked weights the run's initial state. Call it
-    /// before <see cref="Execute"/>.
+    /// Starts training from the given masks (a ticket's mask, as in the random re-initialisation control), and from
+    /// <paramref name="weights"/> when given (another run's weights after an epoch) instead of the run's own
+    /// initialisation: loads them, zeroes the pruned weights and makes the masked weights the run's initial state.
+    /// Call it before <see cref="Execute"/>.
     /// </summary>
-    public void StartFrom(IReadOnlyDictionary<string, Tensor> masks)
+    public void StartFrom(IReadOnlyDictionary<string, Tensor> masks, WeightSnapshot? weights = null)
     {
         ArgumentNullException.ThrowIfNull(masks);
         var own = Masks ?? throw new InvalidOperationException("A dense run has no masks to start from; give it a schedule (FixedMaskSchedule trains a mask as it is).");
@@ -92,6 +93,7 @@ public sealed class PruningRun : IDisposable
             throw new InvalidOperationException("StartFrom must be called before Execute.");
         }
 
+        weights?.RestoreInto(Model);
         own.LoadMasks(masks);
         rewinding.ResetInitial(Model);
     }

@@ -42,6 +42,12 @@ public sealed class WeightSnapshot : IDisposable
     /// <summary>Writes the copied tensors (for a checkpoint).</summary>
     public void Write(BinaryWriter writer) => TensorFile.Write(writer, tensors);
 
+    /// <summary>Saves the copied tensors to <paramref name="path"/> (written atomically).</summary>
+    public void Save(string path) => TensorFile.Save(path, tensors);
+
+    /// <summary>Loads a snapshot saved by <see cref="Save"/>.</summary>
+    public static WeightSnapshot Load(string path) => new(TensorFile.Load(path));
+
     /// <summary>Reads a snapshot written by <see cref="Write"/>.</summary>
     public static WeightSnapshot Read(BinaryReader reader) => new(TensorFile.Read(reader));
 

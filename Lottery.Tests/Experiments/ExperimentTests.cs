@@ -117,6 +117,47 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void Rewinding_once_to_an_epoch_keeps_the_source_runs_weights_of_that_epoch_training_the_source_again_when_needed()
+    {
+        var output = Path.Combine(root, "rewind-once");
+        var everyEpoch = new MatchedArm("Ee", new PruningMethod { Schedule = ScheduleKind.EveryEpoch, TargetRemaining = 0.5, StartEpoch = 1 });
+        var experiment = Experiment(hidden: 32, rate: 0.1) with { Arms = [Experiment(32, 0.1).Arms[1], everyEpoch] };
+        var first = ExperimentRunner.Run(experiment, output);
+
+        // The control needs Ee's weights after epoch 1, which its finished run did not keep: Ee trains again, to the same figures.
+        var progress = new Counter();
+        var second = ExperimentRunner.Run(experiment with { Arms = [.. experiment.Arms, new RewindOnce("Ee", 1)] }, output, progress);
+        Assert.Equal((2, 1), (progress.Trained, progress.Reused));
+        Assert.Equal(
+            first.Rows.Where(r => r.Arm == "Ee").Select(r => (r.WeightsRemainingPercent, r.TestAccuracyFinal, r.TestAccuracyAtBestValidation)),
+            second.Rows.Where(r => r.Arm == "Ee").Select(r => (r.WeightsRemainingPercent, r.TestAccuracyFinal, r.TestAccuracyAtBestValidation)));
+        var control = second.Rows.Single(r => r.Arm == "EeRewindOnceToEpoch1");
+        var source = second.Rows.Single(r => r.Arm == "Ee");
+        Assert.Equal(("FixedMask", source.WeightsRemainingPercent), (control.Schedule, control.WeightsRemainingPercent));
+
+        // The kept weights are those of the same run made by hand, after its first epoch (before that epoch's pruning).
+        var store = new RunStore(Path.Combine(output, "runs"));
+        using var kept = WeightSnapshot.Load(store.WeightsPath(source.Run, 1));
+        var target = second.Rows.Single(r => r.Arm == "Imp" && r.Point == 1).WeightsRemainingPercent / 100;
+        using var data = new SmallDigits().Load();
+        using var split = DataSplit.HoldOutValidation(data, 100, 1);
+        using var byHand = new PruningRun(() => new RatedNet(32, 0.1), experiment.Training with { Seed = 1 }, (everyEpoch.Method with { TargetRemaining = target }).ToSettings());
+        var afterFirstEpoch = new SnapshotAfterEpoch(byHand.Model, 1);
+        byHand.Hooks.Add(afterFirstEpoch);
+        byHand.Execute(split);
+        foreach (var name in new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" })
+        {
+            Assert.True(kept[name].eq(afterFirstEpoch.Weights![name]).all().item<bool>(), $"{name} after epoch 1");
+        }
+
+        // Read back with the weights kept: nothing trains.
+        progress = new Counter();
+        ExperimentRunner.Run(experiment with { Arms = [.. experiment.Arms, new RewindOnce("Ee", 1)] }, output, progress);
+        Assert.Equal((0, 3), (progress.Trained, progress.Reused));
+        afterFirstEpoch.Weights!.Dispose();
+    }
+
+    [Fact]
     public void A_folder_holding_other_settings_is_never_read_back_as_a_run()
     {
         var store = new RunStore(Path.Combine(root, "runs"));
@@ -212,6 +253,19 @@ public sealed class ExperimentTests : IDisposable
         var progress = new Counter();
         ExperimentRunner.Run(experiment, output, progress);
         return (progress.Trained, progress.Reused);
+    }
+
+    private sealed class SnapshotAfterEpoch(nn.Module model, int epoch) : ITrainingHooks
+    {
+        public WeightSnapshot? Weights { get; private set; }
+
+        public void AfterEpoch(EpochMetrics metrics)
+        {
+            if (metrics.Round == 0 && metrics.Epoch == epoch)
+            {
+                Weights = WeightSnapshot.Take(model);
+            }
+        }
     }
 
     private sealed class Counter : IExperimentProgress
