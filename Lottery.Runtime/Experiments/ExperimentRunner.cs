@@ -101,7 +101,7 @@ public static class ExperimentRunner
             Training = experiment.Training,
             Seeds = experiment.Seeds,
             MatchedArm = experiment.Points?.Arm,
-            MatchedRounds = experiment.Points?.Rounds ?? [],
+            Points = experiment.Points?.Rounds ?? [],
             Arms = experiment.Arms.Select(a => new RecordedArm(a.Name, a.GetType().Name, a.Source, a.Describe())).ToList(),
             Runs = recorded,
         };

@@ -64,7 +64,7 @@ public static class SummaryCharts
     public static void TrainingCost(ExperimentSummary summary, string path)
     {
         ArgumentNullException.ThrowIfNull(summary);
-        var deepest = summary.Record.MatchedRounds.Count > 0 ? summary.Record.MatchedRounds.Max() : (int?)null;
+        var deepest = summary.Record.Points.Count > 0 ? summary.Record.Points.Max() : (int?)null;
         var arms = PrunedArms(summary);
         var points = summary.Record.Arms
             .Select(a => SummaryTables.CostPoint(summary, a.Name, deepest))

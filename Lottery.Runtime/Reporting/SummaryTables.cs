@@ -23,7 +23,7 @@ public static class SummaryTables
         var tables = new List<ReportTable>();
         var arms = record.Arms.Select(a => a.Name).ToList();
         var dense = arms.FirstOrDefault(summary.IsDense) is { } denseArm ? summary.Point(denseArm, 0) : null;
-        var matched = record.MatchedRounds.OrderBy(r => r).ToList();
+        var matched = record.Points.OrderBy(r => r).ToList();
         if (record.MatchedArm is { } matchedArm && matched.Count > 0)
         {
             var headers = new List<string> { "arm" };

@@ -43,8 +43,8 @@ public sealed record ExperimentRecord
     /// <summary>The arm matched arms were matched to, or null.</summary>
     public string? MatchedArm { get; init; }
 
-    /// <summary>Its rounds they were matched to.</summary>
-    public IReadOnlyList<int> MatchedRounds { get; init; } = [];
+    /// <summary>The points: the rounds of <see cref="MatchedArm"/> the matched arms were run to.</summary>
+    public IReadOnlyList<int> Points { get; init; } = [];
 
     /// <summary>The arms, in order.</summary>
     public required IReadOnlyList<RecordedArm> Arms { get; init; }
