@@ -95,7 +95,7 @@ internal static class ModelEmitter
 
             {{SourceFile.GeneratedCodeAttribute}}
             private {{Masks}}.MaskSet AttachedMasks =>
-                Masks ?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket) first.");
+                Masks ?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) first.");
 
             """);
     }
@@ -130,13 +130,30 @@ internal static class ModelEmitter
 
     private static void WriteTicket(IndentedWriter writer) =>
         writer.Lines($$"""
-            /// <summary>Saves the weights and masks as they are now (pruned weights zero), written atomically.</summary>
-            {{SourceFile.GeneratedCodeAttribute}}
-            public void SaveTicket(string path) => {{Masks}}.Ticket.Save(this, AttachedMasks, path);
-
-            /// <summary>Attaches the masks if needed, then loads weights and masks saved by <see cref="SaveTicket"/> or a pruning run.</summary>
+            /// <summary>
+            /// Attaches the masks if needed, then loads a ticket (masks with the weights training starts from) saved by a
+            /// pruning run's <c>SaveTicket</c>. A pruned model's file is refused: load it with <see cref="LoadPrunedModel"/>.
+            /// </summary>
             {{SourceFile.GeneratedCodeAttribute}}
             public void LoadTicket(string path) => {{Masks}}.Ticket.Load(this, AttachMasks(), path);
+
+            /// <summary>
+            /// Saves the pruned model: the masks with the weights as they are now (trained), pruned weights zero, in
+            /// Lottery's sparse file, whose size follows the weights remaining; written atomically.
+            /// </summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public void SavePrunedModel(string path) => {{Masks}}.PrunedModel.Save(this, AttachedMasks, path);
+
+            /// <summary>Attaches the masks if needed, then loads a pruned model saved by <see cref="SavePrunedModel"/> or a pruning run.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public void LoadPrunedModel(string path) => {{Masks}}.PrunedModel.Load(this, path, AttachMasks());
+
+            /// <summary>
+            /// Saves the weights (pruned entries zero) without masks, in TorchSharp's format: a plain instance of this class,
+            /// or of a copy of it without Lottery's attributes, loads the file with <c>load(path)</c>.
+            /// </summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public void SavePlainModel(string path) => {{Masks}}.PrunedModel.SavePlain(this, AttachedMasks, path);
             """);
 
     private static void WriteSchedules(IndentedWriter writer, ModelInfo model)

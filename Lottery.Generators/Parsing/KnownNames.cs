@@ -46,7 +46,7 @@ internal static class KnownNames
 
     /// <summary>Members every generated model has (the layer accessors come on top).</summary>
     public static readonly string[] GeneratedModelMembers =
-        ["Masks", "AttachMasks", "AttachedMasks", "PrunableLayers", "WeightsRemaining", "SaveTicket", "LoadTicket", "PruneSchedules", "CreateRun"];
+        ["Masks", "AttachMasks", "AttachedMasks", "PrunableLayers", "WeightsRemaining", "LoadTicket", "SavePrunedModel", "LoadPrunedModel", "SavePlainModel", "PruneSchedules", "CreateRun"];
 
     /// <summary>Members every generated experiment has.</summary>
     public static readonly string[] GeneratedExperimentMembers = ["Definition", "Run"];

@@ -3,52 +3,182 @@ using static TorchSharp.torch;
 namespace Lottery.Masks;
 
 /// <summary>
-/// Saves and loads a ticket: a model's weights together with its masks, in TorchSharp's format (the masks are
-/// buffers of the model, so <c>Module.save</c> carries them).
+/// A ticket, as the Lottery Ticket Hypothesis means it: the masks together with the weights training starts from
+/// (initialisation, or the rewind epoch), saved in Lottery's sparse file, whose size follows the weights remaining.
+/// Train it again to test whether it wins. The trained result is a <see cref="PrunedModel"/>, a different file.
 /// </summary>
+/// <remarks>A run saves its ticket with <see cref="Runs.PruningRun.SaveTicket"/>; a generated model loads one with <c>LoadTicket</c>.</remarks>
 public static class Ticket
 {
     /// <summary>
-    /// Zeroes the pruned weights and writes the model with its masks to <paramref name="path"/>. The file is
-    /// written beside the target first and then moved over it, so an interrupted save leaves the old file whole.
+    /// Saves <paramref name="model"/>'s current weights, which must be the weights training starts from, with its
+    /// masks as a ticket; pruned weights are zeroed first. Written beside the target and moved over it, so an
+    /// interrupted save leaves the old file whole.
     /// </summary>
-    public static void Save(nn.Module model, MaskSet masks, string path)
+    public static void Save(nn.Module model, MaskSet masks, string path) => SparseArtifact.Save(ArtifactKind.Ticket, model, masks, path);
+
+    /// <summary>
+    /// Loads a ticket saved by <see cref="Save"/> (or by a run) into <paramref name="model"/>, whose masks must be
+    /// attached, and recounts the weights remaining. Tickets saved by Lottery before its sparse files (TorchSharp's
+    /// own format, masks as buffers) still load.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is damaged, is a pruned model rather than a ticket, or belongs to a model of other layers or shapes;
+    /// the message names the file and the difference.
+    /// </exception>
+    public static void Load(nn.Module model, MaskSet masks, string path)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        SparseArtifact.Load(ArtifactKind.Ticket, model, masks, path);
+    }
+}
+
+/// <summary>
+/// A pruned model: the masks together with the trained weights, in Lottery's sparse file. It is what an
+/// application runs; <see cref="SavePlain"/> writes it as a plain state dictionary that the model class loads with
+/// no masks at all, and <c>Lottery.Compaction</c> makes it physically smaller.
+/// </summary>
+public static class PrunedModel
+{
+    /// <summary>Saves <paramref name="model"/>'s current (trained) weights with its masks; pruned weights are zeroed first. Written atomically.</summary>
+    public static void Save(nn.Module model, MaskSet masks, string path) => SparseArtifact.Save(ArtifactKind.PrunedModel, model, masks, path);
+
+    /// <summary>
+    /// Loads a pruned model saved by <see cref="Save"/> into <paramref name="model"/>. With <paramref name="masks"/>
+    /// (or mask buffers already on the model) the masks load too; without, the model is a plain one: it gets the
+    /// weights, pruned entries zero, and no masks.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">
+    /// The file is damaged, is a ticket rather than a pruned model, or belongs to a model of other layers or shapes.
+    /// </exception>
+    public static void Load(nn.Module model, string path, MaskSet? masks = null) => SparseArtifact.Load(ArtifactKind.PrunedModel, model, masks, path);
+
+    /// <summary>
+    /// Writes the model's weights (pruned entries zero) without any mask buffer, in TorchSharp's own format: a plain
+    /// copy of the model class, even one without Lottery's attributes, loads it with <c>model.load(path)</c>.
+    /// </summary>
+    public static void SavePlain(nn.Module model, MaskSet masks, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(masks);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         masks.ApplyToWeights();
-        AtomicFile.Write(path, temporary => model.save(temporary));
+        var skip = model.state_dict().Keys.Where(MaskSet.IsMaskBuffer).ToList();
+        AtomicFile.Write(path, temporary => model.save(temporary, skip));
     }
+}
 
-    /// <summary>
-    /// Loads weights and masks saved by <see cref="Save"/> into <paramref name="model"/>, whose masks must
-    /// already be attached, and recounts the weights remaining.
-    /// </summary>
-    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is not a ticket of this model's shape.</exception>
-    public static void Load(nn.Module model, MaskSet masks, string path)
+/// <summary>Saving and loading either artifact in the sparse file, with the checks both share.</summary>
+internal static class SparseArtifact
+{
+    public static void Save(ArtifactKind kind, nn.Module model, MaskSet masks, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(masks);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        masks.ApplyToWeights();
+        SparseStateFile.Save(path, kind, model, model.state_dict(), masks.Weights.ToDictionary(w => w.Name, w => w.Mask));
+    }
+
+    public static void Load(ArtifactKind expected, nn.Module model, MaskSet? masks, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var what = Describe(expected);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"No ticket at '{path}'. Save one with SaveTicket first, or check the path.", path);
+            throw new FileNotFoundException($"No {what} at '{path}'. Save one first ({(expected == ArtifactKind.Ticket ? "SaveTicket" : "SavePrunedModel")}), or check the path.", path);
         }
 
+        if (!SparseStateFile.LooksLikeSparseFile(path))
+        {
+            LoadLegacy(model, masks, path, what);
+            return;
+        }
+
+        using var file = SparseStateFile.Load(path);
+        if (file.Kind != expected)
+        {
+            var loader = file.Kind == ArtifactKind.Ticket ? "LoadTicket (Ticket.Load)" : "LoadPrunedModel (PrunedModel.Load)";
+            throw new InvalidDataException($"'{path}' is a {Describe(file.Kind)} ({Contents(file.Kind)}), not a {what}: load it with {loader}.");
+        }
+
+        var modelName = model.GetType().Name;
+        var state = model.state_dict();
+        var names = state.Keys.Where(k => !MaskSet.IsMaskBuffer(k)).ToHashSet(StringComparer.Ordinal);
+        var missing = names.Where(n => !file.Values.ContainsKey(n)).ToList();
+        var extra = file.Values.Keys.Where(n => !names.Contains(n)).ToList();
+        if (missing.Count > 0 || extra.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"'{path}' is a {what} of {file.ModelType}, whose layers differ from {modelName}'s"
+                + (missing.Count > 0 ? $"; not in the file: {string.Join(", ", missing)}" : string.Empty)
+                + (extra.Count > 0 ? $"; not in {modelName}: {string.Join(", ", extra)}" : string.Empty)
+                + $". A {what} loads only into the model class and layer sizes it was saved from.");
+        }
+
+        foreach (var (name, values) in file.Values)
+        {
+            var target = state[name];
+            if (!target.shape.SequenceEqual(values.shape) || target.dtype != values.dtype)
+            {
+                throw new InvalidDataException(
+                    $"'{path}' is a {what} of {file.ModelType} in which {name} is {Shape(values)} {values.dtype}, but in {modelName} it is {Shape(target)} {target.dtype}. Load it into a model of the same layer sizes.");
+            }
+        }
+
+        foreach (var weight in masks?.Weights ?? [])
+        {
+            if (!file.Masks.ContainsKey(weight.Name))
+            {
+                throw new InvalidDataException(
+                    $"'{path}' has no mask for {weight.Name}, which {modelName} prunes: it was saved from a model that does not prune that layer. Declare the same [Prunable] layers as the model it came from.");
+            }
+        }
+
+        using (var noGrad = no_grad())
+        {
+            foreach (var (name, values) in file.Values)
+            {
+                state[name].copy_(values);
+            }
+
+            foreach (var (name, mask) in file.Masks)
+            {
+                if (state.TryGetValue(name + MaskSet.MaskBufferSuffix, out var buffer))
+                {
+                    buffer.copy_(mask);
+                }
+            }
+        }
+
+        masks?.RefreshRemaining();
+    }
+
+    private static void LoadLegacy(nn.Module model, MaskSet? masks, string path, string what)
+    {
         try
         {
-            model.load(path, strict: true);
+            model.load(path, strict: masks is not null);
         }
         catch (Exception error) when (error is ArgumentException or InvalidOperationException or IOException or NotImplementedException)
         {
             throw new InvalidDataException(
-                $"'{path}' is not a ticket of {model.GetType().Name} ({error.Message}). A ticket loads only into the model class, layer sizes and pruned layers it was saved from.",
+                $"'{path}' is not a {what} of {model.GetType().Name}: it is neither a Lottery sparse file nor a ticket in TorchSharp's format that fits this model ({error.Message}).",
                 error);
         }
 
-        masks.RefreshRemaining();
-        masks.ApplyToWeights();
+        masks?.RefreshRemaining();
+        masks?.ApplyToWeights();
     }
+
+    private static string Describe(ArtifactKind kind) => kind == ArtifactKind.Ticket ? "ticket" : "pruned model";
+
+    private static string Contents(ArtifactKind kind) => kind == ArtifactKind.Ticket
+        ? "masks with the weights training starts from"
+        : "masks with trained weights";
+
+    private static string Shape(Tensor tensor) => string.Join("x", tensor.shape);
 }

@@ -267,7 +267,7 @@ public class GeneratedModelTests
     }
 
     [Fact]
-    public void A_ticket_saved_by_the_generated_code_loads_into_a_fresh_model_exactly()
+    public void A_pruned_model_saved_by_the_generated_code_loads_into_a_fresh_model_exactly()
     {
         var path = Path.Combine(Path.GetTempPath(), $"lottery-ticket-{Guid.NewGuid():N}.dat");
         try
@@ -276,12 +276,12 @@ public class GeneratedModelTests
             using var model = new MixedModel();
             using var random = new Generator(1);
             Pruner.Prune(model.AttachMasks(), PruningAmount.ToRemaining(0.3), PruningScope.Layerwise, PruningCriteria.Magnitude, random);
-            model.SaveTicket(path);
+            model.SavePrunedModel(path);
 
             manual_seed(99);
             using var loaded = new MixedModel();
             Assert.Throws<InvalidOperationException>(() => loaded.Fc1Mask);
-            loaded.LoadTicket(path);
+            loaded.LoadPrunedModel(path);
 
             AssertSameMasks(model.Masks!, loaded.Masks!);
             Assert.Equal(TestData.Values(model.First.weight!), TestData.Values(loaded.First.weight!));
@@ -294,24 +294,24 @@ public class GeneratedModelTests
     }
 
     [Fact]
-    public void Loading_a_missing_or_foreign_ticket_names_the_file_and_the_problem()
+    public void Loading_a_missing_or_foreign_pruned_model_names_the_file_and_the_problem()
     {
         using var model = new MixedModel();
         var missing = Path.Combine(Path.GetTempPath(), $"lottery-missing-{Guid.NewGuid():N}.dat");
-        var notFound = Assert.Throws<FileNotFoundException>(() => model.LoadTicket(missing));
+        var notFound = Assert.Throws<FileNotFoundException>(() => model.LoadPrunedModel(missing));
         Assert.Contains(missing, notFound.Message, StringComparison.Ordinal);
 
         var foreign = Path.Combine(Path.GetTempPath(), $"lottery-foreign-{Guid.NewGuid():N}.dat");
         try
         {
             File.WriteAllBytes(foreign, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
-            var corrupt = Assert.Throws<InvalidDataException>(() => model.LoadTicket(foreign));
+            var corrupt = Assert.Throws<InvalidDataException>(() => model.LoadPrunedModel(foreign));
             Assert.Contains(foreign, corrupt.Message, StringComparison.Ordinal);
 
             using var other = new LeNet300100();
             other.AttachMasks();
-            other.SaveTicket(foreign);
-            var wrong = Assert.Throws<InvalidDataException>(() => model.LoadTicket(foreign));
+            other.SavePrunedModel(foreign);
+            var wrong = Assert.Throws<InvalidDataException>(() => model.LoadPrunedModel(foreign));
             Assert.Contains(foreign, wrong.Message, StringComparison.Ordinal);
             Assert.Contains(nameof(MixedModel), wrong.Message, StringComparison.Ordinal);
         }

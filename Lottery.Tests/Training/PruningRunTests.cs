@@ -209,8 +209,7 @@ public class PruningRunTests
             manual_seed(123);
             using var model = new LeNet300100();
             using var loaded = MaskSet.Attach(model);
-            model.load(path);
-            loaded.RefreshRemaining();
+            Ticket.Load(model, loaded, path);
             foreach (var weight in loaded.Weights)
             {
                 Assert.Equal(masks[weight.Name], TestData.Values(weight.Mask));

@@ -5,20 +5,20 @@ using Lottery.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-// Train and prune a model declared with Lottery's attributes, save its ticket and load it in "application code".
+// Train and prune a model declared with Lottery's attributes, save the pruned model and load it in "application code".
 using var data = DataSets.Load(DataSets.MnistDigits);
 using var split = DataSplit.HoldOutValidation(data, 500, seed: 1);
 using var run = Mlp.CreateRun(new TrainingSettings { Epochs = 3, Seed = 1 });
 var result = run.Execute(split);
 Console.WriteLine($"Trained {result.EpochsTrained} epochs: {run.WeightsRemaining:P1} of the weights remain, test accuracy {result.Final.FinalTest.Accuracy:P2}.");
 
-var ticket = Path.Combine(Path.GetTempPath(), $"consumer-ticket-{Environment.ProcessId}.dat");
+var pruned = Path.Combine(Path.GetTempPath(), $"consumer-pruned-{Environment.ProcessId}.lts");
 var trained = (Mlp)run.Model;
-trained.SaveTicket(ticket);
+trained.SavePrunedModel(pruned);
 using var app = new Mlp();
-app.LoadTicket(ticket);
-File.Delete(ticket);
-Console.WriteLine($"Loaded the ticket: hidden layer {app.HiddenSparsity:P1} sparse, output layer {app.OutputSparsity:P1} sparse.");
+app.LoadPrunedModel(pruned);
+File.Delete(pruned);
+Console.WriteLine($"Loaded the pruned model: hidden layer {app.HiddenSparsity:P1} sparse, output layer {app.OutputSparsity:P1} sparse.");
 
 var expected = Math.Pow(0.75, 3);
 if (Math.Abs(app.HiddenMask.WeightsRemaining - expected) > 1e-3 || result.Final.FinalTest.Accuracy < 0.8)

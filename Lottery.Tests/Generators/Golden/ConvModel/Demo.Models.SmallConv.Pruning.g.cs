@@ -37,7 +37,7 @@ namespace Demo.Models
 
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         private global::Lottery.Masks.MaskSet AttachedMasks =>
-            Masks ?? throw new global::System.InvalidOperationException("SmallConv has no masks yet: call AttachMasks() (or LoadTicket) first.");
+            Masks ?? throw new global::System.InvalidOperationException("SmallConv has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) first.");
 
         /// <summary>The mask of <see cref="conv"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
@@ -55,13 +55,30 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public double OutputSparsity => OutputMask.Sparsity;
 
-        /// <summary>Saves the weights and masks as they are now (pruned weights zero), written atomically.</summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public void SaveTicket(string path) => global::Lottery.Masks.Ticket.Save(this, AttachedMasks, path);
-
-        /// <summary>Attaches the masks if needed, then loads weights and masks saved by <see cref="SaveTicket"/> or a pruning run.</summary>
+        /// <summary>
+        /// Attaches the masks if needed, then loads a ticket (masks with the weights training starts from) saved by a
+        /// pruning run's <c>SaveTicket</c>. A pruned model's file is refused: load it with <see cref="LoadPrunedModel"/>.
+        /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public void LoadTicket(string path) => global::Lottery.Masks.Ticket.Load(this, AttachMasks(), path);
+
+        /// <summary>
+        /// Saves the pruned model: the masks with the weights as they are now (trained), pruned weights zero, in
+        /// Lottery's sparse file, whose size follows the weights remaining; written atomically.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
+        public void SavePrunedModel(string path) => global::Lottery.Masks.PrunedModel.Save(this, AttachedMasks, path);
+
+        /// <summary>Attaches the masks if needed, then loads a pruned model saved by <see cref="SavePrunedModel"/> or a pruning run.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
+        public void LoadPrunedModel(string path) => global::Lottery.Masks.PrunedModel.Load(this, path, AttachMasks());
+
+        /// <summary>
+        /// Saves the weights (pruned entries zero) without masks, in TorchSharp's format: a plain instance of this class,
+        /// or of a copy of it without Lottery's attributes, loads the file with <c>load(path)</c>.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
+        public void SavePlainModel(string path) => global::Lottery.Masks.PrunedModel.SavePlain(this, AttachedMasks, path);
 
         /// <summary>The schedules declared with [PruneSchedule], each as one pruning-method value (every setting, nothing defaulted later).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]

@@ -1,0 +1,358 @@
+using System.Security.Cryptography;
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>Which of Lottery's two artifacts a sparse file holds.</summary>
+public enum ArtifactKind
+{
+    /// <summary>A ticket: the masks with the weights training starts from (initialisation, or the rewind epoch).</summary>
+    Ticket = 1,
+
+    /// <summary>A pruned model: the masks with the trained weights.</summary>
+    PrunedModel = 2,
+}
+
+/// <summary>
+/// Lottery's sparse file: a model's state dictionary in which every masked parameter keeps only its surviving
+/// entries (their values, bit for bit, and their positions), so the file's size follows the weights remaining.
+/// </summary>
+/// <remarks>
+/// Layout (little-endian): the 8 bytes <c>LTSPARSE</c>, a format version (int32), the artifact kind (byte), the
+/// model's type name, the entry count, then per state-dictionary entry (mask buffers excluded) its name, dtype,
+/// shape and either its raw values (an unmasked parameter or a buffer) or, for a masked parameter, the count of
+/// surviving entries, their positions and their raw values. Positions are written as a bitmask (one bit an entry)
+/// or as LEB128-coded gaps between surviving positions, whichever is smaller (gaps win below about one entry in
+/// eight). The file ends with the SHA-256 of everything before it, so a damaged file is told apart from another
+/// model's.
+/// </remarks>
+internal static class SparseStateFile
+{
+    private const int Version = 1;
+    private const int HashLength = 32;
+    private static readonly byte[] Magic = "LTSPARSE"u8.ToArray();
+
+    private enum Encoding : byte
+    {
+        Dense = 0,
+        Bitmask = 1,
+        Gaps = 2,
+    }
+
+    /// <summary>Whether the file at <paramref name="path"/> starts like a sparse file (a quick check, not a validation).</summary>
+    public static bool LooksLikeSparseFile(string path)
+    {
+        using var stream = File.OpenRead(path);
+        var head = new byte[Magic.Length];
+        return stream.Read(head, 0, head.Length) == head.Length && head.AsSpan().SequenceEqual(Magic);
+    }
+
+    /// <summary>Writes <paramref name="model"/>'s state, its masked parameters sparse, to <paramref name="path"/> atomically.</summary>
+    public static void Save(string path, ArtifactKind kind, nn.Module model, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, Tensor> masks)
+    {
+        AtomicFile.Write(path, temporary =>
+        {
+            using var memory = new MemoryStream();
+            using (var writer = new BinaryWriter(memory, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(Version);
+                writer.Write((byte)kind);
+                writer.Write(model.GetType().FullName ?? model.GetType().Name);
+                var entries = state.Where(e => !MaskSet.IsMaskBuffer(e.Key)).ToList();
+                writer.Write(entries.Count);
+                foreach (var (name, tensor) in entries)
+                {
+                    WriteEntry(writer, name, tensor, masks.GetValueOrDefault(name));
+                }
+            }
+
+            var body = memory.GetBuffer().AsSpan(0, (int)memory.Length);
+            using var file = File.Create(temporary);
+            file.Write(body);
+            file.Write(SHA256.HashData(body));
+        });
+    }
+
+    /// <summary>Reads a sparse file; the caller owns the tensors of the result.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is not a sparse file, or it is damaged; the message names it.</exception>
+    public static SparseState Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No file at '{path}'.", path);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"'{path}' is not a Lottery sparse file (it does not start with LTSPARSE).");
+        }
+
+        if (bytes.Length < Magic.Length + HashLength || !SHA256.HashData(bytes.AsSpan(0, bytes.Length - HashLength)).AsSpan().SequenceEqual(bytes.AsSpan(bytes.Length - HashLength)))
+        {
+            throw new InvalidDataException($"'{path}' is damaged: its checksum does not match its content (a truncated or altered file). Save it again from the run or model it came from.");
+        }
+
+        var state = new SparseState();
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - HashLength), System.Text.Encoding.UTF8);
+            reader.ReadBytes(Magic.Length);
+            var version = reader.ReadInt32();
+            if (version != Version)
+            {
+                throw new InvalidDataException($"'{path}' is a sparse file of format {version}; this version of Lottery reads format {Version}.");
+            }
+
+            state.Kind = (ArtifactKind)reader.ReadByte();
+            if (!Enum.IsDefined(state.Kind))
+            {
+                throw new InvalidDataException($"'{path}' holds an unknown artifact kind {(int)state.Kind}.");
+            }
+
+            state.ModelType = reader.ReadString();
+            var count = reader.ReadInt32();
+            for (var i = 0; i < count; i++)
+            {
+                ReadEntry(reader, state);
+            }
+
+            return state;
+        }
+        catch (Exception error) when (error is EndOfStreamException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+        {
+            state.Dispose();
+            throw new InvalidDataException($"'{path}' cannot be read as a sparse file ({error.Message}).", error);
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    private static void WriteEntry(BinaryWriter writer, string name, Tensor tensor, Tensor? mask)
+    {
+        using var scope = NewDisposeScope();
+        var values = tensor.detach().cpu().contiguous();
+        writer.Write(name);
+        writer.Write((byte)values.dtype);
+        writer.Write((byte)values.dim());
+        foreach (var size in values.shape)
+        {
+            writer.Write(size);
+        }
+
+        if (mask is null)
+        {
+            writer.Write((byte)Encoding.Dense);
+            writer.Write(values.bytes);
+            return;
+        }
+
+        var numel = values.numel();
+        var positions = mask.detach().cpu().reshape(-1).nonzero().reshape(-1).data<long>().ToArray();
+        var bitmask = BitmaskLength(numel);
+        var gaps = EncodeGaps(positions);
+        var encoding = gaps.Length < bitmask ? Encoding.Gaps : Encoding.Bitmask;
+        writer.Write((byte)encoding);
+        writer.Write((long)positions.Length);
+        if (encoding == Encoding.Gaps)
+        {
+            writer.Write(gaps.Length);
+            writer.Write(gaps);
+        }
+        else
+        {
+            writer.Write(EncodeBitmask(positions, numel));
+        }
+
+        var index = torch.tensor(positions, dtype: ScalarType.Int64);
+        var kept = values.reshape(-1).index_select(0, index).contiguous();
+        writer.Write(kept.bytes);
+    }
+
+    private static void ReadEntry(BinaryReader reader, SparseState state)
+    {
+        var name = reader.ReadString();
+        var dtype = (ScalarType)reader.ReadByte();
+        var rank = reader.ReadByte();
+        var shape = new long[rank];
+        for (var d = 0; d < rank; d++)
+        {
+            shape[d] = reader.ReadInt64();
+            if (shape[d] < 0)
+            {
+                throw new InvalidDataException($"entry '{name}' has a negative size");
+            }
+        }
+
+        var numel = shape.Aggregate(1L, (a, b) => checked(a * b));
+        var encoding = (Encoding)reader.ReadByte();
+        var element = ElementSize(dtype, name);
+        if (encoding == Encoding.Dense)
+        {
+            var dense = empty(shape, dtype).DetachFromDisposeScope();
+            state.Values[name] = dense;
+            dense.bytes = reader.ReadBytes(checked((int)(numel * element)));
+            return;
+        }
+
+        var count = reader.ReadInt64();
+        if (count < 0 || count > numel)
+        {
+            throw new InvalidDataException($"entry '{name}' claims {count} surviving entries of {numel}");
+        }
+
+        long[] positions;
+        if (encoding == Encoding.Gaps)
+        {
+            positions = DecodeGaps(reader.ReadBytes(reader.ReadInt32()), count, numel, name);
+        }
+        else if (encoding == Encoding.Bitmask)
+        {
+            positions = DecodeBitmask(reader.ReadBytes(checked((int)BitmaskLength(numel))), count, numel, name);
+        }
+        else
+        {
+            throw new InvalidDataException($"entry '{name}' has an unknown encoding {(byte)encoding}");
+        }
+
+        using var scope = NewDisposeScope();
+        var kept = empty(count, dtype);
+        kept.bytes = reader.ReadBytes(checked((int)(count * element)));
+        var index = torch.tensor(positions, dtype: ScalarType.Int64);
+        var values = zeros(numel, dtype);
+        values.index_copy_(0, index, kept);
+        var mask = zeros(numel, dtype);
+        mask.index_fill_(0, index, 1);
+        state.Values[name] = values.reshape(shape).MoveToOuterDisposeScope().DetachFromDisposeScope();
+        state.Masks[name] = mask.reshape(shape).MoveToOuterDisposeScope().DetachFromDisposeScope();
+    }
+
+    private static long ElementSize(ScalarType dtype, string name) => dtype switch
+    {
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool => 1,
+        _ => throw new InvalidDataException($"entry '{name}' has dtype {dtype}, which a sparse file does not hold"),
+    };
+
+    private static long BitmaskLength(long numel) => (numel + 7) / 8;
+
+    private static byte[] EncodeBitmask(long[] positions, long numel)
+    {
+        var bits = new byte[BitmaskLength(numel)];
+        foreach (var p in positions)
+        {
+            bits[p >> 3] |= (byte)(1 << (int)(p & 7));
+        }
+
+        return bits;
+    }
+
+    private static long[] DecodeBitmask(byte[] bits, long count, long numel, string name)
+    {
+        var positions = new long[count];
+        long found = 0;
+        for (long p = 0; p < numel; p++)
+        {
+            if ((bits[p >> 3] & (1 << (int)(p & 7))) != 0)
+            {
+                if (found == count)
+                {
+                    throw new InvalidDataException($"entry '{name}' has more positions than its count {count}");
+                }
+
+                positions[found++] = p;
+            }
+        }
+
+        return found == count ? positions : throw new InvalidDataException($"entry '{name}' has {found} positions, not {count}");
+    }
+
+    private static byte[] EncodeGaps(long[] positions)
+    {
+        using var buffer = new MemoryStream();
+        var previous = -1L;
+        foreach (var p in positions)
+        {
+            var gap = (ulong)(p - previous - 1);
+            previous = p;
+            while (gap >= 0x80)
+            {
+                buffer.WriteByte((byte)(gap | 0x80));
+                gap >>= 7;
+            }
+
+            buffer.WriteByte((byte)gap);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static long[] DecodeGaps(byte[] bytes, long count, long numel, string name)
+    {
+        var positions = new long[count];
+        var previous = -1L;
+        var at = 0;
+        for (long i = 0; i < count; i++)
+        {
+            ulong gap = 0;
+            var shift = 0;
+            while (true)
+            {
+                if (at >= bytes.Length || shift > 63)
+                {
+                    throw new InvalidDataException($"entry '{name}' has truncated positions");
+                }
+
+                var b = bytes[at++];
+                gap |= (ulong)(b & 0x7F) << shift;
+                shift += 7;
+                if (b < 0x80)
+                {
+                    break;
+                }
+            }
+
+            previous = checked(previous + 1 + (long)gap);
+            if (previous >= numel)
+            {
+                throw new InvalidDataException($"entry '{name}' has a position {previous} beyond its {numel} entries");
+            }
+
+            positions[i] = previous;
+        }
+
+        return positions;
+    }
+}
+
+/// <summary>What a sparse file holds: every entry's values (dense again, zeros where pruned) and the masks of the masked ones.</summary>
+internal sealed class SparseState : IDisposable
+{
+    public ArtifactKind Kind { get; set; }
+
+    public string ModelType { get; set; } = string.Empty;
+
+    public Dictionary<string, Tensor> Values { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, Tensor> Masks { get; } = new(StringComparer.Ordinal);
+
+    public void Dispose()
+    {
+        foreach (var tensor in Values.Values.Concat(Masks.Values))
+        {
+            tensor.Dispose();
+        }
+
+        Values.Clear();
+        Masks.Clear();
+    }
+}
