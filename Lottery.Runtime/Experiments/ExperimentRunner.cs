@@ -167,9 +167,9 @@ public static class ExperimentRunner
             run.Hooks.Add(store.SaveWeightsAfterEpochs(spec.Id, run.Model, keepWeights));
         }
 
-        if (run.Masks is { } runMasks)
+        if (run.Masks is not null)
         {
-            run.Hooks.Add(store.SaveMasksEachRound(spec.Id, runMasks));
+            run.Hooks.Add(store.SaveArtifactsEachRound(spec.Id, run));
         }
 
         if (progress is not null)

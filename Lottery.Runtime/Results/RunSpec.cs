@@ -66,8 +66,12 @@ public sealed record StartWeights(string Run, int Epoch);
 /// </summary>
 public sealed record RunSpec
 {
-    /// <summary>Bumped when the code changes what a run with the same settings computes; old results are then not reused.</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>
+    /// Bumped when the code changes what a run with the same settings computes or keeps; old results are then not
+    /// reused. 3: a finished run keeps each round's ticket and pruned model in sparse files (<c>rounds/</c>) instead
+    /// of its masks alone.
+    /// </summary>
+    public const int CurrentFormat = 3;
 
     /// <summary>See <see cref="CurrentFormat"/>.</summary>
     public int Format { get; init; } = CurrentFormat;

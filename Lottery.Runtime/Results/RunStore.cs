@@ -11,9 +11,10 @@ namespace Lottery.Results;
 /// <summary>
 /// Finished and unfinished runs on disk, one folder per <see cref="RunSpec"/> under <see cref="Root"/>, named
 /// by <see cref="RunSpec.Id"/>. A folder holds <c>settings.json</c>, the checkpoints while the run trains,
-/// and once it has finished <c>epochs.csv</c> (per-epoch figures), <c>masks/round-NN.bin</c> (the masks each
-/// round ended with; the last is the final mask) and <c>result.json</c>, written last: a run with a
-/// <c>result.json</c> is finished and is read back, never trained again.
+/// and once it has finished <c>epochs.csv</c> (per-epoch figures), for each round <c>rounds/round-NN.ticket</c>
+/// (the round's masks with the weights training started from) and <c>rounds/round-NN.pruned</c> (the round's masks
+/// with the weights it trained; the last round's is the run's final pruned model), both Lottery's sparse files, and
+/// <c>result.json</c>, written last: a run with a <c>result.json</c> is finished and is read back, never trained again.
 /// </summary>
 public sealed class RunStore
 {
@@ -75,11 +76,22 @@ public sealed class RunStore
         return TryLoad(id);
     }
 
-    /// <summary>The masks run <paramref name="id"/> ended round <paramref name="round"/> with; the caller owns them.</summary>
-    public Dictionary<string, Tensor> LoadMasks(string id, int round) => TensorFile.Load(MasksPath(id, round));
+    /// <summary>The masks run <paramref name="id"/> trained round <paramref name="round"/> with, read from its ticket; the caller owns them.</summary>
+    /// <exception cref="FileNotFoundException">The run has no ticket for that round.</exception>
+    /// <exception cref="InvalidDataException">The ticket is damaged.</exception>
+    public Dictionary<string, Tensor> LoadMasks(string id, int round)
+    {
+        using var ticket = SparseStateFile.Load(TicketPath(id, round));
+        var masks = new Dictionary<string, Tensor>(ticket.Masks, StringComparer.Ordinal);
+        ticket.Masks.Clear();
+        return masks;
+    }
 
-    /// <summary>Where run <paramref name="id"/>'s masks after round <paramref name="round"/> are kept.</summary>
-    public string MasksPath(string id, int round) => Path.Combine(Folder(id), "masks", $"round-{round:00}.bin");
+    /// <summary>Where run <paramref name="id"/>'s ticket of round <paramref name="round"/> is kept: the round's masks with the weights training started from.</summary>
+    public string TicketPath(string id, int round) => Path.Combine(Folder(id), "rounds", $"round-{round:00}.ticket");
+
+    /// <summary>Where run <paramref name="id"/>'s pruned model of round <paramref name="round"/> is kept: the round's masks with the weights it trained.</summary>
+    public string PrunedModelPath(string id, int round) => Path.Combine(Folder(id), "rounds", $"round-{round:00}.pruned");
 
     /// <summary>Where run <paramref name="id"/>'s weights after epoch <paramref name="epoch"/> of its first round are kept, when a control asked for them.</summary>
     public string WeightsPath(string id, int epoch) => Path.Combine(Folder(id), "weights", $"epoch-{epoch:00}.bin");
@@ -100,8 +112,11 @@ public sealed class RunStore
         return new CheckpointStore(folder);
     }
 
-    /// <summary>A hook that saves the masks at the end of every round to <see cref="MasksPath"/> (controls train them later).</summary>
-    public ITrainingHooks SaveMasksEachRound(string id, MaskSet masks) => new MaskSaver(this, id, masks);
+    /// <summary>
+    /// A hook that saves, at the end of every round, the round's ticket to <see cref="TicketPath"/> (controls train
+    /// its masks later) and its pruned model to <see cref="PrunedModelPath"/>.
+    /// </summary>
+    public ITrainingHooks SaveArtifactsEachRound(string id, PruningRun run) => new ArtifactSaver(this, id, run);
 
     /// <summary>Writes a finished run's <c>epochs.csv</c>, then its <c>result.json</c>, which marks it finished.</summary>
     public void Finish(string id, RunResult result)
@@ -147,22 +162,12 @@ public sealed class RunStore
         }
     }
 
-    private sealed class MaskSaver(RunStore store, string id, MaskSet masks) : ITrainingHooks
+    private sealed class ArtifactSaver(RunStore store, string id, PruningRun run) : ITrainingHooks
     {
         public void AfterRound(RoundResult result)
         {
-            var copy = masks.CopyMasks();
-            try
-            {
-                TensorFile.Save(store.MasksPath(id, result.Round), copy);
-            }
-            finally
-            {
-                foreach (var mask in copy.Values)
-                {
-                    mask.Dispose();
-                }
-            }
+            run.SaveTicket(store.TicketPath(id, result.Round));
+            run.SavePrunedModel(store.PrunedModelPath(id, result.Round));
         }
     }
 }
