@@ -148,6 +148,12 @@ internal static class DiagnosticDescriptors
         "[Prunable] member '{0}' declares PruneBias = true, but its layer is created with {1}; remove PruneBias or give the layer a bias",
         "A layer created without a bias has no bias to prune; AttachMasks() would refuse it at run time.");
 
+    public static readonly DiagnosticDescriptor StructureDoesNotFit = Error(
+        "LTH0024",
+        "Structure does not fit the layer",
+        "[Prunable] member '{0}' is a {1} declared Structure = {2}; neurons are a Linear's output units and channels a Conv's output channels: use Structure = {3}",
+        "Neuron pruning removes rows of a Linear's weight, channel pruning the filters of a Conv; each fits one kind of layer.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -155,6 +161,7 @@ internal static class DiagnosticDescriptors
         RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
+        StructureDoesNotFit,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -57,6 +57,11 @@ internal static class ModelEmitter
                 overrides.Add("PruneBias = true");
             }
 
+            if (layer.Structure is { } structure)
+            {
+                overrides.Add($"Structure = global::Lottery.Structure.{structure}");
+            }
+
             var initializer = overrides.Count == 0 ? string.Empty : $" {{ {string.Join(", ", overrides)} }}";
             writer.Line($"    new(\"{layer.Member}\", \"{layer.LayerType}\"){initializer},");
         }

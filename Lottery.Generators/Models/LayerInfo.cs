@@ -7,4 +7,8 @@ namespace Lottery.Generators.Models;
 /// <param name="Criterion">The layer's own criterion (a CriterionKind name), or null to use the schedule's.</param>
 /// <param name="PruneBias">Whether the bias is pruned too.</param>
 /// <param name="AccessorName">The stem of the generated accessors, for example <c>Fc1</c> for <c>Fc1Mask</c>.</param>
-internal sealed record LayerInfo(string Member, string LayerType, double? Rate, string? Criterion, bool PruneBias, string AccessorName);
+internal sealed record LayerInfo(string Member, string LayerType, double? Rate, string? Criterion, bool PruneBias, string AccessorName)
+{
+    /// <summary>Neurons or Channels for a structured layer; null for the default, unstructured.</summary>
+    public string? Structure { get; init; }
+}

@@ -32,6 +32,9 @@ internal static class KnownNames
     /// <summary>Lottery.CriterionKind, in value order.</summary>
     public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random"];
 
+    /// <summary>The Structure enum's members, in value order (Unstructured = 0).</summary>
+    public static readonly string[] Structures = ["Unstructured", "Neurons", "Channels"];
+
     /// <summary>Lottery.Masks.PruningScope, in value order.</summary>
     public static readonly string[] Scopes = ["Layerwise", "Global"];
 

@@ -139,7 +139,13 @@ internal static class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.PrunedBiasMissing, attribute.LocationOf("PruneBias"), member.Name, noBias);
             }
 
-            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)));
+            var structure = attribute.Enum("Structure", KnownNames.Structures, "Structure", diagnostics);
+            if (structure is "Neurons" or "Channels" && (structure == "Neurons") != (layerType == "Linear"))
+            {
+                diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, layerType == "Linear" ? "Neurons" : "Channels");
+            }
+
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or "Unstructured" ? null : structure });
         }
 
         return layers;

@@ -21,11 +21,15 @@ public sealed record LayerDeclaration(string Member, string LayerType)
     /// <summary>Whether the layer's bias is pruned too.</summary>
     public bool PruneBias { get; init; }
 
+    /// <summary>What a pruning event removes in the layer: single weights, neurons or channels.</summary>
+    public Structure Structure { get; init; }
+
     /// <summary>The layer to attach masks to: this declaration applied to the model's <paramref name="layer"/>.</summary>
     public PrunableLayer For(nn.Module layer) => new(Member, layer)
     {
         Rate = Rate,
         Criterion = Criterion is { } kind ? PruningCriteria.Of(kind) : null,
         IncludeBias = PruneBias,
+        Structure = Structure,
     };
 }

@@ -32,4 +32,11 @@ public sealed class PrunableAttribute : Attribute
     /// with <c>hasBias: false</c> (or <c>bias: false</c>), <c>AttachMasks()</c> throws an ArgumentException naming it.
     /// </summary>
     public bool PruneBias { get; set; }
+
+    /// <summary>
+    /// What a pruning event removes in this layer: single weights (the default), whole neurons of a Linear
+    /// (<see cref="Structure.Neurons"/>) or whole channels of a Conv (<see cref="Structure.Channels"/>). A structured
+    /// layer's bias is pruned with its units. Checked at compile time against the layer's type.
+    /// </summary>
+    public Structure Structure { get; set; }
 }

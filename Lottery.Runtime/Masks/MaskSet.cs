@@ -23,6 +23,9 @@ public sealed record MaskOptions
     /// missing (<see cref="PrunableLayer.IncludeBias"/>) is an error instead.
     /// </summary>
     public bool IncludeBiases { get; init; }
+
+    /// <summary>Per-layer structures (neurons of a Linear, channels of a Conv), by layer name; unstructured when not given.</summary>
+    public IReadOnlyDictionary<string, Structure> LayerStructures { get; init; } = new Dictionary<string, Structure>();
 }
 
 /// <summary>
@@ -52,11 +55,11 @@ public sealed class MaskSet : IDisposable
     /// </summary>
     public IReadOnlyList<PrunableWeight> Weights => weights;
 
-    /// <summary>Total number of prunable entries.</summary>
-    public long Count => weights.Sum(w => w.Count);
+    /// <summary>Total number of prunable entries (a structured layer's bias, which follows its units, not counted).</summary>
+    public long Count => weights.Where(w => w.Follows is null).Sum(w => w.Count);
 
-    /// <summary>Number of prunable entries not yet pruned.</summary>
-    public long Remaining => weights.Sum(w => w.Remaining);
+    /// <summary>Number of prunable entries not yet pruned (a structured layer's bias not counted).</summary>
+    public long Remaining => weights.Where(w => w.Follows is null).Sum(w => w.Remaining);
 
     /// <summary>Fraction of the prunable weights still remaining (1.0 for a dense model).</summary>
     public double WeightsRemaining => (double)Remaining / Count;
@@ -73,7 +76,7 @@ public sealed class MaskSet : IDisposable
         var prunable = model.named_modules().Where(m => IsPrunableLayer(m.Item2)).ToList();
         var available = string.Join(", ", prunable.Select(m => m.Item1));
 
-        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys).Concat(options.LayerCriteria.Keys))
+        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys).Concat(options.LayerCriteria.Keys).Concat(options.LayerStructures.Keys))
         {
             if (!prunable.Any(m => m.Item1 == name))
             {
@@ -94,6 +97,7 @@ public sealed class MaskSet : IDisposable
             Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
             Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
             IncludeBias = options.IncludeBiases && HasBias(m.Item2),
+            Structure = options.LayerStructures.GetValueOrDefault(m.Item1),
         }).ToList());
     }
 
@@ -129,6 +133,7 @@ public sealed class MaskSet : IDisposable
             }
 
             CheckRate(declared.Rate, declared.Member, nameof(layers));
+            CheckStructure(declared, layer, modelName);
 
             if (!seen.Add(layer))
             {
@@ -138,8 +143,9 @@ public sealed class MaskSet : IDisposable
             var name = registered.FirstOrDefault(m => ReferenceEquals(m.Item2, layer)).Item1
                 ?? throw new ArgumentException(
                     $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
+            var structured = declared.Structure != Structure.Unstructured;
             var parameters = layer.named_parameters(recurse: false)
-                .Where(p => p.Item1 == "weight" || (declared.IncludeBias && p.Item1 == "bias"))
+                .Where(p => p.Item1 == "weight" || ((declared.IncludeBias || structured) && p.Item1 == "bias"))
                 .ToList();
             if (declared.IncludeBias && !parameters.Any(p => p.Item1 == "bias"))
             {
@@ -151,9 +157,16 @@ public sealed class MaskSet : IDisposable
             chosen.AddRange(parameters.Select(p => (name, declared, p.Item1, p.Item2)));
         }
 
-        var result = chosen
-            .Select(c => new PrunableWeight(c.LayerName, c.Declared.Layer, c.ParameterName, c.Parameter, MaskBuffer(c.Declared.Layer, c.ParameterName, c.Parameter), c.Declared.Rate, c.Declared.Criterion))
-            .ToList();
+        var result = new List<PrunableWeight>();
+        foreach (var c in chosen)
+        {
+            // A structured layer's bias follows its units: the weight of the same layer, attached just before it.
+            var follows = c.Declared.Structure != Structure.Unstructured && c.ParameterName == "bias"
+                ? result.Last(w => ReferenceEquals(w.Layer, c.Declared.Layer) && w.ParameterName == "weight")
+                : null;
+            result.Add(new PrunableWeight(c.LayerName, c.Declared.Layer, c.ParameterName, c.Parameter, MaskBuffer(c.Declared.Layer, c.ParameterName, c.Parameter), c.Declared.Rate, c.Declared.Criterion, c.Declared.Structure, follows));
+        }
+
         return new MaskSet(model, result);
     }
 
@@ -334,6 +347,23 @@ public sealed class MaskSet : IDisposable
         if (rate is { } own && !(own > 0 && own < 1))
         {
             throw new ArgumentException($"The rate {own} for {layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", parameter);
+        }
+    }
+
+    private static void CheckStructure(PrunableLayer declared, nn.Module layer, string modelName)
+    {
+        var fits = declared.Structure switch
+        {
+            Structure.Unstructured => true,
+            Structure.Neurons => layer is Linear,
+            Structure.Channels => layer is Conv1d or Conv2d or Conv3d,
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw new ArgumentException(
+                $"{modelName}.{declared.Member} is a {layer.GetType().Name} declared Structure = {declared.Structure}: neurons are a Linear's output units and channels a Conv's output channels. Use {(layer is Linear ? "Neurons" : "Channels")} (or Unstructured).",
+                "layers");
         }
     }
 

@@ -19,4 +19,7 @@ public sealed record PrunableLayer(string Member, nn.Module Layer)
 
     /// <summary>Also prune the layer's bias.</summary>
     public bool IncludeBias { get; init; }
+
+    /// <summary>What a pruning event removes: single weights, or whole neurons (Linear) or channels (Conv) with their biases.</summary>
+    public Structure Structure { get; init; }
 }

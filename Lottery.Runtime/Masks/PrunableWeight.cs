@@ -14,8 +14,10 @@ namespace Lottery.Masks;
 /// </remarks>
 public sealed class PrunableWeight
 {
-    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate, IPruningCriterion? criterion)
+    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate, IPruningCriterion? criterion, Structure structure = Structure.Unstructured, PrunableWeight? follows = null)
     {
+        Structure = structure;
+        Follows = follows;
         LayerName = layerName;
         Layer = layer;
         ParameterName = parameterName;
@@ -50,6 +52,31 @@ public sealed class PrunableWeight
 
     /// <summary>This layer's own criterion, overriding the run's; null to use the run's.</summary>
     public IPruningCriterion? Criterion { get; internal set; }
+
+    /// <summary>What a pruning event removes in this parameter: single entries, or whole units (rows of the weight's first dimension).</summary>
+    public Structure Structure { get; }
+
+    /// <summary>
+    /// For the bias of a structured layer: the weight whose units it follows (its entry is pruned with its unit). Such a
+    /// bias is masked but not counted in the weights remaining and never scored on its own; null otherwise.
+    /// </summary>
+    public PrunableWeight? Follows { get; }
+
+    /// <summary>Whether a pruning event removes whole units (neurons or channels) of this parameter.</summary>
+    public bool IsStructured => Structure != Structure.Unstructured && Follows is null;
+
+    /// <summary>Number of units: output neurons or channels (the first dimension), or 1 for a bias.</summary>
+    public long Units => Parameter.dim() > 1 ? Parameter.shape[0] : 1;
+
+    /// <summary>Number of units with any entry not pruned.</summary>
+    public long UnitsRemaining
+    {
+        get
+        {
+            using var scope = NewDisposeScope();
+            return Mask.reshape(Units, -1).ne(0).any(1).sum().item<long>();
+        }
+    }
 
     /// <summary>Number of entries in the parameter.</summary>
     public long Count { get; }

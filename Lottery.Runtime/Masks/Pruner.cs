@@ -22,6 +22,10 @@ public sealed record PruningEvent(double WeightsRemainingBefore, double WeightsR
 /// Ties in score: among surviving entries with equal scores, the one that comes first in the flattened
 /// order (units in model order, row-major within a parameter) is pruned first. The sort is stable, so
 /// the same scores always give the same mask.
+/// Structured layers (<see cref="Structure.Neurons"/>, <see cref="Structure.Channels"/>) lose whole units: each unit
+/// is scored by the mean of its weights' scores, counts are in units (<c>round(p * r)</c> of the <c>r</c> units
+/// remaining, and a target counts units too), the layer's bias entry goes with its unit, and in a global scope the
+/// structured layers form a pool of their own, apart from the unstructured one.
 /// </remarks>
 public static class Pruner
 {
@@ -48,7 +52,10 @@ public static class Pruner
         {
             for (var u = 0; u < units.Count; u++)
             {
-                foreach (var (name, count) in PruneUnit(masks, units[u].Weights, counts[u], units[u].Criterion, random))
+                var pruned = units[u].Structured
+                    ? PruneStructured(masks, units[u].Weights, counts[u], units[u].Criterion, random)
+                    : PruneUnit(masks, units[u].Weights, counts[u], units[u].Criterion, random);
+                foreach (var (name, count) in pruned)
                 {
                     removed[name] = count;
                 }
@@ -62,6 +69,11 @@ public static class Pruner
     /// <summary>The number of entries each unit (a layer, or the global pool) loses.</summary>
     internal static long[] RemovalCounts(IReadOnlyList<PruningUnit> units, long total, PruningAmount amount)
     {
+        if (units.Any(u => u.Structured))
+        {
+            return units.Select(u => UnitRemovalCount(u, amount)).ToArray();
+        }
+
         var remaining = units.Select(u => u.Weights.Sum(w => w.Remaining)).ToArray();
         var counts = units.Select((u, i) => (long)Math.Round(u.Rate * remaining[i], MidpointRounding.AwayFromZero)).ToArray();
         var target = (long)Math.Round(amount.TargetRemaining * total, MidpointRounding.AwayFromZero);
@@ -113,22 +125,95 @@ public static class Pruner
     internal static List<PruningUnit> Units(MaskSet masks, PruningScope scope, double rate, IPruningCriterion criterion)
     {
         var units = new List<PruningUnit>();
+        var scored = masks.Weights.Where(w => w.Follows is null).ToList();
         if (scope == PruningScope.Global)
         {
-            var pool = masks.Weights.Where(w => w.Rate is null && w.Criterion is null).ToList();
-            if (pool.Count > 0)
+            foreach (var structured in new[] { false, true })
             {
-                units.Add(new PruningUnit(pool, rate, criterion));
+                var pool = scored.Where(w => w.Rate is null && w.Criterion is null && w.IsStructured == structured).ToList();
+                if (pool.Count > 0)
+                {
+                    units.Add(new PruningUnit(pool, rate, criterion, structured));
+                }
             }
 
-            units.AddRange(masks.Weights.Where(w => w.Rate is not null || w.Criterion is not null).Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion)));
+            units.AddRange(scored.Where(w => w.Rate is not null || w.Criterion is not null).Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion, w.IsStructured)));
         }
         else
         {
-            units.AddRange(masks.Weights.Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion)));
+            units.AddRange(scored.Select(w => new PruningUnit([w], w.Rate ?? rate, w.Criterion ?? criterion, w.IsStructured)));
         }
 
         return units;
+    }
+
+    /// <summary>
+    /// The count one group loses on its own, in its own currency (units for a structured group, entries otherwise):
+    /// <c>round(p * r)</c>, or fewer where that would go below <c>round(target * total)</c>; the target exactly when asked.
+    /// </summary>
+    private static long UnitRemovalCount(PruningUnit unit, PruningAmount amount)
+    {
+        var remaining = unit.Structured ? unit.Weights.Sum(w => w.UnitsRemaining) : unit.Weights.Sum(w => w.Remaining);
+        var total = unit.Structured ? unit.Weights.Sum(w => w.Units) : unit.Weights.Sum(w => w.Count);
+        var target = (long)Math.Round(amount.TargetRemaining * total, MidpointRounding.AwayFromZero);
+        var needed = Math.Max(0, remaining - target);
+        var byRate = (long)Math.Round(unit.Rate * remaining, MidpointRounding.AwayFromZero);
+        return amount.ExactTarget ? needed : Math.Min(byRate, needed);
+    }
+
+    /// <summary>
+    /// Removes the <paramref name="count"/> lowest-scoring surviving units of structured weights (scored by the mean
+    /// of their entries' scores, ties to the earlier unit), with the bias entries that follow them.
+    /// </summary>
+    private static IEnumerable<(string Name, long Count)> PruneStructured(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
+    {
+        var before = masks.Weights.ToDictionary(w => w, w => w.Remaining);
+        if (count > 0)
+        {
+            using var scope = NewDisposeScope();
+            var scores = new List<Tensor>();
+            var alive = new List<Tensor>();
+            foreach (var w in weights)
+            {
+                var entries = criterion.Score(w.Parameter.detach(), masks.InitialWeight(w), random).to(ScalarType.Float64);
+                scores.Add(entries.reshape(w.Units, -1).mean([1L]));
+                alive.Add(w.Mask.reshape(w.Units, -1).ne(0).any(1));
+            }
+
+            var flatScores = cat(scores);
+            var aliveUnits = cat(alive).nonzero().reshape(-1);
+            var aliveScores = flatScores.index_select(0, aliveUnits);
+            if (aliveScores.isnan().any().item<bool>())
+            {
+                throw new InvalidOperationException($"The {criterion.Name} scores of {string.Join(", ", weights.Select(w => w.Name))} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
+            }
+
+            var (_, order) = aliveScores.sort(dim: 0, descending: false, stable: true);
+            var doomed = aliveUnits.index_select(0, order.narrow(0, 0, Math.Min(count, aliveScores.shape[0]))).data<long>().ToArray();
+            var offsets = new long[weights.Count + 1];
+            for (var i = 0; i < weights.Count; i++)
+            {
+                offsets[i + 1] = offsets[i] + weights[i].Units;
+            }
+
+            foreach (var unit in doomed)
+            {
+                var i = Array.FindLastIndex(offsets, o => o <= unit);
+                var w = weights[i];
+                var row = unit - offsets[i];
+                w.Mask.reshape(w.Units, -1)[row].fill_(0);
+                foreach (var bias in masks.Weights.Where(b => ReferenceEquals(b.Follows, w)))
+                {
+                    bias.Mask[row] = 0;
+                }
+            }
+        }
+
+        foreach (var w in masks.Weights.Where(w => weights.Contains(w) || (w.Follows is not null && weights.Contains(w.Follows))))
+        {
+            w.RefreshRemaining();
+            yield return (w.Name, before[w] - w.Remaining);
+        }
     }
 
     private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
@@ -168,4 +253,4 @@ public static class Pruner
 }
 
 /// <summary>Weights that lose one shared count at a pruning event, ranked by one criterion.</summary>
-internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion);
+internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion, bool Structured = false);

@@ -79,6 +79,9 @@ public class DiagnosticTests
         { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable([|PruneBias = true|])] private Linear fc = nn.Linear(4, 2, hasBias: false);") },
         { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable(0.1, [|PruneBias = true|])] private Linear fc;", constructor: "public M() : base(\"M\") { fc = nn.Linear(4, 2, hasBias: false); RegisterComponents(); }") },
         { "LTH0023", DiagnosticSeverity.Error, Model("", "[Prunable([|PruneBias = true|])] private Conv2d conv;", constructor: "public M() : base(\"M\") { this.conv = nn.Conv2d(1, 4, 3, bias: false); RegisterComponents(); }") },
+        { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Channels|])] private Linear fc = null!;") },
+        { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Neurons|])] private Conv2d conv = null!;") },
+        { "LTH0022", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = (Structure)7|])] private Linear fc = null!;") },
     };
 
     [Theory]
