@@ -154,6 +154,18 @@ internal static class DiagnosticDescriptors
         "[Prunable] member '{0}' is a {1} declared Structure = {2}; neurons are a Linear's output units and channels a Conv's output channels: use Structure = {3}",
         "Neuron pruning removes rows of a Linear's weight, channel pruning the filters of a Conv; each fits one kind of layer.");
 
+    public static readonly DiagnosticDescriptor InvalidChain = Error(
+        "LTH0025",
+        "Invalid chain",
+        "[Chain] on '{0}' {1}",
+        "A declared chain lists, in order, the members holding the modules forward applies; compaction and the generated forward follow it.");
+
+    public static readonly DiagnosticDescriptor StructuredOutputLayer = Warning(
+        "LTH0026",
+        "The chain's output layer is structured",
+        "The output layer of '{0}''s chain, '{1}', is declared Structure = {2}: pruning its units removes the model's outputs (classes); declare it unstructured",
+        "Compaction never removes a model's outputs, but structured pruning of the output layer zeroes whole outputs.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -161,7 +173,7 @@ internal static class DiagnosticDescriptors
         RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
-        StructureDoesNotFit,
+        StructureDoesNotFit, InvalidChain, StructuredOutputLayer,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

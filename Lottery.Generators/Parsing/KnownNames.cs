@@ -9,6 +9,8 @@ internal static class KnownNames
     public const string PrunableAttribute = "Lottery.PrunableAttribute";
     public const string PruneScheduleAttribute = "Lottery.PruneScheduleAttribute";
     public const string ExperimentAttribute = "Lottery.ExperimentAttribute";
+    public const string ChainAttribute = "Lottery.ChainAttribute";
+    public const string Flatten = "TorchSharp.Modules.Flatten";
     public const string ControlAttribute = "Lottery.ControlAttribute";
     public const string ControlArm = "Lottery.Experiments.ControlArm";
     public const string DataSourceInterface = "Lottery.Data.IDataSource";
@@ -50,6 +52,9 @@ internal static class KnownNames
     /// <summary>Members every generated model has (the layer accessors come on top).</summary>
     public static readonly string[] GeneratedModelMembers =
         ["Masks", "AttachMasks", "AttachedMasks", "PrunableLayers", "WeightsRemaining", "LoadTicket", "SavePrunedModel", "LoadPrunedModel", "SavePlainModel", "PruneSchedules", "CreateRun"];
+
+    /// <summary>Members a model with a [Chain] gets on top (and <c>forward</c> when it writes none).</summary>
+    public static readonly string[] GeneratedChainMembers = ["ToSequential", "ChainInputShape", "Compact"];
 
     /// <summary>Members every generated experiment has.</summary>
     public static readonly string[] GeneratedExperimentMembers = ["Definition", "Run"];

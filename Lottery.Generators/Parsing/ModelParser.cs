@@ -77,6 +77,12 @@ internal static class ModelParser
         }
 
         CheckGeneratedNames(type, layers, diagnostics);
+        var chain = ChainParser.Parse(type, layers, diagnostics, cancellationToken);
+        if (chain is not null)
+        {
+            TypeFacts.CheckTakenNames(type, KnownNames.GeneratedChainMembers, "for a model with a [Chain]", diagnostics);
+        }
+
         if (diagnostics.HasErrors)
         {
             return new ParseResult<ModelInfo>(null, diagnostics.ToEquatableArray());
@@ -86,7 +92,7 @@ internal static class ModelParser
             TypeFacts.Hierarchy(type, cancellationToken),
             layers.ToEquatableArray(),
             schedules.ToEquatableArray(),
-            CanCreate: TypeFacts.WhyCannotCreate(type) is null);
+            CanCreate: TypeFacts.WhyCannotCreate(type) is null) { Chain = chain };
         return new ParseResult<ModelInfo>(model, diagnostics.ToEquatableArray());
     }
 

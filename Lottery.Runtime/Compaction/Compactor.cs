@@ -61,6 +61,34 @@ public static class Compactor
     }
 
     /// <summary>
+    /// Compacts a model declared with <see cref="ChainAttribute"/> (what its generated <c>Compact()</c> calls): compacts
+    /// <paramref name="chain"/>, then checks the result against <paramref name="model"/>'s own forward on 32 random
+    /// samples of <paramref name="inputShape"/> (uniform in [0, 1), a fixed seed; the global generator is untouched), so a
+    /// chain that does not compute what forward computes is an error rather than a wrong model.
+    /// </summary>
+    /// <exception cref="CompactionMismatchException">The compacted chain's outputs differ from the model's by more than 1e-4: the declared chain is not what forward computes.</exception>
+    public static CompactionResult CompactDeclared(nn.Module<Tensor, Tensor> model, Sequential chain, long[] inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var result = Compact(chain, inputShape);
+        using var generator = new Generator(20_240_101);
+        using var samples = rand([32, .. inputShape], generator: generator);
+        try
+        {
+            Verify(model, result.Model, samples, tolerance: 1e-4);
+        }
+        catch (CompactionMismatchException error)
+        {
+            result.Model.Dispose();
+            throw new CompactionMismatchException(
+                $"{model.GetType().Name}'s declared [Chain] does not compute what its forward computes: {error.Message} List in [Chain] every module forward applies, in its order, or let the generator write forward (remove yours).",
+                error.LargestDifference);
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Runs <paramref name="source"/> and <paramref name="compacted"/> on <paramref name="inputs"/> (a batch, in
     /// evaluation mode, without gradients; each model's modes are put back afterwards) and returns the largest absolute
     /// difference between their outputs. For outputs of shape [batch, classes] it also checks that both predict the same

@@ -148,7 +148,7 @@ public static class ExperimentRunner
             {
                 if (start.ShuffleSeed is { } shuffle)
                 {
-                    MaskShuffle.WithinEachMask(masks, shuffle);
+                    MaskShuffle.WithinEachMask(masks, shuffle, run.Masks);
                 }
 
                 run.StartFrom(masks, weights);

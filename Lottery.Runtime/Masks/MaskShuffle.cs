@@ -7,9 +7,11 @@ public static class MaskShuffle
 {
     /// <summary>
     /// Shuffles the entries of every mask in place, masks in name order, with one generator seeded by
-    /// <paramref name="seed"/>: each keeps its count of kept entries, at random positions.
+    /// <paramref name="seed"/>: each keeps its count of kept entries, at random positions. With
+    /// <paramref name="layout"/> (the mask set the masks belong to), a structured layer's mask keeps its structure:
+    /// its units (rows) are shuffled whole, and its bias mask moves with them.
     /// </summary>
-    public static void WithinEachMask(IReadOnlyDictionary<string, Tensor> masks, long seed)
+    public static void WithinEachMask(IReadOnlyDictionary<string, Tensor> masks, long seed, MaskSet? layout = null)
     {
         ArgumentNullException.ThrowIfNull(masks);
         using var generator = new Generator(unchecked((ulong)seed));
@@ -17,7 +19,27 @@ public static class MaskShuffle
         foreach (var name in masks.Keys.Order(StringComparer.Ordinal))
         {
             using var scope = NewDisposeScope();
+            var weight = layout?.Weights.FirstOrDefault(w => w.Name == name);
+            if (weight?.Follows is not null)
+            {
+                continue;   // a structured layer's bias moves with its units, below
+            }
+
             var mask = masks[name];
+            if (weight is { IsStructured: true })
+            {
+                var order = randperm(weight.Units, generator: generator);
+                var rows = mask.reshape(weight.Units, -1);
+                rows.copy_(rows.index_select(0, order));
+                foreach (var bias in layout!.Weights.Where(b => ReferenceEquals(b.Follows, weight) && masks.ContainsKey(b.Name)))
+                {
+                    var biasMask = masks[bias.Name];
+                    biasMask.copy_(biasMask.index_select(0, order));
+                }
+
+                continue;
+            }
+
             var flat = mask.reshape(-1);
             var shuffled = flat.index_select(0, randperm(flat.shape[0], generator: generator));
             mask.copy_(shuffled.reshape(mask.shape));

@@ -13,7 +13,7 @@ namespace Lottery.Results;
 /// <summary>What decides a model's part in a result: its class, its parameters' names and shapes, and how its layers are masked.</summary>
 /// <param name="Class">The model's full type name.</param>
 /// <param name="Parameters">Every parameter and buffer but the masks, as <c>name [shape] dtype</c>, in registration order.</param>
-/// <param name="Masked">Every masked parameter with its own rate, criterion or none (the declared layer table), in mask order.</param>
+/// <param name="Masked">Every masked parameter with its own rate, criterion or none, and its structure when it has one (the declared layer table), in mask order.</param>
 public sealed record ModelIdentity(string Class, IReadOnlyList<string> Parameters, IReadOnlyList<string> Masked)
 {
     /// <summary>Describes <paramref name="model"/> with <paramref name="masks"/> attached (null: a model with no masks).</summary>
@@ -25,7 +25,8 @@ public sealed record ModelIdentity(string Class, IReadOnlyList<string> Parameter
             .Select(p => $"{p.Item1} [{string.Join(", ", p.Item2.shape)}] {p.Item2.dtype}")
             .ToList();
         var masked = masks?.Weights.Select(w =>
-            $"{w.Name} rate {(w.Rate is { } rate ? rate.ToString("R", CultureInfo.InvariantCulture) : "method")} criterion {w.Criterion?.Name ?? "method"}").ToList() ?? [];
+            $"{w.Name} rate {(w.Rate is { } rate ? rate.ToString("R", CultureInfo.InvariantCulture) : "method")} criterion {w.Criterion?.Name ?? "method"}"
+            + (w.Structure == Structure.Unstructured ? string.Empty : $" structure {w.Structure}")).ToList() ?? [];
         return new ModelIdentity(model.GetType().FullName ?? model.GetType().Name, parameters, masked);
     }
 

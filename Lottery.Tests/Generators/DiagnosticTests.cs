@@ -82,6 +82,15 @@ public class DiagnosticTests
         { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Channels|])] private Linear fc = null!;") },
         { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Neurons|])] private Conv2d conv = null!;") },
         { "LTH0022", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = (Structure)7|])] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"missing\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"fc\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"count\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!; private int count;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"conv\", [|\"fc\"|], InputShape = new[] { 1, 4, 4 })]", "[Prunable] private Conv2d conv = null!; [Prunable] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"conv\"|], InputShape = new[] { 4 })]", "[Prunable] private Conv2d conv = null!; [Prunable] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!; [Prunable] private Linear other = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[[|Chain|](\"fc\")]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|InputShape = new[] { 0 }|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0026", DiagnosticSeverity.Warning, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable(Structure = Structure.Neurons)] private Linear fc = null!;") },
     };
 
     [Theory]

@@ -55,6 +55,25 @@ public class GeneratedCodeTests
             }
             """,
         ],
+        ["ChainedModel"] =
+        [
+            Usings + """
+            namespace Demo.Models;
+
+            // A declared chain, neuron pruning, and no forward of its own: the generator writes forward, ToSequential and Compact.
+            [Chain(nameof(flatten), nameof(hidden), nameof(relu), nameof(output), InputShape = new[] { 1, 8, 8 })]
+            [PruneSchedule(ScheduleKind.Iterative, Rate = 0.2, Rounds = 2)]
+            public sealed partial class ChainedMlp : nn.Module<Tensor, Tensor>
+            {
+                private readonly Flatten flatten = nn.Flatten();
+                [Prunable(Structure = Structure.Neurons)] private readonly Linear hidden = nn.Linear(64, 32);
+                private readonly ReLU relu = nn.ReLU();
+                private readonly Linear output = nn.Linear(32, 10);
+
+                public ChainedMlp() : base(nameof(ChainedMlp)) => RegisterComponents();
+            }
+            """,
+        ],
         ["NestedInNamespace"] =
         [
             Usings + """
