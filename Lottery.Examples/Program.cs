@@ -11,6 +11,8 @@ var root = new RootCommand($"Lottery: lottery-ticket and pruning experiments on 
     ListCommand.Create(),
     ImpCommand.Create(),
     BenchmarkCommand.Create(),
+    CompactCommand.Create(),
+    InferenceCommand.Create(),
 };
 
 // In a log or a pipe, tables are as wide as they need to be rather than 80 columns.

@@ -8,7 +8,11 @@ namespace Lottery.Examples.Models;
 /// Conv-2 of Frankle and Carbin (2019), for 28x28 grey images: two 3x3 convolutions of 64 channels, 2x2 max
 /// pooling, then fully connected 256-256-10. Glorot-normal weights, zero biases.
 /// </summary>
-/// <remarks>The paper's rates: 10% for the convolutions, 20% for the hidden fully connected layers, 10% for the output.</remarks>
+/// <remarks>
+/// The paper's rates: 10% for the convolutions, 20% for the hidden fully connected layers, 10% for the output. The
+/// layers are declared as a [Chain], so the generator writes <c>forward</c>, <c>ToSequential()</c> and <c>Compact()</c>.
+/// </remarks>
+[Chain(nameof(conv1), nameof(relu1), nameof(conv2), nameof(relu2), nameof(pool), nameof(flatten), nameof(fc1), nameof(relu3), nameof(fc2), nameof(relu4), nameof(fc3), InputShape = new[] { 1, 28, 28 })]
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude)]
 public sealed partial class Conv2 : nn.Module<Tensor, Tensor>
@@ -16,14 +20,24 @@ public sealed partial class Conv2 : nn.Module<Tensor, Tensor>
     [Prunable(0.1)]
     private readonly Conv2d conv1;
 
+    private readonly ReLU relu1 = nn.ReLU();
+
     [Prunable(0.1)]
     private readonly Conv2d conv2;
+
+    private readonly ReLU relu2 = nn.ReLU();
+    private readonly MaxPool2d pool = nn.MaxPool2d(2);
+    private readonly Flatten flatten = nn.Flatten();
 
     [Prunable]
     private readonly Linear fc1;
 
+    private readonly ReLU relu3 = nn.ReLU();
+
     [Prunable]
     private readonly Linear fc2;
+
+    private readonly ReLU relu4 = nn.ReLU();
 
     [Prunable(0.1)]
     private readonly Linear fc3;
@@ -48,17 +62,5 @@ public sealed partial class Conv2 : nn.Module<Tensor, Tensor>
         {
             nn.init.zeros_(bias);
         }
-    }
-
-    /// <inheritdoc/>
-    public override Tensor forward(Tensor input)
-    {
-        using var scope = NewDisposeScope();
-        var x = nn.functional.relu(conv1.forward(input));
-        x = nn.functional.max_pool2d(nn.functional.relu(conv2.forward(x)), 2);
-        x = x.flatten(1);
-        x = nn.functional.relu(fc1.forward(x));
-        x = nn.functional.relu(fc2.forward(x));
-        return fc3.forward(x).MoveToOuterDisposeScope();
     }
 }

@@ -70,6 +70,28 @@ public static class PrunedModel
     }
 }
 
+/// <summary>What a sparse file holds, read without a model: which artifact, of which model class, and its counts.</summary>
+/// <param name="Kind">Ticket or pruned model.</param>
+/// <param name="ModelType">The full name of the model class it was saved from.</param>
+/// <param name="Parameters">Entries of every parameter and buffer.</param>
+/// <param name="Masked">Entries of the masked parameters.</param>
+/// <param name="Remaining">Entries of the masked parameters that survive.</param>
+/// <param name="Bytes">The file's size.</param>
+public sealed record ArtifactInfo(ArtifactKind Kind, string ModelType, long Parameters, long Masked, long Remaining, long Bytes)
+{
+    /// <summary>Reads the description of the sparse file at <paramref name="path"/>.</summary>
+    /// <exception cref="FileNotFoundException">No file there.</exception>
+    /// <exception cref="InvalidDataException">It is not a sparse file, or it is damaged.</exception>
+    public static ArtifactInfo Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using var file = SparseStateFile.Load(path);
+        var masked = file.Masks.Sum(m => m.Value.numel());
+        var remaining = file.Masks.Sum(m => m.Value.count_nonzero().item<long>());
+        return new ArtifactInfo(file.Kind, file.ModelType, file.Values.Sum(v => v.Value.numel()), masked, remaining, new FileInfo(path).Length);
+    }
+}
+
 /// <summary>Saving and loading either artifact in the sparse file, with the checks both share.</summary>
 internal static class SparseArtifact
 {

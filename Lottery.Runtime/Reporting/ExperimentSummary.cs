@@ -40,7 +40,11 @@ public sealed record SummaryRow(
     string Scope,
     double? Rate,
     int? StartEpoch,
-    int? EndEpoch);
+    int? EndEpoch)
+{
+    /// <summary>The run's round this row reports (its files are <c>rounds/round-NN.*</c> in the run's folder).</summary>
+    public int Round { get; init; }
+}
 
 /// <summary>One arm at one point, over the seeds.</summary>
 /// <param name="Arm">The arm.</param>
@@ -192,7 +196,10 @@ public sealed class ExperimentSummary
                     prunes ? method.Scope.ToString() : string.Empty,
                     prunes ? method.Rate : null,
                     prunes ? method.StartEpoch : null,
-                    prunes ? method.EndEpoch : null);
+                    prunes ? method.EndEpoch : null)
+                {
+                    Round = round.Round,
+                };
             }
         }
     }

@@ -1,0 +1,146 @@
+using System.CommandLine;
+using System.Globalization;
+using Lottery.Compaction;
+using Lottery.Experiments;
+using Lottery.Masks;
+using Lottery.Reporting;
+using Lottery.Inference;
+using Lottery.Results;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>
+/// The inference benchmark: for a finished experiment, each pruned model of one seed as it is stored (masked), compacted
+/// and on the sparse path, against the dense model, side by side in one process: file size, parameters, batch-1
+/// latency, batch-256 throughput and test accuracy; a table, <c>inference.csv</c>, <c>inference.md</c> and two charts.
+/// </summary>
+internal static class InferenceCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("experiment") { Description = "A finished experiment's name (its folder under --out), or a path to its folder." };
+        var output = CommonOptions.Output();
+        var seed = new Option<long?>("--seed") { Description = "The seed whose models to measure (default: the experiment's first)." };
+        var repeats = new Option<int>("--repeats") { Description = "Measured rounds over all the models (the median is reported).", DefaultValueFactory = _ => 7 };
+        var threads = CommonOptions.Threads();
+        CommonOptions.Require(repeats, v => v >= 1, "it must be at least 1");
+        var command = new Command("inference", "Measures a finished experiment's pruned models against the dense one, side by side: file size, parameters, batch-1 latency, batch-256 throughput and test accuracy, as stored (masked), compacted and on the sparse path.")
+        {
+            name, output, seed, repeats, threads,
+        };
+        command.SetAction(parse =>
+        {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            var given = parse.GetValue(name)!;
+            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ExperimentRecord.FileName)) ? given : Path.Combine(parse.GetValue(output)!, given);
+            return Run(folder, parse.GetValue(seed), new InferenceTiming(Repeats: parse.GetValue(repeats)), Console.Out);
+        });
+        return command;
+    }
+
+    private static int Run(string folder, long? seed, InferenceTiming timing, TextWriter console)
+    {
+        var summary = ExperimentSummary.Load(folder);
+        var record = summary.Record;
+        var definition = ExperimentCatalog.Find(typeof(InferenceCommand).Assembly, record.Name);
+        var chosenSeed = seed ?? record.Seeds[0];
+        var runs = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))!, "runs");
+        var store = new RunStore(runs);
+        var candidates = summary.Rows
+            .Where(r => r.Seed == chosenSeed && File.Exists(store.PrunedModelPath(r.Run, r.Round)))
+            .OrderByDescending(r => r.WeightsRemainingPercent)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            throw new InvalidOperationException($"Experiment '{record.Name}' has no pruned models of seed {chosenSeed} in {runs}: its runs finished before Lottery kept them (rounds/round-NN.pruned). Delete the runs and run the experiment again.");
+        }
+
+        var reference = candidates[0];
+        if (reference.WeightsRemainingPercent < 100)
+        {
+            throw new InvalidOperationException($"Experiment '{record.Name}' keeps no dense trained model (an IMP run's round 0) for seed {chosenSeed}: the benchmark compares against it.");
+        }
+
+        using var data = definition.Data.Load();
+        var scratch = Directory.CreateTempSubdirectory("lottery-inference-");
+        var variants = new List<(SummaryRow Row, string Variant, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters)>();
+        var owned = new List<IDisposable>();
+        try
+        {
+            // The dense reference: the trained dense model, stored as a plain state dictionary.
+            var dense = PrunedModels.Load(store.PrunedModelPath(reference.Run, reference.Round));
+            owned.Add(dense);
+            var densePlain = Path.Combine(scratch.FullName, "dense.dat");
+            PrunedModel.SavePlain(dense, ((IPrunableModel)dense).Masks!, densePlain);
+            variants.Add((reference, "dense", dense, new FileInfo(densePlain).Length, dense.parameters().Sum(p => p.numel())));
+
+            foreach (var row in candidates.Skip(1).Where(r => r.WeightsRemainingPercent < 100))
+            {
+                var file = store.PrunedModelPath(row.Run, row.Round);
+                var model = PrunedModels.Load(file);
+                owned.Add(model);
+                variants.Add((row, "masked", model, new FileInfo(file).Length, NonZero(model)));
+                if (model is IChainModel chain)
+                {
+                    var compacted = chain.Compact().Model;
+                    owned.Add(compacted);
+                    var path = Path.Combine(scratch.FullName, $"{row.Run}-{row.Round}.chain");
+                    ChainFile.Save(compacted, path, chain.InputShape);
+                    variants.Add((row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
+                }
+            }
+
+            console.WriteLine($"{record.Name}, seed {chosenSeed}: {variants.Count} models on {data.Test.Count:N0} test samples; {get_num_threads()} threads; {timing.Repeats} rounds of {timing.LatencyCalls} batch-1 calls and {timing.ThroughputBatches} batches of {timing.BatchSize}, interleaved.");
+            var speeds = InferenceTimer.Measure(variants.Select(v => v.Model).ToList(), data.Test.Inputs, timing);
+            var rows = variants.Select((v, i) => new InferenceRow(
+                v.Variant == "dense" ? "dense" : v.Row.Arm,
+                v.Row.Point,
+                v.Variant == "dense" ? 100 : v.Row.WeightsRemainingPercent,
+                v.Variant,
+                v.Bytes,
+                v.Parameters,
+                speeds[i].LatencyMicroseconds,
+                speeds[i].SamplesPerSecond,
+                InferenceTimer.Accuracy(v.Model, data.Test.Inputs, data.Test.Labels))).ToList();
+
+            var table = new TextTable("arm", "point", "weights", "variant", "file kB", "parameters", "batch-1 µs", "x", "batch-256 /s", "x", "test acc.");
+            var baseline = rows[0];
+            foreach (var r in rows)
+            {
+                table.Add(
+                    r.Arm,
+                    r.Point.ToString(CultureInfo.InvariantCulture),
+                    r.WeightsRemainingPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
+                    r.Variant,
+                    (r.FileBytes / 1024.0).ToString("N0", CultureInfo.InvariantCulture),
+                    r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
+                    r.LatencyMicroseconds.ToString("0.0", CultureInfo.InvariantCulture),
+                    (baseline.LatencyMicroseconds / r.LatencyMicroseconds).ToString("0.00", CultureInfo.InvariantCulture),
+                    r.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
+                    (r.SamplesPerSecond / baseline.SamplesPerSecond).ToString("0.00", CultureInfo.InvariantCulture),
+                    (r.TestAccuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+            }
+
+            table.Write(console);
+            InferenceReport.Write(folder, $"{record.Name}, seed {chosenSeed}", rows);
+            console.WriteLine($"Written to {Path.GetFullPath(folder)}: inference.csv, inference.md, inference-speed.png, inference-size.png");
+            return 0;
+        }
+        finally
+        {
+            foreach (var item in owned)
+            {
+                item.Dispose();
+            }
+
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    private static long NonZero(nn.Module model)
+    {
+        using var scope = NewDisposeScope();
+        return model.parameters().Sum(p => p.count_nonzero().item<long>());
+    }
+}

@@ -1,0 +1,77 @@
+using Lottery.Compaction;
+using Lottery.Masks;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Commands;
+
+/// <summary>
+/// Finds a pruned model on disk (a <c>.pruned</c> file, or a run's folder and round) and loads it into a fresh
+/// instance of the model class it was saved from, found among the program's types by its full name.
+/// </summary>
+internal static class PrunedModels
+{
+    /// <summary>The pruned-model file a path names: the file itself, or a run folder's file of <paramref name="round"/> (default: its last round).</summary>
+    public static string Locate(string path, int? round)
+    {
+        if (File.Exists(path))
+        {
+            return path;
+        }
+
+        if (!Directory.Exists(path))
+        {
+            throw new FileNotFoundException($"'{path}' is neither a pruned model file nor a run's folder. Give a file saved with SavePrunedModel, or a folder under results/runs/.", path);
+        }
+
+        var rounds = Path.Combine(path, "rounds");
+        var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*.pruned").Order(StringComparer.Ordinal).ToList() : [];
+        if (files.Count == 0)
+        {
+            throw new FileNotFoundException($"'{path}' holds no pruned model (rounds/round-NN.pruned): it is not a finished run of a pruned method (a dense run keeps none, and runs finished before Lottery kept them must be trained again).", rounds);
+        }
+
+        if (round is null)
+        {
+            return files[^1];
+        }
+
+        var chosen = Path.Combine(rounds, $"round-{round:00}.pruned");
+        return File.Exists(chosen)
+            ? chosen
+            : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(f => int.Parse(Path.GetFileNameWithoutExtension(f)[6..], System.Globalization.CultureInfo.InvariantCulture)))}.", chosen);
+    }
+
+    /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
+    public static nn.Module<Tensor, Tensor> Load(string file)
+    {
+        var info = ArtifactInfo.Read(file);
+        if (info.Kind != ArtifactKind.PrunedModel)
+        {
+            throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
+        }
+
+        var model = Create(info.ModelType, file);
+        PrunedModel.Load(model, file, ((IPrunableModel)model).AttachMasks());
+        return model;
+    }
+
+    /// <summary>The model class a pruned-model file or run was saved from, created with its parameterless constructor.</summary>
+    public static nn.Module<Tensor, Tensor> Create(string typeName, string source)
+    {
+        var type = AppDomain.CurrentDomain.GetAssemblies()
+            .Select(a => a.GetType(typeName, throwOnError: false))
+            .FirstOrDefault(t => t is not null)
+            ?? throw new InvalidOperationException($"'{source}' was saved from {typeName}, a class this program does not have. Load it in your own program with the class's LoadPrunedModel.");
+        if (!typeof(IPrunableModel).IsAssignableFrom(type) || !typeof(nn.Module<Tensor, Tensor>).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null && !type.GetConstructors().Any(c => c.GetParameters().All(p => p.HasDefaultValue)))
+        {
+            throw new InvalidOperationException($"{typeName} (from '{source}') is not a [Prunable] model that can be created without arguments.");
+        }
+
+        var constructor = type.GetConstructors().First(c => c.GetParameters().All(p => p.HasDefaultValue));
+        return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray());
+    }
+
+    /// <summary>The model as a chain, or a clear error when its class declares none.</summary>
+    public static IChainModel Chain(nn.Module model) => model as IChainModel
+        ?? throw new InvalidOperationException($"{model.GetType().Name} declares no [Chain]: compaction needs the order of its layers. Declare it with [Chain(...)] (see the README's \"Smaller and faster\").");
+}
