@@ -39,23 +39,8 @@ internal static class ChainRebuilder
     {
         Linear or Convolution => Layer(link.Module, plan!),
         BatchNorm norm => BatchNorm(norm, plan!),
-        ReLU relu => nn.ReLU(relu.inplace),
-        LeakyReLU leaky => nn.LeakyReLU(leaky.negative_slope, leaky.inplace),
-        Tanh tanh => nn.Tanh(tanh.inplace),
-        Sigmoid sigmoid => nn.Sigmoid(sigmoid.inplace),
-        GELU gelu => nn.GELU(gelu.approximate, gelu.inplace),
-        ELU elu => nn.ELU(elu.alpha, elu.inplace),
-        SiLU silu => nn.SiLU(silu.inplace),
-        MaxPool1d pool => nn.MaxPool1d(pool.kernel_size, pool.stride, pool.padding, pool.dilation, pool.ceil_mode),
-        MaxPool2d pool => nn.MaxPool2d(Copy(pool.kernel_size)!, Copy(pool.stride), Copy(pool.padding), Copy(pool.dilation), pool.ceil_mode),
-        AvgPool1d pool => nn.AvgPool1d(pool.kernel_size, pool.stride, pool.padding ?? 0, pool.ceil_mode, pool.count_include_pad),
-        AvgPool2d pool => nn.AvgPool2d(Copy(pool.kernel_size)!, Copy(pool.stride), Copy(pool.padding), pool.ceil_mode, pool.count_include_pad, pool.divisor_override),
-        Flatten flatten => nn.Flatten(flatten.start_dim, flatten.end_dim),
-        Dropout dropout => nn.Dropout(dropout.p, dropout.inplace),
-        Dropout1d dropout => nn.Dropout1d(dropout.p, dropout.inplace),
-        Dropout2d dropout => nn.Dropout2d(dropout.p, dropout.inplace),
-        Identity => nn.Identity(),
-        _ => throw new NotSupportedException($"Compaction cannot rebuild {link.Description}. Supported modules: {ChainTrace.Supported}."),
+        _ => (ModuleSettings.Read(link.Module) ?? throw new NotSupportedException($"Compaction cannot rebuild {link.Description}. Supported modules: {ChainTrace.Supported}."))
+            .Create(link.Device),
     };
 
     /// <summary>
@@ -68,17 +53,10 @@ internal static class ChainRebuilder
         var weight = LayerWeights.Weight(source);
         var shift = plan.KeptUnits.Select(unit => plan.BiasShift[unit]).ToArray();
         var hasBias = LayerWeights.BiasOf(source) is not null || shift.Any(amount => amount != 0);
-        long inputs = plan.KeptInputs.Length;
+        var layer = Settings(source)
+            .WithUnits(plan.KeptInputs.Length, plan.KeptUnits.Length, hasBias)
+            .Create(weight.device);
         long outputs = plan.KeptUnits.Length;
-        nn.Module<Tensor, Tensor> layer = source switch
-        {
-            Linear => nn.Linear(inputs, outputs, hasBias, weight.device, weight.dtype),
-            Conv1d conv => Padded(nn.Conv1d(inputs, outputs, conv.kernel_size[0], conv.stride[0], 0, conv.dilation[0], conv.padding_mode, 1, hasBias, weight.device, weight.dtype), conv),
-            Conv2d conv => Padded(
-                nn.Conv2d(inputs, outputs, (conv.kernel_size[0], conv.kernel_size[1]), (conv.stride[0], conv.stride[1]), (0, 0), (conv.dilation[0], conv.dilation[1]), conv.padding_mode, 1, hasBias, weight.device, weight.dtype),
-                conv),
-            _ => throw new NotSupportedException($"Compaction cannot rebuild a {source.GetType().Name}."),
-        };
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -96,32 +74,11 @@ internal static class ChainRebuilder
         return layer;
     }
 
-    private static T Padded<T>(T fresh, Convolution source)
-        where T : Convolution
-    {
-        if (source.padding_type is { } type)
-        {
-            fresh.SetPadding(type);
-        }
-        else
-        {
-            fresh.SetPadding(Copy(source.padding) ?? new long[source.kernel_size.Length]);
-        }
-
-        return fresh;
-    }
-
     /// <summary>A BatchNorm over the kept features, its affine parameters and running statistics sliced to them.</summary>
     private static nn.Module<Tensor, Tensor> BatchNorm(BatchNorm source, LinkPlan plan)
     {
         var reference = source.running_mean!;
-        long features = plan.KeptInputs.Length;
-        BatchNorm fresh = source switch
-        {
-            BatchNorm1d => nn.BatchNorm1d(features, source.eps, source.momentum ?? 0.1, source.affine, source.track_running_stats, reference.device, reference.dtype),
-            _ => nn.BatchNorm2d(features, source.eps, source.momentum ?? 0.1, source.affine, source.track_running_stats, reference.device, reference.dtype),
-        };
-        fresh.momentum = source.momentum;
+        var fresh = (BatchNorm)(Settings(source) with { NumFeatures = plan.KeptInputs.Length }).Create(reference.device);
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -142,5 +99,6 @@ internal static class ChainRebuilder
         return fresh;
     }
 
-    private static long[]? Copy(long[]? values) => values?.ToArray();
+    private static ModuleSettings Settings(nn.Module source) =>
+        ModuleSettings.Read(source) ?? throw new NotSupportedException($"Compaction cannot rebuild a {source.GetType().Name}.");
 }

@@ -22,11 +22,8 @@ internal static class ChainTrace
     {
         var children = chain.named_children().ToList();
         var kinds = children.Select((child, index) => Classify(index, child.name, child.module)).ToList();
-        var dtype = chain.parameters().Select(p => p.dtype).DefaultIfEmpty(ScalarType.Float32).First();
-        var device = chain.parameters().Select(p => p.device).FirstOrDefault() ?? CPU;
-
         using var scope = NewDisposeScope();
-        var sample = zeros([1, .. inputShape], dtype, device);
+        var sample = ZeroSample(chain, inputShape);
         var links = new List<ChainLink>(children.Count);
         for (var index = 0; index < children.Count; index++)
         {
@@ -50,6 +47,14 @@ internal static class ChainTrace
         }
 
         return links;
+    }
+
+    /// <summary>A batch of one zero sample of <paramref name="inputShape"/>, of the type and on the device of the chain's parameters.</summary>
+    public static Tensor ZeroSample(nn.Module chain, IReadOnlyList<long> inputShape)
+    {
+        var dtype = chain.parameters().Select(p => p.dtype).DefaultIfEmpty(ScalarType.Float32).First();
+        var device = chain.parameters().Select(p => p.device).FirstOrDefault() ?? CPU;
+        return zeros([1, .. inputShape], dtype, device);
     }
 
     private static LinkKind Classify(int index, string name, nn.Module module)
