@@ -34,7 +34,7 @@ internal static class CompactCommand
         var plain = stem + ".plain.dat";
         PrunedModel.SavePlain(model, ((IPrunableModel)model).Masks!, plain);
 
-        console.WriteLine($"{model.GetType().Name} from {file} ({Size(file)}, {((IPrunableModel)model).Masks!.WeightsRemaining:P1} of the prunable weights remaining)");
+        console.WriteLine($"{model.GetType().Name} from {file} ({Size(file)}, {((IPrunableModel)model).Masks!.WeightsRemaining * 100:0.0}% of the prunable weights remaining)");
         console.WriteLine(result.Report.Describe());
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Checked against the pruned model's own forward on random samples: same outputs within 1e-4, same predictions."));
         console.WriteLine($"Compacted model: {target} ({Size(target)}); load it with ChainFile.Load.");

@@ -195,7 +195,7 @@ public sealed class RunCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(output, Name, "summary.csv")), "the process was killed before it finished");
     }
 
-    private static (int Code, string Output) Cli(params string[] arguments)
+    internal static (int Code, string Output) Cli(params string[] arguments)
     {
         using var process = Start(arguments);
         var stdout = process.StandardOutput.ReadToEndAsync();

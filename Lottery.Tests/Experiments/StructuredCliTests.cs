@@ -1,0 +1,78 @@
+using System.Globalization;
+using Lottery.Compaction;
+using Lottery.Masks;
+using static Lottery.Tests.Experiments.RunCliTests;
+
+namespace Lottery.Tests.Experiments;
+
+/// <summary>
+/// The tiny-neurons experiment end to end as a user runs it: `lottery run`, `lottery compact` on a finished run, and
+/// `lottery inference`, each a real process; the figures checked against the experiment's own summary and masks.
+/// </summary>
+public sealed class StructuredCliTests : IDisposable
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "lottery-structured-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_structured_experiment_runs_compacts_and_measures_with_the_accuracy_it_recorded()
+    {
+        var (code, output) = Cli("run", "tiny-neurons", "--out", root);
+        Assert.True(code == 0, output);
+
+        // IMP's last round: 64 neurons, then round(0.3 * 64) = 19 go, then round(0.3 * 45) = 14: 31 remain.
+        var imp = Directory.GetDirectories(Path.Combine(root, "runs"), "imp-s1-*").Single();
+        var pruned = Path.Combine(imp, "rounds", "round-02.pruned");
+        var info = ArtifactInfo.Read(pruned);
+        Assert.Equal(ArtifactKind.PrunedModel, info.Kind);
+        Assert.Equal((31 * 784) + 31, info.Remaining);   // the surviving neurons' weights, and their biases, which go with them
+
+        (code, output) = Cli("compact", imp);
+        Assert.True(code == 0, output);
+        Assert.Contains("units     64 -> 31", output, StringComparison.Ordinal);
+        var chain = Path.Combine(imp, "rounds", "round-02.chain");
+        using (var loaded = ChainFile.Load(chain))
+        {
+            var shapes = loaded.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+            Assert.Equal([31L, 784L], shapes["hidden.weight"]);
+            Assert.Equal([10L, 31L], shapes["output.weight"]);
+        }
+
+        (code, output) = Cli("compact", imp, "--round", "7");
+        Assert.Equal(2, code);
+        Assert.Contains("has no round 7", output, StringComparison.Ordinal);
+
+        (code, output) = Cli("inference", "tiny-neurons", "--out", root, "--repeats", "1");
+        Assert.True(code == 0, output);
+        var summary = Csv(Path.Combine(root, "tiny-neurons", "summary.csv"));
+        var inference = Csv(Path.Combine(root, "tiny-neurons", "inference.csv"));
+        Assert.Equal(["dense", "masked", "compacted"], inference.Select(r => r["variant"]).Distinct().Take(3));
+        foreach (var row in inference.Where(r => r["variant"] != "dense"))
+        {
+            // Every variant of a model classifies the test set exactly as the run recorded it.
+            var recorded = summary.Single(s => s["arm"] == row["arm"] && s["point"] == row["point"] && s["seed"] == "1");
+            Assert.Equal(double.Parse(recorded["test_accuracy_final"], CultureInfo.InvariantCulture), double.Parse(row["test_accuracy"], CultureInfo.InvariantCulture), 4);
+            Assert.True(double.Parse(row["latency_us_batch1"], CultureInfo.InvariantCulture) > 0);
+        }
+
+        var compacted = inference.Where(r => r["variant"] == "compacted").ToList();
+        Assert.Equal(4, compacted.Count);
+        var dense = inference.Single(r => r["variant"] == "dense");
+        Assert.All(compacted, r => Assert.True(long.Parse(r["parameters"], CultureInfo.InvariantCulture) < long.Parse(dense["parameters"], CultureInfo.InvariantCulture)));
+        Assert.True(File.Exists(Path.Combine(root, "tiny-neurons", "inference-speed.png")));
+    }
+
+    private static List<Dictionary<string, string>> Csv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var headers = lines[0].Split(',');
+        return lines.Skip(1).Where(l => l.Length > 0).Select(l => headers.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
+    }
+}
