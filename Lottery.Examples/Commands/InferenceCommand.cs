@@ -47,8 +47,10 @@ internal static class InferenceCommand
         var chosenSeed = seed ?? record.Seeds[0];
         var runs = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))!, "runs");
         var store = new RunStore(runs);
+        // The dense model (IMP's round 0) and every arm at the experiment's matched points (all points when it matches none).
+        var points = record.Points.Count > 0 ? record.Points.Append(0).ToHashSet() : null;
         var candidates = summary.Rows
-            .Where(r => r.Seed == chosenSeed && File.Exists(store.PrunedModelPath(r.Run, r.Round)))
+            .Where(r => r.Seed == chosenSeed && (points is null || points.Contains(r.Point)) && File.Exists(store.PrunedModelPath(r.Run, r.Round)))
             .OrderByDescending(r => r.WeightsRemainingPercent)
             .ToList();
         if (candidates.Count == 0)
@@ -88,6 +90,16 @@ internal static class InferenceCommand
                     var path = Path.Combine(scratch.FullName, $"{row.Run}-{row.Round}.chain");
                     ChainFile.Save(compacted, path, chain.InputShape);
                     variants.Add((row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
+
+                    // The sparse path: the compacted chain's Linear layers that are sparse enough, on CSR kernels (the
+                    // faster of sparse and dense chosen per batch size), consecutive ones fused. Stored as the .pruned file.
+                    var converted = SparseInference.Convert(compacted);
+                    if (converted.children().Any(m => m is SparseLinear))
+                    {
+                        var sparse = SparseInference.Fuse(converted);
+                        owned.Add(sparse);
+                        variants.Add((row, "sparse", sparse, new FileInfo(file).Length, NonZero(model)));
+                    }
                 }
             }
 

@@ -51,15 +51,6 @@ public sealed partial class Conv2Channels : nn.Module<Tensor, Tensor>
         fc2 = nn.Linear(256, 256);
         fc3 = nn.Linear(256, classes);
         RegisterComponents();
-        using var noGrad = no_grad();
-        foreach (var weight in new[] { conv1.weight!, conv2.weight!, fc1.weight!, fc2.weight!, fc3.weight! })
-        {
-            nn.init.xavier_normal_(weight);
-        }
-
-        foreach (var bias in new[] { conv1.bias!, conv2.bias!, fc1.bias!, fc2.bias!, fc3.bias! })
-        {
-            nn.init.zeros_(bias);
-        }
+        PaperInitialisation.GlorotNormalZeroBias(conv1, conv2, fc1, fc2, fc3);
     }
 }

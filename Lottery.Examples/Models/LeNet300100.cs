@@ -52,11 +52,6 @@ public sealed partial class LeNet300100 : nn.Module<Tensor, Tensor>
         fc2 = nn.Linear(300, 100);
         fc3 = nn.Linear(100, classes);
         RegisterComponents();
-        using var noGrad = no_grad();
-        foreach (var layer in new[] { fc1, fc2, fc3 })
-        {
-            nn.init.xavier_normal_(layer.weight!);
-            nn.init.zeros_(layer.bias!);
-        }
+        PaperInitialisation.GlorotNormalZeroBias(fc1, fc2, fc3);
     }
 }
