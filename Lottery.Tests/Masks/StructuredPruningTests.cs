@@ -111,6 +111,54 @@ public sealed class StructuredPruningTests
         Assert.Equal(new[] { "Conv.weight", "Hidden.weight", "Wide.weight", "Output.weight" }.Sum(n => masks[n].Count), masks.Count);
     }
 
+    [Theory]
+    [InlineData(CriterionKind.Magnitude, PruningScope.Layerwise)]
+    [InlineData(CriterionKind.LeastChange, PruningScope.Layerwise)]
+    [InlineData(CriterionKind.MagnitudeIncrease, PruningScope.Layerwise)]
+    [InlineData(CriterionKind.Random, PruningScope.Layerwise)]
+    [InlineData(CriterionKind.Magnitude, PruningScope.Global)]
+    [InlineData(CriterionKind.LeastChange, PruningScope.Global)]
+    [InlineData(CriterionKind.MagnitudeIncrease, PruningScope.Global)]
+    [InlineData(CriterionKind.Random, PruningScope.Global)]
+    public void Every_criterion_and_scope_removes_exact_counts_of_whole_units(CriterionKind kind, PruningScope scope)
+    {
+        var (model, masks) = Create();
+        using var _ = model;
+        using var __ = masks;
+        using (var noGrad = no_grad())
+        {
+            foreach (var p in model.parameters())
+            {
+                p.add_(randn_like(p) * 0.05);
+            }
+        }
+
+        string[] structured = ["Conv.weight", "Hidden.weight", "Wide.weight"];
+        using var random = new Generator(3);
+        for (var e = 0; e < 3; e++)
+        {
+            var before = structured.ToDictionary(n => n, n => masks[n].UnitsRemaining);
+            Pruner.Prune(masks, PruningAmount.ByRate(0.25), scope, PruningCriteria.Of(kind), random);
+            var removed = structured.ToDictionary(n => n, n => before[n] - masks[n].UnitsRemaining);
+            if (scope == PruningScope.Layerwise)
+            {
+                Assert.All(structured, n => Assert.Equal((long)Math.Round(0.25 * before[n], MidpointRounding.AwayFromZero), removed[n]));
+            }
+            else
+            {
+                Assert.Equal((long)Math.Round(0.25 * before.Values.Sum(), MidpointRounding.AwayFromZero), removed.Values.Sum());
+            }
+
+            // Whole units only: every row of a structured mask is all kept or all gone, and its bias entry with it.
+            foreach (var name in structured)
+            {
+                var weight = masks[name];
+                Assert.Equal(weight.UnitsRemaining * (weight.Count / weight.Units), weight.Remaining);
+                Assert.Equal(weight.UnitsRemaining, masks[name.Replace("weight", "bias", StringComparison.Ordinal)].Remaining);
+            }
+        }
+    }
+
     [Fact]
     public void Counts_are_in_units_event_after_event_and_a_target_counts_units()
     {
