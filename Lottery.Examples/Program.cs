@@ -44,7 +44,7 @@ try
 
     return parsed.Invoke(invocation);
 }
-catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException)
+catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException or NotSupportedException or Lottery.Compaction.CompactionMismatchException)
 {
     // ArgumentException appends "(Parameter 'x')" and "Actual value was ...", which mean nothing here.
     var message = e.Message;

@@ -12,7 +12,7 @@ internal static class CompactCommand
     {
         var source = new Argument<string>("pruned") { Description = "A pruned model file (.pruned, saved by SavePrunedModel or a run), or a run's folder under results/runs/." };
         var round = new Option<int?>("--round") { Description = "With a run's folder: the round whose pruned model to compact (default: the last; an IMP run keeps one per round)." };
-        var output = new Option<string?>("--out") { Description = "Where to write the compacted model (default: beside the pruned model, as <name>.chain)." };
+        var output = new Option<string?>("--to") { Description = "The file to write the compacted model to (default: beside the pruned model, as <name>.chain)." };
         var command = new Command("compact", "Rebuilds a pruned model as a physically smaller dense model (dead units and the inputs they fed removed), checks it against the pruned model, and writes it as a .chain file (ChainFile.Load reads it) and the pruned model's plain state dictionary (.plain.dat, loads into the model class with load).")
         {
             source, round, output,

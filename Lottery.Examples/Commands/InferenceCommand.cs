@@ -45,6 +45,11 @@ internal static class InferenceCommand
         var record = summary.Record;
         var definition = ExperimentCatalog.Find(typeof(InferenceCommand).Assembly, record.Name);
         var chosenSeed = seed ?? record.Seeds[0];
+        if (!record.Seeds.Contains(chosenSeed))
+        {
+            throw new ArgumentException($"Experiment '{record.Name}' has no seed {chosenSeed}; its seeds are {string.Join(", ", record.Seeds)}. Give one of them with --seed.");
+        }
+
         var runs = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(folder).TrimEnd(Path.DirectorySeparatorChar))!, "runs");
         var store = new RunStore(runs);
         // The dense model (IMP's round 0) and every arm at the experiment's matched points (all points when it matches none).
@@ -141,7 +146,8 @@ internal static class InferenceCommand
         }
         finally
         {
-            foreach (var item in owned)
+            // In reverse: a sparse chain shares its unconverted modules with the compacted chain it came from.
+            foreach (var item in Enumerable.Reverse(owned))
             {
                 item.Dispose();
             }

@@ -24,7 +24,7 @@ internal static class PrunedModels
         }
 
         var rounds = Path.Combine(path, "rounds");
-        var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*.pruned").Order(StringComparer.Ordinal).ToList() : [];
+        var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*.pruned").OrderBy(RoundOf).ToList() : [];
         if (files.Count == 0)
         {
             throw new FileNotFoundException($"'{path}' holds no pruned model (rounds/round-NN.pruned): it is not a finished run of a pruned method (a dense run keeps none, and runs finished before Lottery kept them must be trained again).", rounds);
@@ -38,8 +38,10 @@ internal static class PrunedModels
         var chosen = Path.Combine(rounds, $"round-{round:00}.pruned");
         return File.Exists(chosen)
             ? chosen
-            : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(f => int.Parse(Path.GetFileNameWithoutExtension(f)[6..], System.Globalization.CultureInfo.InvariantCulture)))}.", chosen);
+            : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(RoundOf))}.", chosen);
     }
+
+    private static int RoundOf(string file) => int.Parse(Path.GetFileNameWithoutExtension(file)[6..], System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
     public static nn.Module<Tensor, Tensor> Load(string file)
@@ -68,7 +70,14 @@ internal static class PrunedModels
         }
 
         var constructor = type.GetConstructors().First(c => c.GetParameters().All(p => p.HasDefaultValue));
-        return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray());
+        try
+        {
+            return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray());
+        }
+        catch (System.Reflection.TargetInvocationException error) when (error.InnerException is not null)
+        {
+            throw new InvalidOperationException($"{typeName}'s constructor failed: {error.InnerException.Message}", error.InnerException);
+        }
     }
 
     /// <summary>The model as a chain, or a clear error when its class declares none.</summary>

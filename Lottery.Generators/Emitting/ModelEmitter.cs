@@ -193,7 +193,8 @@ internal static class ModelEmitter
         writer.Line("/// <summary>");
         writer.Line("/// A physically smaller copy of this (pruned) model: dead units and the inputs they fed removed, the constants");
         writer.Line("/// of dead units folded into the next layer's bias. Checked against this model's own forward on random samples;");
-        writer.Line("/// a chain that does not compute what forward computes throws CompactionMismatchException.");
+        writer.Line("/// a chain that does not compute what forward computes throws CompactionMismatchException. The result's Model is");
+        writer.Line("/// the caller's to dispose; the Sequential view of this model it was made from is left to the garbage collector.");
         writer.Line("/// </summary>");
         writer.Line(SourceFile.GeneratedCodeAttribute);
         writer.Line($"public global::Lottery.Compaction.CompactionResult Compact() => global::Lottery.Compaction.Compactor.CompactDeclared(this, ToSequential(), [{shape}]);");
@@ -205,10 +206,10 @@ internal static class ModelEmitter
             writer.Line($"public override {Tensor} forward({Tensor} input)");
             writer.Line("{");
             writer.Line("    using var scope = global::TorchSharp.torch.NewDisposeScope();");
-            writer.Line($"    var x = this.{chain.Members[0]}.forward(input);");
+            writer.Line($"    var x = this.{chain.Members[0]}.call(input);");
             foreach (var member in chain.Members.Skip(1))
             {
-                writer.Line($"    x = this.{member}.forward(x);");
+                writer.Line($"    x = this.{member}.call(x);");
             }
 
             writer.Line("    return x.MoveToOuterDisposeScope();");

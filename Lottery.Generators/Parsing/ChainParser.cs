@@ -51,7 +51,7 @@ internal static class ChainParser
                 continue;
             }
 
-            var member = type.GetMembers(name!).FirstOrDefault(m => m is IFieldSymbol or IPropertySymbol);
+            var member = OwnAndInherited(type, name!).FirstOrDefault(m => m is IFieldSymbol or IPropertySymbol);
             var memberType = member switch
             {
                 IFieldSymbol field => field.Type,
@@ -70,7 +70,9 @@ internal static class ChainParser
                 continue;
             }
 
-            var kind = TypeFacts.LayerType(memberType) ?? (memberType.ToDisplayString() == KnownNames.Flatten ? "Flatten" : "Other");
+            // A member typed only as a module taking a Tensor could be anything, a Flatten included: it is not held against the chain.
+            var kind = TypeFacts.LayerType(memberType)
+                ?? (memberType.ToDisplayString() is KnownNames.Flatten or KnownNames.TensorModule ? "Flatten" : "Other");
             if (kind.StartsWith("Conv", StringComparison.Ordinal))
             {
                 if (lastLinear is not null)
@@ -111,7 +113,7 @@ internal static class ChainParser
                 "needs InputShape, one sample's shape without the batch dimension, every size positive (for example InputShape = new[] { 784 } or new[] { 1, 28, 28 })");
         }
 
-        var writesForward = type.GetMembers("forward").Any(m => m is IMethodSymbol { Parameters.Length: 1 });
+        var writesForward = OwnAndInherited(type, "forward").Any(m => m is IMethodSymbol { Parameters.Length: 1, IsAbstract: false });
         if (!writesForward && !TypeFacts.DerivesFrom(type, KnownNames.TensorModule))
         {
             Report(diagnostics, attribute.Location, type, "cannot write forward: the class writes none and is not a Module<Tensor, Tensor>; derive from nn.Module<Tensor, Tensor> or write forward");
@@ -130,6 +132,18 @@ internal static class ChainParser
         }
 
         return new ChainInfo(names.Select(n => n!).ToEquatableArray(), shape.ToEquatableArray(), EmitForward: !writesForward);
+    }
+
+    /// <summary>The members of that name on the type and on its base classes, up to the TorchSharp module it derives from.</summary>
+    private static IEnumerable<ISymbol> OwnAndInherited(INamedTypeSymbol type, string name)
+    {
+        for (var current = type; current is not null && !current.ToDisplayString().StartsWith("TorchSharp.", StringComparison.Ordinal); current = current.BaseType)
+        {
+            foreach (var member in current.GetMembers(name))
+            {
+                yield return member;
+            }
+        }
     }
 
     private static void Report(DiagnosticList diagnostics, LocationInfo? location, INamedTypeSymbol type, string problem) =>

@@ -49,7 +49,8 @@ public static class InferenceTimer
 
         try
         {
-            var singles = Enumerable.Range(0, 16).Select(i => samples.narrow(0, i, 1).contiguous()).ToList();
+            using var scope = NewDisposeScope();
+            var singles = Enumerable.Range(0, (int)Math.Min(16, samples.shape[0])).Select(i => samples.narrow(0, i, 1).contiguous()).ToList();
             var batch = samples.narrow(0, 0, timing.BatchSize).contiguous();
             var latencies = models.Select(_ => new List<double>()).ToList();
             var throughputs = models.Select(_ => new List<double>()).ToList();
@@ -79,11 +80,6 @@ public static class InferenceTimer
                         throughputs[m].Add(throughput);
                     }
                 }
-            }
-
-            foreach (var tensor in singles.Append(batch))
-            {
-                tensor.Dispose();
             }
 
             return models.Select((_, m) => new InferenceSpeed(Median(latencies[m]), Median(throughputs[m]))).ToList();

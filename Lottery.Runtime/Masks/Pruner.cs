@@ -46,7 +46,7 @@ public static class Pruner
 
         var before = masks.WeightsRemaining;
         var units = Units(masks, scope, amount.Rate, criterion);
-        var counts = RemovalCounts(units, masks.Count, amount);
+        var counts = Counts(units, amount);
         var removed = new Dictionary<string, long>();
         using (var noGrad = no_grad())
         {
@@ -66,12 +66,34 @@ public static class Pruner
         return new PruningEvent(before, masks.WeightsRemaining, removed);
     }
 
+    /// <summary>
+    /// The count each group loses: the unstructured groups share their removal as <see cref="RemovalCounts"/> decides
+    /// (over their own entries), each structured group counts its units on its own (<see cref="UnitRemovalCount"/>).
+    /// </summary>
+    private static long[] Counts(IReadOnlyList<PruningUnit> units, PruningAmount amount)
+    {
+        var counts = new long[units.Count];
+        var unstructured = Enumerable.Range(0, units.Count).Where(i => !units[i].Structured).ToList();
+        var shared = RemovalCounts(unstructured.Select(i => units[i]).ToList(), unstructured.Sum(i => units[i].Weights.Sum(w => w.Count)), amount);
+        for (var k = 0; k < unstructured.Count; k++)
+        {
+            counts[unstructured[k]] = shared[k];
+        }
+
+        foreach (var i in Enumerable.Range(0, units.Count).Where(i => units[i].Structured))
+        {
+            counts[i] = UnitRemovalCount(units[i], amount);
+        }
+
+        return counts;
+    }
+
     /// <summary>The number of entries each unit (a layer, or the global pool) loses.</summary>
     internal static long[] RemovalCounts(IReadOnlyList<PruningUnit> units, long total, PruningAmount amount)
     {
-        if (units.Any(u => u.Structured))
+        if (units.Count == 0)
         {
-            return units.Select(u => UnitRemovalCount(u, amount)).ToArray();
+            return [];
         }
 
         var remaining = units.Select(u => u.Weights.Sum(w => w.Remaining)).ToArray();
@@ -165,7 +187,7 @@ public static class Pruner
     /// Removes the <paramref name="count"/> lowest-scoring surviving units of structured weights (scored by the mean
     /// of their entries' scores, ties to the earlier unit), with the bias entries that follow them.
     /// </summary>
-    private static IEnumerable<(string Name, long Count)> PruneStructured(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
+    private static List<(string Name, long Count)> PruneStructured(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
     {
         var before = masks.Weights.ToDictionary(w => w, w => w.Remaining);
         if (count > 0)
@@ -209,11 +231,14 @@ public static class Pruner
             }
         }
 
+        var removed = new List<(string Name, long Count)>();
         foreach (var w in masks.Weights.Where(w => weights.Contains(w) || (w.Follows is not null && weights.Contains(w.Follows))))
         {
             w.RefreshRemaining();
-            yield return (w.Name, before[w] - w.Remaining);
+            removed.Add((w.Name, before[w] - w.Remaining));
         }
+
+        return removed;
     }
 
     private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)

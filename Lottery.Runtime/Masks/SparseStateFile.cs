@@ -116,14 +116,24 @@ internal static class SparseStateFile
 
             state.ModelType = reader.ReadString();
             var count = reader.ReadInt32();
+            if (count < 0)
+            {
+                throw new Malformed($"it claims {count} entries");
+            }
+
             for (var i = 0; i < count; i++)
             {
                 ReadEntry(reader, state);
             }
 
+            if (reader.BaseStream.Position != reader.BaseStream.Length)
+            {
+                throw new Malformed($"{reader.BaseStream.Length - reader.BaseStream.Position} bytes follow its last entry");
+            }
+
             return state;
         }
-        catch (Exception error) when (error is EndOfStreamException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
+        catch (Exception error) when (error is Malformed or EndOfStreamException or ArgumentException or InvalidOperationException or OverflowException or IndexOutOfRangeException)
         {
             state.Dispose();
             throw new InvalidDataException($"'{path}' cannot be read as a sparse file ({error.Message}).", error);
@@ -137,6 +147,11 @@ internal static class SparseStateFile
 
     private static void WriteEntry(BinaryWriter writer, string name, Tensor tensor, Tensor? mask)
     {
+        if (ElementSize(tensor.dtype) is null)
+        {
+            throw new ArgumentException($"{name} is a {tensor.dtype} tensor, which Lottery's sparse file does not hold (it holds float, integer and bool tensors).", nameof(tensor));
+        }
+
         using var scope = NewDisposeScope();
         var values = tensor.detach().cpu().contiguous();
         writer.Write(name);
@@ -179,6 +194,11 @@ internal static class SparseStateFile
     private static void ReadEntry(BinaryReader reader, SparseState state)
     {
         var name = reader.ReadString();
+        if (state.Values.ContainsKey(name))
+        {
+            throw new Malformed($"entry '{name}' appears twice");
+        }
+
         var dtype = (ScalarType)reader.ReadByte();
         var rank = reader.ReadByte();
         var shape = new long[rank];
@@ -187,44 +207,46 @@ internal static class SparseStateFile
             shape[d] = reader.ReadInt64();
             if (shape[d] < 0)
             {
-                throw new InvalidDataException($"entry '{name}' has a negative size");
+                throw new Malformed($"entry '{name}' has a negative size");
             }
         }
 
         var numel = shape.Aggregate(1L, (a, b) => checked(a * b));
         var encoding = (Encoding)reader.ReadByte();
-        var element = ElementSize(dtype, name);
+        var element = ElementSize(dtype) ?? throw new Malformed($"entry '{name}' has dtype {dtype}, which a sparse file does not hold");
         if (encoding == Encoding.Dense)
         {
+            var raw = ReadExactly(reader, checked(numel * element), name);
             var dense = empty(shape, dtype).DetachFromDisposeScope();
             state.Values[name] = dense;
-            dense.bytes = reader.ReadBytes(checked((int)(numel * element)));
+            dense.bytes = raw;
             return;
         }
 
         var count = reader.ReadInt64();
         if (count < 0 || count > numel)
         {
-            throw new InvalidDataException($"entry '{name}' claims {count} surviving entries of {numel}");
+            throw new Malformed($"entry '{name}' claims {count} surviving entries of {numel}");
         }
 
         long[] positions;
         if (encoding == Encoding.Gaps)
         {
-            positions = DecodeGaps(reader.ReadBytes(reader.ReadInt32()), count, numel, name);
+            positions = DecodeGaps(ReadExactly(reader, reader.ReadInt32(), name), count, numel, name);
         }
         else if (encoding == Encoding.Bitmask)
         {
-            positions = DecodeBitmask(reader.ReadBytes(checked((int)BitmaskLength(numel))), count, numel, name);
+            positions = DecodeBitmask(ReadExactly(reader, BitmaskLength(numel), name), count, numel, name);
         }
         else
         {
-            throw new InvalidDataException($"entry '{name}' has an unknown encoding {(byte)encoding}");
+            throw new Malformed($"entry '{name}' has an unknown encoding {(byte)encoding}");
         }
 
+        var keptBytes = ReadExactly(reader, checked(count * element), name);
         using var scope = NewDisposeScope();
         var kept = empty(count, dtype);
-        kept.bytes = reader.ReadBytes(checked((int)(count * element)));
+        kept.bytes = keptBytes;
         var index = torch.tensor(positions, dtype: ScalarType.Int64);
         var values = zeros(numel, dtype);
         values.index_copy_(0, index, kept);
@@ -234,14 +256,26 @@ internal static class SparseStateFile
         state.Masks[name] = mask.reshape(shape).MoveToOuterDisposeScope().DetachFromDisposeScope();
     }
 
-    private static long ElementSize(ScalarType dtype, string name) => dtype switch
+    private static long? ElementSize(ScalarType dtype) => dtype switch
     {
         ScalarType.Float32 or ScalarType.Int32 => 4,
         ScalarType.Float64 or ScalarType.Int64 => 8,
         ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
         ScalarType.Int8 or ScalarType.Byte or ScalarType.Bool => 1,
-        _ => throw new InvalidDataException($"entry '{name}' has dtype {dtype}, which a sparse file does not hold"),
+        _ => null,
     };
+
+    /// <summary>Exactly <paramref name="length"/> bytes, checked against what is left before anything is allocated.</summary>
+    private static byte[] ReadExactly(BinaryReader reader, long length, string name)
+    {
+        var left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (length < 0 || length > left)
+        {
+            throw new Malformed($"entry '{name}' needs {length} bytes but {left} are left");
+        }
+
+        return reader.ReadBytes((int)length);
+    }
 
     private static long BitmaskLength(long numel) => (numel + 7) / 8;
 
@@ -266,14 +300,14 @@ internal static class SparseStateFile
             {
                 if (found == count)
                 {
-                    throw new InvalidDataException($"entry '{name}' has more positions than its count {count}");
+                    throw new Malformed($"entry '{name}' has more positions than its count {count}");
                 }
 
                 positions[found++] = p;
             }
         }
 
-        return found == count ? positions : throw new InvalidDataException($"entry '{name}' has {found} positions, not {count}");
+        return found == count ? positions : throw new Malformed($"entry '{name}' has {found} positions, not {count}");
     }
 
     private static byte[] EncodeGaps(long[] positions)
@@ -309,7 +343,7 @@ internal static class SparseStateFile
             {
                 if (at >= bytes.Length || shift > 63)
                 {
-                    throw new InvalidDataException($"entry '{name}' has truncated positions");
+                    throw new Malformed($"entry '{name}' has truncated positions");
                 }
 
                 var b = bytes[at++];
@@ -321,10 +355,15 @@ internal static class SparseStateFile
                 }
             }
 
+            if (gap >= (ulong)numel)
+            {
+                throw new Malformed($"entry '{name}' has a gap of {gap} positions in {numel} entries");
+            }
+
             previous = checked(previous + 1 + (long)gap);
             if (previous >= numel)
             {
-                throw new InvalidDataException($"entry '{name}' has a position {previous} beyond its {numel} entries");
+                throw new Malformed($"entry '{name}' has a position {previous} beyond its {numel} entries");
             }
 
             positions[i] = previous;
@@ -333,6 +372,9 @@ internal static class SparseStateFile
         return positions;
     }
 }
+
+/// <summary>A structural problem found while decoding a sparse file; reported with the file's path.</summary>
+internal sealed class Malformed(string message) : Exception(message);
 
 /// <summary>What a sparse file holds: every entry's values (dense again, zeros where pruned) and the masks of the masked ones.</summary>
 internal sealed class SparseState : IDisposable

@@ -74,8 +74,8 @@ public static class PrunedModel
 /// <param name="Kind">Ticket or pruned model.</param>
 /// <param name="ModelType">The full name of the model class it was saved from.</param>
 /// <param name="Parameters">Entries of every parameter and buffer.</param>
-/// <param name="Masked">Entries of the masked parameters.</param>
-/// <param name="Remaining">Entries of the masked parameters that survive.</param>
+/// <param name="Masked">Entries of the masked parameters (a structured layer's bias, masked with its units, included).</param>
+/// <param name="Remaining">Entries of the masked parameters that survive (the same).</param>
 /// <param name="Bytes">The file's size.</param>
 public sealed record ArtifactInfo(ArtifactKind Kind, string ModelType, long Parameters, long Masked, long Remaining, long Bytes)
 {
@@ -86,6 +86,7 @@ public sealed record ArtifactInfo(ArtifactKind Kind, string ModelType, long Para
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         using var file = SparseStateFile.Load(path);
+        using var scope = NewDisposeScope();
         var masked = file.Masks.Sum(m => m.Value.numel());
         var remaining = file.Masks.Sum(m => m.Value.count_nonzero().item<long>());
         return new ArtifactInfo(file.Kind, file.ModelType, file.Values.Sum(v => v.Value.numel()), masked, remaining, new FileInfo(path).Length);

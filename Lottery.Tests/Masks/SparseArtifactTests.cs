@@ -139,6 +139,26 @@ public sealed class SparseArtifactTests : IDisposable
     }
 
     [Fact]
+    public void A_file_with_a_valid_checksum_but_a_broken_structure_is_refused_with_its_name()
+    {
+        using var model = Pruned(0.2);
+        var path = PathOf("broken.lts");
+        model.SavePrunedModel(path);
+        var body = File.ReadAllBytes(path)[..^32];
+
+        // Cut the body short, or leave bytes after its last entry, and seal each with a fresh SHA-256: only the
+        // decoder's own checks can catch these.
+        foreach (var broken in new[] { body[..(body.Length * 2 / 3)], [.. body, 0, 0, 0] })
+        {
+            File.WriteAllBytes(path, [.. broken, .. System.Security.Cryptography.SHA256.HashData(broken)]);
+            using var target = new LeNet300100();
+            var error = Assert.Throws<InvalidDataException>(() => target.LoadPrunedModel(path));
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+            Assert.Contains("cannot be read as a sparse file", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Another_models_file_is_refused_naming_the_layers_that_differ()
     {
         manual_seed(1);

@@ -91,7 +91,8 @@ namespace Demo.Models
         /// <summary>
         /// A physically smaller copy of this (pruned) model: dead units and the inputs they fed removed, the constants
         /// of dead units folded into the next layer's bias. Checked against this model's own forward on random samples;
-        /// a chain that does not compute what forward computes throws CompactionMismatchException.
+        /// a chain that does not compute what forward computes throws CompactionMismatchException. The result's Model is
+        /// the caller's to dispose; the Sequential view of this model it was made from is left to the garbage collector.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public global::Lottery.Compaction.CompactionResult Compact() => global::Lottery.Compaction.Compactor.CompactDeclared(this, ToSequential(), [1L, 8L, 8L]);
@@ -101,10 +102,10 @@ namespace Demo.Models
         public override global::TorchSharp.torch.Tensor forward(global::TorchSharp.torch.Tensor input)
         {
             using var scope = global::TorchSharp.torch.NewDisposeScope();
-            var x = this.flatten.forward(input);
-            x = this.hidden.forward(x);
-            x = this.relu.forward(x);
-            x = this.output.forward(x);
+            var x = this.flatten.call(input);
+            x = this.hidden.call(x);
+            x = this.relu.call(x);
+            x = this.output.call(x);
             return x.MoveToOuterDisposeScope();
         }
 
