@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Lottery.Compaction;
+using Lottery.Data;
 using Lottery.Experiments;
 using Lottery.Masks;
 using Lottery.Reporting;
@@ -43,7 +44,7 @@ internal static class InferenceCommand
     {
         var summary = ExperimentSummary.Load(folder);
         var record = summary.Record;
-        var definition = ExperimentCatalog.Find(typeof(InferenceCommand).Assembly, record.Name);
+        var source = DataOf(record);
         var chosenSeed = seed ?? record.Seeds[0];
         if (!record.Seeds.Contains(chosenSeed))
         {
@@ -69,7 +70,7 @@ internal static class InferenceCommand
             throw new InvalidOperationException($"Experiment '{record.Name}' keeps no dense trained model (an IMP run's round 0) for seed {chosenSeed}: the benchmark compares against it.");
         }
 
-        using var data = definition.Data.Load();
+        using var data = source.Load();
         var scratch = Directory.CreateTempSubdirectory("lottery-inference-");
         var variants = new List<(SummaryRow Row, string Variant, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters)>();
         var owned = new List<IDisposable>();
@@ -96,9 +97,11 @@ internal static class InferenceCommand
                     ChainFile.Save(compacted, path, chain.InputShape);
                     variants.Add((row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
 
-                    // The sparse path: the compacted chain's Linear layers that are sparse enough, on CSR kernels (the
-                    // faster of sparse and dense chosen per batch size), consecutive ones fused. Stored as the .pruned file.
-                    var converted = SparseInference.Convert(compacted);
+                    // The sparse path: the compacted chain's Linear layers on CSR kernels, consecutive ones fused into one
+                    // call (no LibTorch call between layers), the faster of that and dense chosen per batch size by
+                    // measuring both. Every layer is offered, dense ones too: at batch 1 the fused chain's lack of
+                    // per-call overhead can beat LibTorch even without zeros. Stored as the .pruned file.
+                    var converted = SparseInference.Convert(compacted, maxDensity: 1.0);
                     if (converted.children().Any(m => m is SparseLinear))
                     {
                         var sparse = SparseInference.Fuse(converted);
@@ -154,6 +157,23 @@ internal static class InferenceCommand
 
             scratch.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// The data the experiment ran on: its declared experiment's, or (an experiment renamed with --name) the built-in
+    /// data set of that name; refused when its content is not what the experiment recorded.
+    /// </summary>
+    private static IDataSource DataOf(ExperimentRecord record)
+    {
+        var source = ExperimentCatalog.In(typeof(InferenceCommand).Assembly).GetValueOrDefault(record.Name)?.Data
+            ?? (DataSets.Known.Contains(record.Data.Name) ? new BuiltInDataSource(record.Data.Name) : null)
+            ?? throw new InvalidOperationException($"Experiment '{record.Name}' ran on data '{record.Data.Name}', which is neither a declared experiment's nor a built-in data set.");
+        if (source.ContentHash() != record.Data.ContentHash)
+        {
+            throw new InvalidDataException($"The data '{record.Data.Name}' found here differ from those experiment '{record.Name}' was run on (content hash {record.Data.ContentHash}); the accuracies would not be comparable.");
+        }
+
+        return source;
     }
 
     private static long NonZero(nn.Module model)
