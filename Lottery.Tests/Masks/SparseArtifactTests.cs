@@ -43,16 +43,27 @@ public sealed class SparseArtifactTests : IDisposable
         return model;
     }
 
-    [Fact]
-    public void A_pruned_model_round_trips_bit_for_bit_weights_and_masks()
+    [Theory]
+    [InlineData(ArtifactKind.PrunedModel)]
+    [InlineData(ArtifactKind.Ticket)]
+    public void Either_artifact_round_trips_bit_for_bit_weights_and_masks(ArtifactKind kind)
     {
         using var model = Pruned(0.07);
         var path = PathOf("model.lts");
-        model.SavePrunedModel(path);
-
         manual_seed(77);
         using var loaded = new LeNet300100();
-        loaded.LoadPrunedModel(path);
+        if (kind == ArtifactKind.PrunedModel)
+        {
+            model.SavePrunedModel(path);
+            loaded.LoadPrunedModel(path);
+        }
+        else
+        {
+            Ticket.Save(model, model.Masks!, path);
+            loaded.LoadTicket(path);
+        }
+
+        Assert.Equal(kind, ArtifactInfo.Read(path).Kind);
 
         var expected = model.state_dict();
         var actual = loaded.state_dict();
