@@ -7,6 +7,7 @@ using Lottery.Masks;
 using Lottery.Reporting;
 using Lottery.Inference;
 using Lottery.Results;
+using Lottery.Training;
 using static TorchSharp.torch;
 
 namespace Lottery.Examples.Commands;
@@ -122,7 +123,7 @@ internal static class InferenceCommand
                 v.Parameters,
                 speeds[i].LatencyMicroseconds,
                 speeds[i].SamplesPerSecond,
-                InferenceTimer.Accuracy(v.Model, data.Test.Inputs, data.Test.Labels))).ToList();
+                Trainer.Evaluate(v.Model, data.Test).Accuracy)).ToList();
 
             var table = new TextTable("arm", "point", "weights", "variant", "file kB", "parameters", "batch-1 µs", "x", "batch-256 /s", "x", "test acc.");
             var baseline = rows[0];

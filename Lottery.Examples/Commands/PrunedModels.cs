@@ -46,13 +46,13 @@ internal static class PrunedModels
     /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
     public static nn.Module<Tensor, Tensor> Load(string file)
     {
-        var info = ArtifactInfo.Read(file);
-        if (info.Kind != ArtifactKind.PrunedModel)
+        var (kind, modelType) = ArtifactInfo.ReadHeader(file);
+        if (kind != ArtifactKind.PrunedModel)
         {
             throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
         }
 
-        var model = Create(info.ModelType, file);
+        var model = Create(modelType, file);
         PrunedModel.Load(model, file, ((IPrunableModel)model).AttachMasks());
         return model;
     }
@@ -64,12 +64,12 @@ internal static class PrunedModels
             .Select(a => a.GetType(typeName, throwOnError: false))
             .FirstOrDefault(t => t is not null)
             ?? throw new InvalidOperationException($"'{source}' was saved from {typeName}, a class this program does not have. Load it in your own program with the class's LoadPrunedModel.");
-        if (!typeof(IPrunableModel).IsAssignableFrom(type) || !typeof(nn.Module<Tensor, Tensor>).IsAssignableFrom(type) || type.GetConstructor(Type.EmptyTypes) is null && !type.GetConstructors().Any(c => c.GetParameters().All(p => p.HasDefaultValue)))
+        var constructor = type.GetConstructors().FirstOrDefault(c => c.GetParameters().All(p => p.HasDefaultValue));
+        if (!typeof(IPrunableModel).IsAssignableFrom(type) || !typeof(nn.Module<Tensor, Tensor>).IsAssignableFrom(type) || constructor is null)
         {
             throw new InvalidOperationException($"{typeName} (from '{source}') is not a [Prunable] model that can be created without arguments.");
         }
 
-        var constructor = type.GetConstructors().First(c => c.GetParameters().All(p => p.HasDefaultValue));
         try
         {
             return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray());

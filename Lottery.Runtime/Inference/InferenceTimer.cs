@@ -93,34 +93,6 @@ public static class InferenceTimer
         }
     }
 
-    /// <summary>The fraction of <paramref name="inputs"/> the model classifies as <paramref name="labels"/> (argmax of its outputs), in batches of 1,000.</summary>
-    public static double Accuracy(nn.Module<Tensor, Tensor> model, Tensor inputs, Tensor labels)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(labels);
-        using var noGrad = no_grad();
-        var mode = model.training;
-        model.eval();
-        try
-        {
-            long correct = 0;
-            var count = inputs.shape[0];
-            for (long start = 0; start < count; start += 1000)
-            {
-                using var scope = NewDisposeScope();
-                var length = Math.Min(1000, count - start);
-                correct += model.call(inputs.narrow(0, start, length)).argmax(1).eq(labels.narrow(0, start, length)).sum().item<long>();
-            }
-
-            return (double)correct / count;
-        }
-        finally
-        {
-            model.train(mode);
-        }
-    }
-
     private static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();

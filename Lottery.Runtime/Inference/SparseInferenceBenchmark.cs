@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using TorchSharp.Modules;
@@ -14,18 +13,16 @@ namespace Lottery.Inference;
 /// <see cref="SparseInference.Fuse"/>, the whole network one module.
 /// </param>
 /// <param name="Path">The path the sparse modules were given (<see cref="SparsePath.Dense"/> for the TorchSharp network).</param>
-/// <param name="LatencyMicroseconds">Median time of one forward call on a single sample, in microseconds.</param>
-/// <param name="SamplesPerSecond">Samples per second at the throughput batch size, from the median time of a call.</param>
+/// <param name="LatencyMicroseconds">Median microseconds of one forward call on a single sample (<see cref="InferenceTimer"/>).</param>
+/// <param name="SamplesPerSecond">Median samples per second at the throughput batch size (<see cref="InferenceTimer"/>).</param>
 /// <param name="Choices">For <see cref="SparsePath.Auto"/>, the path each sparse module chose at batch 1 and at the throughput batch size; empty otherwise.</param>
 public sealed record SparseInferenceFigures(double Density, string Network, SparsePath Path, double LatencyMicroseconds, double SamplesPerSecond, string Choices);
 
 /// <summary>What <see cref="SparseInferenceBenchmark.Measure"/> found, with the settings it ran under.</summary>
 /// <param name="Threads">LibTorch's thread count during the measurement (<c>torch.get_num_threads()</c>); the sparse kernels run on the calling thread.</param>
-/// <param name="LatencyCalls">Timed single-sample calls per path and density.</param>
-/// <param name="ThroughputCalls">Timed batch calls per path and density.</param>
-/// <param name="ThroughputBatch">Samples per batch call.</param>
+/// <param name="Timing">How long each network was timed.</param>
 /// <param name="Figures">One entry per density and network.</param>
-public sealed record SparseInferenceBenchmarkResult(int Threads, int LatencyCalls, int ThroughputCalls, int ThroughputBatch, IReadOnlyList<SparseInferenceFigures> Figures)
+public sealed record SparseInferenceBenchmarkResult(int Threads, InferenceTiming Timing, IReadOnlyList<SparseInferenceFigures> Figures)
 {
     /// <summary>The <see cref="SparseInferenceFigures.Network"/> of the dense network the others are compared with.</summary>
     public const string TorchSharpNetwork = "TorchSharp";
@@ -34,7 +31,7 @@ public sealed record SparseInferenceBenchmarkResult(int Threads, int LatencyCall
     public string Describe()
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"784-300-100-10 MLP, {Threads} thread(s); batch-1 latency: median of {LatencyCalls} calls; batch-{ThroughputBatch} throughput: median of {ThroughputCalls} calls.");
+        text.AppendLine(CultureInfo.InvariantCulture, $"784-300-100-10 MLP, {Threads} thread(s); {Timing.Repeats} rounds over the networks in turn, each {Timing.LatencyCalls} batch-1 calls and {Timing.ThroughputBatches} batches of {Timing.BatchSize}; medians of the rounds.");
         text.AppendLine("density  network           path    batch-1 us  speed-up  samples/s (batch)  speed-up  auto's choices");
         foreach (var figures in Figures)
         {
@@ -58,19 +55,20 @@ public static class SparseInferenceBenchmark
     public static IReadOnlyList<double> DefaultDensities { get; } = [0.07, 0.02, 0.2];
 
     /// <summary>
-    /// Measures, for each density, batch-1 latency and batch-<paramref name="throughputBatch"/> throughput of the dense
+    /// Measures, for each density, batch-1 latency and batch throughput of the dense
     /// network and of its sparse conversions: layer by layer (<see cref="SparseLinear"/>) and fused into one
-    /// <see cref="SparseSequential"/>, each forced to the sparse kernel and on <see cref="SparsePath.Auto"/>. The
-    /// networks run interleaved, call by call, so that load from elsewhere falls on all alike. Uses LibTorch's current
+    /// <see cref="SparseSequential"/>, each forced to the sparse kernel and on <see cref="SparsePath.Auto"/>, side by side
+    /// with <see cref="InferenceTimer"/> (default timing: <see cref="InferenceTiming"/>'s). Uses LibTorch's current
     /// thread count (set it with <c>torch.set_num_threads</c> first); LibTorch's global random state is left alone.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">A count is below 1, or a density is outside (0, 1].</exception>
-    public static SparseInferenceBenchmarkResult Measure(
-        IReadOnlyList<double>? densities = null, int latencyCalls = 2000, int throughputCalls = 100, int throughputBatch = 256, int seed = 1)
+    public static SparseInferenceBenchmarkResult Measure(IReadOnlyList<double>? densities = null, InferenceTiming? timing = null, int seed = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(latencyCalls, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(throughputCalls, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(throughputBatch, 1);
+        timing ??= new InferenceTiming();
+        ArgumentOutOfRangeException.ThrowIfLessThan(timing.Repeats, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timing.LatencyCalls, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timing.ThroughputBatches, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(timing.BatchSize, 1);
         densities ??= DefaultDensities;
         foreach (var density in densities)
         {
@@ -85,8 +83,7 @@ public static class SparseInferenceBenchmark
         foreach (var density in densities)
         {
             using var dense = MaskedMlp(density, generator);
-            using var single = randn([1, 784], generator: generator);
-            using var batch = randn([throughputBatch, 784], generator: generator);
+            using var samples = randn([timing.BatchSize, 784], generator: generator);
             var networks = new List<(string Network, SparsePath Path, Sequential Model)> { (SparseInferenceBenchmarkResult.TorchSharpNetwork, SparsePath.Dense, dense) };
             foreach (var path in (SparsePath[])[SparsePath.Sparse, SparsePath.Auto])
             {
@@ -95,14 +92,12 @@ public static class SparseInferenceBenchmark
                 networks.Add((nameof(SparseSequential), path, SparseInference.Fuse(layers, path)));
             }
 
-            var models = networks.Select(n => n.Model).ToArray();
-            var latencies = MedianMicroseconds(models, single, latencyCalls);
-            var batchTimes = MedianMicroseconds(models, batch, throughputCalls);
+            var speeds = InferenceTimer.Measure(networks.Select(n => (nn.Module<Tensor, Tensor>)n.Model).ToList(), samples, timing);
             for (var index = 0; index < networks.Count; index++)
             {
                 var (network, path, model) = networks[index];
-                var choices = path == SparsePath.Auto ? $"1: {Choices(model, 1)}; {throughputBatch}: {Choices(model, throughputBatch)}" : string.Empty;
-                figures.Add(new(density, network, path, latencies[index], throughputBatch * 1e6 / batchTimes[index], choices));
+                var choices = path == SparsePath.Auto ? $"1: {Choices(model, 1)}; {timing.BatchSize}: {Choices(model, timing.BatchSize)}" : string.Empty;
+                figures.Add(new(density, network, path, speeds[index].LatencyMicroseconds, speeds[index].SamplesPerSecond, choices));
             }
 
             // The converted networks share their sparse layers and the dense network's ReLUs: dispose the layers once.
@@ -112,7 +107,7 @@ public static class SparseInferenceBenchmark
             }
         }
 
-        return new SparseInferenceBenchmarkResult(get_num_threads(), latencyCalls, throughputCalls, throughputBatch, figures);
+        return new SparseInferenceBenchmarkResult(get_num_threads(), timing, figures);
     }
 
     /// <summary>784-300-100-10 with ReLU between, weights uniform in ±1/sqrt(in), each layer keeping exactly round(density * size) random weights.</summary>
@@ -139,27 +134,6 @@ public static class SparseInferenceBenchmark
         var network = nn.Sequential(layers);
         network.eval();
         return network;
-    }
-
-    /// <summary>Median time of a forward call of each network on <paramref name="input"/>, after a warm-up, calls interleaved.</summary>
-    private static double[] MedianMicroseconds(Sequential[] networks, Tensor input, int calls)
-    {
-        var times = networks.Select(_ => new double[calls]).ToArray();
-        for (var call = -Math.Max(5, calls / 10); call < calls; call++)
-        {
-            for (var index = 0; index < networks.Length; index++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                networks[index].forward(input).Dispose();
-                var elapsed = Stopwatch.GetElapsedTime(start).TotalMicroseconds;
-                if (call >= 0)
-                {
-                    times[index][call] = elapsed;
-                }
-            }
-        }
-
-        return times.Select(t => t.Order().ElementAt(calls / 2)).ToArray();
     }
 
     private static string Choices(Sequential network, long batchSize) =>

@@ -202,32 +202,21 @@ public static class Pruner
                 alive.Add(w.Mask.reshape(w.Units, -1).ne(0).any(1));
             }
 
-            var flatScores = cat(scores);
-            var aliveUnits = cat(alive).nonzero().reshape(-1);
-            var aliveScores = flatScores.index_select(0, aliveUnits);
-            if (aliveScores.isnan().any().item<bool>())
+            // Units still alive, as 1, and the lowest-scoring of them set to 0; then each weight's rows, and the bias
+            // entries that follow them, multiplied by their unit's flag.
+            var keep = cat(alive).to(ScalarType.Float32);
+            keep.index_fill_(0, LowestAlive(cat(scores), keep.nonzero().reshape(-1), count, criterion, weights), 0);
+            long offset = 0;
+            foreach (var w in weights)
             {
-                throw new InvalidOperationException($"The {criterion.Name} scores of {string.Join(", ", weights.Select(w => w.Name))} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
-            }
-
-            var (_, order) = aliveScores.sort(dim: 0, descending: false, stable: true);
-            var doomed = aliveUnits.index_select(0, order.narrow(0, 0, Math.Min(count, aliveScores.shape[0]))).data<long>().ToArray();
-            var offsets = new long[weights.Count + 1];
-            for (var i = 0; i < weights.Count; i++)
-            {
-                offsets[i + 1] = offsets[i] + weights[i].Units;
-            }
-
-            foreach (var unit in doomed)
-            {
-                var i = Array.FindLastIndex(offsets, o => o <= unit);
-                var w = weights[i];
-                var row = unit - offsets[i];
-                w.Mask.reshape(w.Units, -1)[row].fill_(0);
+                var rows = keep.narrow(0, offset, w.Units).to(w.Mask.dtype);
+                w.Mask.reshape(w.Units, -1).mul_(rows.unsqueeze(1));
                 foreach (var bias in masks.Weights.Where(b => ReferenceEquals(b.Follows, w)))
                 {
-                    bias.Mask[row] = 0;
+                    bias.Mask.mul_(rows);
                 }
+
+                offset += w.Units;
             }
         }
 
@@ -241,6 +230,22 @@ public static class Pruner
         return removed;
     }
 
+    /// <summary>
+    /// The <paramref name="count"/> entries of <paramref name="alive"/> (indices into <paramref name="scores"/>) whose
+    /// scores are lowest, ties to the earlier (a stable sort); NaN scores are refused, naming the weights.
+    /// </summary>
+    private static Tensor LowestAlive(Tensor scores, Tensor alive, long count, IPruningCriterion criterion, IReadOnlyList<PrunableWeight> weights)
+    {
+        var aliveScores = scores.index_select(0, alive);
+        if (aliveScores.isnan().any().item<bool>())
+        {
+            throw new InvalidOperationException($"The {criterion.Name} scores of {string.Join(", ", weights.Select(w => w.Name))} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
+        }
+
+        var (_, order) = aliveScores.sort(dim: 0, descending: false, stable: true);
+        return alive.index_select(0, order.narrow(0, 0, Math.Min(count, aliveScores.shape[0])));
+    }
+
     private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
     {
         if (count == 0)
@@ -251,16 +256,7 @@ public static class Pruner
         using var scope = NewDisposeScope();
         var flatMask = cat(weights.Select(w => w.Mask.reshape(-1)).ToList());
         var flatScores = cat(weights.Select(w => criterion.Score(w.Parameter.detach(), masks.InitialWeight(w), random).to(ScalarType.Float64).reshape(-1)).ToList());
-        var alive = flatMask.nonzero().reshape(-1);
-        var aliveScores = flatScores.index_select(0, alive);
-        if (aliveScores.isnan().any().item<bool>())
-        {
-            throw new InvalidOperationException($"The {criterion.Name} scores of {string.Join(", ", weights.Select(w => w.Name))} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
-        }
-
-        var (_, order) = aliveScores.sort(dim: 0, descending: false, stable: true);
-        var doomed = alive.index_select(0, order.narrow(0, 0, count));
-        flatMask.index_fill_(0, doomed, 0);
+        flatMask.index_fill_(0, LowestAlive(flatScores, flatMask.nonzero().reshape(-1), count, criterion, weights), 0);
 
         var result = new List<(string, long)>();
         long offset = 0;

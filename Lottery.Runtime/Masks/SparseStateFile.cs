@@ -24,7 +24,7 @@ public enum ArtifactKind
 /// model's type name, the entry count, then per state-dictionary entry (mask buffers excluded) its name, dtype,
 /// shape and either its raw values (an unmasked parameter or a buffer) or, for a masked parameter, the count of
 /// surviving entries, their positions and their raw values. Positions are written as a bitmask (one bit an entry)
-/// or as LEB128-coded gaps between surviving positions, whichever is smaller (gaps win below about one entry in
+/// or as the gaps between surviving positions in .NET's 7-bit encoding (LEB128), whichever is smaller (gaps win below about one entry in
 /// eight). The file ends with the SHA-256 of everything before it, so a damaged file is told apart from another
 /// model's.
 /// </remarks>
@@ -47,6 +47,33 @@ internal static class SparseStateFile
         using var stream = File.OpenRead(path);
         var head = new byte[Magic.Length];
         return stream.Read(head, 0, head.Length) == head.Length && head.AsSpan().SequenceEqual(Magic);
+    }
+
+    /// <summary>The artifact kind and model type a sparse file starts with, read without decoding (or checking) the rest.</summary>
+    /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">It does not start as a sparse file of this format does.</exception>
+    public static (ArtifactKind Kind, string ModelType) ReadHeader(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"No file at '{path}'.", path);
+        }
+
+        using var reader = new BinaryReader(File.OpenRead(path), System.Text.Encoding.UTF8);
+        try
+        {
+            if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic) || reader.ReadInt32() != Version)
+            {
+                throw new InvalidDataException($"'{path}' is not a Lottery sparse file of format {Version}.");
+            }
+
+            var kind = (ArtifactKind)reader.ReadByte();
+            return Enum.IsDefined(kind) ? (kind, reader.ReadString()) : throw new InvalidDataException($"'{path}' holds an unknown artifact kind {(int)kind}.");
+        }
+        catch (EndOfStreamException error)
+        {
+            throw new InvalidDataException($"'{path}' is too short to be a Lottery sparse file.", error);
+        }
     }
 
     /// <summary>Writes <paramref name="model"/>'s state, its masked parameters sparse, to <paramref name="path"/> atomically.</summary>
@@ -313,54 +340,41 @@ internal static class SparseStateFile
     private static byte[] EncodeGaps(long[] positions)
     {
         using var buffer = new MemoryStream();
+        using var writer = new BinaryWriter(buffer);
         var previous = -1L;
         foreach (var p in positions)
         {
-            var gap = (ulong)(p - previous - 1);
+            writer.Write7BitEncodedInt64(p - previous - 1);
             previous = p;
-            while (gap >= 0x80)
-            {
-                buffer.WriteByte((byte)(gap | 0x80));
-                gap >>= 7;
-            }
-
-            buffer.WriteByte((byte)gap);
         }
 
+        writer.Flush();
         return buffer.ToArray();
     }
 
     private static long[] DecodeGaps(byte[] bytes, long count, long numel, string name)
     {
         var positions = new long[count];
+        using var reader = new BinaryReader(new MemoryStream(bytes));
         var previous = -1L;
-        var at = 0;
         for (long i = 0; i < count; i++)
         {
-            ulong gap = 0;
-            var shift = 0;
-            while (true)
+            long gap;
+            try
             {
-                if (at >= bytes.Length || shift > 63)
-                {
-                    throw new Malformed($"entry '{name}' has truncated positions");
-                }
-
-                var b = bytes[at++];
-                gap |= (ulong)(b & 0x7F) << shift;
-                shift += 7;
-                if (b < 0x80)
-                {
-                    break;
-                }
+                gap = reader.Read7BitEncodedInt64();
+            }
+            catch (Exception error) when (error is EndOfStreamException or FormatException)
+            {
+                throw new Malformed($"entry '{name}' has truncated or malformed positions");
             }
 
-            if (gap >= (ulong)numel)
+            if (gap < 0 || gap >= numel)
             {
                 throw new Malformed($"entry '{name}' has a gap of {gap} positions in {numel} entries");
             }
 
-            previous = checked(previous + 1 + (long)gap);
+            previous = checked(previous + 1 + gap);
             if (previous >= numel)
             {
                 throw new Malformed($"entry '{name}' has a position {previous} beyond its {numel} entries");

@@ -79,6 +79,15 @@ public static class PrunedModel
 /// <param name="Bytes">The file's size.</param>
 public sealed record ArtifactInfo(ArtifactKind Kind, string ModelType, long Parameters, long Masked, long Remaining, long Bytes)
 {
+    /// <summary>Which artifact the sparse file at <paramref name="path"/> holds, and of which model class, read from its first bytes alone (the rest is checked when it loads).</summary>
+    /// <exception cref="FileNotFoundException">No file there.</exception>
+    /// <exception cref="InvalidDataException">It is not a sparse file.</exception>
+    public static (ArtifactKind Kind, string ModelType) ReadHeader(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return SparseStateFile.ReadHeader(path);
+    }
+
     /// <summary>Reads the description of the sparse file at <paramref name="path"/>.</summary>
     /// <exception cref="FileNotFoundException">No file there.</exception>
     /// <exception cref="InvalidDataException">It is not a sparse file, or it is damaged.</exception>

@@ -1,4 +1,6 @@
+using Lottery.Data;
 using Lottery.Inference;
+using Lottery.Training;
 using static TorchSharp.torch;
 
 namespace Lottery.Tests.Inference;
@@ -12,7 +14,8 @@ public sealed class InferenceTimerTests
         using var model = nn.Identity();
         using var inputs = tensor(new float[,] { { 0.1f, 0.9f }, { 0.8f, 0.2f }, { 0.3f, 0.7f }, { 0.6f, 0.4f }, { 0.2f, 0.8f } });
         using var labels = tensor(new long[] { 1, 0, 0, 0, 0 });
-        Assert.Equal(3.0 / 5, InferenceTimer.Accuracy(model, inputs, labels));
+        using var test = new TensorDataSet("test", inputs, labels, 2);
+        Assert.Equal(3.0 / 5, Trainer.Evaluate(model, test).Accuracy);
     }
 
     [Fact]

@@ -311,7 +311,7 @@ public class SparseLinearTests
     [Fact]
     public void The_benchmark_reports_positive_figures_for_every_network()
     {
-        var result = SparseInferenceBenchmark.Measure(densities: [0.07], latencyCalls: 3, throughputCalls: 2, throughputBatch: 8);
+        var result = SparseInferenceBenchmark.Measure(densities: [0.07], timing: new InferenceTiming(Repeats: 1, LatencyCalls: 3, ThroughputBatches: 2, BatchSize: 8));
 
         Assert.Equal(5, result.Figures.Count);
         Assert.Equal(
