@@ -4,11 +4,15 @@ using System.Text.Json.Serialization;
 namespace Lottery;
 
 /// <summary>
-/// Files that are whole or absent: written beside their place first (<c>&lt;path&gt;.partial</c>) and then moved
-/// over it, so a process killed during a write leaves the previous file as it was.
+/// Files that are whole or absent: written beside their place first (<c>&lt;path&gt;.&lt;writer&gt;.partial</c>, a name
+/// no other process or thread uses at the same time) and then moved over it, so a process killed during a write
+/// leaves the previous file as it was, and two processes writing the same file (two workers on one results folder)
+/// never write into each other's temporary file. A write that fails (a full disk) deletes its temporary file.
 /// </summary>
 internal static class AtomicFile
 {
+    private static long writes;
+
     /// <summary>The JSON settings of every file Lottery writes: indented, enums by name, NaN allowed.</summary>
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -17,21 +21,43 @@ internal static class AtomicFile
         Converters = { new JsonStringEnumConverter() },
     };
 
-    /// <summary>The temporary file a write to <paramref name="path"/> goes to first.</summary>
-    public static string Temporary(string path) => path + ".partial";
+    /// <summary>The suffix every temporary file ends with.</summary>
+    public const string TemporarySuffix = ".partial";
+
+    /// <summary>A temporary file for one write to <paramref name="path"/>, unique to this process and write.</summary>
+    public static string Temporary(string path) =>
+        FormattableString.Invariant($"{path}.{Environment.ProcessId}-{Interlocked.Increment(ref writes)}{TemporarySuffix}");
+
+    /// <summary>Every temporary file of writes to <paramref name="path"/> (of any process) that are still on disk.</summary>
+    public static IEnumerable<string> Temporaries(string path)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        return Directory.Exists(folder)
+            ? Directory.EnumerateFiles(folder, Path.GetFileName(path) + ".*" + TemporarySuffix)
+            : [];
+    }
 
     /// <summary>
-    /// Calls <paramref name="writeTo"/> with the temporary path, then <paramref name="beforeReplace"/> (if any),
-    /// then moves the temporary file over <paramref name="path"/>. Creates the folder when needed.
+    /// Calls <paramref name="writeTo"/> with a temporary path, then <paramref name="beforeReplace"/> (if any),
+    /// then moves the temporary file over <paramref name="path"/>. Creates the folder when needed. When anything
+    /// fails, the temporary file is deleted and <paramref name="path"/> is left as it was.
     /// </summary>
     public static void Write(string path, Action<string> writeTo, Action? beforeReplace = null)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = Temporary(full);
-        writeTo(temporary);
-        beforeReplace?.Invoke();
-        File.Move(temporary, full, overwrite: true);
+        try
+        {
+            writeTo(temporary);
+            beforeReplace?.Invoke();
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
     }
 
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
@@ -39,4 +65,16 @@ internal static class AtomicFile
 
     /// <summary>Writes <paramref name="value"/> as JSON to <paramref name="path"/> atomically.</summary>
     public static void WriteJson<T>(string path, T value) => WriteText(path, JsonSerializer.Serialize(value, Json));
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            // The write's own error is the one to report.
+        }
+    }
 }

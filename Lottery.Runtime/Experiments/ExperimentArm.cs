@@ -55,6 +55,9 @@ public abstract class ExperimentArm
     /// <summary>The arm whose outcomes this one derives from, or null.</summary>
     public virtual string? Source => null;
 
+    /// <summary>The arms whose runs (for the same seed) must finish before this arm's runs can be resolved: by default its <see cref="Source"/>.</summary>
+    public virtual IReadOnlyList<string> DependsOn(ExperimentDefinition experiment) => Source is { } source ? [source] : [];
+
     /// <summary>Epochs of the first round after which the source's runs must keep their weights for this arm (a rewind to epoch k).</summary>
     public virtual IReadOnlyList<int> SourceWeightEpochs => [];
 

@@ -39,6 +39,70 @@ public static class ExperimentPlan
     }
 }
 
+/// <summary>The order runs depend on each other in: stages, and which runs to train first when many workers share them.</summary>
+public static class ExperimentStages
+{
+    /// <summary>
+    /// Each arm's stage: 0 for an arm that derives from no other, otherwise one more than the deepest arm it depends on
+    /// (<see cref="ExperimentArm.DependsOn"/>). Every run of stage k can start once stage k - 1 has finished.
+    /// </summary>
+    /// <exception cref="ArgumentException">Arms depend on each other in a circle, or on an arm the experiment does not have.</exception>
+    public static IReadOnlyDictionary<string, int> Of(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var stages = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var arm in experiment.Arms)
+        {
+            StageOf(arm, []);
+        }
+
+        return stages;
+
+        int StageOf(ExperimentArm arm, HashSet<string> visiting)
+        {
+            if (stages.TryGetValue(arm.Name, out var known))
+            {
+                return known;
+            }
+
+            if (!visiting.Add(arm.Name))
+            {
+                throw new ArgumentException($"Arms of experiment {experiment.Name} depend on each other in a circle: {string.Join(" -> ", visiting)} -> {arm.Name}.");
+            }
+
+            var stage = 0;
+            foreach (var name in arm.DependsOn(experiment))
+            {
+                var source = experiment.Arms.FirstOrDefault(a => a.Name == name)
+                    ?? throw new ArgumentException($"Arm {arm.Name} depends on {name}, which is not an arm of experiment {experiment.Name}.");
+                stage = Math.Max(stage, StageOf(source, visiting) + 1);
+            }
+
+            visiting.Remove(arm.Name);
+            return stages[arm.Name] = stage;
+        }
+    }
+
+    /// <summary>
+    /// The plan's indices in the order a worker should try them: first the runs other runs wait for (the earliest
+    /// stage first, the longest first), then the rest, longest first; plan order breaks ties. With several workers the
+    /// long runs that others depend on (IMP) start at once and the short derived runs fill in behind them.
+    /// </summary>
+    public static IReadOnlyList<int> Priority(ExperimentDefinition experiment, IReadOnlyList<PlannedRun> plan)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentNullException.ThrowIfNull(plan);
+        var stages = Of(experiment);
+        var needed = experiment.Arms.SelectMany(a => a.DependsOn(experiment)).ToHashSet(StringComparer.Ordinal);
+        return Enumerable.Range(0, plan.Count)
+            .OrderBy(i => needed.Contains(plan[i].Arm.Name) ? 0 : 1)
+            .ThenBy(i => stages[plan[i].Arm.Name])
+            .ThenByDescending(i => plan[i].Epochs)
+            .ThenBy(i => i)
+            .ToList();
+    }
+}
+
 /// <summary>Called as an experiment goes; every method is optional.</summary>
 public interface IExperimentProgress
 {

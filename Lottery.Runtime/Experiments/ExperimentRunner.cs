@@ -9,104 +9,177 @@ using static TorchSharp.torch;
 
 namespace Lottery.Experiments;
 
+/// <summary>How one worker takes part in an experiment whose runs many workers share.</summary>
+public sealed record WorkerOptions
+{
+    /// <summary>How runs are claimed: the owner's label and how long a claim lasts without renewal.</summary>
+    public ClaimSettings Claims { get; init; } = new();
+
+    /// <summary>
+    /// The runs this worker may train, as indices into the experiment's plan (<see cref="ExperimentPlan.Create"/>),
+    /// or null for every run. Other runs are read back once finished and waited for while another worker holds them.
+    /// </summary>
+    public IReadOnlySet<int>? Assigned { get; init; }
+
+    /// <summary>How often a worker with nothing to train looks again for runs other workers have finished or left.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>What one worker did.</summary>
+/// <param name="Trained">Runs it trained (resumed ones included).</param>
+/// <param name="ReadBack">Runs it found finished.</param>
+public sealed record WorkerReport(int Trained, int ReadBack);
+
 /// <summary>
-/// Runs an experiment with a run store: every run that has not finished is trained (resuming from its last whole
-/// checkpoint after any interruption), every finished one is read back, and the summary, report and charts are
-/// written to <c>&lt;output&gt;/&lt;name&gt;/</c>. Runs are kept in <c>&lt;output&gt;/runs/</c>, shared by experiments.
+/// Runs an experiment with a run store that any number of workers (threads, processes, machines sharing a file
+/// system) share: each run is claimed before it trains (<see cref="RunClaim"/>), so no run is trained twice or
+/// written by two workers; a finished run is read back; a run whose worker was killed resumes from its last whole
+/// checkpoint in whichever worker claims it next; a run derived from others (a control, a matched arm) waits until
+/// they have finished. Runs are kept in <c>&lt;output&gt;/runs/</c>, shared by experiments; the summary, report and charts
+/// go to <c>&lt;output&gt;/&lt;name&gt;/</c>.
 /// </summary>
 public static class ExperimentRunner
 {
-    /// <summary>Runs <paramref name="experiment"/> and returns its summary.</summary>
+    /// <summary>Runs (or waits for) every run of <paramref name="experiment"/>, then writes and returns its summary.</summary>
     /// <param name="experiment">The experiment.</param>
     /// <param name="output">The results folder.</param>
     /// <param name="progress">Told of every run and epoch, or null.</param>
+    /// <param name="options">How this worker claims runs (default: every run, claims of two minutes).</param>
     /// <exception cref="ArgumentException">The experiment is not valid.</exception>
     /// <exception cref="DataSetException">The data cannot be read.</exception>
-    public static ExperimentSummary Run(ExperimentDefinition experiment, string output, IExperimentProgress? progress = null)
+    /// <exception cref="RunStoreException">The results folder cannot be written; nothing finished is lost.</exception>
+    public static ExperimentSummary Run(ExperimentDefinition experiment, string output, IExperimentProgress? progress = null, WorkerOptions? options = null)
+    {
+        Work(experiment, output, progress, (options ?? new WorkerOptions()) with { Assigned = null });
+        return Summarize(experiment, output, out _);
+    }
+
+    /// <summary>
+    /// Trains the runs <paramref name="options"/> assigns to this worker (all by default) that no other worker has
+    /// finished, claiming each first, and returns once every one of them has finished (here or elsewhere). Writes no
+    /// summary: call <see cref="Summarize"/> when every worker is done.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">An assigned run needs a run that is not assigned to this worker, has not finished and no worker is training.</exception>
+    /// <exception cref="RunStoreException">The results folder cannot be written; nothing finished is lost.</exception>
+    public static WorkerReport Work(ExperimentDefinition experiment, string output, IExperimentProgress? progress, WorkerOptions options)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
-        var plan = ExperimentPlan.Create(experiment);
-        var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);
-        Directory.CreateDirectory(folder);
-        var store = new RunStore(Path.Combine(output, "runs"));
-        var model = DescribeModel(experiment);
-        var data = new DataIdentity(experiment.Data.Name, experiment.Data.ContentHash(), experiment.ValidationCount);
-        progress?.Planned(plan);
-
-        // The epochs after which each arm's runs keep their weights, because a later arm rewinds to them.
-        var weightEpochs = experiment.Arms.ToDictionary(
-            arm => arm.Name,
-            arm => (IReadOnlyCollection<int>)experiment.Arms.Where(a => a.Source == arm.Name).SelectMany(a => a.SourceWeightEpochs).Distinct().Order().ToList());
-        var recorded = new List<RecordedRun>();
-        var results = new Dictionary<string, RunResult>();
-        TrainTestData? loaded = null;
-        try
+        ArgumentNullException.ThrowIfNull(options);
+        options.Claims.Validate();
+        var state = new PlanState(experiment, output);
+        var plan = state.Plan;
+        var assigned = options.Assigned ?? Enumerable.Range(0, plan.Count).ToHashSet();
+        foreach (var index in assigned.Where(i => i < 0 || i >= plan.Count))
         {
-            foreach (var seedRuns in plan.GroupBy(p => p.Seed))
+            throw new ArgumentOutOfRangeException(nameof(options), index, $"Run index {index} is not in experiment {experiment.Name}, which has runs 0 to {plan.Count - 1}.");
+        }
+
+        progress?.Planned(plan);
+        var order = ExperimentStages.Priority(experiment, plan);
+        var trained = 0;
+        var readBack = 0;
+        using var data = new SeedData(experiment);
+        while (true)
+        {
+            var moved = false;
+            var heldElsewhere = new List<string>();
+            foreach (var index in order)
             {
-                var outcomes = new Outcomes(experiment);
-                DataSplit? split = null;
-                try
+                if (state.Finished(index) || !state.TryResolve(index, out var spec))
                 {
-                    foreach (var run in seedRuns)
+                    continue;
+                }
+
+                var run = plan[index];
+                if (state.TryReadBack(index, spec))
+                {
+                    readBack++;
+                    moved = true;
+                    progress?.Finished(run, state.Result(index)!, reused: true);
+                    continue;
+                }
+
+                if (!assigned.Contains(index))
+                {
+                    continue;
+                }
+
+                var claim = Guard(state.Store.Folder(spec), () => state.Store.TryClaim(spec, options.Claims, out var holder) ?? Held(heldElsewhere, run, holder));
+                if (claim is null)
+                {
+                    continue;
+                }
+
+                using (claim)
+                {
+                    if (state.TryReadBack(index, spec))
                     {
-                        var request = run.Arm.Resolve(run.Point, run.Seed, outcomes);
-                        var spec = new RunSpec
+                        // Finished by another worker between our look and our claim.
+                        readBack++;
+                        progress?.Finished(run, state.Result(index)!, reused: true);
+                    }
+                    else
+                    {
+                        progress?.Starting(run);
+                        try
                         {
-                            Arm = run.Arm.Name,
-                            Point = run.Point,
-                            Model = model,
-                            Data = data,
-                            Training = experiment.Training with { Seed = run.Seed },
-                            Method = request.Method,
-                            StartMask = request.StartMask,
-                            StartWeights = request.StartWeights,
-                        };
-                        var keepWeights = weightEpochs[run.Arm.Name];
-
-                        // A finished run without weights a later arm needs trains again: the same figures, and the weights kept.
-                        var result = keepWeights.All(epoch => store.HasWeights(spec.Id, epoch)) ? store.TryLoad(spec) : null;
-                        var reused = result is not null;
-                        if (result is null)
-                        {
-                            loaded ??= experiment.Data.Load();
-                            split ??= DataSplit.HoldOutValidation(loaded, experiment.ValidationCount, run.Seed);
-                            progress?.Starting(run);
-                            result = Train(experiment, store, spec, split, run, keepWeights, progress);
+                            var result = Guard(state.Store.Folder(spec), () => Train(experiment, state, spec, data.For(run.Seed), run, claim, progress));
+                            state.Add(index, spec, result);
+                            trained++;
+                            progress?.Finished(run, result, reused: false);
                         }
-
-                        progress?.Finished(run, result, reused);
-                        outcomes.Add(run, spec.Id, result);
-                        results[spec.Id] = result;
-                        recorded.Add(new RecordedRun(spec.Id, run.Arm.Name, run.Seed, run.Point, spec.Method, spec.StartMask is not null));
+                        catch (RunClaimLostException lost)
+                        {
+                            // This worker was stopped too long; the worker that took the run over finishes it.
+                            progress?.Warning(lost.Message);
+                        }
                     }
                 }
-                finally
+
+                moved = true;
+                break; // The runs that waited on this one may have priority now.
+            }
+
+            if (assigned.All(state.Finished))
+            {
+                return new WorkerReport(trained, readBack);
+            }
+
+            if (!moved)
+            {
+                if (heldElsewhere.Count == 0 && !state.AnyHeldElsewhere(options.Claims.StaleAfter))
                 {
-                    split?.Dispose();
+                    throw new InvalidOperationException(state.WhyBlocked(assigned));
                 }
+
+                Thread.Sleep(options.PollInterval);
             }
         }
-        finally
+    }
+
+    /// <summary>
+    /// Writes the summary, report and charts of <paramref name="experiment"/> from the runs finished so far (trains
+    /// nothing), and returns it; <paramref name="unfinished"/> tells how many planned runs are missing from it.
+    /// </summary>
+    public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var state = new PlanState(experiment, output);
+        for (var index = 0; index < state.Plan.Count; index++)
         {
-            loaded?.Dispose();
+            if (state.TryResolve(index, out var spec))
+            {
+                state.TryReadBack(index, spec, needWeights: false);
+            }
         }
 
-        var record = new ExperimentRecord
-        {
-            Name = experiment.Name,
-            Model = model,
-            Data = data,
-            Training = experiment.Training,
-            Seeds = experiment.Seeds,
-            MatchedArm = experiment.Points?.Arm,
-            Points = experiment.Points?.Rounds ?? [],
-            Arms = experiment.Arms.Select(a => new RecordedArm(a.Name, a.GetType().Name, a.Source, a.Describe())).ToList(),
-            Runs = recorded,
-        };
+        unfinished = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
+        var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);
+        Directory.CreateDirectory(folder);
+        var record = state.Record(unfinished);
         AtomicFile.WriteJson(Path.Combine(folder, ExperimentRecord.FileName), record);
-        var summary = ExperimentSummary.From(record, results);
+        var summary = ExperimentSummary.From(record, state.Results);
         summary.Write(folder);
         return summary;
     }
@@ -125,19 +198,47 @@ public static class ExperimentRunner
         return ModelIdentity.Of(model, masks);
     }
 
-    private static RunResult Train(ExperimentDefinition experiment, RunStore store, RunSpec spec, DataSplit split, PlannedRun planned, IReadOnlyCollection<int> keepWeights, IExperimentProgress? progress)
+    private static RunClaim? Held(List<string> held, PlannedRun run, ClaimHolder? holder)
     {
+        held.Add($"{run.Label} ({holder?.Owner ?? "another worker"})");
+        return null;
+    }
+
+    /// <summary>Turns a failed write to the results folder into one error that names the folder and says nothing is lost.</summary>
+    private static T Guard<T>(string folder, Func<T> work)
+    {
+        try
+        {
+            return work();
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw new RunStoreException(folder, error);
+        }
+    }
+
+    private static RunResult Train(ExperimentDefinition experiment, PlanState state, RunSpec spec, DataSplit split, PlannedRun planned, RunClaim claim, IExperimentProgress? progress)
+    {
+        var store = state.Store;
         var settings = spec.Method.ToSettings();
         if (spec.StartMask is not null)
         {
             settings = settings with { Schedule = new FixedMaskSchedule() };
         }
 
-        var checkpoints = store.Begin(spec);
+        var checkpoints = store.Begin(spec, claim);
         if (progress is not null)
         {
             checkpoints.Rejected += progress.Warning;
         }
+
+        var owner = claim.Holder.Owner;
+        var resumed = false;
+        checkpoints.Resumed += path =>
+        {
+            resumed = true;
+            store.Log(spec.Id, owner, $"resumed from {Path.GetFileName(path)}");
+        };
 
         using var run = new PruningRun(experiment.CreateModel, spec.Training, settings);
         if (spec.StartMask is { } start)
@@ -162,6 +263,7 @@ public static class ExperimentRunner
             }
         }
 
+        var keepWeights = state.WeightEpochs(planned.Arm);
         if (keepWeights.Count > 0)
         {
             run.Hooks.Add(store.SaveWeightsAfterEpochs(spec.Id, run.Model, keepWeights));
@@ -177,35 +279,201 @@ public static class ExperimentRunner
             run.Hooks.Add(new EpochProgress(progress, planned));
         }
 
+        run.Hooks.Add(new BeganLog(() =>
+        {
+            if (!resumed)
+            {
+                store.Log(spec.Id, owner, "began");
+            }
+        }));
         var result = run.Execute(split, checkpoints);
-        store.Finish(spec.Id, result);
+        store.Finish(spec.Id, result, claim);
+        store.Log(spec.Id, owner, "finished");
         return result;
     }
 
-    private sealed class Outcomes(ExperimentDefinition experiment) : IArmOutcomes
+    /// <summary>The experiment's plan and what is known of its runs: their identities once resolvable, their results once finished.</summary>
+    private sealed class PlanState
     {
-        private readonly Dictionary<string, Dictionary<int, (string Run, RunResult Result)>> runs = [];
+        private readonly ExperimentDefinition experiment;
+        private readonly ModelIdentity model;
+        private readonly DataIdentity data;
+        private readonly (string Id, RunSpec Spec, RunResult Result)?[] finished;
+        private readonly RunSpec?[] resolved;
 
-        public void Add(PlannedRun run, string id, RunResult result)
+        public PlanState(ExperimentDefinition experiment, string output)
         {
-            if (!runs.TryGetValue(run.Arm.Name, out var points))
-            {
-                runs[run.Arm.Name] = points = [];
-            }
-
-            points[run.Point] = (id, result);
+            this.experiment = experiment;
+            Plan = ExperimentPlan.Create(experiment);
+            Store = new RunStore(Path.Combine(output, "runs"));
+            model = DescribeModel(experiment);
+            data = new DataIdentity(experiment.Data.Name, experiment.Data.ContentHash(), experiment.ValidationCount);
+            finished = new (string, RunSpec, RunResult)?[Plan.Count];
+            resolved = new RunSpec?[Plan.Count];
         }
 
-        public ArmOutcome Matched(int point) =>
-            Of(experiment.Points?.Arm ?? throw new InvalidOperationException($"Experiment {experiment.Name} matches no arm to points."), point);
+        public IReadOnlyList<PlannedRun> Plan { get; }
 
-        public ArmOutcome Of(string arm, int point)
+        public RunStore Store { get; }
+
+        public Dictionary<string, RunResult> Results => finished.Where(f => f is not null).ToDictionary(f => f!.Value.Id, f => f!.Value.Result);
+
+        public bool Finished(int index) => finished[index] is not null;
+
+        public RunResult? Result(int index) => finished[index]?.Result;
+
+        /// <summary>The epochs after which an arm's runs keep their weights, because a later arm rewinds to them.</summary>
+        public IReadOnlyCollection<int> WeightEpochs(ExperimentArm arm) =>
+            experiment.Arms.Where(a => a.Source == arm.Name).SelectMany(a => a.SourceWeightEpochs).Distinct().Order().ToList();
+
+        /// <summary>The run's identity, or false while a run it derives from has not finished.</summary>
+        public bool TryResolve(int index, out RunSpec spec)
         {
-            var source = experiment.Arms.FirstOrDefault(a => a.Name == arm)
-                ?? throw new InvalidOperationException($"No arm {arm} in experiment {experiment.Name}.");
-            return runs.TryGetValue(arm, out var points)
-                ? source.Outcome(point, points)
-                : throw new InvalidOperationException($"Arm {arm} has not run yet; an arm must come after the arm it derives from.");
+            if (resolved[index] is { } known)
+            {
+                spec = known;
+                return true;
+            }
+
+            var run = Plan[index];
+            RunRequest request;
+            try
+            {
+                request = run.Arm.Resolve(run.Point, run.Seed, new Outcomes(this, run.Seed));
+            }
+            catch (PendingException)
+            {
+                spec = null!;
+                return false;
+            }
+
+            spec = new RunSpec
+            {
+                Arm = run.Arm.Name,
+                Point = run.Point,
+                Model = model,
+                Data = data,
+                Training = experiment.Training with { Seed = run.Seed },
+                Method = request.Method,
+                StartMask = request.StartMask,
+                StartWeights = request.StartWeights,
+            };
+            resolved[index] = spec;
+            return true;
+        }
+
+        /// <summary>
+        /// Reads the run back when it has finished. A finished run without the weights a later arm needs counts as
+        /// unfinished (with <paramref name="needWeights"/>): it trains again, to the same figures, and keeps them.
+        /// </summary>
+        public bool TryReadBack(int index, RunSpec spec, bool needWeights = true)
+        {
+            if (needWeights && !WeightEpochs(Plan[index].Arm).All(epoch => Store.HasWeights(spec.Id, epoch)))
+            {
+                return false;
+            }
+
+            var result = Store.TryLoad(spec);
+            if (result is null)
+            {
+                return false;
+            }
+
+            Add(index, spec, result);
+            return true;
+        }
+
+        public void Add(int index, RunSpec spec, RunResult result) => finished[index] = (spec.Id, spec, result);
+
+        /// <summary>Whether another worker holds a claim in force on any unfinished run.</summary>
+        public bool AnyHeldElsewhere(TimeSpan staleAfter) =>
+            Enumerable.Range(0, Plan.Count).Any(i => !Finished(i) && resolved[i] is { } spec && RunClaim.Current(Store.Folder(spec)) is { } held && held.Age < staleAfter);
+
+        public string WhyBlocked(IReadOnlySet<int> assigned)
+        {
+            var waiting = assigned.Where(i => !Finished(i)).Select(i => Plan[i]).ToList();
+            var missing = Enumerable.Range(0, Plan.Count).Where(i => !Finished(i) && !assigned.Contains(i)).Select(i => Plan[i].Label).ToList();
+            return $"Runs {string.Join(", ", waiting.Take(5).Select(r => r.Label))}{(waiting.Count > 5 ? ", ..." : string.Empty)} need runs that have not finished and that no worker is training: "
+                + $"{string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : string.Empty)}. Run those first (an earlier stage of the sweep; see its log), or run `lottery run {experiment.Name}` to train everything that is missing.";
+        }
+
+        /// <summary>The record of the runs finished so far, in plan order.</summary>
+        public ExperimentRecord Record(int unfinished) => new()
+        {
+            Name = experiment.Name,
+            Model = model,
+            Data = data,
+            Training = experiment.Training,
+            Seeds = experiment.Seeds,
+            MatchedArm = experiment.Points?.Arm,
+            Points = experiment.Points?.Rounds ?? [],
+            Arms = experiment.Arms.Select(a => new RecordedArm(a.Name, a.GetType().Name, a.Source, a.Describe())).ToList(),
+            Runs = Enumerable.Range(0, Plan.Count).Where(Finished).Select(i =>
+            {
+                var (id, spec, _) = finished[i]!.Value;
+                return new RecordedRun(id, Plan[i].Arm.Name, Plan[i].Seed, Plan[i].Point, spec.Method, spec.StartMask is not null);
+            }).ToList(),
+            Unfinished = unfinished,
+        };
+
+        /// <summary>The outcomes of one seed's finished runs, for resolving the runs derived from them.</summary>
+        private sealed class Outcomes(PlanState state, long seed) : IArmOutcomes
+        {
+            public ArmOutcome Matched(int point) =>
+                Of(state.experiment.Points?.Arm ?? throw new InvalidOperationException($"Experiment {state.experiment.Name} matches no arm to points."), point);
+
+            public ArmOutcome Of(string arm, int point)
+            {
+                var source = state.experiment.Arms.FirstOrDefault(a => a.Name == arm)
+                    ?? throw new InvalidOperationException($"No arm {arm} in experiment {state.experiment.Name}.");
+                var runs = new Dictionary<int, (string Run, RunResult Result)>();
+                for (var i = 0; i < state.Plan.Count; i++)
+                {
+                    var run = state.Plan[i];
+                    if (run.Arm == source && run.Seed == seed)
+                    {
+                        if (state.finished[i] is not { } done)
+                        {
+                            throw new PendingException();
+                        }
+
+                        runs[run.Point] = (done.Id, done.Result);
+                    }
+                }
+
+                return runs.Count > 0 ? source.Outcome(point, runs) : throw new InvalidOperationException($"Arm {arm} has no runs for seed {seed}.");
+            }
+        }
+    }
+
+    /// <summary>A run this one derives from has not finished.</summary>
+    private sealed class PendingException : Exception;
+
+    /// <summary>The training and validation data of one seed at a time: a worker switching seeds splits again.</summary>
+    private sealed class SeedData(ExperimentDefinition experiment) : IDisposable
+    {
+        private TrainTestData? loaded;
+        private DataSplit? split;
+        private long seed;
+
+        public DataSplit For(long wanted)
+        {
+            if (split is null || seed != wanted)
+            {
+                split?.Dispose();
+                split = null;
+                loaded ??= experiment.Data.Load();
+                split = DataSplit.HoldOutValidation(loaded, experiment.ValidationCount, wanted);
+                seed = wanted;
+            }
+
+            return split;
+        }
+
+        public void Dispose()
+        {
+            split?.Dispose();
+            loaded?.Dispose();
         }
     }
 
@@ -213,4 +481,26 @@ public static class ExperimentRunner
     {
         public void AfterEpoch(EpochMetrics metrics) => progress.Epoch(run, metrics);
     }
+
+    private sealed class BeganLog(Action began) : ITrainingHooks
+    {
+        private bool done;
+
+        public void BeforeRound(int round, double weightsRemaining)
+        {
+            if (!done)
+            {
+                done = true;
+                began();
+            }
+        }
+    }
+}
+
+/// <summary>A results folder could not be written (full, read-only, gone); the message names the folder and says that nothing finished is lost.</summary>
+public sealed class RunStoreException(string folder, Exception inner)
+    : IOException($"Cannot write to '{folder}' ({inner.Message.TrimEnd('.')}). Nothing finished is lost: finished runs are kept, and an unfinished run resumes from its last whole checkpoint. Free space or make the folder writable, then run the same command again.", inner)
+{
+    /// <summary>The folder that could not be written.</summary>
+    public string Folder { get; } = folder;
 }

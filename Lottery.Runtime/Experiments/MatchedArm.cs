@@ -34,6 +34,13 @@ public sealed class MatchedArm : ExperimentArm
         return (experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).")).Rounds;
     }
 
+    /// <summary>The matched arm: its runs decide this arm's targets.</summary>
+    public override IReadOnlyList<string> DependsOn(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return experiment.Points is { } points ? [points.Arm] : [];
+    }
+
     /// <inheritdoc/>
     public override RunRequest Resolve(int point, long seed, IArmOutcomes outcomes)
     {

@@ -115,6 +115,6 @@ public static class InferenceReport
         plot.XLabel(xLabel);
         plot.YLabel("Test accuracy (%)");
         plot.ShowLegend(Alignment.LowerRight);
-        plot.SavePng(path, 1000, 650);
+        AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, plot.GetImageBytes(1000, 650, ImageFormat.Png)));
     }
 }

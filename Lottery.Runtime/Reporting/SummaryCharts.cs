@@ -55,7 +55,7 @@ public static class SummaryCharts
         plot.XLabel("Weights remaining (%), log scale");
         plot.YLabel("Test accuracy (%)");
         plot.ShowLegend(Alignment.LowerLeft);
-        plot.SavePng(path, Width, Height);
+        AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, plot.GetImageBytes(Width, Height, ImageFormat.Png)));
 
         Spread Of(SummaryPoint point) => earlyStop ? point.AtBestValidation : point.Final;
     }
@@ -90,7 +90,7 @@ public static class SummaryCharts
             ? $"{ShortName(summary)}: training cost to {summary.Record.MatchedArm} round {d}, mean over {Seeds(summary)}"
             : $"{ShortName(summary)}: training cost of each arm, mean over {Seeds(summary)}");
         plot.XLabel("Training seconds (evaluation excluded)");
-        plot.SavePng(path, Width, Height);
+        AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, plot.GetImageBytes(Width, Height, ImageFormat.Png)));
     }
 
     private static List<string> PrunedArms(ExperimentSummary summary) =>

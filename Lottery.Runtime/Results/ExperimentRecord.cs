@@ -19,7 +19,7 @@ public sealed record RecordedArm(string Name, string Kind, string? Source, strin
 /// <param name="TrainsGivenMask">Whether it trained another run's mask rather than pruning (a control).</param>
 public sealed record RecordedRun(string Id, string Arm, long Seed, int Point, PruningMethod Method, bool TrainsGivenMask);
 
-/// <summary>What an experiment ran, written to <c>experiment.json</c> when it finishes; its summary is rebuilt from it and the runs' results alone.</summary>
+/// <summary>What an experiment ran, written to <c>experiment.json</c> when it finishes (and by <c>lottery report</c> while a sweep is under way); its summary is rebuilt from it and the runs' results alone.</summary>
 public sealed record ExperimentRecord
 {
     /// <summary>The file name inside the experiment's folder.</summary>
@@ -51,4 +51,8 @@ public sealed record ExperimentRecord
 
     /// <summary>Every run, in the order they ran.</summary>
     public required IReadOnlyList<RecordedRun> Runs { get; init; }
+
+    /// <summary>Planned runs that had not finished when the record was written (0 once the experiment is complete): their rows are missing.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public int Unfinished { get; init; }
 }

@@ -102,15 +102,49 @@ public sealed class RunStore
     /// <summary>A hook that saves the model's weights (masks excluded) after each of <paramref name="epochs"/> of the first round to <see cref="WeightsPath"/>.</summary>
     public ITrainingHooks SaveWeightsAfterEpochs(string id, nn.Module model, IReadOnlyCollection<int> epochs) => new WeightSaver(this, id, model, epochs);
 
-    /// <summary>Creates the run's folder with its <c>settings.json</c> and returns the store of its checkpoints.</summary>
-    public CheckpointStore Begin(RunSpec spec)
+    /// <summary>
+    /// Claims the run for this worker (see <see cref="RunClaim"/>), or returns null and who holds it when another
+    /// worker's claim is in force. A stale claim taken over is written to the run's <c>history.log</c>.
+    /// </summary>
+    public RunClaim? TryClaim(RunSpec spec, ClaimSettings settings, out ClaimHolder? heldBy)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var claim = RunClaim.TryAcquire(Folder(spec), settings, out heldBy);
+        if (claim?.TookOverFrom is { } stale)
+        {
+            Log(spec.Id, claim.Holder.Owner, FormattableString.Invariant($"took over the claim of {stale.Owner}, not renewed for {claim.TookOverAge.TotalSeconds:0.0} s"));
+        }
+
+        return claim;
+    }
+
+    /// <summary>
+    /// Creates the run's folder with its <c>settings.json</c> and returns the store of its checkpoints. With
+    /// <paramref name="claim"/>, every checkpoint is written only while the claim is in force; the checkpoints are
+    /// kept until <see cref="Finish"/> has saved the results.
+    /// </summary>
+    public CheckpointStore Begin(RunSpec spec, RunClaim? claim = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var folder = Folder(spec.Id);
         Directory.CreateDirectory(folder);
+        claim?.ThrowIfLost();
         AtomicFile.WriteText(Path.Combine(folder, SettingsFile), spec.ToJson());
-        return new CheckpointStore(folder);
+        return new CheckpointStore(folder) { BeforeWrite = claim is null ? null : claim.ThrowIfLost, ClearWhenFinished = false };
     }
+
+    /// <summary>Adds a line to run <paramref name="id"/>'s <c>history.log</c>: when, who, and what happened (began, resumed, took over, finished).</summary>
+    public void Log(string id, string owner, string what)
+    {
+        var line = FormattableString.Invariant($"{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ} {owner}: {what}\n");
+        File.AppendAllText(HistoryPath(id), line);
+    }
+
+    /// <summary>Run <paramref name="id"/>'s <c>history.log</c>, a line per event (empty when it has none).</summary>
+    public IReadOnlyList<string> History(string id) =>
+        File.Exists(HistoryPath(id)) ? File.ReadAllLines(HistoryPath(id)) : [];
+
+    private string HistoryPath(string id) => Path.Combine(Folder(id), "history.log");
 
     /// <summary>
     /// A hook that saves, at the end of every round, the round's ticket to <see cref="TicketPath"/> (controls train
@@ -118,12 +152,18 @@ public sealed class RunStore
     /// </summary>
     public ITrainingHooks SaveArtifactsEachRound(string id, PruningRun run) => new ArtifactSaver(this, id, run);
 
-    /// <summary>Writes a finished run's <c>epochs.csv</c>, then its <c>result.json</c>, which marks it finished.</summary>
-    public void Finish(string id, RunResult result)
+    /// <summary>
+    /// Writes a finished run's <c>epochs.csv</c>, then its <c>result.json</c>, which marks it finished, then deletes its
+    /// checkpoints. With <paramref name="claim"/>, nothing is written unless the claim is still in force.
+    /// </summary>
+    public void Finish(string id, RunResult result, RunClaim? claim = null)
     {
         ArgumentNullException.ThrowIfNull(result);
+        claim?.ThrowIfLost();
         AtomicFile.WriteText(Path.Combine(Folder(id), "epochs.csv"), EpochsCsv(result));
+        claim?.ThrowIfLost();
         AtomicFile.WriteJson(Path.Combine(Folder(id), ResultFile), result);
+        new CheckpointStore(Folder(id)).Clear();
     }
 
     /// <summary>Per-epoch figures of every round, one line per epoch.</summary>

@@ -35,12 +35,26 @@ public sealed class CheckpointStore
     /// <summary>Called with the file's path when a run resumes from a checkpoint.</summary>
     public event Action<string>? Resumed;
 
+    /// <summary>
+    /// Called before every write; it throws to stop a write that must not happen (a worker that has lost its claim
+    /// on the run to another worker). Null: every write goes ahead.
+    /// </summary>
+    public Action? BeforeWrite { get; init; }
+
+    /// <summary>
+    /// Whether a run deletes its checkpoints when it finishes (true). A run store sets it false and deletes them
+    /// itself once the run's results are saved, so a process killed in between resumes at the end instead of
+    /// training again.
+    /// </summary>
+    public bool ClearWhenFinished { get; init; } = true;
+
     /// <summary>Whether any checkpoint file exists.</summary>
     public bool Any => File.Exists(LatestPath) || File.Exists(PreviousPath);
 
     /// <summary>Writes <paramref name="payload"/> as the newest checkpoint; the newest so far becomes the previous one.</summary>
     public void Write(ReadOnlyMemory<byte> payload)
     {
+        BeforeWrite?.Invoke();
         AtomicFile.Write(
             LatestPath,
             temporary =>
@@ -98,7 +112,7 @@ public sealed class CheckpointStore
     /// <summary>Deletes every checkpoint (once the run is finished and its results are saved).</summary>
     public void Clear()
     {
-        foreach (var path in new[] { LatestPath, PreviousPath, AtomicFile.Temporary(LatestPath) })
+        foreach (var path in new[] { LatestPath, PreviousPath }.Concat(AtomicFile.Temporaries(LatestPath).ToList()))
         {
             File.Delete(path);
         }

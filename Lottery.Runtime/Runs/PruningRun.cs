@@ -102,7 +102,7 @@ public sealed class PruningRun : IDisposable
     /// Runs every round the schedule asks for and returns the measurements. With <paramref name="checkpoints"/>,
     /// the run's whole state is saved there after every epoch and at every round's end, and a run that finds a
     /// checkpoint there resumes from it and ends with the same figures as a run never interrupted (training
-    /// seconds aside). The checkpoints are deleted once the run has finished.
+    /// seconds aside). The checkpoints are deleted once the run has finished (unless <see cref="CheckpointStore.ClearWhenFinished"/> is false).
     /// </summary>
     public RunResult Execute(DataSplit data, CheckpointStore? checkpoints = null)
     {
@@ -189,7 +189,11 @@ public sealed class PruningRun : IDisposable
 
             if (schedule?.AfterRound(new PruningProgress(round, epochs, epochs, WeightsRemaining)) is not { } afterRound)
             {
-                checkpoints?.Clear();
+                if (checkpoints is { ClearWhenFinished: true })
+                {
+                    checkpoints.Clear();
+                }
+
                 return new RunResult(state.Rounds);
             }
 
