@@ -13,6 +13,8 @@ var root = new RootCommand($"Lottery: lottery-ticket and pruning experiments on 
     BenchmarkCommand.Create(),
     CompactCommand.Create(),
     InferenceCommand.Create(),
+    TaskCommand.Create(),
+    SweepCommand.Create(),
 };
 
 // In a log or a pipe, tables are as wide as they need to be rather than 80 columns.
@@ -44,7 +46,7 @@ try
 
     return parsed.Invoke(invocation);
 }
-catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException or NotSupportedException or Lottery.Compaction.CompactionMismatchException)
+catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException or NotSupportedException or Lottery.Compaction.CompactionMismatchException or Lottery.Experiments.RunStoreException)
 {
     // ArgumentException appends "(Parameter 'x')" and "Actual value was ...", which mean nothing here.
     var message = e.Message;

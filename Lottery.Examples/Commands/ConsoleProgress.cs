@@ -9,23 +9,24 @@ namespace Lottery.Examples.Commands;
 /// <summary>
 /// Shows a comparison's progress: in a terminal, live bars (all runs, and the current run with its round, epoch,
 /// accuracy, weights remaining and time left); in a log (CI, a pipe), one line per finished run and IMP round.
+/// Runs trained side by side (several workers) each have their own bar.
 /// </summary>
 internal static class ConsoleProgress
 {
-    public static ExperimentSummary Run(IAnsiConsole console, Func<IExperimentProgress, ExperimentSummary> work)
+    public static T Run<T>(IAnsiConsole console, Func<IExperimentProgress, T> work)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
             return work(new Lines(console));
         }
 
-        ExperimentSummary? report = null;
+        T report = default!;
         console.Progress()
             .AutoClear(false)
             .HideCompleted(true)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
             .Start(context => report = work(new Bars(console, context)));
-        return report!;
+        return report;
     }
 
     private static string Describe(PlannedRun run, RunResult result, bool reused) =>
@@ -63,8 +64,8 @@ internal static class ConsoleProgress
 
     private sealed class Bars(IAnsiConsole console, ProgressContext context) : IExperimentProgress
     {
+        private readonly Dictionary<PlannedRun, ProgressTask> current = [];
         private ProgressTask? overall;
-        private ProgressTask? current;
         private int total;
         private int done;
 
@@ -74,15 +75,15 @@ internal static class ConsoleProgress
             overall = context.AddTask($"all runs (0/{total})", maxValue: Math.Max(1, runs.Sum(r => r.Epochs)));
         }
 
-        public void Starting(PlannedRun run) => current = context.AddTask(Markup.Escape(run.Label), maxValue: run.Epochs);
+        public void Starting(PlannedRun run) => current[run] = context.AddTask(Markup.Escape(run.Label), maxValue: run.Epochs);
 
         public void Epoch(PlannedRun run, EpochMetrics metrics)
         {
             overall?.Increment(1);
-            if (current is not null)
+            if (current.TryGetValue(run, out var task))
             {
-                current.Increment(1);
-                current.Description = Markup.Escape(ConsoleProgress.Epoch(run, metrics));
+                task.Increment(1);
+                task.Description = Markup.Escape(ConsoleProgress.Epoch(run, metrics));
             }
         }
 
@@ -99,11 +100,10 @@ internal static class ConsoleProgress
                 overall.Description = FormattableString.Invariant($"all runs ({done}/{total})");
             }
 
-            if (current is not null)
+            if (current.Remove(run, out var task))
             {
-                current.Value = current.MaxValue;
-                current.StopTask();
-                current = null;
+                task.Value = task.MaxValue;
+                task.StopTask();
             }
 
             console.MarkupLine(Markup.Escape(Describe(run, result, reused)));

@@ -40,6 +40,21 @@ internal static class CommonOptions
         return threads;
     }
 
+    /// <summary>
+    /// TorchSharp threads of each worker: 1 by default, because LibTorch's sums come out in another order with more
+    /// threads, which moves a few figures in their last digits; with one thread each, an experiment's figures are the
+    /// same whatever the number of workers or cores.
+    /// </summary>
+    public static Option<int?> WorkerThreads()
+    {
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "CPU threads of each worker (default 1: the figures are then the same for any number of workers and cores; more threads can change their last digits).",
+        };
+        Require(threads, v => v is null or >= 1, "it must be at least 1");
+        return threads;
+    }
+
     /// <summary>Makes a value that fails <paramref name="valid"/> a parse error naming the option.</summary>
     public static void Require<T>(Option<T> option, Func<T, bool> valid, string problem) =>
         option.Validators.Add(result =>

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Lottery.Experiments;
 using Lottery.Reporting;
 using Lottery.Results;
 using Spectre.Console;
@@ -10,18 +11,34 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("experiment") { Description = "The experiment's name (its folder under --out), or a path to its folder." };
-        var output = CommonOptions.Output();
-        var command = new Command("report", "Writes an experiment's summary.json, summary.csv, report.md and the charts again from its saved runs, and shows its tables; trains nothing.")
-        {
-            name, output,
-        };
+        var experimentOptions = new ExperimentOptions();
+        var command = new Command("report", "Writes an experiment's summary.json, summary.csv, report.md and the charts again from its saved runs, and shows its tables; trains nothing. For a declared experiment it reads what has finished so far (a sweep under way included): give the same options as the run or sweep.");
+        experimentOptions.AddTo(command);
         command.SetAction(parse =>
         {
-            var given = parse.GetValue(name)!;
-            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ExperimentRecord.FileName)) ? given : Path.Combine(parse.GetValue(output)!, given);
-            var summary = ExperimentSummary.Load(folder);
-            summary.Write(folder);
+            var given = experimentOptions.Name(parse);
+            var output = experimentOptions.Output(parse);
+            var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ExperimentRecord.FileName)) ? given : Path.Combine(output, given);
+            var complete = File.Exists(Path.Combine(folder, ExperimentRecord.FileName)) && !experimentOptions.HasOverrides(parse) && ExperimentSummary.Load(folder).Record.Unfinished == 0;
+            ExperimentSummary summary;
+            if (complete || !experimentOptions.IsDeclared(parse))
+            {
+                // A finished experiment: re-rendered from its record, with the options it ran with.
+                summary = ExperimentSummary.Load(folder);
+                summary.Write(folder);
+            }
+            else
+            {
+                // A declared experiment: whatever has finished in the run store, under way or not.
+                var experiment = experimentOptions.Experiment(parse);
+                summary = ExperimentRunner.Summarize(experiment, output, out var unfinished);
+                folder = Path.Combine(output, experiment.Name);
+                if (unfinished > 0)
+                {
+                    AnsiConsole.Console.MarkupLineInterpolated($"[yellow]{summary.Record.Runs.Count} of {summary.Record.Runs.Count + unfinished} runs have finished[/]; the tables show those.");
+                }
+            }
+
             Show(AnsiConsole.Console, summary, Path.GetFullPath(folder));
             return 0;
         });

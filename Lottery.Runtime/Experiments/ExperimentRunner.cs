@@ -75,7 +75,7 @@ public static class ExperimentRunner
             throw new ArgumentOutOfRangeException(nameof(options), index, $"Run index {index} is not in experiment {experiment.Name}, which has runs 0 to {plan.Count - 1}.");
         }
 
-        progress?.Planned(plan);
+        progress?.Planned(assigned.Count == plan.Count ? plan : assigned.Order().Select(i => plan[i]).ToList());
         var order = ExperimentStages.Priority(experiment, plan);
         var trained = 0;
         var readBack = 0;
@@ -94,9 +94,13 @@ public static class ExperimentRunner
                 var run = plan[index];
                 if (state.TryReadBack(index, spec))
                 {
-                    readBack++;
                     moved = true;
-                    progress?.Finished(run, state.Result(index)!, reused: true);
+                    if (assigned.Contains(index))
+                    {
+                        readBack++;
+                        progress?.Finished(run, state.Result(index)!, reused: true);
+                    }
+
                     continue;
                 }
 
@@ -387,7 +391,7 @@ public static class ExperimentRunner
 
         /// <summary>Whether another worker holds a claim in force on any unfinished run.</summary>
         public bool AnyHeldElsewhere(TimeSpan staleAfter) =>
-            Enumerable.Range(0, Plan.Count).Any(i => !Finished(i) && resolved[i] is { } spec && RunClaim.Current(Store.Folder(spec)) is { } held && held.Age < staleAfter);
+            Enumerable.Range(0, Plan.Count).Any(i => !Finished(i) && resolved[i] is { } spec && RunClaim.Current(Store.Folder(spec)) is { } held && held.Age < staleAfter && !held.Holder.KnownGone());
 
         public string WhyBlocked(IReadOnlySet<int> assigned)
         {

@@ -38,13 +38,43 @@ public sealed record ClaimSettings
 /// <param name="Owner">The owner (see <see cref="ClaimSettings.Owner"/>).</param>
 /// <param name="Token">A token unique to the claim.</param>
 /// <param name="Since">When it was claimed (UTC).</param>
-public sealed record ClaimHolder(string Owner, string Token, DateTime Since);
+/// <param name="Host">The owner's machine.</param>
+/// <param name="ProcessId">The owner's process id on that machine.</param>
+/// <param name="ProcessStarted">When that process started (UTC), which tells it from a later process given the same id.</param>
+public sealed record ClaimHolder(string Owner, string Token, DateTime Since, string Host = "", int ProcessId = 0, DateTime ProcessStarted = default)
+{
+    /// <summary>This process, as a claim names it.</summary>
+    internal static ClaimHolder Me(string owner) =>
+        new(owner, Guid.NewGuid().ToString("N"), DateTime.UtcNow, Environment.MachineName, Environment.ProcessId, StartOf(Environment.ProcessId) ?? default);
+
+    /// <summary>
+    /// Whether the owner is known to be gone: a process of this machine that no longer runs (a killed worker's claim
+    /// need not wait to go stale). A process on another machine is never known to be gone.
+    /// </summary>
+    internal bool KnownGone() =>
+        Host == Environment.MachineName && ProcessId > 0 && ProcessId != Environment.ProcessId
+        && (StartOf(ProcessId) is not { } started || Math.Abs((started - ProcessStarted).TotalSeconds) > 1);
+
+    private static DateTime? StartOf(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return process.HasExited ? null : process.StartTime.ToUniversalTime();
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception or NotSupportedException)
+        {
+            return null;
+        }
+    }
+}
 
 /// <summary>
 /// One worker's claim on one run of a shared results folder. A claim is a file <c>claim-NNNNNN.json</c> in the run's
 /// folder, created only if absent (atomic on local and network file systems), naming its owner; the highest number is
 /// the claim in force. Its owner renews it (its time of last change) while it trains; a claim not renewed for
-/// <see cref="ClaimSettings.StaleAfter"/> is stale, and the next worker takes it over by creating the next number,
+/// <see cref="ClaimSettings.StaleAfter"/> is stale, as is at once the claim of a process of this machine that no longer runs
+/// (a killed worker), and the next worker takes it over by creating the next number,
 /// which only one worker can do. An owner that finds its claim taken over (it was stopped too long) has lost the run:
 /// <see cref="ThrowIfLost"/> stops its writes. Disposing the claim releases it.
 /// </summary>
@@ -127,7 +157,7 @@ public sealed class RunClaim : IDisposable
                 }
 
                 age = DateTime.UtcNow - changed;
-                if (age < settings.StaleAfter)
+                if (age < settings.StaleAfter && holder?.KnownGone() != true)
                 {
                     heldBy = holder ?? new ClaimHolder("an unknown owner", string.Empty, changed);
                     return null;
@@ -136,7 +166,7 @@ public sealed class RunClaim : IDisposable
                 stale = holder ?? new ClaimHolder("an unknown owner", string.Empty, changed);
             }
 
-            var mine = new ClaimHolder(settings.Owner, Guid.NewGuid().ToString("N"), DateTime.UtcNow);
+            var mine = ClaimHolder.Me(settings.Owner);
             var path = System.IO.Path.Combine(folder, FormattableString.Invariant($"{Prefix}{number + 1:000000}{Suffix}"));
             if (!TryCreate(path, mine))
             {
