@@ -178,14 +178,18 @@ public static class ExperimentRunner
             }
         }
 
-        unfinished = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
+        var missing = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
+        unfinished = missing;
         var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);
-        Directory.CreateDirectory(folder);
-        var record = state.Record(unfinished);
-        AtomicFile.WriteJson(Path.Combine(folder, ExperimentRecord.FileName), record);
-        var summary = ExperimentSummary.From(record, state.Results);
-        summary.Write(folder);
-        return summary;
+        return Guard(folder, () =>
+        {
+            Directory.CreateDirectory(folder);
+            var record = state.Record(missing);
+            AtomicFile.WriteJson(Path.Combine(folder, ExperimentRecord.FileName), record);
+            var summary = ExperimentSummary.From(record, state.Results);
+            summary.Write(folder);
+            return summary;
+        });
     }
 
     /// <summary>The identity of the experiment's model: created once with its masks attached as a run attaches them.</summary>
