@@ -28,6 +28,7 @@ internal static class RunCommand
         var output = CommonOptions.Output();
         var outputName = new Option<string?>("--name") { Description = "The folder of the report under --out (default: the experiment's name)." };
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         CommonOptions.Require(epochs, v => v is null or >= 1, "it must be at least 1");
         CommonOptions.Require(rounds, v => v is null or >= 1, "it must be at least 1");
         CommonOptions.Require(validation, v => v is null or >= 0, "it must not be negative");
@@ -35,13 +36,14 @@ internal static class RunCommand
 
         var command = new Command("run", "Runs a declared experiment: every arm for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and three charts to <out>/<name>/.")
         {
-            name, seeds, epochs, rounds, points, data, dataFolder, validation, output, outputName, threads,
+            name, seeds, epochs, rounds, points, data, dataFolder, validation, output, outputName, threads, device,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
             experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
+            experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device)) };
             experiment.Validate();
             var folder = CommonOptions.WritableFolder(parse.GetValue(output)!);
             var console = AnsiConsole.Console;

@@ -20,13 +20,14 @@ public static class ExperimentRunner
     /// <param name="experiment">The experiment.</param>
     /// <param name="output">The results folder.</param>
     /// <param name="progress">Told of every run and epoch, or null.</param>
-    /// <exception cref="ArgumentException">The experiment is not valid.</exception>
+    /// <exception cref="ArgumentException">The experiment is not valid, or its device is not available here.</exception>
     /// <exception cref="DataSetException">The data cannot be read.</exception>
     public static ExperimentSummary Run(ExperimentDefinition experiment, string output, IExperimentProgress? progress = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
         var plan = ExperimentPlan.Create(experiment);
+        TrainingDevice.Resolve(experiment.Training);   // an unavailable GPU fails here, before any folder is written
         var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);
         Directory.CreateDirectory(folder);
         var store = new RunStore(Path.Combine(output, "runs"));
