@@ -6,6 +6,7 @@ using Lottery.Data;
 using Lottery.Examples.Models;
 using Lottery.Masks;
 using Lottery.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lottery.Examples.Commands;
@@ -22,6 +23,7 @@ internal static class BenchmarkCommand
         data.DefaultValueFactory = _ => DataSets.FashionMnist;
         var dataFolder = CommonOptions.DataFolder();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var repeats = new Option<int>("--repeats") { Description = "Epochs measured for each of dense and masked (alternating; the median is reported).", DefaultValueFactory = _ => 5 };
         var sparsity = new Option<double>("--sparsity") { Description = "Fraction of the weights pruned in the masked model.", DefaultValueFactory = _ => 0.8 };
         CommonOptions.Require(repeats, v => v >= 1, "it must be at least 1");
@@ -30,34 +32,41 @@ internal static class BenchmarkCommand
         var kernels = new Option<bool>("--sparse-kernels") { Description = "Instead: inference of a 784-300-100-10 MLP masked at random to 7%, 2% and 20% density, dense TorchSharp against the sparse kernels (layer by layer, and fused), at batch 1 and 256." };
         var command = new Command("benchmark", "Training speed of LeNet-300-100, dense against masked, side by side: samples per second and the ratio (or, with --sparse-kernels, the sparse inference kernels against dense).")
         {
-            data, dataFolder, repeats, sparsity, threads, kernels,
+            data, dataFolder, repeats, sparsity, threads, kernels, device,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             if (parse.GetValue(kernels))
             {
+                if (parse.GetValue(device) is { } chosen && chosen != "cpu")
+                {
+                    throw new ArgumentException($"--device {chosen}: the sparse kernels run on the CPU only; leave --device out with --sparse-kernels.");
+                }
+
                 Console.Out.Write(Lottery.Inference.SparseInferenceBenchmark.Measure().Describe());
                 return 0;
             }
 
-            return Run(parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(repeats), parse.GetValue(sparsity), Console.Out);
+            var settings = CommonOptions.WithDevice(new TrainingSettings { Epochs = 1, Seed = 1 }, parse.GetValue(device));
+            return Run(parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(repeats), parse.GetValue(sparsity), settings, Console.Out);
         });
         return command;
     }
 
-    private static int Run(string dataName, string? dataFolder, int repeats, double sparsity, TextWriter output)
+    private static int Run(string dataName, string? dataFolder, int repeats, double sparsity, TrainingSettings settings, TextWriter output)
     {
         using var data = DataSets.Load(dataName, dataFolder);
-        var settings = new TrainingSettings { Epochs = 1, Seed = 1 };
-        output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam; {get_num_threads()} threads; {repeats} epochs each, alternating.");
+        var device = TrainingDevice.Resolve(settings);
+        output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam, on {device}; {get_num_threads()} threads; {repeats} epochs each, alternating.");
 
+        // Each model is moved before its masks are attached: moving replaces a module's parameter objects.
         manual_seed(1);
-        using var dense = new LeNet300100();
+        using var dense = new LeNet300100().to(device);
         using var denseTrainer = new Trainer(dense, settings);
 
         manual_seed(1);
-        using var masked = new LeNet300100();
+        using var masked = new LeNet300100().to(device);
         // The masks the generator declares from LeNet300100's [Prunable] attributes: the path users take.
         using var masks = masked.AttachMasks();
         using (var generator = new Generator(1))

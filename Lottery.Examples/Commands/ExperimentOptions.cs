@@ -22,6 +22,7 @@ internal sealed class ExperimentOptions
     private readonly Option<int?> validation = new("--validation") { Description = "Training examples held out for validation instead of the declared number." };
     private readonly Option<string> output = CommonOptions.Output();
     private readonly Option<string?> outputName = new("--name") { Description = "The folder of the report under --out (default: the experiment's name)." };
+    private readonly Option<string?> device = CommonOptions.Device();
     private readonly Option<int> staleAfter = new("--stale-after") { Description = "Seconds a worker's claim on a run may go unrenewed before another worker takes the run over (a killed worker's run resumes from its checkpoint).", DefaultValueFactory = _ => (int)Results.ClaimSettings.DefaultStaleAfter.TotalSeconds };
 
     public ExperimentOptions()
@@ -37,7 +38,7 @@ internal sealed class ExperimentOptions
     public void AddTo(Command command)
     {
         command.Arguments.Add(name);
-        foreach (var option in new Option[] { seeds, epochs, rounds, points, data, dataFolder, validation, output, outputName, staleAfter })
+        foreach (var option in new Option[] { seeds, epochs, rounds, points, data, dataFolder, validation, device, output, outputName, staleAfter })
         {
             command.Options.Add(option);
         }
@@ -52,7 +53,7 @@ internal sealed class ExperimentOptions
     /// <summary>Whether any option overrides the declaration.</summary>
     public bool HasOverrides(ParseResult parse) =>
         parse.GetValue(seeds) is { Length: > 0 } || parse.GetValue(points) is { Length: > 0 } || parse.GetValue(epochs) is not null || parse.GetValue(rounds) is not null
-        || parse.GetValue(data) is not null || parse.GetValue(dataFolder) is not null || parse.GetValue(validation) is not null || parse.GetValue(outputName) is not null;
+        || parse.GetValue(data) is not null || parse.GetValue(dataFolder) is not null || parse.GetValue(validation) is not null || parse.GetValue(outputName) is not null || parse.GetValue(device) is not null;
 
     /// <summary>The results folder the command was given.</summary>
     public string Output(ParseResult parse) => parse.GetValue(output)!;
@@ -65,6 +66,7 @@ internal sealed class ExperimentOptions
     {
         var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
         experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
+        experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device)) };
         experiment.Validate();
         return experiment;
     }
@@ -91,6 +93,7 @@ internal sealed class ExperimentOptions
         Add("--data-dir", parse.GetValue(dataFolder) is { } folder ? Path.GetFullPath(folder) : null);
         Add("--validation", parse.GetValue(validation)?.ToString(CultureInfo.InvariantCulture));
         Add("--name", parse.GetValue(outputName));
+        Add(CommonOptions.DeviceOption, parse.GetValue(device));
         Add("--out", Path.GetFullPath(parse.GetValue(output)!));
         Add("--stale-after", parse.GetValue(staleAfter).ToString(CultureInfo.InvariantCulture));
         return arguments;

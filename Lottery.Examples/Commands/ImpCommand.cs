@@ -23,6 +23,7 @@ internal static class ImpCommand
         var dataFolder = CommonOptions.DataFolder();
         var seed = CommonOptions.Seed();
         var threads = CommonOptions.Threads();
+        var device = CommonOptions.Device();
         var epochs = new Option<int>("--epochs") { Description = "Epochs per round.", DefaultValueFactory = _ => 10 };
         var rounds = new Option<int>("--rounds") { Description = "Pruning rounds after the dense round (12 reaches about 7% of the weights).", DefaultValueFactory = _ => 12 };
         var rate = new Option<double>("--rate") { Description = "Fraction of the remaining weights pruned per round in the hidden layers.", DefaultValueFactory = _ => 0.2 };
@@ -42,18 +43,20 @@ internal static class ImpCommand
 
         var command = new Command("imp", "LeNet-300-100 or Conv-2: dense, then iterative magnitude pruning (train, prune, rewind), one line per round.")
         {
-            model, data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, learningRate, validation, seed, threads,
+            model, data, dataFolder, epochs, rounds, rate, outputRate, criterion, rewind, learningRate, validation, seed, threads, device,
         };
         command.SetAction(parse =>
         {
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             var isConv = parse.GetValue(model) == "conv-2";
-            var settings = new TrainingSettings
-            {
-                Epochs = parse.GetValue(epochs),
-                Seed = parse.GetValue(seed),
-                LearningRate = parse.GetValue(learningRate) ?? (isConv ? 2e-4 : 1.2e-3),
-            };
+            var settings = CommonOptions.WithDevice(
+                new TrainingSettings
+                {
+                    Epochs = parse.GetValue(epochs),
+                    Seed = parse.GetValue(seed),
+                    LearningRate = parse.GetValue(learningRate) ?? (isConv ? 2e-4 : 1.2e-3),
+                },
+                parse.GetValue(device));
             // The models' [Prunable] declarations give the paper's per-layer rates; --output-rate replaces the slower
             // ones (the output layer, and Conv-2's convolutions) when asked.
             var declared = isConv ? Conv2.PrunableLayers : LeNet300100.PrunableLayers;
@@ -93,7 +96,7 @@ internal static class ImpCommand
         using var data = DataSets.Load(dataName, dataFolder);
         using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
         output.WriteLine($"{modelName} on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
-        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}; {pruning}, {string.Join(", ", pruning.Masks!.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}, on {settings.Device ?? "cpu"}; {pruning}, {string.Join(", ", pruning.Masks!.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
         output.WriteLine();
 
         var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Lottery.Data;
+using Lottery.Training;
 
 namespace Lottery.Examples.Commands;
 
@@ -53,6 +54,32 @@ internal static class CommonOptions
         };
         Require(threads, v => v is null or >= 1, "it must be at least 1");
         return threads;
+    }
+
+    /// <summary>The option name of <see cref="Device"/>, as an unavailable device's error names its source.</summary>
+    public const string DeviceOption = "--device";
+
+    /// <summary><c>--device</c>: where training and evaluation run; a name that is not a device is a parse error naming the option.</summary>
+    public static Option<string?> Device()
+    {
+        var device = new Option<string?>(DeviceOption)
+        {
+            Description = "Where to train and evaluate: cpu, cuda (the current GPU) or cuda:N (GPU N), instead of the declared device (default cpu). "
+                + "A GPU needs TorchSharp's CUDA package (TorchSharp-cuda-linux or TorchSharp-cuda-windows) and an NVIDIA GPU; see the README's \"Choosing a device\".",
+        };
+        Require(device, TrainingDevice.IsValidName, $"give {TrainingDevice.AllowedNames}");
+        return device;
+    }
+
+    /// <summary>
+    /// <paramref name="settings"/> with <c>--device</c>'s value when it was given, then checked against this machine: a
+    /// GPU it lacks, given or declared, stops here with one line, before anything is written or trained.
+    /// </summary>
+    public static TrainingSettings WithDevice(TrainingSettings settings, string? device)
+    {
+        var chosen = device is null ? settings : settings with { Device = device, DeviceSource = DeviceOption };
+        TrainingDevice.Resolve(chosen);
+        return chosen;
     }
 
     /// <summary>Makes a value that fails <paramref name="valid"/> a parse error naming the option.</summary>

@@ -166,6 +166,12 @@ internal static class DiagnosticDescriptors
         "The output layer of '{0}''s chain, '{1}', is declared Structure = {2}: pruning its units removes the model's outputs (classes); declare it unstructured",
         "Compaction never removes a model's outputs, but structured pruning of the output layer zeroes whole outputs.");
 
+    public static readonly DiagnosticDescriptor InvalidDevice = Error(
+        "LTH0027",
+        "Invalid device",
+        "Device '{0}' is not a device; give {1}",
+        "An experiment trains on cpu (the default), cuda (the current GPU) or cuda:N (GPU N); a GPU also needs TorchSharp's CUDA package, which is checked when the experiment runs.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -173,7 +179,7 @@ internal static class DiagnosticDescriptors
         RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
-        StructureDoesNotFit, InvalidChain, StructuredOutputLayer,
+        StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -40,6 +40,14 @@ internal static class ExperimentEmitter
                 writer.Line($"        Loss = new {loss}(),");
             }
 
+            if (experiment.Device is { } device)
+            {
+                // The source lets an unavailable device's error point at this declaration.
+                var declaration = $"[Experiment(Device = {Format.StringLiteral(device)})] on {experiment.Hierarchy.FullName.Replace("global::", string.Empty)}";
+                writer.Line($"        Device = {Format.StringLiteral(device)},");
+                writer.Line($"        DeviceSource = {Format.StringLiteral(declaration)},");
+            }
+
             writer.Line("    },");
             writer.Line($"    Seeds = [{seeds}],");
             writer.Line($"    ValidationCount = {experiment.Validation},");

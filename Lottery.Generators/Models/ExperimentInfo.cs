@@ -19,6 +19,7 @@ namespace Lottery.Generators.Models;
 /// <param name="Points">Its rounds to match.</param>
 /// <param name="Matched">The schedules run as matched arms.</param>
 /// <param name="Controls">The controls, in declaration order.</param>
+/// <param name="Device">The declared device (<c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>), or null when the declaration gives none.</param>
 internal sealed record ExperimentInfo(
     TypeHierarchy Hierarchy,
     string ModelType,
@@ -37,7 +38,8 @@ internal sealed record ExperimentInfo(
     string? MatchTo,
     EquatableArray<int> Points,
     EquatableArray<string> Matched,
-    EquatableArray<ControlInfo> Controls);
+    EquatableArray<ControlInfo> Controls,
+    string? Device);
 
 /// <summary>A [Control] of an experiment.</summary>
 /// <param name="Type">The control's type, fully qualified with <c>global::</c>.</param>

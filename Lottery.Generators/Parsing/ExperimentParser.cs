@@ -2,6 +2,7 @@ using System.Threading;
 using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
 using Lottery.Schedules;
+using Lottery.Training;
 using Microsoft.CodeAnalysis;
 
 namespace Lottery.Generators.Parsing;
@@ -57,6 +58,11 @@ internal static class ExperimentParser
         }
 
         var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? "Adam";
+        var device = attribute.Named("Device")?.Value as string;
+        if (!DeviceName.IsValid(device))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidDevice, attribute.LocationOf("Device"), device!, DeviceName.Allowed);
+        }
 
         var learningRate = attribute.Double("LearningRate") ?? 1.2e-3;
         Require(learningRate > 0 && !double.IsInfinity(learningRate), "LearningRate", Format.Number(learningRate), "give a positive learning rate, for example 1.2e-3");
@@ -273,7 +279,8 @@ internal static class ExperimentParser
             matched.Count > 0 ? matchTo : null,
             points.ToEquatableArray(),
             matched.ToEquatableArray(),
-            controls.ToEquatableArray());
+            controls.ToEquatableArray(),
+            device);
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
 
         static bool HasConstructor(INamedTypeSymbol control, bool withEpoch) => control.InstanceConstructors.Any(c =>

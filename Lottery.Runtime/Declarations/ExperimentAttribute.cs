@@ -43,6 +43,14 @@ public sealed class ExperimentAttribute : Attribute
     /// <summary>The learning rate (default 1.2e-3, the paper's for LeNet-300-100).</summary>
     public double LearningRate { get; set; } = 1.2e-3;
 
+    /// <summary>
+    /// Where every run trains and is evaluated: <c>cpu</c> (the default), <c>cuda</c> (the current GPU) or <c>cuda:N</c>
+    /// (GPU N). Another name is a compile error (LTH0027). A GPU needs TorchSharp's CUDA package (TorchSharp-cuda-linux or
+    /// TorchSharp-cuda-windows, of the TorchSharp version Lottery uses) and an NVIDIA GPU; without them the experiment
+    /// stops before training, naming this declaration. <c>lottery run --device</c> overrides it.
+    /// </summary>
+    public string? Device { get; set; }
+
     /// <summary>Images per batch (default 60).</summary>
     public int BatchSize { get; set; } = 60;
 

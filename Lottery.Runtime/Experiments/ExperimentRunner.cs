@@ -45,7 +45,7 @@ public static class ExperimentRunner
     /// <param name="output">The results folder.</param>
     /// <param name="progress">Told of every run and epoch, or null.</param>
     /// <param name="options">How this worker claims runs (default: every run, claims of two minutes).</param>
-    /// <exception cref="ArgumentException">The experiment is not valid.</exception>
+    /// <exception cref="ArgumentException">The experiment is not valid, or its device is not available here.</exception>
     /// <exception cref="DataSetException">The data cannot be read.</exception>
     /// <exception cref="RunStoreException">The results folder cannot be written; nothing finished is lost.</exception>
     public static ExperimentSummary Run(ExperimentDefinition experiment, string output, IExperimentProgress? progress = null, WorkerOptions? options = null)
@@ -67,6 +67,7 @@ public static class ExperimentRunner
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
         ArgumentNullException.ThrowIfNull(options);
         options.Claims.Validate();
+        TrainingDevice.Resolve(experiment.Training); // An unavailable GPU fails here, before anything is written.
         var state = new PlanState(experiment, output);
         var plan = state.Plan;
         var assigned = options.Assigned ?? Enumerable.Range(0, plan.Count).ToHashSet();

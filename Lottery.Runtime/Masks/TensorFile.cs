@@ -6,7 +6,7 @@ namespace Lottery.Masks;
 /// <summary>Named tensors in one binary stream or file, as written by TorchSharp's <c>Tensor.Save</c>.</summary>
 public static class TensorFile
 {
-    /// <summary>Writes the tensors, in name order.</summary>
+    /// <summary>Writes the tensors, in name order, as CPU tensors (TorchSharp's <c>Tensor.Save</c> copies a GPU tensor to the CPU first), so they read back on any machine.</summary>
     public static void Write(BinaryWriter writer, IReadOnlyDictionary<string, Tensor> tensors)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -19,7 +19,7 @@ public static class TensorFile
         }
     }
 
-    /// <summary>Reads tensors written by <see cref="Write(BinaryWriter, IReadOnlyDictionary{string, Tensor})"/>; the caller owns them.</summary>
+    /// <summary>Reads tensors written by <see cref="Write(BinaryWriter, IReadOnlyDictionary{string, Tensor})"/>, onto the CPU; the caller owns them.</summary>
     public static Dictionary<string, Tensor> Read(BinaryReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);

@@ -19,6 +19,9 @@ namespace Lottery.Runs;
 /// rewound weights. Weight rewinding restores the snapshot, reapplies the masks and starts a fresh optimizer
 /// with the learning-rate schedule set back to the snapshot's epoch; learning-rate rewinding restarts the
 /// learning-rate schedule and keeps the weights.
+/// On a GPU (<see cref="TrainingSettings.Device"/>) the model is moved there right after it is created, before its masks,
+/// snapshots and optimizer exist (moving a TorchSharp module replaces its parameter objects), so all of them live there;
+/// see <see cref="TrainingDevice"/> for what stays on the CPU.
 /// </remarks>
 public sealed class PruningRun : IDisposable
 {
@@ -31,11 +34,13 @@ public sealed class PruningRun : IDisposable
     private readonly RunCheckpoint checkpoint;
     private bool executed;
 
-    /// <summary>Seeds TorchSharp with the training seed, then creates the model and its masks.</summary>
+    /// <summary>Seeds TorchSharp with the training seed, then creates the model on the training device and its masks.</summary>
+    /// <exception cref="ArgumentException">The training device is not available here (<see cref="TrainingDevice.Resolve"/>); nothing is created.</exception>
     public PruningRun(Func<nn.Module<Tensor, Tensor>> createModel, TrainingSettings training, PruningSettings pruning)
     {
         ArgumentNullException.ThrowIfNull(createModel);
         Training = (training ?? throw new ArgumentNullException(nameof(training))).Validate();
+        var device = TrainingDevice.Resolve(Training);
         Pruning = pruning ?? throw new ArgumentNullException(nameof(pruning));
         if (pruning.Rewind.Kind == RewindKind.ToEpoch && pruning.Rewind.Epoch > training.Epochs)
         {
@@ -46,6 +51,13 @@ public sealed class PruningRun : IDisposable
         {
             manual_seed(pruning.InitSeed ?? training.Seed);
             Model = createModel();
+        }
+
+        // Created on the CPU, so the same seed gives the same initial weights on every device; moved before anything
+        // holds its parameters, since moving replaces them.
+        if (device.type != DeviceType.CPU)
+        {
+            Model.to(device);
         }
 
         Masks = pruning.Schedule is null ? null

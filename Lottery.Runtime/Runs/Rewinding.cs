@@ -86,8 +86,8 @@ internal sealed class Rewinding : IDisposable
         }
     }
 
-    /// <summary>Reads snapshots written by <see cref="Write"/>; the caller owns them until <see cref="Replace"/> takes them.</summary>
-    public static Dictionary<int, WeightSnapshot> Read(BinaryReader reader)
+    /// <summary>Reads snapshots written by <see cref="Write"/> onto <paramref name="device"/> (the run's); the caller owns them until <see cref="Replace"/> takes them.</summary>
+    public static Dictionary<int, WeightSnapshot> Read(BinaryReader reader, Device device)
     {
         var read = new Dictionary<int, WeightSnapshot>();
         try
@@ -96,7 +96,7 @@ internal sealed class Rewinding : IDisposable
             for (var i = 0; i < count; i++)
             {
                 var epoch = reader.ReadInt32();
-                read[epoch] = WeightSnapshot.Read(reader);
+                read[epoch] = WeightSnapshot.Read(reader, device);
             }
 
             return read;

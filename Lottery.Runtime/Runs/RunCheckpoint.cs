@@ -11,7 +11,8 @@ namespace Lottery.Runs;
 /// A run's checkpoint format: where the loop stands (as JSON), the model's state, the rewind snapshots, the
 /// trainer's state (iteration, learning-rate clock, batch order, optimizer moments) and the random-pruning
 /// generator, written to and restored from a <see cref="CheckpointStore"/>. A checkpoint is read and checked whole
-/// before anything of the run is changed.
+/// before anything of the run is changed. Its tensors are written as CPU tensors (TorchSharp's <c>Tensor.Save</c> copies
+/// a GPU tensor to the CPU), so a checkpoint resumes on any device: restoring copies them onto the run's.
 /// </summary>
 internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding rewinding, Trainer trainer, Generator random) : IDisposable
 {
@@ -90,7 +91,7 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 }
             }
 
-            restored = Rewinding.Read(reader);
+            restored = Rewinding.Read(reader, trainer.Device);
             changed = true;
             using (no_grad())
             {

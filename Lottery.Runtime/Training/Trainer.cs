@@ -16,22 +16,37 @@ namespace Lottery.Training;
 /// </summary>
 /// <remarks>
 /// Every tensor made for a batch lives in a dispose scope that ends with the batch; the trainer owns
-/// only its optimizer and its shuffling generator.
+/// only its optimizer and its shuffling generator. The model must already be on <see cref="TrainingSettings.Device"/>
+/// (<see cref="Runs.PruningRun"/> puts it there); the data stay where they are and each batch is moved to the model's
+/// device as it is used, its order drawn on the CPU, so every device sees the same batches.
 /// </remarks>
 public sealed class Trainer : IDisposable
 {
     private const int EvaluationBatchSize = 1000;
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly Generator shuffle;
+    private readonly Device device;
     private optim.Optimizer optimizer;
     private bool maskWeightsAfterStep;
     private int learningRateEpoch;
 
     /// <summary>Creates a trainer for <paramref name="model"/>; <paramref name="masks"/> is null for a dense model.</summary>
+    /// <exception cref="ArgumentException">
+    /// The settings' device is not available here (<see cref="TrainingDevice.Resolve"/>), or the model is not on it.
+    /// </exception>
     public Trainer(nn.Module<Tensor, Tensor> model, TrainingSettings settings, MaskSet? masks = null)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         Settings = (settings ?? throw new ArgumentNullException(nameof(settings))).Validate();
+        device = TrainingDevice.Resolve(Settings);
+        var modelDevice = TrainingDevice.Of(model);
+        if (!TrainingDevice.Matches(modelDevice, device))
+        {
+            throw new ArgumentException(
+                $"{model.GetType().Name} is on {modelDevice}, but TrainingSettings.Device is {device}: move the model there with model.to(...) before attaching its masks (a PruningRun does this), or set Device to {modelDevice}.",
+                nameof(model));
+        }
+
         Masks = masks;
         shuffle = new Generator((ulong)settings.Seed);
         optimizer = CreateOptimizer();
@@ -42,6 +57,9 @@ public sealed class Trainer : IDisposable
 
     /// <summary>The masks kept in force, or null.</summary>
     public MaskSet? Masks { get; }
+
+    /// <summary>Where the model lives and each batch is moved to (<see cref="TrainingSettings.Device"/>).</summary>
+    public Device Device => device;
 
     /// <summary>The current optimizer (replaced by <see cref="ResetOptimizer"/>).</summary>
     public optim.Optimizer Optimizer => optimizer;
@@ -94,12 +112,18 @@ public sealed class Trainer : IDisposable
         long batches = 0;
         using (var epochScope = NewDisposeScope())
         {
+            // Drawn on the CPU by the seeded generator, then moved to the data's device if it is elsewhere.
             var order = randperm(train.Count, generator: shuffle);
+            if (train.Inputs.device_type != DeviceType.CPU)
+            {
+                order = order.to(train.Inputs.device);
+            }
+
             for (long start = 0; start < train.Count; start += Settings.BatchSize)
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(train.Inputs.index_select(0, indices), train.Labels.index_select(0, indices));
+                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device), ToDevice(train.Labels.index_select(0, indices), device));
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -122,7 +146,10 @@ public sealed class Trainer : IDisposable
     /// <summary>Mean loss and accuracy of the model on <paramref name="data"/>, without changing it.</summary>
     public Evaluation Evaluate(TensorDataSet data) => Evaluate(model, data, Settings.Loss);
 
-    /// <summary>Mean loss (by <paramref name="loss"/>, default cross-entropy) and accuracy of <paramref name="model"/> on <paramref name="data"/>.</summary>
+    /// <summary>
+    /// Mean loss (by <paramref name="loss"/>, default cross-entropy) and accuracy of <paramref name="model"/> on
+    /// <paramref name="data"/>, batch by batch on the model's device; the figures come back as numbers.
+    /// </summary>
     public static Evaluation Evaluate(nn.Module<Tensor, Tensor> model, TensorDataSet data, ILossFunction? loss = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -132,6 +159,7 @@ public sealed class Trainer : IDisposable
             return Evaluation.None;
         }
 
+        var device = TrainingDevice.Of(model);
         model.eval();
         using var noGrad = no_grad();
         double lossSum = 0;
@@ -140,8 +168,8 @@ public sealed class Trainer : IDisposable
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
-            var logits = model.forward(data.Inputs.narrow(0, start, length));
-            var labels = data.Labels.narrow(0, start, length);
+            var logits = model.forward(ToDevice(data.Inputs.narrow(0, start, length), device));
+            var labels = ToDevice(data.Labels.narrow(0, start, length), device);
             lossSum += (loss ?? CrossEntropyLoss.Instance).Compute(logits, labels, nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();
         }
@@ -184,6 +212,10 @@ public sealed class Trainer : IDisposable
         optimizer.Dispose();
         shuffle.Dispose();
     }
+
+    // A batch on the CPU stays as it is (the CPU path is exactly what it was before devices could be chosen).
+    private static Tensor ToDevice(Tensor batch, Device device) =>
+        TrainingDevice.Matches(batch.device, device) ? batch : batch.to(device);
 
     private double Step(Tensor images, Tensor labels)
     {

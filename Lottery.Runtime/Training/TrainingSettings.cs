@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Lottery.Training;
 
 /// <summary>The optimizers the trainer can build.</summary>
@@ -44,7 +46,7 @@ public sealed record TrainingSettings
     public long Seed { get; init; } = 1;
 
     /// <summary>What training minimises (default: cross-entropy); validation and test losses use it too.</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public ILossFunction Loss { get; init; } = CrossEntropyLoss.Instance;
 
     /// <summary>The loss's name, as settings files and run identities record it.</summary>
@@ -52,6 +54,39 @@ public sealed record TrainingSettings
 
     /// <summary>Evaluate the test set after every epoch (needed for test accuracy at the best validation point).</summary>
     public bool EvaluateTestEveryEpoch { get; init; } = true;
+
+    /// <summary>
+    /// Where the model trains and is evaluated: <c>cpu</c> (the default, which null means too), <c>cuda</c> (the
+    /// current GPU) or <c>cuda:N</c> (GPU N). A GPU needs TorchSharp's CUDA package (TorchSharp-cuda-linux or
+    /// TorchSharp-cuda-windows, of the TorchSharp version Lottery uses) and an NVIDIA GPU with its driver;
+    /// <see cref="TrainingDevice.Resolve"/> refuses one this machine lacks before anything trains.
+    /// </summary>
+    /// <remarks>
+    /// A run's identity records <c>cuda</c> for any GPU and nothing for the CPU: a CPU run has the identity it had before
+    /// a device could be chosen, and a GPU run (whose figures differ slightly) gets another, so results are never reused
+    /// across the two. The GPU's index is where a run is placed, not what it computes: workers on different GPUs of one
+    /// machine share runs.
+    /// </remarks>
+    [JsonIgnore]
+    public string? Device { get; init; }
+
+    /// <summary>
+    /// Where <see cref="Device"/> was chosen, as an unavailable device's error names it: for example <c>--device</c>, or
+    /// the <c>[Experiment]</c> declaration that gave it. Null: this setting, set by hand. Not part of a run's identity.
+    /// </summary>
+    [JsonIgnore]
+    public string? DeviceSource { get; init; }
+
+    // What a run's identity (settings.json, hashed into the run's folder name) and experiment.json record of the
+    // device; see Device. Read back (lottery report), it sets Device to what was recorded.
+    [JsonInclude]
+    [JsonPropertyName(nameof(Device))]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    internal string? DeviceInIdentity
+    {
+        get => Device is null or DeviceName.Cpu ? null : DeviceName.IsCuda(Device) ? DeviceName.Cuda : Device;
+        init => Device = value;
+    }
 
     /// <summary>The learning rate after <paramref name="scheduleEpoch"/> epochs of the learning-rate schedule.</summary>
     public double LearningRateAt(int scheduleEpoch) =>
@@ -67,6 +102,7 @@ public sealed record TrainingSettings
         Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "momentum must be in [0, 1)");
         Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "weight decay must not be negative");
         Check(LearningRateGamma > 0, nameof(LearningRateGamma), LearningRateGamma, "the learning-rate factor must be positive");
+        Check(DeviceName.IsValid(Device), nameof(Device), Device ?? DeviceName.Cpu, $"'{Device}' is not a device; give {DeviceName.Allowed}");
         return this;
     }
 

@@ -1,11 +1,13 @@
 using Lottery.Masks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Lottery.Training;
 
 /// <summary>
 /// A copy of every parameter and buffer of a model except its masks, restored bit for bit by
-/// <see cref="RestoreInto"/>. Owns its tensors.
+/// <see cref="RestoreInto"/>. Owns its tensors, which live where the model's do; saved, they are CPU tensors that load
+/// onto any device.
 /// </summary>
 public sealed class WeightSnapshot : IDisposable
 {
@@ -45,11 +47,29 @@ public sealed class WeightSnapshot : IDisposable
     /// <summary>Saves the copied tensors to <paramref name="path"/> (written atomically).</summary>
     public void Save(string path) => TensorFile.Save(path, tensors);
 
-    /// <summary>Loads a snapshot saved by <see cref="Save"/>.</summary>
-    public static WeightSnapshot Load(string path) => new(TensorFile.Load(path));
+    /// <summary>Loads a snapshot saved by <see cref="Save"/>, onto <paramref name="device"/> (default: the CPU).</summary>
+    public static WeightSnapshot Load(string path, Device? device = null) => new(MoveTo(TensorFile.Load(path), device));
 
-    /// <summary>Reads a snapshot written by <see cref="Write"/>.</summary>
-    public static WeightSnapshot Read(BinaryReader reader) => new(TensorFile.Read(reader));
+    /// <summary>Reads a snapshot written by <see cref="Write"/>, onto <paramref name="device"/> (default: the CPU).</summary>
+    public static WeightSnapshot Read(BinaryReader reader, Device? device = null) => new(MoveTo(TensorFile.Read(reader), device));
+
+    // Read tensors are CPU tensors; a run on a GPU keeps its snapshots there, so a rewind copies within the device.
+    private static Dictionary<string, Tensor> MoveTo(Dictionary<string, Tensor> tensors, Device? device)
+    {
+        if (device is null || device.type == DeviceType.CPU)
+        {
+            return tensors;
+        }
+
+        foreach (var name in tensors.Keys.ToList())
+        {
+            var moved = tensors[name].to(device).DetachFromDisposeScope();
+            tensors[name].Dispose();
+            tensors[name] = moved;
+        }
+
+        return tensors;
+    }
 
     /// <inheritdoc/>
     public void Dispose()

@@ -90,6 +90,8 @@ public class DiagnosticTests
         { "LTH0025", DiagnosticSeverity.Error, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!; [Prunable] private Linear other = null!;") },
         { "LTH0025", DiagnosticSeverity.Error, Model("[[|Chain|](\"fc\")]", "[Prunable] private Linear fc = null!;") },
         { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|InputShape = new[] { 0 }|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Device = \"tpu\"|])] public static partial class E;" },
+        { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), Epochs = 2, [|Device = \"cuda:-1\"|])] public static partial class E;" },
         { "LTH0026", DiagnosticSeverity.Warning, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable(Structure = Structure.Neurons)] private Linear fc = null!;") },
     };
 
@@ -149,6 +151,41 @@ public class DiagnosticTests
 
         var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal("A Gradual schedule needs TargetRemaining, StartEpoch and EndEpoch", message);
+    }
+
+    [Theory]
+    [InlineData("Device = \"gpu\"", "Device 'gpu' is not a device; give cpu, cuda or cuda:N (N the index of a GPU, from 0)")]
+    [InlineData("Device = \"cuda:\"", "Device 'cuda:' is not a device; give cpu, cuda or cuda:N (N the index of a GPU, from 0)")]
+    [InlineData("Device = \"cpu\"", null)]
+    [InlineData("Device = \"cuda\"", null)]
+    [InlineData("Device = \"cuda:3\"", null)]
+    [InlineData("Device = null", null)]
+    public void A_declared_device_is_checked_at_compile_time(string argument, string? expected)
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;")
+            + $"\n[Experiment(typeof(M), {argument})] public static partial class E;");
+
+        Assert.Null(outcome.Exception);
+        if (expected is null)
+        {
+            Assert.Empty(outcome.GeneratorDiagnostics);
+            Assert.Empty(outcome.CompilerDiagnostics);
+            var experiment = Assert.Single(outcome.Sources, s => s.Key.Contains("E.Experiment", StringComparison.Ordinal)).Value;
+            if (argument.EndsWith("null", StringComparison.Ordinal))
+            {
+                Assert.DoesNotContain("Device", experiment, StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Contains($"        {argument},\n", experiment.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+                Assert.Contains($"DeviceSource = \"[Experiment({argument.Replace("\"", "\\\"", StringComparison.Ordinal)})] on E\",", experiment, StringComparison.Ordinal);
+            }
+        }
+        else
+        {
+            Assert.Equal(expected, Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.DoesNotContain(outcome.Sources.Keys, k => k.Contains("E.Experiment", StringComparison.Ordinal));
+        }
     }
 
     [Theory]

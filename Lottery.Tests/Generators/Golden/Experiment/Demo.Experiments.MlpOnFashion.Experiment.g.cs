@@ -23,6 +23,8 @@ namespace Demo.Experiments
                 LearningRate = 0.1,
                 BatchSize = 128,
                 Epochs = 4,
+                Device = "cuda:1",
+                DeviceSource = "[Experiment(Device = \"cuda:1\")] on Demo.Experiments.MlpOnFashion",
             },
             Seeds = [1L, 2L, 3L],
             ValidationCount = 5000,
