@@ -25,7 +25,7 @@ public sealed class FaultTests(SerialRun serial) : IDisposable
         // Fill what is left: the next checkpoint (or whatever comes first) cannot be written.
         var filler = Path.Combine(output, "filler");
         Fill(filler);
-        Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(2)), "the run stopped");
+        Assert.True(LotteryProcess.WaitFor(worker, TimeSpan.FromMinutes(2)), "the run stopped");
         var text = LotteryProcess.Output(worker);
         Assert.Equal(2, worker.ExitCode);
         var error = Assert.Single(text.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
@@ -55,7 +55,7 @@ public sealed class FaultTests(SerialRun serial) : IDisposable
         var worker = LotteryProcess.Start(arguments);
         WorkerTests.WaitForCheckpoint(output, "imp-", worker);
         Remount(output, "ro");
-        Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(2)), "the run stopped");
+        Assert.True(LotteryProcess.WaitFor(worker, TimeSpan.FromMinutes(2)), "the run stopped");
         var text = LotteryProcess.Output(worker);
         Assert.Equal(2, worker.ExitCode);
         var error = Assert.Single(text.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));

@@ -49,6 +49,18 @@ internal static class LotteryProcess
         }
     }
 
+    /// <summary>Waits up to <paramref name="timeout"/> for <paramref name="process"/> to end, then for its output to be read to the end.</summary>
+    public static bool WaitFor(Process process, TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout))
+        {
+            return false;
+        }
+
+        process.WaitForExit(); // Also waits until the output handlers have seen every line.
+        return true;
+    }
+
     /// <summary>What a process started with <see cref="Start"/> has written so far.</summary>
     public static string Output(Process process)
     {

@@ -29,7 +29,7 @@ public sealed class WorkerTests(SerialRun serial) : IDisposable
         var second = LotteryProcess.Start("run", LotteryProcess.Experiment, "--out", output, "--workers", "2");
         foreach (var process in new[] { first, second })
         {
-            Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "the run finished within 5 minutes");
+            Assert.True(LotteryProcess.WaitFor(process, TimeSpan.FromMinutes(5)), "the run finished within 5 minutes");
             Assert.True(process.ExitCode == 0, LotteryProcess.Output(process));
             Assert.Contains("2 workers, 1 thread each", LotteryProcess.Output(process), StringComparison.Ordinal);
         }
@@ -71,7 +71,7 @@ public sealed class WorkerTests(SerialRun serial) : IDisposable
 
         foreach (var worker in workers)
         {
-            Assert.True(worker.WaitForExit(TimeSpan.FromMinutes(5)), "the worker finished within 5 minutes");
+            Assert.True(LotteryProcess.WaitFor(worker, TimeSpan.FromMinutes(5)), "the worker finished within 5 minutes");
             Assert.True(worker.ExitCode == 0, LotteryProcess.Output(worker));
         }
 
