@@ -64,7 +64,14 @@ public sealed partial class SlurmCluster : IDisposable
         var missing = Programs.Where(p => FindProgram(p) is null).ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException($"Slurm is not installed ({string.Join(", ", missing)} not found on PATH, /usr/sbin or /sbin): {InstallHint}.");
+            // The test command sets up what it needs: Debian's slurm-wlm and munge, once, with the project's script.
+            InstallOnce();
+            missing = Programs.Where(p => FindProgram(p) is null).ToList();
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"Slurm is not installed ({string.Join(", ", missing)} not found on PATH, /usr/sbin or /sbin) and the test could not install it ({InstallOnce()}): {InstallHint}.");
         }
 
         folder = Path.GetFullPath(folder);
@@ -80,6 +87,31 @@ public sealed partial class SlurmCluster : IDisposable
             throw;
         }
     }
+
+    private static readonly Lazy<string> Installation = new(() =>
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "scripts", "install-slurm.sh")))
+        {
+            folder = folder.Parent;
+        }
+
+        if (folder is null)
+        {
+            return "scripts/install-slurm.sh was not found above " + AppContext.BaseDirectory;
+        }
+
+        var script = new ProcessStartInfo("bash") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        script.ArgumentList.Add(Path.Combine(folder.FullName, "scripts", "install-slurm.sh"));
+        using var process = Process.Start(script)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? string.Empty : $"scripts/install-slurm.sh failed (exit code {process.ExitCode}): {string.Join(' ', (output.Result + error.Result).Trim().Split('\n').TakeLast(3))}";
+    });
+
+    /// <summary>Installs Slurm and munge with the project's script, once per test run; returns why not when it fails.</summary>
+    private static string InstallOnce() => Installation.Value;
 
     /// <summary>
     /// Runs a Slurm client (by name, such as "squeue", or a path) against this cluster and returns its exit code with its
