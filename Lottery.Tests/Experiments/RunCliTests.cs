@@ -195,29 +195,9 @@ public sealed class RunCliTests : IDisposable
         Assert.False(File.Exists(Path.Combine(output, Name, "summary.csv")), "the process was killed before it finished");
     }
 
-    internal static (int Code, string Output) Cli(params string[] arguments)
-    {
-        using var process = Start(arguments);
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(5)), "the command finished within 5 minutes");
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    internal static (int Code, string Output) Cli(params string[] arguments) =>
+        Scale.LotteryProcess.RunToEnd(Scale.LotteryProcess.StartInfo(arguments), TimeSpan.FromMinutes(5));
 
-    private static Process Start(string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lottery.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        return Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start");
-    }
+    private static Process Start(string[] arguments) =>
+        Process.Start(Scale.LotteryProcess.StartInfo(arguments)) ?? throw new InvalidOperationException("dotnet did not start");
 }

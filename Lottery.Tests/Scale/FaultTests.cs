@@ -142,17 +142,6 @@ public sealed class FaultTests(SerialRun serial) : IDisposable
         }
     }
 
-    private static (int Code, string Output) Command(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
-    }
+    private static (int Code, string Output) Command(string program, params string[] arguments) =>
+        LotteryProcess.RunToEnd(LotteryProcess.Program(program, arguments), TimeSpan.FromMinutes(1));
 }

@@ -12,22 +12,42 @@ internal static class LotteryProcess
     /// <summary>Runs lottery to its end and returns its exit code and output.</summary>
     public static (int Code, string Output) Run(params string[] arguments) => RunCliTests.Cli(arguments);
 
-    /// <summary>Starts lottery with its output collected in the background (read it with <see cref="Output"/> once it has exited).</summary>
-    public static Process Start(params string[] arguments)
+    /// <summary>How to start lottery with <paramref name="arguments"/> (and, when given, more environment variables), its output redirected.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string>>? environment = null) =>
+        Program(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet", [Path.Combine(AppContext.BaseDirectory, "lottery.dll"), .. arguments], environment);
+
+    /// <summary>How to start <paramref name="program"/> with <paramref name="arguments"/>, its output redirected.</summary>
+    public static ProcessStartInfo Program(string program, IEnumerable<string> arguments, IEnumerable<KeyValuePair<string, string>>? environment = null)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lottery.dll"));
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        var process = new Process { StartInfo = start };
+        foreach (var (name, value) in environment ?? [])
+        {
+            start.Environment[name] = value;
+        }
+
+        return start;
+    }
+
+    /// <summary>Runs <paramref name="start"/> to its end (within <paramref name="timeout"/>) and returns its exit code and output.</summary>
+    public static (int Code, string Output) RunToEnd(ProcessStartInfo start, TimeSpan timeout)
+    {
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(timeout), $"{start.FileName} {string.Join(' ', start.ArgumentList)} finished within {timeout.TotalMinutes:0} minutes");
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr.Result);
+    }
+
+    /// <summary>Starts lottery with its output collected in the background (read it with <see cref="Output"/> once it has exited).</summary>
+    public static Process Start(params string[] arguments)
+    {
+        var process = new Process { StartInfo = StartInfo(arguments) };
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
@@ -53,26 +52,8 @@ public sealed partial class SlurmSweepTests(SerialRun serial) : IDisposable
     }
 
     /// <summary>Runs lottery with the cluster's client settings (SLURM_CONF), as a user on its login node would.</summary>
-    private static (int Code, string Output) Lottery(SlurmCluster cluster, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "lottery.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        foreach (var (name, value) in cluster.Environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)), "lottery sweep finished");
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
+    private static (int Code, string Output) Lottery(SlurmCluster cluster, params string[] arguments) =>
+        LotteryProcess.RunToEnd(LotteryProcess.StartInfo(arguments, cluster.Environment), TimeSpan.FromMinutes(2));
 
     [GeneratedRegex(@"^stage (\d+): job (\d+) \((\d+) tasks\)", RegexOptions.Multiline)]
     private static partial Regex StageLine();

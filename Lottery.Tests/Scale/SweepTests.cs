@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Lottery.Examples.Experiments;
 using Lottery.Experiments;
 
@@ -146,32 +145,13 @@ public sealed class SweepTests(SerialRun serial) : IDisposable
     /// <summary>One task as a Kubernetes Indexed Job's pod runs it: its index in JOB_COMPLETION_INDEX.</summary>
     private static (int Code, string Output) Task(string output, int stage, int index)
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { Path.Combine(AppContext.BaseDirectory, "lottery.dll"), "task", LotteryProcess.Experiment, "--out", output, "--stage", stage.ToString(System.Globalization.CultureInfo.InvariantCulture), "--runs-per-task", "3" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["JOB_COMPLETION_INDEX"] = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var start = LotteryProcess.StartInfo(
+            ["task", LotteryProcess.Experiment, "--out", output, "--stage", stage.ToString(System.Globalization.CultureInfo.InvariantCulture), "--runs-per-task", "3"],
+            [new("JOB_COMPLETION_INDEX", index.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         start.Environment.Remove("SLURM_ARRAY_TASK_ID");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the task finished within 3 minutes");
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return LotteryProcess.RunToEnd(start, TimeSpan.FromMinutes(3));
     }
 
-    private static (int Code, string Output) Bash(params string[] arguments)
-    {
-        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output);
-    }
+    private static (int Code, string Output) Bash(params string[] arguments) =>
+        LotteryProcess.RunToEnd(LotteryProcess.Program("bash", arguments), TimeSpan.FromMinutes(1));
 }
