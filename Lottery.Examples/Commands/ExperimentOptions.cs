@@ -71,8 +71,8 @@ internal sealed class ExperimentOptions
         return experiment;
     }
 
-    /// <summary>The experiment's name and every override given, as arguments that make another process plan the same runs (--out as an absolute path).</summary>
-    public List<string> Arguments(ParseResult parse)
+    /// <summary>The experiment's name and every override given, as arguments that make another process plan the same runs (--out as an absolute path; with <paramref name="withClaims"/>, --stale-after too).</summary>
+    public List<string> Arguments(ParseResult parse, bool withClaims = true)
     {
         var arguments = new List<string> { parse.GetValue(name)! };
         if (parse.GetValue(seeds) is { Length: > 0 } s)
@@ -95,7 +95,11 @@ internal sealed class ExperimentOptions
         Add("--name", parse.GetValue(outputName));
         Add(CommonOptions.DeviceOption, parse.GetValue(device));
         Add("--out", Path.GetFullPath(parse.GetValue(output)!));
-        Add("--stale-after", parse.GetValue(staleAfter).ToString(CultureInfo.InvariantCulture));
+        if (withClaims)
+        {
+            Add("--stale-after", parse.GetValue(staleAfter).ToString(CultureInfo.InvariantCulture));
+        }
+
         return arguments;
 
         void Add(string option, string? value)

@@ -62,9 +62,9 @@ internal static class RunCommand
             {
                 progress.Planned(planned);
                 failures = LocalWorkers.Run(planned, experimentOptions.Arguments(parse), count, perWorker, progress);
-                return ExperimentRunner.Summarize(experiment, folder, out _);
+                return failures.Count > 0 ? null : ExperimentRunner.Summarize(experiment, folder, out _);
             });
-            if (failures.Count > 0)
+            if (summary is null)
             {
                 foreach (var failure in failures)
                 {

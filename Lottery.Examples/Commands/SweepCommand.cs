@@ -73,7 +73,8 @@ internal static class SweepCommand
                 Console.WriteLine($"Kubernetes: {manifests} applies the stages (kubectl, each stage after the one before completed).");
             }
 
-            Console.WriteLine($"While it runs and after: {string.Join(' ', new[] { "lottery", "report" }.Concat(experimentOptions.Arguments(parse).Select(Shell.Quote)))}");
+            Console.WriteLine($"While it runs and after: {string.Join(' ', new[] { "lottery", "report" }.Concat(experimentOptions.Arguments(parse, withClaims: false).Select(Shell.Quote)))}");
+            Console.WriteLine("A task that fails (a time limit, a lost node) leaves its run to resume: submit the same sweep again, and finished runs are read back.");
             if (parse.GetValue(submit))
             {
                 if (slurmSubmit is null)
@@ -156,7 +157,9 @@ internal static class SweepScripts
             }
 
             script
-                .AppendLine(FormattableString.Invariant($"# Stage {stage} of experiment {sweep.Experiment.Name}: {sweep.Stages[stage].Count} runs, {sweep.RunsPerTask} per task; task i trains runs i*{sweep.RunsPerTask} to i*{sweep.RunsPerTask}+{sweep.RunsPerTask - 1} of the stage."))
+                .AppendLine(sweep.RunsPerTask == 1
+                    ? FormattableString.Invariant($"# Stage {stage} of experiment {sweep.Experiment.Name}: {sweep.Stages[stage].Count} runs; task i trains run i of the stage.")
+                    : FormattableString.Invariant($"# Stage {stage} of experiment {sweep.Experiment.Name}: {sweep.Stages[stage].Count} runs, {sweep.RunsPerTask} per task; task i trains runs i*{sweep.RunsPerTask} to i*{sweep.RunsPerTask}+{sweep.RunsPerTask - 1} of the stage."))
                 .AppendLine("# Every task claims its runs in the shared results folder: a task run twice, or beside `lottery run`, trains nothing twice.")
                 .AppendLine("set -euo pipefail")
                 .AppendLine($"exec {lottery} task {string.Join(' ', taskArguments.Select(Shell.Quote))} --stage {stage.ToString(CultureInfo.InvariantCulture)}");
@@ -204,7 +207,7 @@ internal static class SweepScripts
                 .AppendLine("  completionMode: Indexed")
                 .AppendLine(FormattableString.Invariant($"  completions: {tasks}"))
                 .AppendLine(FormattableString.Invariant($"  parallelism: {tasks}"))
-                .AppendLine("  backoffLimitPerIndex: 2")
+                .AppendLine(FormattableString.Invariant($"  backoffLimit: {2 * tasks}"))
                 .AppendLine("  template:")
                 .AppendLine("    spec:")
                 .AppendLine("      restartPolicy: Never")

@@ -167,6 +167,7 @@ public static class ExperimentRunner
     /// Writes the summary, report and charts of <paramref name="experiment"/> from the runs finished so far (trains
     /// nothing), and returns it; <paramref name="unfinished"/> tells how many planned runs are missing from it.
     /// </summary>
+    /// <exception cref="InvalidOperationException">No run has finished yet.</exception>
     public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished)
     {
         ArgumentNullException.ThrowIfNull(experiment);
@@ -181,6 +182,11 @@ public static class ExperimentRunner
 
         var missing = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
         unfinished = missing;
+        if (missing == state.Plan.Count && missing > 0)
+        {
+            throw new InvalidOperationException($"No run of experiment {experiment.Name} has finished under '{state.Store.Root}' yet: run `lottery run {experiment.Name}` (or its sweep's tasks) with the same options first.");
+        }
+
         var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);
         return Guard(folder, () =>
         {
