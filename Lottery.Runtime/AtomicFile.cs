@@ -26,7 +26,11 @@ internal static class AtomicFile
 
     /// <summary>A temporary file for one write to <paramref name="path"/>, unique to this process and write.</summary>
     public static string Temporary(string path) =>
-        FormattableString.Invariant($"{path}.{Environment.ProcessId}-{Interlocked.Increment(ref writes)}{TemporarySuffix}");
+        FormattableString.Invariant($"{path}.{Writer}-{Interlocked.Increment(ref writes)}{TemporarySuffix}");
+
+    /// <summary>This process among all that may share a folder: its machine (containers all have process id 1) and process id.</summary>
+    private static readonly string Writer = FormattableString.Invariant(
+        $"{new string(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray())}-{Environment.ProcessId}");
 
     /// <summary>Every temporary file of writes to <paramref name="path"/> (of any process) that are still on disk.</summary>
     public static IEnumerable<string> Temporaries(string path)

@@ -58,15 +58,18 @@ internal sealed class ExperimentOptions
     /// <summary>The results folder the command was given.</summary>
     public string Output(ParseResult parse) => parse.GetValue(output)!;
 
+    /// <summary>The device given with --device, or null.</summary>
+    public string? Device(ParseResult parse) => parse.GetValue(device);
+
     /// <summary>How long a claim lasts without renewal.</summary>
     public TimeSpan StaleAfter(ParseResult parse) => TimeSpan.FromSeconds(parse.GetValue(staleAfter));
 
-    /// <summary>The declared experiment with the command line's overrides, validated.</summary>
-    public ExperimentDefinition Experiment(ParseResult parse)
+    /// <summary>The declared experiment with the command line's overrides, validated (its device too, with <paramref name="checkDevice"/>).</summary>
+    public ExperimentDefinition Experiment(ParseResult parse, bool checkDevice = true)
     {
         var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
         experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
-        experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device)) };
+        experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device), checkDevice) };
         experiment.Validate();
         return experiment;
     }

@@ -44,20 +44,30 @@ internal static class LocalWorkers
                 {
                     while (process.StandardOutput.ReadLine() is { } line)
                     {
-                        relay.Line(line);
+                        try
+                        {
+                            relay.Line(line);
+                        }
+                        catch (Exception error) when (error is JsonException or InvalidOperationException or ArgumentException)
+                        {
+                            // A garbled progress line: skip it, and keep reading so the worker never blocks on a full pipe.
+                        }
                     }
                 });
                 processes.Add((process, errors, lines));
             }
 
             var failures = new List<string>();
-            foreach (var (process, errors, lines) in processes)
+            foreach (var (process, number) in processes.Select((p, i) => (p, i + 1)))
             {
-                process.WaitForExit();
-                lines.Wait();
-                if (process.ExitCode != 0)
+                process.Process.WaitForExit();
+                process.Output.Wait();
+                if (process.Process.ExitCode != 0)
                 {
-                    failures.AddRange(errors.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                    var lines = process.Errors.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    failures.AddRange(lines.Length > 0
+                        ? lines
+                        : [string.Create(System.Globalization.CultureInfo.InvariantCulture, $"error: worker {number} ended with exit code {process.Process.ExitCode} and said nothing (killed, or out of memory?).")]);
                 }
             }
 

@@ -73,12 +73,17 @@ internal static class CommonOptions
 
     /// <summary>
     /// <paramref name="settings"/> with <c>--device</c>'s value when it was given, then checked against this machine: a
-    /// GPU it lacks, given or declared, stops here with one line, before anything is written or trained.
+    /// GPU it lacks, given or declared, stops here with one line, before anything is written or trained (unless
+    /// <paramref name="check"/> is false: a report reads runs of any device and trains nothing).
     /// </summary>
-    public static TrainingSettings WithDevice(TrainingSettings settings, string? device)
+    public static TrainingSettings WithDevice(TrainingSettings settings, string? device, bool check = true)
     {
         var chosen = device is null ? settings : settings with { Device = device, DeviceSource = DeviceOption };
-        TrainingDevice.Resolve(chosen);
+        if (check)
+        {
+            TrainingDevice.Resolve(chosen);
+        }
+
         return chosen;
     }
 

@@ -30,7 +30,7 @@ internal static class ReportCommand
             else
             {
                 // A declared experiment: whatever has finished in the run store, under way or not.
-                var experiment = experimentOptions.Experiment(parse);
+                var experiment = experimentOptions.Experiment(parse, checkDevice: false);
                 summary = ExperimentRunner.Summarize(experiment, output, out var unfinished);
                 folder = Path.Combine(output, experiment.Name);
                 if (unfinished > 0)

@@ -142,11 +142,11 @@ internal static class SweepScripts
             var name = $"lottery-{sweep.Experiment.Name}-stage-{stage}";
             var script = new StringBuilder()
                 .AppendLine("#!/usr/bin/env bash")
-                .AppendLine(FormattableString.Invariant($"#SBATCH --job-name={name}"))
+                .AppendLine(FormattableString.Invariant($"#SBATCH --job-name={Shell.Quote(name)}"))
                 .AppendLine(FormattableString.Invariant($"#SBATCH --array=0-{tasks - 1}{(settings.MaxParallel is { } most ? $"%{most}" : string.Empty)}"))
                 .AppendLine(FormattableString.Invariant($"#SBATCH --cpus-per-task={settings.CpusPerTask}"))
                 .AppendLine("#SBATCH --ntasks=1")
-                .AppendLine($"#SBATCH --output={Path.Combine(logs, $"stage-{stage}-%a.out")}");
+                .AppendLine($"#SBATCH --output={Shell.Quote(Path.Combine(logs, $"stage-{stage}-%a.out"))}");
             AddIf(script, "--partition", settings.Partition);
             AddIf(script, "--account", settings.Account);
             AddIf(script, "--time", settings.Time);
@@ -190,11 +190,22 @@ internal static class SweepScripts
             .AppendLine("#!/usr/bin/env bash")
             .AppendLine($"# Applies the sweep of experiment {sweep.Experiment.Name}: each stage's Indexed Job after the one before has completed.")
             .AppendLine($"# The PersistentVolumeClaim {volumeClaim} holds the results folder ({results} here), mounted at {mount} in every pod.")
+            .AppendLine("# A stage's Job is created anew each time (a finished Job is not run again by kubectl apply): run this again after a failure.")
             .AppendLine("set -euo pipefail")
-            .AppendLine("cd \"$(dirname \"$0\")\"");
+            .AppendLine("cd \"$(dirname \"$0\")\"")
+            .AppendLine("finish() {")
+            .AppendLine("  while true; do")
+            .AppendLine("    state=$(kubectl get job \"$1\" -o jsonpath='{.status.conditions[?(@.status==\"True\")].type}')")
+            .AppendLine("    case \"$state\" in")
+            .AppendLine("      *Complete*) echo \"$1: complete\"; return 0 ;;")
+            .AppendLine("      *Failed*) echo \"$1 failed: kubectl describe job $1; its finished runs are kept, run this script again\" >&2; return 1 ;;")
+            .AppendLine("    esac")
+            .AppendLine("    sleep 10")
+            .AppendLine("  done")
+            .AppendLine("}");
         for (var stage = 0; stage < sweep.Stages.Count; stage++)
         {
-            var name = Kubernetes($"lottery-{sweep.Experiment.Name}-stage-{stage}");
+            var name = Kubernetes($"lottery-{sweep.Experiment.Name}", FormattableString.Invariant($"-stage-{stage}"));
             var tasks = sweep.Tasks(stage);
             List<string> args = ["task", .. arguments, "--stage", stage.ToString(CultureInfo.InvariantCulture)];
             var yaml = new StringBuilder()
@@ -217,7 +228,14 @@ internal static class SweepScripts
                 .AppendLine($"          args: [{string.Join(", ", args.Select(Yaml))}]")
                 .AppendLine("          resources:")
                 .AppendLine("            requests:")
-                .AppendLine(FormattableString.Invariant($"              cpu: \"{cpus}\""))
+                .AppendLine(FormattableString.Invariant($"              cpu: \"{cpus}\""));
+            if (sweep.Experiment.Training.Device is { } device && device.StartsWith("cuda", StringComparison.Ordinal))
+            {
+                // A GPU run needs a GPU node: one NVIDIA GPU a pod (the image must hold TorchSharp's CUDA package).
+                yaml.AppendLine("            limits:").AppendLine("              nvidia.com/gpu: 1");
+            }
+
+            yaml
                 .AppendLine("          volumeMounts:")
                 .AppendLine("            - name: results")
                 .AppendLine($"              mountPath: {mount}")
@@ -228,8 +246,9 @@ internal static class SweepScripts
             var file = string.Create(CultureInfo.InvariantCulture, $"stage-{stage}.yaml");
             File.WriteAllText(Path.Combine(folder, file), yaml.ToString());
             submit
-                .AppendLine($"kubectl apply -f {file}")
-                .AppendLine($"kubectl wait --for=condition=complete --timeout=-1s job/{name}");
+                .AppendLine($"kubectl delete job {name} --ignore-not-found")
+                .AppendLine($"kubectl create -f {file}")
+                .AppendLine($"finish {name}");
         }
 
         var path = Path.Combine(folder, "submit.sh");
@@ -254,11 +273,12 @@ internal static class SweepScripts
         }
     }
 
-    /// <summary>A Kubernetes object name: lower-case letters, digits and dashes, at most 63 characters.</summary>
-    private static string Kubernetes(string name)
+    /// <summary>A Kubernetes object name: lower-case letters, digits and dashes, at most 63 characters, <paramref name="suffix"/> always kept whole.</summary>
+    private static string Kubernetes(string name, string suffix)
     {
         var cleaned = new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()).Trim('-');
-        return cleaned.Length <= 63 ? cleaned : cleaned[..63].TrimEnd('-');
+        var room = 63 - suffix.Length;
+        return (cleaned.Length <= room ? cleaned : cleaned[..room].TrimEnd('-')) + suffix;
     }
 
     /// <summary>A YAML string in double quotes.</summary>

@@ -226,7 +226,7 @@ public static class ExperimentRunner
         {
             return work();
         }
-        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        catch (Exception error) when (error is (IOException and not FileNotFoundException) or UnauthorizedAccessException)
         {
             throw new RunStoreException(folder, error);
         }
@@ -301,10 +301,18 @@ public static class ExperimentRunner
                 store.Log(spec.Id, owner, "began");
             }
         }));
-        var result = run.Execute(split, checkpoints);
-        store.Finish(spec.Id, result, claim);
-        store.Log(spec.Id, owner, "finished");
-        return result;
+        try
+        {
+            var result = run.Execute(split, checkpoints);
+            store.Finish(spec.Id, result, claim);
+            store.Log(spec.Id, owner, "finished");
+            return result;
+        }
+        catch (IOException error) when (!claim.StillHeld())
+        {
+            // Another worker took the run over while this one was stopped and has cleared or replaced its files.
+            throw new RunClaimLostException($"Run '{spec.Id}' was taken over by another worker while this one ({owner}) was stopped ({error.Message}); it leaves the run to it.");
+        }
     }
 
     /// <summary>The experiment's plan and what is known of its runs: their identities once resolvable, their results once finished.</summary>

@@ -41,19 +41,47 @@ public sealed record ClaimSettings
 /// <param name="Host">The owner's machine.</param>
 /// <param name="ProcessId">The owner's process id on that machine.</param>
 /// <param name="ProcessStarted">When that process started (UTC), which tells it from a later process given the same id.</param>
-public sealed record ClaimHolder(string Owner, string Token, DateTime Since, string Host = "", int ProcessId = 0, DateTime ProcessStarted = default)
+/// <param name="ProcessStartTicks">That process's start in clock ticks since boot (Linux's /proc), which no change of the wall clock moves; 0 where unknown.</param>
+public sealed record ClaimHolder(string Owner, string Token, DateTime Since, string Host = "", int ProcessId = 0, DateTime ProcessStarted = default, long ProcessStartTicks = 0)
 {
     /// <summary>This process, as a claim names it.</summary>
     internal static ClaimHolder Me(string owner) =>
-        new(owner, Guid.NewGuid().ToString("N"), DateTime.UtcNow, Environment.MachineName, Environment.ProcessId, StartOf(Environment.ProcessId) ?? default);
+        new(owner, Guid.NewGuid().ToString("N"), DateTime.UtcNow, Environment.MachineName, Environment.ProcessId, StartOf(Environment.ProcessId) ?? default, StartTicks(Environment.ProcessId) ?? 0);
 
     /// <summary>
     /// Whether the owner is known to be gone: a process of this machine that no longer runs (a killed worker's claim
-    /// need not wait to go stale). A process on another machine is never known to be gone.
+    /// need not wait to go stale). A process on another machine is never known to be gone. Where /proc tells a
+    /// process's start in ticks since boot, that decides, so a step of the wall clock cannot make a live owner look gone.
     /// </summary>
-    internal bool KnownGone() =>
-        Host == Environment.MachineName && ProcessId > 0 && ProcessId != Environment.ProcessId
-        && (StartOf(ProcessId) is not { } started || Math.Abs((started - ProcessStarted).TotalSeconds) > 1);
+    internal bool KnownGone()
+    {
+        if (Host != Environment.MachineName || ProcessId <= 0 || ProcessId == Environment.ProcessId)
+        {
+            return false;
+        }
+
+        if (ProcessStartTicks > 0 && OperatingSystem.IsLinux())
+        {
+            return StartTicks(ProcessId) != ProcessStartTicks;
+        }
+
+        return StartOf(ProcessId) is not { } started || Math.Abs((started - ProcessStarted).TotalSeconds) > 1;
+    }
+
+    /// <summary>Field 22 of /proc/&lt;pid&gt;/stat: when the process started, in clock ticks since boot; null when it does not run or /proc is missing.</summary>
+    private static long? StartTicks(int processId)
+    {
+        try
+        {
+            var stat = File.ReadAllText(FormattableString.Invariant($"/proc/{processId}/stat"));
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.TryParse(fields[19], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var ticks) ? ticks : null;
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
 
     private static DateTime? StartOf(int processId)
     {
@@ -148,6 +176,7 @@ public sealed class RunClaim : IDisposable
                 }
                 catch (IOException)
                 {
+                    Thread.Sleep(Random.Shared.Next(5, 50));
                     continue; // Released or taken over while we looked: look again.
                 }
 
@@ -170,7 +199,9 @@ public sealed class RunClaim : IDisposable
             var path = System.IO.Path.Combine(folder, FormattableString.Invariant($"{Prefix}{number + 1:000000}{Suffix}"));
             if (!TryCreate(path, mine))
             {
-                continue; // Another worker created that number first: look at its claim.
+                // Another worker created that number first: look at its claim, after a moment (a network file system's cache may lag).
+                Thread.Sleep(Random.Shared.Next(5, 50));
+                continue;
             }
 
             // Older claims are history now; their owners see they have lost the run.
@@ -207,17 +238,23 @@ public sealed class RunClaim : IDisposable
         }
     }
 
-    /// <summary>Whether this claim is still the one in force (reads the folder).</summary>
-    public bool StillHeld()
+    /// <summary>Whether this claim is still the one in force (reads the folder); a folder that cannot be read counts as not held.</summary>
+    public bool StillHeld() => Held() == true;
+
+    /// <summary>
+    /// True while this claim is in force; false once another claim has replaced it (a higher number, or its file
+    /// holds another token); null when the folder cannot be read just now (a passing file-system error decides nothing).
+    /// </summary>
+    private bool? Held()
     {
-        var (_, current) = Newest(Folder);
         try
         {
+            var (_, current) = Newest(Folder);
             return current == Path && Read(current)?.Token == Holder.Token;
         }
-        catch (IOException)
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return null;
         }
     }
 
@@ -225,7 +262,7 @@ public sealed class RunClaim : IDisposable
     /// <exception cref="RunClaimLostException">The claim is lost.</exception>
     public void ThrowIfLost()
     {
-        if (Lost || !StillHeld())
+        if (Lost || Held() == false)
         {
             Lost = true;
             throw new RunClaimLostException($"Run '{System.IO.Path.GetFileName(Folder)}' was taken over by {Current(Folder)?.Holder.Owner ?? "another worker"}: this worker ({Holder.Owner}) was stopped for longer than a claim lasts ({Settings.StaleAfter.TotalSeconds:0} s) and leaves the run to it.");
@@ -244,10 +281,16 @@ public sealed class RunClaim : IDisposable
 
             try
             {
-                if (!StillHeld())
+                var held = Held();
+                if (held == false)
                 {
                     Lost = true;
                     return;
+                }
+
+                if (held is null)
+                {
+                    throw new IOException("the run's folder cannot be read just now");
                 }
 
                 File.SetLastWriteTimeUtc(Path, DateTime.UtcNow);
@@ -283,7 +326,7 @@ public sealed class RunClaim : IDisposable
             stopped.WaitOne();
         }
 
-        if (!Lost && StillHeld())
+        if (!Lost && Held() != false)
         {
             TryDelete(Path);
         }

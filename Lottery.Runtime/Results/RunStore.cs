@@ -112,7 +112,15 @@ public sealed class RunStore
         var claim = RunClaim.TryAcquire(Folder(spec), settings, out heldBy);
         if (claim?.TookOverFrom is { } stale)
         {
-            Log(spec.Id, claim.Holder.Owner, FormattableString.Invariant($"took over the claim of {stale.Owner}, not renewed for {claim.TookOverAge.TotalSeconds:0.0} s"));
+            try
+            {
+                Log(spec.Id, claim.Holder.Owner, FormattableString.Invariant($"took over the claim of {stale.Owner}, not renewed for {claim.TookOverAge.TotalSeconds:0.0} s"));
+            }
+            catch
+            {
+                claim.Dispose();
+                throw;
+            }
         }
 
         return claim;

@@ -79,6 +79,26 @@ public sealed class ClaimTests : IDisposable
     }
 
     [Fact]
+    public void The_claim_of_a_live_process_of_this_machine_is_held_whatever_the_wall_clock_says_and_taken_over_once_it_ends()
+    {
+        using var child = Process.Start(new ProcessStartInfo("sleep", "60") { UseShellExecute = false })!;
+        var stat = File.ReadAllText($"/proc/{child.Id}/stat");
+        var ticks = long.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[19], System.Globalization.CultureInfo.InvariantCulture);
+
+        // Its recorded start time is an hour off, as after a step of the wall clock; its start in ticks since boot is right.
+        var live = new ClaimHolder("live worker", "token-of-the-living", DateTime.UtcNow, Environment.MachineName, child.Id, DateTime.UtcNow.AddHours(-1), ticks);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "claim-000003.json"), System.Text.Json.JsonSerializer.Serialize(live));
+        Assert.Null(RunClaim.TryAcquire(folder, Worker("taker"), out var holder));
+        Assert.Equal("token-of-the-living", holder?.Token);
+
+        child.Kill();
+        child.WaitForExit();
+        using var taker = RunClaim.TryAcquire(folder, Worker("taker"), out _);
+        Assert.Equal("token-of-the-living", taker?.TookOverFrom?.Token);
+    }
+
+    [Fact]
     public void Of_many_workers_racing_for_a_stale_claim_exactly_one_gets_it()
     {
         for (var trial = 0; trial < 10; trial++)

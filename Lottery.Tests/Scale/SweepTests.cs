@@ -73,7 +73,8 @@ public sealed class SweepTests(SerialRun serial) : IDisposable
         Assert.Equal(0, Bash("-n", Path.Combine(slurm, "submit.sh")).Code);
         Assert.True(Directory.Exists(Path.Combine(slurm, "logs")), "Slurm writes the tasks' logs into a folder that exists");
         var kubectl = File.ReadAllText(Path.Combine(output, LotteryProcess.Experiment, "sweep", "kubernetes", "submit.sh"));
-        Assert.Equal(3, kubectl.Split('\n').Count(l => l.StartsWith("kubectl wait --for=condition=complete", StringComparison.Ordinal)));
+        Assert.Equal(3, kubectl.Split('\n').Count(l => l.StartsWith("finish lottery-own-schedule-stage-", StringComparison.Ordinal)));
+        Assert.Equal(0, Bash("-n", Path.Combine(output, LotteryProcess.Experiment, "sweep", "kubernetes", "submit.sh")).Code);
     }
 
     [Fact]
