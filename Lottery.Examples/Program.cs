@@ -15,6 +15,7 @@ var root = new RootCommand($"Lottery: lottery-ticket and pruning experiments on 
     InferenceCommand.Create(),
     TaskCommand.Create(),
     SweepCommand.Create(),
+    ExportCommand.Create(),
 };
 
 // In a log or a pipe, tables are as wide as they need to be rather than 80 columns.
