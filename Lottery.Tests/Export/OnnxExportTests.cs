@@ -40,6 +40,28 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void A_lenet_pruned_to_ten_percent_stores_its_weights_sparsely_in_a_file_a_third_the_size_and_runs_the_same()
+    {
+        manual_seed(14);
+        using var model = new LeNet300100();
+        using (var generator = new Generator(6))
+        {
+            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.9), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        }
+
+        using var masked = model.ToSequential();
+        var model10 = OnnxExport.ToModel(masked, LeNet300100.ChainInputShape);
+        Assert.Equal(["fc1.weight", "fc2.weight"], model10.Graph.SparseInitializer.Select(s => s.Values.Name).Order());
+        Assert.Contains(model10.Graph.Initializer, i => i.Name == "fc3.weight"); // pruned at 10% of the rate: stays dense
+
+        // Dense storage would be 4 bytes a weight; sparse costs 12 bytes a surviving weight.
+        var weights = masked.parameters().Sum(p => p.numel());
+        var bytes = OnnxExport.ToBytes(masked, LeNet300100.ChainInputShape).Length;
+        Assert.True(bytes < 4 * weights / 2.5, $"{bytes} bytes for {weights} parameters");
+        AssertSameAsTorchSharp(masked, LeNet300100.ChainInputShape);
+    }
+
+    [Fact]
     public void A_pruned_conv_model_masked_and_compacted_runs_in_onnx_runtime_with_torchsharps_outputs()
     {
         manual_seed(12);
