@@ -19,12 +19,12 @@ internal static class ReportCommand
             var given = experimentOptions.Name(parse);
             var output = experimentOptions.Output(parse);
             var folder = Directory.Exists(given) && File.Exists(Path.Combine(given, ExperimentRecord.FileName)) ? given : Path.Combine(output, given);
-            var complete = File.Exists(Path.Combine(folder, ExperimentRecord.FileName)) && !experimentOptions.HasOverrides(parse) && ExperimentSummary.Load(folder).Record.Unfinished == 0;
+            var saved = File.Exists(Path.Combine(folder, ExperimentRecord.FileName)) && !experimentOptions.HasOverrides(parse) ? ExperimentSummary.Load(folder) : null;
             ExperimentSummary summary;
-            if (complete || !experimentOptions.IsDeclared(parse))
+            if (saved is { Record.Unfinished: 0 } || !experimentOptions.IsDeclared(parse))
             {
                 // A finished experiment: re-rendered from its record, with the options it ran with.
-                summary = ExperimentSummary.Load(folder);
+                summary = saved ?? ExperimentSummary.Load(folder);
                 summary.Write(folder);
             }
             else

@@ -50,8 +50,12 @@ public static class ExperimentRunner
     /// <exception cref="RunStoreException">The results folder cannot be written; nothing finished is lost.</exception>
     public static ExperimentSummary Run(ExperimentDefinition experiment, string output, IExperimentProgress? progress = null, WorkerOptions? options = null)
     {
-        Work(experiment, output, progress, (options ?? new WorkerOptions()) with { Assigned = null });
-        return Summarize(experiment, output, out _);
+        ArgumentNullException.ThrowIfNull(experiment);
+        ArgumentException.ThrowIfNullOrWhiteSpace(output);
+        TrainingDevice.Resolve(experiment.Training); // An unavailable GPU fails here, before anything is written.
+        var state = new PlanState(experiment, output);
+        WorkOn(state, progress, (options ?? new WorkerOptions()) with { Assigned = null });
+        return SummarizeFrom(state, output, out _);
     }
 
     /// <summary>
@@ -66,9 +70,14 @@ public static class ExperimentRunner
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
         ArgumentNullException.ThrowIfNull(options);
-        options.Claims.Validate();
         TrainingDevice.Resolve(experiment.Training); // An unavailable GPU fails here, before anything is written.
-        var state = new PlanState(experiment, output);
+        return WorkOn(new PlanState(experiment, output), progress, options);
+    }
+
+    private static WorkerReport WorkOn(PlanState state, IExperimentProgress? progress, WorkerOptions options)
+    {
+        options.Claims.Validate();
+        var experiment = state.Experiment;
         var plan = state.Plan;
         var assigned = options.Assigned ?? Enumerable.Range(0, plan.Count).ToHashSet();
         foreach (var index in assigned.Where(i => i < 0 || i >= plan.Count))
@@ -84,7 +93,7 @@ public static class ExperimentRunner
         while (true)
         {
             var moved = false;
-            var heldElsewhere = new List<string>();
+            var heldElsewhere = false;
             foreach (var index in order)
             {
                 if (state.Finished(index) || !state.TryResolve(index, out var spec))
@@ -110,9 +119,10 @@ public static class ExperimentRunner
                     continue;
                 }
 
-                var claim = Guard(state.Store.Folder(spec), () => state.Store.TryClaim(spec, options.Claims, out var holder) ?? Held(heldElsewhere, run, holder));
+                var claim = Guard(state.Store.Folder(spec), () => state.Store.TryClaim(spec, options.Claims, out _));
                 if (claim is null)
                 {
+                    heldElsewhere = true;
                     continue;
                 }
 
@@ -153,7 +163,7 @@ public static class ExperimentRunner
 
             if (!moved)
             {
-                if (heldElsewhere.Count == 0 && !state.AnyHeldElsewhere(options.Claims.StaleAfter))
+                if (!heldElsewhere && !state.AnyHeldElsewhere(options.Claims.StaleAfter))
                 {
                     throw new InvalidOperationException(state.WhyBlocked(assigned));
                 }
@@ -171,10 +181,15 @@ public static class ExperimentRunner
     public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        var state = new PlanState(experiment, output);
+        return SummarizeFrom(new PlanState(experiment, output), output, out unfinished);
+    }
+
+    private static ExperimentSummary SummarizeFrom(PlanState state, string output, out int unfinished)
+    {
+        var experiment = state.Experiment;
         for (var index = 0; index < state.Plan.Count; index++)
         {
-            if (state.TryResolve(index, out var spec))
+            if (!state.Finished(index) && state.TryResolve(index, out var spec))
             {
                 state.TryReadBack(index, spec, needWeights: false);
             }
@@ -211,12 +226,6 @@ public static class ExperimentRunner
 
         using var masks = MaskSet.Attach(model);
         return ModelIdentity.Of(model, masks);
-    }
-
-    private static RunClaim? Held(List<string> held, PlannedRun run, ClaimHolder? holder)
-    {
-        held.Add($"{run.Label} ({holder?.Owner ?? "another worker"})");
-        return null;
     }
 
     /// <summary>Turns a failed write to the results folder into one error that names the folder and says nothing is lost.</summary>
@@ -334,6 +343,8 @@ public static class ExperimentRunner
             finished = new (string, RunSpec, RunResult)?[Plan.Count];
             resolved = new RunSpec?[Plan.Count];
         }
+
+        public ExperimentDefinition Experiment => experiment;
 
         public IReadOnlyList<PlannedRun> Plan { get; }
 

@@ -51,8 +51,10 @@ public static class OnnxExport
         var graph = new GraphProto { Name = "lottery" };
         graph.Input.Add(Value(InputName, [null, .. inputShape.Select(d => (long?)d)]));
         var current = InputName;
+        using (NewDisposeScope())
         using (no_grad())
         {
+            // The effective weights (weight times mask) made while writing end with the scope.
             foreach (var (name, module) in chain.named_children())
             {
                 current = new Writer(graph, name, module, current).Write();
@@ -122,8 +124,7 @@ public static class OnnxExport
             switch (settings.Kind)
             {
                 case nameof(Linear):
-                    Add("Gemm", [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()], Int("transB", 1));
-                    return Output;
+                    return Add("Gemm", [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()], Int("transB", 1));
                 case nameof(Conv1d) or nameof(Conv2d):
                     return Convolution(settings);
                 case nameof(BatchNorm1d) or nameof(BatchNorm2d):
@@ -143,32 +144,24 @@ public static class OnnxExport
                         throw Unsupported($"ONNX's Flatten keeps the batch axis and joins all the others (start_dim 1, end_dim -1), not start_dim {settings.StartDim}, end_dim {settings.EndDim}");
                     }
 
-                    Add("Flatten", [input], Int("axis", 1));
-                    return Output;
+                    return Add("Flatten", [input], Int("axis", 1));
                 case nameof(Dropout) or nameof(Dropout1d) or nameof(Dropout2d) or nameof(Identity):
                     return input; // Nothing at inference.
                 case nameof(ReLU):
-                    Add("Relu", [input]);
-                    return Output;
+                    return Add("Relu", [input]);
                 case nameof(LeakyReLU):
-                    Add("LeakyRelu", [input], Float("alpha", settings.NegativeSlope ?? 0.01));
-                    return Output;
+                    return Add("LeakyRelu", [input], Float("alpha", settings.NegativeSlope ?? 0.01));
                 case nameof(Tanh):
-                    Add("Tanh", [input]);
-                    return Output;
+                    return Add("Tanh", [input]);
                 case nameof(Sigmoid):
-                    Add("Sigmoid", [input]);
-                    return Output;
+                    return Add("Sigmoid", [input]);
                 case nameof(ELU):
-                    Add("Elu", [input], Float("alpha", settings.Alpha ?? 1.0));
-                    return Output;
+                    return Add("Elu", [input], Float("alpha", settings.Alpha ?? 1.0));
                 case nameof(GELU):
-                    Add("Gelu", [input], Text("approximate", settings.Approximate == GELU.Approximate.tanh ? "tanh" : "none"));
-                    return Output;
+                    return Add("Gelu", [input], Text("approximate", settings.Approximate == GELU.Approximate.tanh ? "tanh" : "none"));
                 case nameof(SiLU):
                     graph.Node.Add(Node("Sigmoid", name + "_sigmoid", [input], [name + "_sigmoid_out"]));
-                    Add("Mul", [input, name + "_sigmoid_out"]);
-                    return Output;
+                    return Add("Mul", [input, name + "_sigmoid_out"]);
                 default:
                     throw Unsupported($"ONNX export does not write a {settings.Kind} yet; it writes {ModuleSettings.Supported}");
             }
@@ -187,7 +180,7 @@ public static class OnnxExport
                 TorchSharp.Padding.Valid => new long[kernel.Length],
                 _ => SamePadding(kernel, settings.Dilation!, settings.Stride!),
             };
-            Add(
+            return Add(
                 "Conv",
                 [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()],
                 Ints("kernel_shape", kernel),
@@ -195,7 +188,6 @@ public static class OnnxExport
                 Ints("pads", [.. pads, .. pads]),
                 Ints("dilations", settings.Dilation!),
                 Int("group", settings.Groups ?? 1));
-            return Output;
         }
 
         private long[] SamePadding(long[] kernel, long[] dilation, long[] stride)
@@ -226,26 +218,28 @@ public static class OnnxExport
             var features = settings.NumFeatures!.Value;
             var scale = norm.weight is { } weight ? weight.detach() : ones(features);
             var shift = norm.bias is { } bias ? bias.detach() : zeros(features);
-            Add(
+            return Add(
                 "BatchNormalization",
                 [input, Initializer("scale", scale), Initializer("shift", shift), Initializer("mean", norm.running_mean), Initializer("var", norm.running_var)],
                 Float("epsilon", settings.Eps ?? 1e-5));
-            return Output;
         }
 
         private string Pool(string op, ModuleSettings settings, AttributeProto[] extra)
         {
             var kernel = settings.KernelSize!;
             var pads = settings.Padding ?? new long[kernel.Length];
-            Add(op, [input], [Ints("kernel_shape", kernel), Ints("strides", settings.Stride ?? kernel), Ints("pads", [.. pads, .. pads]), Int("ceil_mode", settings.CeilMode == true ? 1 : 0), .. extra]);
-            return Output;
+            return Add(op, [input], [Ints("kernel_shape", kernel), Ints("strides", settings.Stride ?? kernel), Ints("pads", [.. pads, .. pads]), Int("ceil_mode", settings.CeilMode == true ? 1 : 0), .. extra]);
         }
 
         private IEnumerable<string> Bias() =>
             LayerWeights.EffectiveBias(module) is { } bias ? [Initializer("bias", bias)] : [];
 
-        private void Add(string op, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
+        /// <summary>Adds the module's node and returns its output's name.</summary>
+        private string Add(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        {
             graph.Node.Add(Node(op, name, inputs, [Output], attributes));
+            return Output;
+        }
 
         /// <summary>
         /// Stores <paramref name="value"/> as a float32 initialiser named after the module and returns its name: dense, or,

@@ -119,11 +119,12 @@ public sealed class Trainer : IDisposable
                 order = order.to(train.Inputs.device);
             }
 
+            var move = Moves(train, device);
             for (long start = 0; start < train.Count; start += Settings.BatchSize)
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device), ToDevice(train.Labels.index_select(0, indices), device));
+                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move));
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -160,6 +161,7 @@ public sealed class Trainer : IDisposable
         }
 
         var device = TrainingDevice.Of(model);
+        var move = Moves(data, device);
         model.eval();
         using var noGrad = no_grad();
         double lossSum = 0;
@@ -168,8 +170,8 @@ public sealed class Trainer : IDisposable
         {
             using var scope = NewDisposeScope();
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
-            var logits = model.forward(ToDevice(data.Inputs.narrow(0, start, length), device));
-            var labels = ToDevice(data.Labels.narrow(0, start, length), device);
+            var logits = model.forward(ToDevice(data.Inputs.narrow(0, start, length), device, move));
+            var labels = ToDevice(data.Labels.narrow(0, start, length), device, move);
             lossSum += (loss ?? CrossEntropyLoss.Instance).Compute(logits, labels, nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();
         }
@@ -213,9 +215,11 @@ public sealed class Trainer : IDisposable
         shuffle.Dispose();
     }
 
-    // A batch on the CPU stays as it is (the CPU path is exactly what it was before devices could be chosen).
-    private static Tensor ToDevice(Tensor batch, Device device) =>
-        TrainingDevice.Matches(batch.device, device) ? batch : batch.to(device);
+    // Whether a data set's batches must be moved to the model's device: decided once a pass, not once a batch. On the
+    // CPU nothing moves (the CPU path is exactly what it was before devices could be chosen).
+    private static bool Moves(TensorDataSet data, Device device) => !TrainingDevice.Matches(data.Inputs.device, device);
+
+    private static Tensor ToDevice(Tensor batch, Device device, bool move) => move ? batch.to(device) : batch;
 
     private double Step(Tensor images, Tensor labels)
     {
