@@ -10,8 +10,11 @@ namespace Lottery.Examples.Commands;
 /// </summary>
 internal static class PrunedModels
 {
-    /// <summary>The pruned-model file a path names: the file itself, or a run folder's file of <paramref name="round"/> (default: its last round).</summary>
-    public static string Locate(string path, int? round)
+    /// <summary>
+    /// The pruned-model file a path names: the file itself, or a run folder's file of <paramref name="round"/> (default:
+    /// its last round); with <paramref name="ticket"/>, the run folder's ticket of that round instead.
+    /// </summary>
+    public static string Locate(string path, int? round, bool ticket = false)
     {
         if (File.Exists(path))
         {
@@ -24,10 +27,11 @@ internal static class PrunedModels
         }
 
         var rounds = Path.Combine(path, "rounds");
-        var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*.pruned").OrderBy(RoundOf).ToList() : [];
+        var extension = ticket ? ".ticket" : ".pruned";
+        var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*" + extension).OrderBy(RoundOf).ToList() : [];
         if (files.Count == 0)
         {
-            throw new FileNotFoundException($"'{path}' holds no pruned model (rounds/round-NN.pruned): it is not a finished run of a pruned method (a dense run keeps none, and runs finished before Lottery kept them must be trained again).", rounds);
+            throw new FileNotFoundException($"'{path}' holds no {(ticket ? "ticket" : "pruned model")} (rounds/round-NN{extension}): it is not a finished run of a pruned method (a dense run keeps none, and runs finished before Lottery kept them must be trained again).", rounds);
         }
 
         if (round is null)
@@ -35,7 +39,7 @@ internal static class PrunedModels
             return files[^1];
         }
 
-        var chosen = Path.Combine(rounds, $"round-{round:00}.pruned");
+        var chosen = Path.Combine(rounds, $"round-{round:00}{extension}");
         return File.Exists(chosen)
             ? chosen
             : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(RoundOf))}.", chosen);
@@ -46,15 +50,40 @@ internal static class PrunedModels
     /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
     public static nn.Module<Tensor, Tensor> Load(string file)
     {
-        var (kind, modelType) = ArtifactInfo.ReadHeader(file);
+        var (model, kind) = LoadAny(file);
         if (kind != ArtifactKind.PrunedModel)
         {
+            model.Dispose();
             throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
         }
 
-        var model = Create(modelType, file);
-        PrunedModel.Load(model, file, ((IPrunableModel)model).AttachMasks());
         return model;
+    }
+
+    /// <summary>A fresh instance of the model class a ticket or pruned-model file was saved from, with the file's masks and weights loaded, and which of the two it was.</summary>
+    public static (nn.Module<Tensor, Tensor> Model, ArtifactKind Kind) LoadAny(string file)
+    {
+        var (kind, modelType) = ArtifactInfo.ReadHeader(file);
+        var model = Create(modelType, file);
+        try
+        {
+            var masks = ((IPrunableModel)model).AttachMasks();
+            if (kind == ArtifactKind.Ticket)
+            {
+                Ticket.Load(model, masks, file);
+            }
+            else
+            {
+                PrunedModel.Load(model, file, masks);
+            }
+
+            return (model, kind);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The model class a pruned-model file or run was saved from, created with its parameterless constructor.</summary>

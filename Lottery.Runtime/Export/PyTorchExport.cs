@@ -1,0 +1,306 @@
+using System.Globalization;
+using System.Text;
+using Lottery.Compaction;
+using Lottery.Masks;
+using TorchSharp.Modules;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Lottery.Export;
+
+/// <summary>How a PyTorch export writes a masked layer's weights.</summary>
+public enum PyTorchMasks
+{
+    /// <summary>
+    /// As <c>torch.nn.utils.prune</c> keeps a pruned layer: the weights as <c>weight_orig</c> and the mask as the buffer
+    /// <c>weight_mask</c> (the same for a masked bias), so that in PyTorch the mask stays applied while the model trains on.
+    /// </summary>
+    Keep,
+
+    /// <summary>As after <c>prune.remove</c>: plain <c>weight</c> tensors with the pruned weights zero, and no masks.</summary>
+    Strip,
+}
+
+/// <summary>The two files of a PyTorch export.</summary>
+/// <param name="StateDictionary">The state dictionary, in <c>torch.save</c>'s format (<c>torch.load</c> reads it).</param>
+/// <param name="Module">A Python module whose <c>build()</c> makes the equivalent <c>torch.nn.Sequential</c> and whose <c>load()</c> fills it from the state dictionary.</param>
+public sealed record PyTorchFiles(string StateDictionary, string Module);
+
+/// <summary>
+/// Writes a chain of layers (a <see cref="Sequential"/>: dense, masked or compacted) for PyTorch: its state dictionary
+/// in <c>torch.save</c>'s zip format (through TorchSharp.PyBridge), under the names a <c>torch.nn.Sequential</c> of the
+/// same named layers has, with masked weights as <c>torch.nn.utils.prune</c> names them (<c>weight_orig</c> and
+/// <c>weight_mask</c>) or stripped; and beside it a Python file that builds that <c>Sequential</c> (registering the
+/// masks with <c>prune.identity</c> first) and loads the state dictionary into it. The modules written are those
+/// compaction and ONNX export know; any other is an error that names it, and nothing is written.
+/// </summary>
+public static class PyTorchExport
+{
+    /// <summary>Writes <paramref name="chain"/> to <paramref name="path"/> (the state dictionary, <c>.pt</c>) and a Python module beside it (atomically).</summary>
+    /// <param name="chain">The chain.</param>
+    /// <param name="path">The state dictionary's file; the Python module goes beside it, named after it (as a Python identifier) with <c>.py</c>.</param>
+    /// <param name="inputShape">One example's input shape, without the batch dimension (for LeNet-300-100, [784]).</param>
+    /// <param name="masks">Whether masked layers keep their masks, as PyTorch's prune utility does, or are stripped.</param>
+    /// <param name="description">A line on what was exported, for the Python module's docstring.</param>
+    /// <exception cref="NotSupportedException">A module cannot be written; the message names it.</exception>
+    public static PyTorchFiles Save(Sequential chain, string path, IReadOnlyList<long> inputShape, PyTorchMasks masks = PyTorchMasks.Keep, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        var module = ModulePath(full);
+        var source = PythonModule(chain, inputShape, masks, Path.GetFileName(full), description);
+        var state = StateDictionary(chain, masks);
+        try
+        {
+            using var holder = new StateHolder("state");
+            foreach (var (name, tensor) in state)
+            {
+                holder.Add(name, tensor);
+            }
+
+            AtomicFile.Write(full, temporary => holder.save_py(temporary));
+        }
+        finally
+        {
+            foreach (var tensor in state.Values)
+            {
+                tensor.Dispose();
+            }
+        }
+
+        AtomicFile.Write(module, temporary => File.WriteAllText(temporary, source, new UTF8Encoding(false)));
+        return new PyTorchFiles(full, module);
+    }
+
+    /// <summary>The Python module's path for a state dictionary at <paramref name="statePath"/>: its name made a Python identifier, with <c>.py</c>.</summary>
+    public static string ModulePath(string statePath)
+    {
+        var stem = Path.GetFileNameWithoutExtension(statePath);
+        var identifier = new string(stem.Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
+        if (identifier.Length == 0 || char.IsAsciiDigit(identifier[0]))
+        {
+            identifier = "model_" + identifier;
+        }
+
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, identifier + ".py");
+    }
+
+    /// <summary>
+    /// The state dictionary PyTorch's equivalent <c>Sequential</c> has: <c>&lt;layer&gt;.&lt;tensor&gt;</c> in the chain's
+    /// order, new CPU tensors the caller disposes.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module cannot be written; the message names it.</exception>
+    public static IReadOnlyDictionary<string, Tensor> StateDictionary(Sequential chain, PyTorchMasks masks = PyTorchMasks.Keep)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        var state = new Dictionary<string, Tensor>();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var (name, module) in chain.named_children())
+            {
+                _ = Settings(name, module);
+                var buffers = module.named_buffers(recurse: false).ToDictionary(b => b.name, b => b.buffer);
+                foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
+                {
+                    var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix);
+                    if (mask is null)
+                    {
+                        state.Add($"{name}.{parameterName}", Copy(parameter));
+                    }
+                    else if (masks == PyTorchMasks.Keep)
+                    {
+                        state.Add($"{name}.{parameterName}_orig", Copy(parameter));
+                        state.Add($"{name}.{parameterName}{MaskSet.MaskBufferSuffix}", Copy(mask.to(parameter.dtype)));
+                    }
+                    else
+                    {
+                        state.Add($"{name}.{parameterName}", Copy(parameter.mul(mask)));
+                    }
+                }
+
+                foreach (var (bufferName, buffer) in buffers)
+                {
+                    if (!IsMask(module, bufferName))
+                    {
+                        state.Add($"{name}.{bufferName}", Copy(buffer));
+                    }
+                }
+            }
+
+            return state;
+        }
+        catch
+        {
+            foreach (var tensor in state.Values)
+            {
+                tensor.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The Python module that builds the chain's equivalent <c>torch.nn.Sequential</c> and loads <paramref name="stateFileName"/> (beside it) into it.</summary>
+    /// <exception cref="NotSupportedException">A module cannot be written; the message names it.</exception>
+    public static string PythonModule(Sequential chain, IReadOnlyList<long> inputShape, PyTorchMasks masks, string stateFileName, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(chain);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        var layers = new List<string>();
+        var pruned = new List<string>();
+        foreach (var (name, module) in chain.named_children())
+        {
+            layers.Add($"        ({Text(name)}, {Constructor(name, module, Settings(name, module))}),");
+            if (masks == PyTorchMasks.Keep)
+            {
+                pruned.AddRange(module.named_buffers(recurse: false)
+                    .Where(b => IsMask(module, b.name))
+                    .Select(b => $"({Text(name)}, {Text(b.name[..^MaskSet.MaskBufferSuffix.Length])})"));
+            }
+        }
+
+        var python = new StringBuilder();
+        python.Append("\"\"\"").Append(description ?? "A model exported by Lottery.").Append('\n').Append('\n');
+        python.Append("build() makes the equivalent torch.nn.Sequential").Append(pruned.Count > 0 ? ", its pruned tensors masked as torch.nn.utils.prune does" : string.Empty).Append(";\n");
+        python.Append("load() fills it with the state dictionary ").Append(stateFileName).Append(" (beside this file) and sets evaluation mode.\n");
+        python.Append("Input: float32 [batch, ").Append(string.Join(", ", inputShape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append("]; output: [batch, classes] logits.\n");
+        python.Append("Written by Lottery's PyTorch export; edit freely.\n\"\"\"\n");
+        python.Append("""
+            import os
+            from collections import OrderedDict
+
+            import torch
+            from torch import nn
+            from torch.nn.utils import prune
+
+
+            """);
+        python.Append("INPUT_SHAPE = (").Append(string.Join(", ", inputShape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append(inputShape.Count == 1 ? ",)\n" : ")\n");
+        python.Append("STATE_FILE = ").Append(Text(stateFileName)).Append('\n');
+        python.Append("# (layer, tensor) pairs that carry a pruning mask: <tensor>_orig and <tensor>_mask in the state dictionary.\n");
+        python.Append("PRUNED = [").Append(string.Join(", ", pruned)).Append("]\n\n\n");
+        python.Append("def build():\n");
+        python.Append("    \"\"\"The model's layers, untrained, with the pruned tensors' masks registered (all ones until load).\"\"\"\n");
+        python.Append("    model = nn.Sequential(OrderedDict([\n");
+        foreach (var line in layers)
+        {
+            python.Append(line).Append('\n');
+        }
+
+        python.Append("    ]))\n");
+        python.Append("    for layer, tensor in PRUNED:\n");
+        python.Append("        prune.identity(getattr(model, layer), tensor)\n");
+        python.Append("    return model\n\n\n");
+        python.Append("def load(path=None):\n");
+        python.Append("    \"\"\"The exported model with its trained state (and masks), in evaluation mode.\"\"\"\n");
+        python.Append("    model = build()\n");
+        python.Append("    path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), STATE_FILE)\n");
+        python.Append("    model.load_state_dict(torch.load(path, map_location=\"cpu\"))\n");
+        python.Append("    return model.eval()\n");
+        return python.ToString().ReplaceLineEndings("\n");
+    }
+
+    private static Tensor Copy(Tensor tensor) => tensor.detach().cpu().contiguous().clone();
+
+    private static bool IsMask(nn.Module module, string bufferName) =>
+        bufferName.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)
+        && module.named_parameters(recurse: false).Any(p => p.name + MaskSet.MaskBufferSuffix == bufferName);
+
+    private static ModuleSettings Settings(string name, nn.Module module)
+    {
+        if (module.named_children().Any())
+        {
+            throw Unsupported(name, $"it is a {module.GetType().Name} with layers of its own; PyTorch export writes a flat chain of {ModuleSettings.Supported}");
+        }
+
+        return ModuleSettings.Read(module) ?? throw Unsupported(name, $"it is a {module.GetType().Name}; PyTorch export writes {ModuleSettings.Supported}");
+    }
+
+    /// <summary>The PyTorch constructor call of one module.</summary>
+    private static string Constructor(string name, nn.Module module, ModuleSettings s)
+    {
+        var dtype = s.Dtype is { } type && type != ScalarType.Float32 ? $", dtype={Dtype(name, type)}" : string.Empty;
+        return s.Kind switch
+        {
+            nameof(Linear) => $"nn.Linear({s.InFeatures}, {s.OutFeatures}, bias={Bool(s.Bias!.Value)}{dtype})",
+            nameof(Conv1d) or nameof(Conv2d) => $"nn.{s.Kind}({s.InChannels}, {s.OutChannels}, kernel_size={Sizes(s.KernelSize!)}, stride={Sizes(s.Stride!)}, padding={ConvPadding(s)}, "
+                + $"dilation={Sizes(s.Dilation!)}, groups={s.Groups}, bias={Bool(s.Bias!.Value)}, padding_mode={Text(s.PaddingMode!.Value.ToString().ToLowerInvariant())}{dtype})",
+            nameof(BatchNorm1d) or nameof(BatchNorm2d) => $"nn.{s.Kind}({s.NumFeatures}, eps={Number(s.Eps!.Value)}, momentum={(s.Momentum is { } m ? Number(m) : "None")}, "
+                + $"affine={Bool(s.Affine!.Value)}, track_running_stats={Bool(s.TrackRunningStats!.Value)}{dtype})",
+            nameof(MaxPool1d) or nameof(MaxPool2d) => $"nn.{s.Kind}({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
+                + $"dilation={Sizes(s.Dilation ?? Ones(s.KernelSize!))}, ceil_mode={Bool(s.CeilMode!.Value)})",
+            nameof(AvgPool1d) => $"nn.AvgPool1d({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
+                + $"ceil_mode={Bool(s.CeilMode!.Value)}, count_include_pad={Bool(s.CountIncludePad!.Value)})",
+            nameof(AvgPool2d) => $"nn.AvgPool2d({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
+                + $"ceil_mode={Bool(s.CeilMode!.Value)}, count_include_pad={Bool(s.CountIncludePad!.Value)}, divisor_override={(s.DivisorOverride is { } d ? d.ToString(CultureInfo.InvariantCulture) : "None")})",
+            nameof(Flatten) => $"nn.Flatten({s.StartDim}, {s.EndDim})",
+            nameof(Dropout) or nameof(Dropout1d) or nameof(Dropout2d) => $"nn.{s.Kind}(p={Number(s.P!.Value)})",
+            nameof(Identity) => "nn.Identity()",
+            nameof(ReLU) => "nn.ReLU()",
+            nameof(LeakyReLU) => $"nn.LeakyReLU({Number(s.NegativeSlope!.Value)})",
+            nameof(Tanh) => "nn.Tanh()",
+            nameof(Sigmoid) => "nn.Sigmoid()",
+            nameof(ELU) => $"nn.ELU({Number(s.Alpha!.Value)})",
+            nameof(GELU) => $"nn.GELU(approximate={Text(s.Approximate == GELU.Approximate.tanh ? "tanh" : "none")})",
+            nameof(SiLU) => "nn.SiLU()",
+            _ => throw Unsupported(name, $"PyTorch export does not write a {s.Kind} yet; it writes {ModuleSettings.Supported}"),
+        };
+
+        string ConvPadding(ModuleSettings conv) => conv.Padding is { } padding
+            ? Sizes(padding)
+            : conv.PaddingType == TorchSharp.Padding.Same ? "\"same\"" : "\"valid\"";
+    }
+
+    private static string Dtype(string name, ScalarType type) => type switch
+    {
+        ScalarType.Float64 => "torch.float64",
+        ScalarType.Float16 => "torch.float16",
+        ScalarType.BFloat16 => "torch.bfloat16",
+        _ => throw Unsupported(name, $"its parameters are {type}, not a floating-point type PyTorch's layers take"),
+    };
+
+    private static long[] Zeros(long[] like) => new long[like.Length];
+
+    private static long[] Ones(long[] like) => like.Select(_ => 1L).ToArray();
+
+    private static string Sizes(long[] sizes) => sizes.Length == 1
+        ? sizes[0].ToString(CultureInfo.InvariantCulture)
+        : "(" + string.Join(", ", sizes.Select(v => v.ToString(CultureInfo.InvariantCulture))) + ")";
+
+    private static string Bool(bool value) => value ? "True" : "False";
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Text(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static NotSupportedException Unsupported(string name, string why) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"Layer '{name}' cannot be exported to PyTorch: {why}."));
+
+    /// <summary>A module that only holds named tensors as buffers, so that PyBridge writes them as a state dictionary.</summary>
+    private sealed class StateHolder(string name) : nn.Module(name)
+    {
+        private readonly Dictionary<string, StateHolder> layers = [];
+
+        /// <summary>Adds <paramref name="tensor"/> under a dotted <paramref name="path"/> (<c>fc1.weight_orig</c>), making the layers on the way.</summary>
+        public void Add(string path, Tensor tensor)
+        {
+            var dot = path.IndexOf('.', StringComparison.Ordinal);
+            if (dot < 0)
+            {
+                register_buffer(path, tensor);
+                return;
+            }
+
+            var head = path[..dot];
+            if (!layers.TryGetValue(head, out var child))
+            {
+                child = new StateHolder(head);
+                layers.Add(head, child);
+                register_module(head, child);
+            }
+
+            child.Add(path[(dot + 1)..], tensor);
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.Text.Json;
+using Lottery.Compaction;
+using Lottery.Criteria;
+using Lottery.Data;
+using Lottery.Examples.Models;
+using Lottery.Export;
+using Lottery.Masks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Tests.Export;
+
+/// <summary>
+/// PyTorch exports loaded by PyTorch itself (Debian's python3-torch): the generated module builds the equivalent
+/// <c>torch.nn.Sequential</c>, loads the state dictionary (masks as <c>torch.nn.utils.prune</c> names them, or
+/// stripped), and gives TorchSharp's outputs on the embedded test digits (largest difference at most 1e-4, the same
+/// predictions), for an MLP and a conv model, masked and compacted.
+/// </summary>
+public sealed class PyTorchExportTests : IDisposable
+{
+    /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch sees.</summary>
+    private const string Check = """
+        import importlib.util, json, sys
+        import numpy as np
+        import torch
+        from torch.nn.utils import prune
+
+        module_path, inputs_path, expected_path = sys.argv[1:4]
+        shape = [int(d) for d in sys.argv[4].split(",")]
+        spec = importlib.util.spec_from_file_location("exported", module_path)
+        exported = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(exported)
+        model = exported.load()
+        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
+        with torch.no_grad():
+            y = model(x).numpy()
+        expected = np.fromfile(expected_path, dtype=np.float32).reshape(y.shape)
+        state = model.state_dict()
+        print(json.dumps({
+            "largest": float(np.abs(y - expected).max()),
+            "same": int((y.argmax(1) == expected.argmax(1)).sum()),
+            "count": int(y.shape[0]),
+            "pruned": bool(prune.is_pruned(model)),
+            "keys": sorted(state.keys()),
+            "kept": {k[: -len("_mask")]: int(v.sum()) for k, v in state.items() if k.endswith("_mask")},
+            "zeros": {name: int((m.weight == 0).sum()) for name, m in model.named_children() if hasattr(m, "weight") and m.weight is not None},
+        }))
+        """;
+
+    private readonly TrainTestData digits = DataSets.Load(DataSets.MnistDigits);
+    private readonly string folder = Directory.CreateTempSubdirectory("lottery-pytorch-").FullName;
+
+    [Fact]
+    public void A_pruned_lenet_keeps_its_masks_as_pytorchs_prune_utility_names_them_and_runs_the_same_in_pytorch()
+    {
+        using var model = PrunedLeNet(seed: 21, rate: 0.8);
+        using var chain = model.ToSequential();
+        var report = Export(chain, LeNet300100.ChainInputShape, PyTorchMasks.Keep, "lenet");
+
+        string[] keys = ["fc1.bias", "fc1.weight_mask", "fc1.weight_orig", "fc2.bias", "fc2.weight_mask", "fc2.weight_orig", "fc3.bias", "fc3.weight_mask", "fc3.weight_orig"];
+        Assert.Equal(keys, report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()).Order(StringComparer.Ordinal));
+        Assert.True(report.GetProperty("pruned").GetBoolean(), "prune.is_pruned(model) in PyTorch");
+        foreach (var layer in new[] { "fc1", "fc2", "fc3" })
+        {
+            var mask = chain.named_buffers().Single(b => b.name == $"{layer}.weight_mask").buffer;
+            var kept = mask.count_nonzero().item<long>();
+            Assert.Equal(kept, report.GetProperty("kept").GetProperty($"{layer}.weight").GetInt64());
+            Assert.Equal(mask.numel() - kept, report.GetProperty("zeros").GetProperty(layer).GetInt64());
+        }
+    }
+
+    [Fact]
+    public void A_pruned_lenet_with_its_masks_stripped_has_plain_weights_with_the_pruned_zeros_and_runs_the_same_in_pytorch()
+    {
+        using var model = PrunedLeNet(seed: 22, rate: 0.8);
+        using var chain = model.ToSequential();
+        var report = Export(chain, LeNet300100.ChainInputShape, PyTorchMasks.Strip, "lenet-stripped");
+
+        string[] keys = ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"];
+        Assert.Equal(keys, report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()).Order(StringComparer.Ordinal));
+        Assert.False(report.GetProperty("pruned").GetBoolean(), "no masks once stripped");
+        var pruned = chain.named_buffers().Single(b => b.name == "fc1.weight_mask").buffer.eq(0).sum().item<long>();
+        Assert.True(report.GetProperty("zeros").GetProperty("fc1").GetInt64() >= pruned);
+    }
+
+    [Fact]
+    public void A_pruned_lenet_compacted_runs_the_same_in_pytorch_with_the_compacted_sizes()
+    {
+        manual_seed(23);
+        using var model = new LeNet300100Neurons();
+        using (var generator = new Generator(7))
+        {
+            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        }
+
+        using var compacted = model.Compact().Model;
+        var report = Export(compacted, LeNet300100Neurons.ChainInputShape, PyTorchMasks.Keep, "lenet-compact");
+        Assert.False(report.GetProperty("pruned").GetBoolean(), "a compacted model has no masks");
+        var source = File.ReadAllText(Path.Combine(folder, "lenet_compact.py"));
+        var fc1 = (Linear)compacted.named_children().Single(c => c.name == "fc1").module;
+        Assert.Contains($"nn.Linear(784, {fc1.out_features}, bias=True)", source, StringComparison.Ordinal);
+        Assert.True(fc1.out_features < 300, "compaction removed fc1's pruned neurons");
+    }
+
+    [Fact]
+    public void A_pruned_conv_model_masked_and_compacted_runs_the_same_in_pytorch()
+    {
+        manual_seed(24);
+        using var model = new Conv2Channels();
+        using (var generator = new Generator(8))
+        {
+            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.3), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        }
+
+        using var masked = model.ToSequential();
+        var report = Export(masked, Conv2Channels.ChainInputShape, PyTorchMasks.Keep, "conv");
+        Assert.True(report.GetProperty("pruned").GetBoolean());
+        Assert.Contains("conv1.weight_mask", report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
+
+        using var compacted = model.Compact().Model;
+        Export(compacted, Conv2Channels.ChainInputShape, PyTorchMasks.Keep, "conv-compact");
+    }
+
+    [Fact]
+    public void Lottery_export_writes_a_pruned_model_file_for_pytorch_and_its_ticket()
+    {
+        using var model = PrunedLeNet(seed: 25, rate: 0.5);
+        var pruned = Path.Combine(folder, "lenet.pruned");
+        model.SavePrunedModel(pruned);
+        using var chain = model.ToSequential();
+
+        var (code, output) = Experiments.RunCliTests.Cli("export", pruned, "--format", "pytorch");
+        Assert.True(code == 0, output);
+        Assert.Contains("lenet.pt", output, StringComparison.Ordinal);
+        Assert.Contains("lenet.py", output, StringComparison.Ordinal);
+        AssertSameInPyTorch(chain, LeNet300100.ChainInputShape, Path.Combine(folder, "lenet.py"));
+
+        (code, output) = Experiments.RunCliTests.Cli("export", pruned, "--format", "pytorch", "--strip-masks", "--to", Path.Combine(folder, "plain.pt"));
+        Assert.True(code == 0, output);
+        Assert.False(AssertSameInPyTorch(chain, LeNet300100.ChainInputShape, Path.Combine(folder, "plain.py")).GetProperty("pruned").GetBoolean());
+
+        // A .pruned file holds trained weights, not the ones training starts from: no ticket can be made of it.
+        (code, output) = Experiments.RunCliTests.Cli("export", pruned, "--format", "ticket");
+        Assert.Equal(2, code);
+        Assert.Contains("run's folder", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Lottery_export_takes_a_runs_ticket_as_a_lottery_ticket_file_and_to_pytorch_to_train_there()
+    {
+        // A run's folder as a run leaves it: rounds/round-NN.ticket beside rounds/round-NN.pruned.
+        using var model = PrunedLeNet(seed: 26, rate: 0.6);
+        var run = Path.Combine(folder, "imp-s1-0123456789abcdef");
+        Directory.CreateDirectory(Path.Combine(run, "rounds"));
+        Ticket.Save(model, model.Masks!, Path.Combine(run, "rounds", "round-01.ticket"));
+        model.SavePrunedModel(Path.Combine(run, "rounds", "round-01.pruned"));
+        using var chain = model.ToSequential();
+
+        var copy = Path.Combine(folder, "copy.ticket");
+        var (code, output) = Experiments.RunCliTests.Cli("export", run, "--format", "ticket", "--to", copy);
+        Assert.True(code == 0, output);
+        using (var loaded = new LeNet300100())
+        {
+            loaded.LoadTicket(copy);
+            using var noGrad = no_grad();
+            foreach (var ((name, expected), (_, actual)) in model.named_parameters().Zip(loaded.named_parameters()))
+            {
+                Assert.True(expected.eq(actual).all().item<bool>(), $"{name} differs in the exported ticket");
+            }
+        }
+
+        (code, output) = Experiments.RunCliTests.Cli("export", run, "--format", "pytorch", "--ticket");
+        Assert.True(code == 0, output);
+        var report = AssertSameInPyTorch(chain, LeNet300100.ChainInputShape, Path.Combine(run, "rounds", "round_01_ticket.py"));
+        Assert.True(report.GetProperty("pruned").GetBoolean(), "the ticket's masks stay applied in PyTorch while it trains");
+
+        // A ticket is no model to run: ONNX refuses it.
+        (code, output) = Experiments.RunCliTests.Cli("export", Path.Combine(run, "rounds", "round-01.ticket"));
+        Assert.Equal(2, code);
+        Assert.Contains("untrained network", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_layer_pytorch_export_does_not_write_is_an_error_naming_it_and_no_file_is_written()
+    {
+        using var chain = nn.Sequential(("fc", nn.Linear(4, 3)), ("soft", nn.Softmax(1)));
+        var path = Path.Combine(folder, "soft.pt");
+        var error = Assert.Throws<NotSupportedException>(() => PyTorchExport.Save(chain, path, [4]));
+        Assert.StartsWith("Layer 'soft' cannot be exported to PyTorch: it is a Softmax", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(Path.Combine(folder, "soft.py")));
+    }
+
+    public void Dispose()
+    {
+        digits.Dispose();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private static LeNet300100 PrunedLeNet(int seed, double rate)
+    {
+        manual_seed(seed);
+        var model = new LeNet300100();
+        using var generator = new Generator((ulong)seed);
+        Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(rate), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
+        return model;
+    }
+
+    /// <summary>Exports <paramref name="chain"/> to the test's folder and checks it in PyTorch against TorchSharp.</summary>
+    private JsonElement Export(Sequential chain, IReadOnlyList<long> inputShape, PyTorchMasks masks, string name)
+    {
+        var files = PyTorchExport.Save(chain, Path.Combine(folder, name + ".pt"), inputShape, masks);
+        Assert.Equal(Path.Combine(folder, name.Replace('-', '_') + ".py"), files.Module);
+        return AssertSameInPyTorch(chain, inputShape, files.Module);
+    }
+
+    /// <summary>Runs the exported module in PyTorch on the 2,000 test digits and compares with TorchSharp's outputs.</summary>
+    private JsonElement AssertSameInPyTorch(Sequential chain, IReadOnlyList<long> inputShape, string module)
+    {
+        chain.eval();
+        using var scope = NewDisposeScope();
+        var inputs = digits.Test.Inputs.to(ScalarType.Float32).reshape([digits.Test.Count, .. inputShape]).contiguous();
+        using (no_grad())
+        {
+            var expected = chain.call(inputs).contiguous();
+            var inputsFile = Path.Combine(folder, "inputs.f32");
+            var expectedFile = Path.Combine(folder, "expected.f32");
+            File.WriteAllBytes(inputsFile, inputs.bytes.ToArray());
+            File.WriteAllBytes(expectedFile, expected.bytes.ToArray());
+            var report = PyTorchPeer.Run(Check, module, inputsFile, expectedFile, string.Join(",", inputs.shape));
+            var largest = report.GetProperty("largest").GetDouble();
+            Assert.True(largest <= 1e-4, $"largest difference {largest}");
+            Assert.Equal(digits.Test.Count, report.GetProperty("count").GetInt64());
+            Assert.Equal(digits.Test.Count, report.GetProperty("same").GetInt64());
+            return report;
+        }
+    }
+}
