@@ -3,11 +3,14 @@ using System.Globalization;
 using Lottery.Compaction;
 using Lottery.Data;
 using Lottery.Experiments;
+using Lottery.Export;
 using Lottery.Masks;
 using Lottery.Reporting;
 using Lottery.Inference;
 using Lottery.Results;
 using Lottery.Training;
+using Microsoft.ML.OnnxRuntime;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Lottery.Examples.Commands;
@@ -73,7 +76,7 @@ internal static class InferenceCommand
 
         using var data = source.Load();
         var scratch = Directory.CreateTempSubdirectory("lottery-inference-");
-        var variants = new List<(SummaryRow Row, string Variant, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters)>();
+        var variants = new List<Variant>();
         var owned = new List<IDisposable>();
         try
         {
@@ -82,21 +85,28 @@ internal static class InferenceCommand
             owned.Add(dense);
             var densePlain = Path.Combine(scratch.FullName, "dense.dat");
             PrunedModel.SavePlain(dense, ((IPrunableModel)dense).Masks!, densePlain);
-            variants.Add((reference, "dense", dense, new FileInfo(densePlain).Length, dense.parameters().Sum(p => p.numel())));
+            variants.Add(new Variant(reference, "dense", dense, new FileInfo(densePlain).Length, dense.parameters().Sum(p => p.numel())));
+            if (dense is IChainModel denseChain)
+            {
+                variants.Add(Onnx(variants[^1], denseChain.ToSequential(), denseChain.InputShape, owned));
+            }
 
             foreach (var row in candidates.Skip(1).Where(r => r.WeightsRemainingPercent < 100))
             {
                 var file = store.PrunedModelPath(row.Run, row.Round);
                 var model = PrunedModels.Load(file);
                 owned.Add(model);
-                variants.Add((row, "masked", model, new FileInfo(file).Length, NonZero(model)));
+                variants.Add(new Variant(row, "masked", model, new FileInfo(file).Length, NonZero(model)));
                 if (model is IChainModel chain)
                 {
+                    // The masked model in ONNX Runtime: its file stores the pruned weights sparsely.
+                    variants.Add(Onnx(variants[^1], chain.ToSequential(), chain.InputShape, owned));
                     var compacted = chain.Compact().Model;
                     owned.Add(compacted);
                     var path = Path.Combine(scratch.FullName, $"{row.Run}-{row.Round}.chain");
                     ChainFile.Save(compacted, path, chain.InputShape);
-                    variants.Add((row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
+                    variants.Add(new Variant(row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
+                    variants.Add(Onnx(variants[^1], compacted, chain.InputShape, owned));
 
                     // The sparse path: the compacted chain's Linear layers on CSR kernels, consecutive ones fused into one
                     // call (no LibTorch call between layers), the faster of that and dense chosen per batch size by
@@ -107,25 +117,41 @@ internal static class InferenceCommand
                     {
                         var sparse = SparseInference.Fuse(converted);
                         owned.Add(sparse);
-                        variants.Add((row, "sparse", sparse, new FileInfo(file).Length, NonZero(model)));
+                        variants.Add(new Variant(row, "sparse", sparse, new FileInfo(file).Length, NonZero(model)));
                     }
                 }
             }
 
-            console.WriteLine($"{record.Name}, seed {chosenSeed}: {variants.Count} models on {data.Test.Count:N0} test samples; {get_num_threads()} threads; {timing.Repeats} rounds of {timing.LatencyCalls} batch-1 calls and {timing.ThroughputBatches} batches of {timing.BatchSize}, interleaved.");
-            var speeds = InferenceTimer.Measure(variants.Select(v => v.Model).ToList(), data.Test.Inputs, timing);
-            var rows = variants.Select((v, i) => new InferenceRow(
-                v.Variant == "dense" ? "dense" : v.Row.Arm,
-                v.Row.Point,
-                v.Variant == "dense" ? 100 : v.Row.WeightsRemainingPercent,
-                v.Variant,
-                v.Bytes,
-                v.Parameters,
-                speeds[i].LatencyMicroseconds,
-                speeds[i].SamplesPerSecond,
-                Trainer.Evaluate(v.Model, data.Test).Accuracy)).ToList();
+            var engines = variants.Count(v => v.Session is not null);
+            console.WriteLine($"{record.Name}, seed {chosenSeed}: {variants.Count - engines} models in TorchSharp and {engines} in ONNX Runtime on {data.Test.Count:N0} test samples; {get_num_threads()} threads; {timing.Repeats} rounds of {timing.LatencyCalls} batch-1 calls and {timing.ThroughputBatches} batches of {timing.BatchSize}, interleaved.");
+            var speeds = InferenceTimer.Measure(
+                variants.Select(v => v.Session is { } session
+                    ? inputs => new OnnxRuntimeEngine(session, inputs, v.InputShape!)
+                    : InferenceTimer.Engine(v.Model)).ToList(),
+                data.Test.Inputs,
+                timing);
 
-            var table = new TextTable("arm", "point", "weights", "variant", "file kB", "parameters", "batch-1 µs", "x", "batch-256 /s", "x", "test acc.");
+            // TorchSharp's predictions of each model, to count how many of them ONNX Runtime's file gives too.
+            var torchSharp = new Dictionary<nn.Module<Tensor, Tensor>, long[]>();
+            var rows = variants.Select((v, i) =>
+            {
+                if (v.Session is null)
+                {
+                    return new InferenceRow(Arm(v), v.Row.Point, Weights(v), v.Name, v.Bytes, v.Parameters, speeds[i].LatencyMicroseconds, speeds[i].SamplesPerSecond, Trainer.Evaluate(v.Model, data.Test).Accuracy);
+                }
+
+                var expected = torchSharp.TryGetValue(v.Model, out var known) ? known : torchSharp[v.Model] = Predict(v.Model, data.Test.Inputs);
+                var predicted = OnnxRuntimeEngine.Predict(v.Session, data.Test.Inputs, v.InputShape!);
+                var labels = data.Test.Labels.to(ScalarType.Int64).data<long>().ToArray();
+                return new InferenceRow(
+                    Arm(v), v.Row.Point, Weights(v), v.Name, v.Bytes, v.Parameters, speeds[i].LatencyMicroseconds, speeds[i].SamplesPerSecond,
+                    (double)predicted.Where((p, k) => p == labels[k]).Count() / labels.Length,
+                    InferenceEngines.OnnxRuntime,
+                    predicted.Where((p, k) => p == expected[k]).Count(),
+                    labels.Length);
+            }).ToList();
+
+            var table = new TextTable("arm", "point", "weights", "variant", "engine", "file kB", "parameters", "batch-1 µs", "x", "batch-256 /s", "x", "test acc.", "as TorchSharp");
             var baseline = rows[0];
             foreach (var r in rows)
             {
@@ -134,13 +160,15 @@ internal static class InferenceCommand
                     r.Point.ToString(CultureInfo.InvariantCulture),
                     r.WeightsRemainingPercent.ToString("0.#", CultureInfo.InvariantCulture) + "%",
                     r.Variant,
+                    r.Engine,
                     (r.FileBytes / 1024.0).ToString("N0", CultureInfo.InvariantCulture),
                     r.Parameters.ToString("N0", CultureInfo.InvariantCulture),
                     r.LatencyMicroseconds.ToString("0.0", CultureInfo.InvariantCulture),
                     (baseline.LatencyMicroseconds / r.LatencyMicroseconds).ToString("0.00", CultureInfo.InvariantCulture),
                     r.SamplesPerSecond.ToString("N0", CultureInfo.InvariantCulture),
                     (r.SamplesPerSecond / baseline.SamplesPerSecond).ToString("0.00", CultureInfo.InvariantCulture),
-                    (r.TestAccuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%");
+                    (r.TestAccuracy * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%",
+                    InferenceReport.Agreement(r));
             }
 
             table.Write(console);
@@ -175,6 +203,37 @@ internal static class InferenceCommand
         }
 
         return source;
+    }
+
+    /// <summary>One model the benchmark measures: a TorchSharp module, or (with a session) its ONNX file in ONNX Runtime.</summary>
+    private sealed record Variant(SummaryRow Row, string Name, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters, InferenceSession? Session = null, IReadOnlyList<long>? InputShape = null);
+
+    /// <summary>The same model exported to ONNX and loaded in ONNX Runtime; its file size is the ONNX file's.</summary>
+    private static Variant Onnx(Variant torchSharp, Sequential chain, IReadOnlyList<long> inputShape, List<IDisposable> owned)
+    {
+        var onnx = OnnxExport.ToBytes(chain, inputShape);
+        var session = OnnxRuntimeEngine.Session(onnx);
+        owned.Add(session);
+        return torchSharp with { Bytes = onnx.Length, Session = session, InputShape = inputShape };
+    }
+
+    private static string Arm(Variant v) => v.Name == "dense" ? "dense" : v.Row.Arm;
+
+    private static double Weights(Variant v) => v.Name == "dense" ? 100 : v.Row.WeightsRemainingPercent;
+
+    /// <summary>The class TorchSharp predicts for every sample, in batches of 256.</summary>
+    private static long[] Predict(nn.Module<Tensor, Tensor> model, Tensor inputs)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var predictions = new List<long>();
+        for (long start = 0; start < inputs.shape[0]; start += 256)
+        {
+            using var scope = NewDisposeScope();
+            predictions.AddRange(model.call(inputs.narrow(0, start, Math.Min(256, inputs.shape[0] - start))).argmax(1).data<long>().ToArray());
+        }
+
+        return predictions.ToArray();
     }
 
     private static long NonZero(nn.Module model)

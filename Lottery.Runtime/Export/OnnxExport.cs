@@ -61,8 +61,11 @@ public static class OnnxExport
             }
         }
 
-        // The last value is the output: renamed by an Identity so that the graph's output has a fixed name.
-        graph.Node.Add(Node("Identity", "output", [current], [OutputName]));
+        // The last value is the output: renamed by an Identity so that the graph's output has a fixed name. The node's name
+        // must differ from every layer's (a chain may well name its last layer "output").
+        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        var rename = Enumerable.Range(0, names.Count + 1).Select(i => i == 0 ? "graph_output" : $"graph_output_{i}").First(n => !names.Contains(n));
+        graph.Node.Add(Node("Identity", rename, [current], [OutputName]));
         graph.Output.Add(Value(OutputName, null));
         var model = new ModelProto
         {

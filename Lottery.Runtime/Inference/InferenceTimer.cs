@@ -15,6 +15,24 @@ public sealed record InferenceTiming(int Repeats = 7, int LatencyCalls = 300, in
 /// <param name="SamplesPerSecond">Median samples per second at the throughput batch.</param>
 public sealed record InferenceSpeed(double LatencyMicroseconds, double SamplesPerSecond);
 
+/// <summary>The inputs an inference measurement runs on, prepared once: batch-1 samples it cycles through, and one throughput batch (contiguous CPU float tensors).</summary>
+/// <param name="Singles">Samples of batch size 1.</param>
+/// <param name="Batch">The throughput batch.</param>
+public sealed record InferenceInputs(IReadOnlyList<Tensor> Singles, Tensor Batch);
+
+/// <summary>
+/// One way of running a model that <see cref="InferenceTimer"/> measures: a TorchSharp module, or another engine (ONNX
+/// Runtime) that converted <see cref="InferenceInputs"/> to its own inputs when it was made. Disposed after measuring.
+/// </summary>
+public interface IInferenceEngine : IDisposable
+{
+    /// <summary>Runs the model on single sample <paramref name="index"/> of <see cref="InferenceInputs.Singles"/>.</summary>
+    void Single(int index);
+
+    /// <summary>Runs the model on <see cref="InferenceInputs.Batch"/>.</summary>
+    void Batch();
+}
+
 /// <summary>
 /// Measures inference speed of several models side by side in one process: rounds over all the models in turn (so a
 /// slower moment of a shared machine hits every model alike), each round timing batch-1 calls and full batches, in
@@ -23,16 +41,30 @@ public sealed record InferenceSpeed(double LatencyMicroseconds, double SamplesPe
 /// </summary>
 public static class InferenceTimer
 {
-    /// <summary>Measures every model on <paramref name="samples"/> (at least one batch of them; any shape the models take).</summary>
+    /// <summary>Measures every model on <paramref name="samples"/> (at least one batch of them; any shape the models take), in evaluation mode without gradients.</summary>
     /// <exception cref="ArgumentException">Fewer samples than the batch, or no models.</exception>
     public static IReadOnlyList<InferenceSpeed> Measure(IReadOnlyList<nn.Module<Tensor, Tensor>> models, Tensor samples, InferenceTiming? timing = null)
     {
         ArgumentNullException.ThrowIfNull(models);
+        return Measure(models.Select(Engine).ToList(), samples, timing);
+    }
+
+    /// <summary>The engine that runs a TorchSharp module, for <see cref="Measure(IReadOnlyList{Func{InferenceInputs, IInferenceEngine}}, Tensor, InferenceTiming?)"/>.</summary>
+    public static Func<InferenceInputs, IInferenceEngine> Engine(nn.Module<Tensor, Tensor> model) => inputs => new ModuleEngine(model, inputs);
+
+    /// <summary>
+    /// Measures every engine, each made by its factory from the same prepared inputs (the first samples, at most 16 of
+    /// them one at a time, and the first batch), side by side: rounds over all the engines in turn, the median round reported.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer samples than the batch, or no engines.</exception>
+    public static IReadOnlyList<InferenceSpeed> Measure(IReadOnlyList<Func<InferenceInputs, IInferenceEngine>> engines, Tensor samples, InferenceTiming? timing = null)
+    {
+        ArgumentNullException.ThrowIfNull(engines);
         ArgumentNullException.ThrowIfNull(samples);
         timing ??= new InferenceTiming();
-        if (models.Count == 0)
+        if (engines.Count == 0)
         {
-            throw new ArgumentException("No models to measure.", nameof(models));
+            throw new ArgumentException("No models to measure.", nameof(engines));
         }
 
         if (samples.shape[0] < timing.BatchSize)
@@ -41,36 +73,36 @@ public static class InferenceTimer
         }
 
         using var noGrad = no_grad();
-        var modes = models.Select(m => m.training).ToList();
-        foreach (var model in models)
-        {
-            model.eval();
-        }
-
+        using var scope = NewDisposeScope();
+        var singles = Enumerable.Range(0, (int)Math.Min(16, samples.shape[0])).Select(i => samples.narrow(0, i, 1).contiguous()).ToList();
+        var inputs = new InferenceInputs(singles, samples.narrow(0, 0, timing.BatchSize).contiguous());
+        var made = new List<IInferenceEngine>();
         try
         {
-            using var scope = NewDisposeScope();
-            var singles = Enumerable.Range(0, (int)Math.Min(16, samples.shape[0])).Select(i => samples.narrow(0, i, 1).contiguous()).ToList();
-            var batch = samples.narrow(0, 0, timing.BatchSize).contiguous();
-            var latencies = models.Select(_ => new List<double>()).ToList();
-            var throughputs = models.Select(_ => new List<double>()).ToList();
+            foreach (var factory in engines)
+            {
+                made.Add(factory(inputs));
+            }
+
+            var latencies = made.Select(_ => new List<double>()).ToList();
+            var throughputs = made.Select(_ => new List<double>()).ToList();
 
             // One warm-up round (first calls allocate and pick kernels), then the measured ones.
             for (var round = -1; round < timing.Repeats; round++)
             {
-                for (var m = 0; m < models.Count; m++)
+                for (var m = 0; m < made.Count; m++)
                 {
                     var clock = Stopwatch.StartNew();
                     for (var call = 0; call < timing.LatencyCalls; call++)
                     {
-                        models[m].call(singles[call % singles.Count]).Dispose();
+                        made[m].Single(call % singles.Count);
                     }
 
                     var latency = clock.Elapsed.TotalMicroseconds / timing.LatencyCalls;
                     clock.Restart();
                     for (var b = 0; b < timing.ThroughputBatches; b++)
                     {
-                        models[m].call(batch).Dispose();
+                        made[m].Batch();
                     }
 
                     var throughput = timing.BatchSize * timing.ThroughputBatches / clock.Elapsed.TotalSeconds;
@@ -82,15 +114,46 @@ public static class InferenceTimer
                 }
             }
 
-            return models.Select((_, m) => new InferenceSpeed(Median(latencies[m]), Median(throughputs[m]))).ToList();
+            return made.Select((_, m) => new InferenceSpeed(Median(latencies[m]), Median(throughputs[m]))).ToList();
         }
         finally
         {
-            for (var m = 0; m < models.Count; m++)
+            foreach (var engine in made)
             {
-                models[m].train(modes[m]);
+                engine.Dispose();
             }
         }
+    }
+
+    /// <summary>A TorchSharp module in evaluation mode; its mode is put back when disposed.</summary>
+    private sealed class ModuleEngine : IInferenceEngine
+    {
+        private readonly nn.Module<Tensor, Tensor> model;
+        private readonly InferenceInputs inputs;
+        private readonly bool training;
+
+        public ModuleEngine(nn.Module<Tensor, Tensor> model, InferenceInputs inputs)
+        {
+            this.model = model;
+            this.inputs = inputs;
+            training = model.training;
+            model.eval();
+        }
+
+        // Each call in a scope of its own, so that the intermediate tensors of a forward pass end with it.
+        public void Single(int index)
+        {
+            using var scope = NewDisposeScope();
+            model.call(inputs.Singles[index]);
+        }
+
+        public void Batch()
+        {
+            using var scope = NewDisposeScope();
+            model.call(inputs.Batch);
+        }
+
+        public void Dispose() => model.train(training);
     }
 
     private static double Median(List<double> values)

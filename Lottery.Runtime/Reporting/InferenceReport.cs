@@ -14,7 +14,32 @@ namespace Lottery.Reporting;
 /// <param name="LatencyMicroseconds">Median microseconds of one batch-1 forward call.</param>
 /// <param name="SamplesPerSecond">Median samples per second at batch 256.</param>
 /// <param name="TestAccuracy">Test accuracy of this variant.</param>
-public sealed record InferenceRow(string Arm, int Point, double WeightsRemainingPercent, string Variant, long FileBytes, long Parameters, double LatencyMicroseconds, double SamplesPerSecond, double TestAccuracy);
+/// <param name="Engine">What ran it: <see cref="InferenceEngines.TorchSharp"/>, or <see cref="InferenceEngines.OnnxRuntime"/> on the variant's ONNX file.</param>
+/// <param name="SamePredictions">For another engine than TorchSharp: the test samples it classifies as TorchSharp classifies them with the same variant (of <paramref name="TestSamples"/>).</param>
+/// <param name="TestSamples">The test samples measured.</param>
+public sealed record InferenceRow(
+    string Arm,
+    int Point,
+    double WeightsRemainingPercent,
+    string Variant,
+    long FileBytes,
+    long Parameters,
+    double LatencyMicroseconds,
+    double SamplesPerSecond,
+    double TestAccuracy,
+    string Engine = InferenceEngines.TorchSharp,
+    long? SamePredictions = null,
+    long TestSamples = 0);
+
+/// <summary>The engines the inference benchmark names.</summary>
+public static class InferenceEngines
+{
+    /// <summary>TorchSharp (LibTorch), as trained, or Lottery's sparse kernels.</summary>
+    public const string TorchSharp = "TorchSharp";
+
+    /// <summary>ONNX Runtime on the exported ONNX file, without TorchSharp.</summary>
+    public const string OnnxRuntime = "ONNX Runtime";
+}
 
 /// <summary>Writes the inference benchmark's figures: <c>inference.csv</c>, <c>inference.md</c> and two charts (size and speed against accuracy).</summary>
 public static class InferenceReport
@@ -24,7 +49,7 @@ public static class InferenceReport
     {
         ArgumentNullException.ThrowIfNull(rows);
         var dense = Dense(rows);
-        var csv = new StringBuilder("arm,point,weights_remaining_pct,variant,file_bytes,parameters,latency_us_batch1,samples_per_s_batch256,test_accuracy,latency_speedup,throughput_speedup,file_fraction\n");
+        var csv = new StringBuilder("arm,point,weights_remaining_pct,variant,engine,file_bytes,parameters,latency_us_batch1,samples_per_s_batch256,test_accuracy,latency_speedup,throughput_speedup,file_fraction,same_predictions_as_torchsharp\n");
         foreach (var r in rows)
         {
             csv.AppendLine(string.Join(',',
@@ -32,6 +57,7 @@ public static class InferenceReport
                 r.Point.ToString(CultureInfo.InvariantCulture),
                 r.WeightsRemainingPercent.ToString("0.##", CultureInfo.InvariantCulture),
                 r.Variant,
+                r.Engine,
                 r.FileBytes.ToString(CultureInfo.InvariantCulture),
                 r.Parameters.ToString(CultureInfo.InvariantCulture),
                 r.LatencyMicroseconds.ToString("0.0", CultureInfo.InvariantCulture),
@@ -39,7 +65,8 @@ public static class InferenceReport
                 r.TestAccuracy.ToString("0.####", CultureInfo.InvariantCulture),
                 (dense.LatencyMicroseconds / r.LatencyMicroseconds).ToString("0.00", CultureInfo.InvariantCulture),
                 (r.SamplesPerSecond / dense.SamplesPerSecond).ToString("0.00", CultureInfo.InvariantCulture),
-                ((double)r.FileBytes / dense.FileBytes).ToString("0.####", CultureInfo.InvariantCulture)));
+                ((double)r.FileBytes / dense.FileBytes).ToString("0.####", CultureInfo.InvariantCulture),
+                r.SamePredictions?.ToString(CultureInfo.InvariantCulture) ?? string.Empty));
         }
 
         return csv.ToString();
@@ -51,12 +78,12 @@ public static class InferenceReport
         ArgumentNullException.ThrowIfNull(rows);
         var dense = Dense(rows);
         var text = new StringBuilder($"# {title}\n\n");
-        text.AppendLine("| arm | point | weights remaining | variant | file | parameters | batch-1 latency | batch-256 throughput | test accuracy |");
-        text.AppendLine("| --- | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        text.AppendLine("| arm | point | weights remaining | variant | engine | file | parameters | batch-1 latency | batch-256 throughput | test accuracy | predictions as TorchSharp's |");
+        text.AppendLine("| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in rows)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Arm} | {r.Point} | {r.WeightsRemainingPercent:0.#}% | {r.Variant} | {r.FileBytes / 1024.0:N0} kB ({100.0 * r.FileBytes / dense.FileBytes:0.#}%) | {r.Parameters:N0} | {r.LatencyMicroseconds:0.0} µs ({dense.LatencyMicroseconds / r.LatencyMicroseconds:0.00}x) | {r.SamplesPerSecond:N0}/s ({r.SamplesPerSecond / dense.SamplesPerSecond:0.00}x) | {r.TestAccuracy * 100:0.00}% |"));
+                $"| {r.Arm} | {r.Point} | {r.WeightsRemainingPercent:0.#}% | {r.Variant} | {r.Engine} | {r.FileBytes / 1024.0:N0} kB ({100.0 * r.FileBytes / dense.FileBytes:0.#}%) | {r.Parameters:N0} | {r.LatencyMicroseconds:0.0} µs ({dense.LatencyMicroseconds / r.LatencyMicroseconds:0.00}x) | {r.SamplesPerSecond:N0}/s ({r.SamplesPerSecond / dense.SamplesPerSecond:0.00}x) | {r.TestAccuracy * 100:0.00}% | {Agreement(r)} |"));
         }
 
         return text.ToString();
@@ -73,17 +100,29 @@ public static class InferenceReport
         Chart(rows, $"{title}: file size against test accuracy", "File size (kB), log scale", r => r.FileBytes / 1024.0, Path.Combine(folder, "inference-size.png"));
     }
 
+    /// <summary>How many test samples another engine classifies as TorchSharp does: "" for TorchSharp's own rows.</summary>
+    public static string Agreement(InferenceRow row)
+    {
+        ArgumentNullException.ThrowIfNull(row);
+        return row.SamePredictions is not { } same ? string.Empty
+            : same == row.TestSamples ? string.Create(CultureInfo.InvariantCulture, $"all {row.TestSamples:N0}")
+            : string.Create(CultureInfo.InvariantCulture, $"{same:N0} of {row.TestSamples:N0}");
+    }
+
+    /// <summary>The rows' reference: the dense model in TorchSharp.</summary>
     private static InferenceRow Dense(IReadOnlyList<InferenceRow> rows) =>
-        rows.FirstOrDefault(r => r.Variant == "dense") ?? throw new ArgumentException("The rows have no dense reference.", nameof(rows));
+        rows.FirstOrDefault(r => r.Variant == "dense" && r.Engine == InferenceEngines.TorchSharp) ?? throw new ArgumentException("The rows have no dense reference in TorchSharp.", nameof(rows));
+
+    private static string Series(InferenceRow row) => row.Engine == InferenceEngines.TorchSharp ? row.Variant : $"{row.Variant}, {row.Engine}";
 
     private static void Chart(IReadOnlyList<InferenceRow> rows, string title, string xLabel, Func<InferenceRow, double> x, string path)
     {
         var plot = new Plot();
-        var variants = rows.Select(r => r.Variant).Distinct().ToList();
+        var variants = rows.Select(Series).Distinct().ToList();
         var palette = new ScottPlot.Palettes.Category10();
         foreach (var (variant, index) in variants.Select((v, i) => (v, i)))
         {
-            var points = rows.Where(r => r.Variant == variant).ToList();
+            var points = rows.Where(r => Series(r) == variant).ToList();
             var scatter = plot.Add.ScatterPoints(points.Select(r => Math.Log10(x(r))).ToArray(), points.Select(r => r.TestAccuracy * 100).ToArray(), palette.GetColor(index));
             scatter.LegendText = variant;
             scatter.MarkerSize = 9;

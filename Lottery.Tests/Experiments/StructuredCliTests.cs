@@ -62,9 +62,15 @@ public sealed class StructuredCliTests : IDisposable
             Assert.True(double.Parse(row["latency_us_batch1"], CultureInfo.InvariantCulture) > 0);
         }
 
-        var compacted = inference.Where(r => r["variant"] == "compacted").ToList();
+        var compacted = inference.Where(r => r["variant"] == "compacted" && r["engine"] == "TorchSharp").ToList();
         Assert.Equal(4, compacted.Count);
-        var dense = inference.Single(r => r["variant"] == "dense");
+        var dense = inference.Single(r => r["variant"] == "dense" && r["engine"] == "TorchSharp");
+
+        // Every model but the sparse path also runs in ONNX Runtime from its exported file, classifying every test sample as TorchSharp does.
+        var onnx = inference.Where(r => r["engine"] == "ONNX Runtime").ToList();
+        Assert.Equal(1 + 4 + 4, onnx.Count);
+        Assert.All(onnx, r => Assert.Equal("2000", r["same_predictions_as_torchsharp"]));
+        Assert.All(onnx, r => Assert.True(double.Parse(r["samples_per_s_batch256"], CultureInfo.InvariantCulture) > 0));
         Assert.All(compacted, r => Assert.True(long.Parse(r["parameters"], CultureInfo.InvariantCulture) < long.Parse(dense["parameters"], CultureInfo.InvariantCulture)));
         Assert.True(File.Exists(Path.Combine(root, "tiny-neurons", "inference-speed.png")));
     }

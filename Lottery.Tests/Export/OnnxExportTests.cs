@@ -80,6 +80,15 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void Layers_named_like_the_graphs_own_input_and_output_export_and_run()
+    {
+        // SmallMlpNeurons names its last layer "output", which once collided with the graph's output node.
+        manual_seed(15);
+        using var chain = nn.Sequential(("input", nn.Flatten()), ("output", nn.Linear(784, 10)), ("graph_output", nn.ReLU()));
+        AssertSameAsTorchSharp(chain, [1, 28, 28]);
+    }
+
+    [Fact]
     public void Lottery_export_writes_a_pruned_model_file_as_onnx_masked_and_compacted()
     {
         manual_seed(13);
