@@ -16,27 +16,7 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 echo "Missing: ${missing[*]}; installing slurm-wlm and munge with apt-get."
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "apt-get not found: install Slurm (slurmctld, slurmd, sbatch) and munge with this system's package manager." >&2
-  exit 1
-fi
-sudo=()
-if [ "$(id -u)" -ne 0 ]; then
-  if ! command -v sudo >/dev/null 2>&1; then
-    echo "Not root and no sudo: run as root 'apt-get install -y slurm-wlm munge'." >&2
-    exit 1
-  fi
-  sudo=(sudo)
-fi
-export DEBIAN_FRONTEND=noninteractive
-install=("${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends slurm-wlm munge)
-
-# The package lists are refreshed only when the install fails without them (a fresh image has none).
-if ! "${install[@]}"; then
-  echo "apt-get install failed; running apt-get update and trying again."
-  "${sudo[@]}" apt-get update
-  "${install[@]}"
-fi
+bash "$(dirname "$0")/apt-install.sh" slurm-wlm munge
 
 for program in sbatch slurmctld slurmd munged; do
   if ! command -v "$program" >/dev/null 2>&1; then

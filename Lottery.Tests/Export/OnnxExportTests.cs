@@ -23,12 +23,7 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void A_pruned_lenet_masked_and_compacted_runs_in_onnx_runtime_with_torchsharps_outputs()
     {
-        manual_seed(11);
-        using var model = new LeNet300100Neurons();
-        using (var generator = new Generator(3))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new LeNet300100Neurons(), seed: 11, rate: 0.5);
 
         using var masked = model.ToSequential();
         using var compacted = model.Compact().Model;
@@ -42,12 +37,7 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void A_lenet_pruned_to_ten_percent_stores_its_weights_sparsely_in_a_file_a_third_the_size_and_runs_the_same()
     {
-        manual_seed(14);
-        using var model = new LeNet300100();
-        using (var generator = new Generator(6))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.9), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new LeNet300100(), seed: 14, rate: 0.9);
 
         using var masked = model.ToSequential();
         var model10 = OnnxExport.ToModel(masked, LeNet300100.ChainInputShape);
@@ -64,12 +54,7 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void A_pruned_conv_model_masked_and_compacted_runs_in_onnx_runtime_with_torchsharps_outputs()
     {
-        manual_seed(12);
-        using var model = new Conv2Channels();
-        using (var generator = new Generator(4))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.3), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new Conv2Channels(), seed: 12, rate: 0.3);
 
         using var masked = model.ToSequential();
         using var compacted = model.Compact().Model;
@@ -91,12 +76,7 @@ public sealed class OnnxExportTests : IDisposable
     [Fact]
     public void Lottery_export_writes_a_pruned_model_file_as_onnx_masked_and_compacted()
     {
-        manual_seed(13);
-        using var model = new LeNet300100Neurons();
-        using (var generator = new Generator(5))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new LeNet300100Neurons(), seed: 13, rate: 0.5);
 
         var folder = Path.Combine(Path.GetTempPath(), $"lottery-export-{Guid.NewGuid():N}");
         Directory.CreateDirectory(folder);

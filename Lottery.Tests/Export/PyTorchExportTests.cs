@@ -87,12 +87,7 @@ public sealed class PyTorchExportTests : IDisposable
     [Fact]
     public void A_pruned_lenet_compacted_runs_the_same_in_pytorch_with_the_compacted_sizes()
     {
-        manual_seed(23);
-        using var model = new LeNet300100Neurons();
-        using (var generator = new Generator(7))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new LeNet300100Neurons(), seed: 23, rate: 0.5);
 
         using var compacted = model.Compact().Model;
         var report = Export(compacted, LeNet300100Neurons.ChainInputShape, PyTorchMasks.Keep, "lenet-compact");
@@ -106,12 +101,7 @@ public sealed class PyTorchExportTests : IDisposable
     [Fact]
     public void A_pruned_conv_model_masked_and_compacted_runs_the_same_in_pytorch()
     {
-        manual_seed(24);
-        using var model = new Conv2Channels();
-        using (var generator = new Generator(8))
-        {
-            Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(0.3), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        }
+        using var model = ExportModels.Pruned(() => new Conv2Channels(), seed: 24, rate: 0.3);
 
         using var masked = model.ToSequential();
         var report = Export(masked, Conv2Channels.ChainInputShape, PyTorchMasks.Keep, "conv");
@@ -198,14 +188,7 @@ public sealed class PyTorchExportTests : IDisposable
         Directory.Delete(folder, recursive: true);
     }
 
-    private static LeNet300100 PrunedLeNet(int seed, double rate)
-    {
-        manual_seed(seed);
-        var model = new LeNet300100();
-        using var generator = new Generator((ulong)seed);
-        Pruner.Prune(model.AttachMasks(), PruningAmount.ByRate(rate), PruningScope.Layerwise, PruningCriteria.Magnitude, generator);
-        return model;
-    }
+    private static LeNet300100 PrunedLeNet(int seed, double rate) => ExportModels.Pruned(() => new LeNet300100(), seed, rate);
 
     /// <summary>Exports <paramref name="chain"/> to the test's folder and checks it in PyTorch against TorchSharp.</summary>
     private JsonElement Export(Sequential chain, IReadOnlyList<long> inputShape, PyTorchMasks masks, string name)
