@@ -24,7 +24,7 @@ internal sealed class OnnxRuntimeEngine : IInferenceEngine
         batch = Value(inputs.Batch, inputShape);
     }
 
-    /// <summary>A session on <paramref name="onnx"/> with TorchSharp's thread count, every graph optimisation on.</summary>
+    /// <summary>A session on <paramref name="onnx"/> with TorchSharp's thread count, every graph optimisation on, and no spinning threads.</summary>
     public static InferenceSession Session(byte[] onnx)
     {
         using var settings = new SessionOptions
@@ -34,6 +34,9 @@ internal sealed class OnnxRuntimeEngine : IInferenceEngine
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
         };
+        // Idle threads sleep instead of spinning: a session's spinning pool would take the cores from the model measured
+        // after it (the benchmark interleaves many models on few cores).
+        settings.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return new InferenceSession(onnx, settings);
     }
 
