@@ -61,8 +61,15 @@ public static class OnnxExport
             }
         }
 
-        // The last value is the output: renamed by an Identity so that the graph's output has a fixed name.
-        graph.Node.Add(Node("Identity", "output", [current], [OutputName]));
+        // The last value is the output: renamed by an Identity so that the graph's output has a fixed name. Nodes are
+        // named after their modules, and ONNX Runtime refuses two nodes of one name: a last layer named "output" is common.
+        var identity = "output";
+        while (graph.Node.Any(n => n.Name == identity))
+        {
+            identity = "_" + identity;
+        }
+
+        graph.Node.Add(Node("Identity", identity, [current], [OutputName]));
         graph.Output.Add(Value(OutputName, null));
         var model = new ModelProto
         {

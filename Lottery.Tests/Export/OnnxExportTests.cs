@@ -110,6 +110,15 @@ public sealed class OnnxExportTests : IDisposable
     }
 
     [Fact]
+    public void A_last_layer_named_output_runs_in_onnx_runtime()
+    {
+        // The graph's closing Identity node was once named "output" too, and ONNX Runtime refused the file.
+        manual_seed(15);
+        using var chain = nn.Sequential(("flatten", nn.Flatten()), ("hidden", nn.Linear(784, 32)), ("relu", nn.ReLU()), ("output", nn.Linear(32, 10)));
+        AssertSameAsTorchSharp(chain, [784]);
+    }
+
+    [Fact]
     public void A_layer_onnx_export_does_not_write_is_an_error_naming_it_and_no_file_is_written()
     {
         using var chain = nn.Sequential(("fc", nn.Linear(4, 3)), ("soft", nn.Softmax(1)));
