@@ -36,12 +36,19 @@ internal static class LotteryProcess
     /// <summary>Runs <paramref name="start"/> to its end (within <paramref name="timeout"/>) and returns its exit code and output.</summary>
     public static (int Code, string Output) RunToEnd(ProcessStartInfo start, TimeSpan timeout)
     {
+        var (code, standardOutput, standardError) = RunToEndApart(start, timeout);
+        return (code, standardOutput + standardError);
+    }
+
+    /// <summary>Runs <paramref name="start"/> to its end (within <paramref name="timeout"/>) and returns its exit code, its standard output and its standard error.</summary>
+    public static (int Code, string StandardOutput, string StandardError) RunToEndApart(ProcessStartInfo start, TimeSpan timeout)
+    {
         using var process = System.Diagnostics.Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(timeout), $"{start.FileName} {string.Join(' ', start.ArgumentList)} finished within {timeout.TotalMinutes:0} minutes");
         process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Starts lottery with its output collected in the background (read it with <see cref="Output"/> once it has exited).</summary>
