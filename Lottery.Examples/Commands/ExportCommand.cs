@@ -28,7 +28,7 @@ internal static class ExportCommand
         var compact = new Option<bool>("--compact") { Description = "Export the compacted model (dead units removed) instead of the masked one (onnx, pytorch)." };
         var strip = new Option<bool>("--strip-masks") { Description = "pytorch: write plain weights with the pruned ones zero, as after torch.nn.utils.prune.remove, instead of weight_orig and weight_mask." };
         var ticket = new Option<bool>("--ticket") { Description = "pytorch: export the round's ticket (masks with the weights training starts from, to train it in PyTorch) instead of its trained pruned model." };
-        var output = new Option<string?>("--to") { Description = "The file to write (default: beside the source, as <name>.onnx, <name>.pt with <name>.py, or <name>.ticket.pt; for --format ticket, <run>-round-NN.ticket in the current folder)." };
+        var output = new Option<string?>("--to") { Description = "The file to write (default: beside the source, as <name>.onnx or <name>.compact.onnx; <name>.pt, <name>.compact.pt or <name>.ticket.pt, with the Python module beside it named as an identifier, such as round_12.py; for --format ticket, <run>-round-NN.ticket in the current folder)." };
         CommonOptions.Require(format, Formats.Contains, $"give one of {string.Join(", ", Formats)}");
         var command = new Command("export", "Writes a pruned model for use outside Lottery: an ONNX file for ONNX Runtime (input 'input' with a free batch dimension, output 'output'), a PyTorch state dictionary with a Python module that builds the model, or the run's ticket; with --compact, the compacted model.")
         {
@@ -46,7 +46,17 @@ internal static class ExportCommand
 
             if (parse.GetValue(strip) && chosen != "pytorch")
             {
-                throw new ArgumentException($"--strip-masks is for --format pytorch; an {chosen} export has no masks to strip.");
+                throw new ArgumentException($"--strip-masks is for --format pytorch; a {chosen} export has no masks to strip.");
+            }
+
+            if (parse.GetValue(strip) && parse.GetValue(ticket))
+            {
+                throw new ArgumentException("--strip-masks with --ticket would lose the masks a ticket is trained under: in PyTorch the pruned weights would come back. Leave out --strip-masks.");
+            }
+
+            if (parse.GetValue(strip) && parse.GetValue(compact))
+            {
+                throw new ArgumentException("--strip-masks with --compact: a compacted model has no masks to strip. Give one of the two.");
             }
 
             var file = PrunedModels.Locate(given, parse.GetValue(round), ticket: wantsTicket && Directory.Exists(given));

@@ -88,7 +88,7 @@ internal static class InferenceCommand
             variants.Add(new Variant(reference, "dense", dense, new FileInfo(densePlain).Length, dense.parameters().Sum(p => p.numel())));
             if (dense is IChainModel denseChain)
             {
-                variants.Add(Onnx(variants[^1], denseChain.ToSequential(), denseChain.InputShape, owned));
+                variants.AddRange(Onnx(variants[^1], denseChain.ToSequential(), denseChain.InputShape, owned, console));
             }
 
             foreach (var row in candidates.Skip(1).Where(r => r.WeightsRemainingPercent < 100))
@@ -100,13 +100,13 @@ internal static class InferenceCommand
                 if (model is IChainModel chain)
                 {
                     // The masked model in ONNX Runtime: its file stores the pruned weights sparsely.
-                    variants.Add(Onnx(variants[^1], chain.ToSequential(), chain.InputShape, owned));
+                    variants.AddRange(Onnx(variants[^1], chain.ToSequential(), chain.InputShape, owned, console));
                     var compacted = chain.Compact().Model;
                     owned.Add(compacted);
                     var path = Path.Combine(scratch.FullName, $"{row.Run}-{row.Round}.chain");
                     ChainFile.Save(compacted, path, chain.InputShape);
                     variants.Add(new Variant(row, "compacted", compacted, new FileInfo(path).Length, compacted.parameters().Sum(p => p.numel())));
-                    variants.Add(Onnx(variants[^1], compacted, chain.InputShape, owned));
+                    variants.AddRange(Onnx(variants[^1], compacted, chain.InputShape, owned, console));
 
                     // The sparse path: the compacted chain's Linear layers on CSR kernels, consecutive ones fused into one
                     // call (no LibTorch call between layers), the faster of that and dense chosen per batch size by
@@ -133,6 +133,12 @@ internal static class InferenceCommand
 
             // TorchSharp's predictions of each model, to count how many of them ONNX Runtime's file gives too.
             var torchSharp = new Dictionary<nn.Module<Tensor, Tensor>, long[]>();
+            long[] labels;
+            using (var all = data.Test.Labels.to(ScalarType.Int64))
+            {
+                labels = all.data<long>().ToArray();
+            }
+
             var rows = variants.Select((v, i) =>
             {
                 if (v.Session is null)
@@ -142,7 +148,6 @@ internal static class InferenceCommand
 
                 var expected = torchSharp.TryGetValue(v.Model, out var known) ? known : torchSharp[v.Model] = Predict(v.Model, data.Test.Inputs);
                 var predicted = OnnxRuntimeEngine.Predict(v.Session, data.Test.Inputs, v.InputShape!);
-                var labels = data.Test.Labels.to(ScalarType.Int64).data<long>().ToArray();
                 return new InferenceRow(
                     Arm(v), v.Row.Point, Weights(v), v.Name, v.Bytes, v.Parameters, speeds[i].LatencyMicroseconds, speeds[i].SamplesPerSecond,
                     (double)predicted.Where((p, k) => p == labels[k]).Count() / labels.Length,
@@ -209,12 +214,23 @@ internal static class InferenceCommand
     private sealed record Variant(SummaryRow Row, string Name, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters, InferenceSession? Session = null, IReadOnlyList<long>? InputShape = null);
 
     /// <summary>The same model exported to ONNX and loaded in ONNX Runtime; its file size is the ONNX file's.</summary>
-    private static Variant Onnx(Variant torchSharp, Sequential chain, IReadOnlyList<long> inputShape, List<IDisposable> owned)
+    /// <summary>The same model exported to ONNX and loaded in ONNX Runtime (its file size is the ONNX file's); none, with a line saying why, when ONNX export refuses it.</summary>
+    private static IEnumerable<Variant> Onnx(Variant torchSharp, Sequential chain, IReadOnlyList<long> inputShape, List<IDisposable> owned, TextWriter console)
     {
-        var onnx = OnnxExport.ToBytes(chain, inputShape);
+        byte[] onnx;
+        try
+        {
+            onnx = OnnxExport.ToBytes(chain, inputShape);
+        }
+        catch (NotSupportedException error)
+        {
+            console.WriteLine($"Not run in ONNX Runtime: {torchSharp.Row.Arm} at point {torchSharp.Row.Point}, {torchSharp.Name}. {error.Message}");
+            return [];
+        }
+
         var session = OnnxRuntimeEngine.Session(onnx);
         owned.Add(session);
-        return torchSharp with { Bytes = onnx.Length, Session = session, InputShape = inputShape };
+        return [torchSharp with { Bytes = onnx.Length, Session = session, InputShape = inputShape }];
     }
 
     private static string Arm(Variant v) => v.Name == "dense" ? "dense" : v.Row.Arm;

@@ -48,7 +48,8 @@ internal sealed class OnnxRuntimeEngine : IInferenceEngine
         for (long start = 0; start < inputs.shape[0]; start += 256)
         {
             var length = Math.Min(256, inputs.shape[0] - start);
-            using var value = Value(inputs.narrow(0, start, length), inputShape);
+            using var part = inputs.narrow(0, start, length);
+            using var value = Value(part, inputShape);
             using var outputs = session.Run(run, InputNames, [value], OutputNames);
             var logits = outputs[0].GetTensorDataAsSpan<float>();
             var classes = logits.Length / (int)length;
@@ -89,7 +90,8 @@ internal sealed class OnnxRuntimeEngine : IInferenceEngine
     /// <summary>A float tensor of shape [n, ...inputShape] holding a copy of <paramref name="samples"/>.</summary>
     private static OrtValue Value(Tensor samples, IReadOnlyList<long> inputShape)
     {
-        using var flat = samples.to(ScalarType.Float32).cpu().contiguous();
+        using var scope = NewDisposeScope();
+        var flat = samples.to(ScalarType.Float32).cpu().contiguous();
         return OrtValue.CreateTensorValueFromMemory(flat.data<float>().ToArray(), [samples.shape[0], .. inputShape]);
     }
 }

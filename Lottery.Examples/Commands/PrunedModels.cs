@@ -18,7 +18,9 @@ internal static class PrunedModels
     {
         if (File.Exists(path))
         {
-            return path;
+            return round is null
+                ? path
+                : throw new ArgumentException($"--round {round} picks a round of a run's folder, but '{path}' is one file. Give the run's folder, or leave out --round.");
         }
 
         if (!Directory.Exists(path))
@@ -50,14 +52,12 @@ internal static class PrunedModels
     /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
     public static nn.Module<Tensor, Tensor> Load(string file)
     {
-        var (model, kind) = LoadAny(file);
-        if (kind != ArtifactKind.PrunedModel)
+        if (ArtifactInfo.ReadHeader(file).Kind != ArtifactKind.PrunedModel)
         {
-            model.Dispose();
             throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
         }
 
-        return model;
+        return LoadAny(file).Model;
     }
 
     /// <summary>A fresh instance of the model class a ticket or pruned-model file was saved from, with the file's masks and weights loaded, and which of the two it was.</summary>

@@ -73,13 +73,26 @@ public static class PyTorchExport
     }
 
     /// <summary>The Python module's path for a state dictionary at <paramref name="statePath"/>: its name made a Python identifier, with <c>.py</c>.</summary>
+    /// <exception cref="ArgumentException">The state dictionary's path ends in <c>.py</c>, where the module goes.</exception>
     public static string ModulePath(string statePath)
     {
+        ArgumentNullException.ThrowIfNull(statePath);
+        if (Path.GetExtension(statePath).Equals(".py", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"'{statePath}' would be the state dictionary, but a .py file is where its Python module goes: give a .pt file (the module is written beside it).", nameof(statePath));
+        }
+
         var stem = Path.GetFileNameWithoutExtension(statePath);
         var identifier = new string(stem.Select(c => char.IsAsciiLetterOrDigit(c) || c == '_' ? c : '_').ToArray());
         if (identifier.Length == 0 || char.IsAsciiDigit(identifier[0]))
         {
             identifier = "model_" + identifier;
+        }
+
+        // A module named like one it imports (torch.py) would import itself; a keyword cannot be imported at all.
+        if (ReservedNames.Contains(identifier))
+        {
+            identifier += "_model";
         }
 
         return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(statePath))!, identifier + ".py");
@@ -106,16 +119,16 @@ public static class PyTorchExport
                     var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix);
                     if (mask is null)
                     {
-                        state.Add($"{name}.{parameterName}", Copy(parameter));
+                        state.Add($"{name}.{parameterName}", Copy(() => parameter));
                     }
                     else if (masks == PyTorchMasks.Keep)
                     {
-                        state.Add($"{name}.{parameterName}_orig", Copy(parameter));
-                        state.Add($"{name}.{parameterName}{MaskSet.MaskBufferSuffix}", Copy(mask.to(parameter.dtype)));
+                        state.Add($"{name}.{parameterName}_orig", Copy(() => parameter));
+                        state.Add($"{name}.{parameterName}{MaskSet.MaskBufferSuffix}", Copy(() => mask.to(parameter.dtype)));
                     }
                     else
                     {
-                        state.Add($"{name}.{parameterName}", Copy(parameter.mul(mask)));
+                        state.Add($"{name}.{parameterName}", Copy(() => parameter.mul(mask)));
                     }
                 }
 
@@ -123,7 +136,7 @@ public static class PyTorchExport
                 {
                     if (!IsMask(module, bufferName))
                     {
-                        state.Add($"{name}.{bufferName}", Copy(buffer));
+                        state.Add($"{name}.{bufferName}", Copy(() => buffer));
                     }
                 }
             }
@@ -149,9 +162,16 @@ public static class PyTorchExport
         ArgumentNullException.ThrowIfNull(inputShape);
         var layers = new List<string>();
         var pruned = new List<string>();
+        var dtype = "float32";
         foreach (var (name, module) in chain.named_children())
         {
-            layers.Add($"        ({Text(name)}, {Constructor(name, module, Settings(name, module))}),");
+            var settings = Settings(name, module);
+            layers.Add($"        ({Text(name)}, {Constructor(name, settings)}),");
+            if (settings.Dtype is { } type && type != ScalarType.Float32)
+            {
+                dtype = Dtype(name, type)["torch.".Length..];
+            }
+
             if (masks == PyTorchMasks.Keep)
             {
                 pruned.AddRange(module.named_buffers(recurse: false)
@@ -161,10 +181,10 @@ public static class PyTorchExport
         }
 
         var python = new StringBuilder();
-        python.Append("\"\"\"").Append(description ?? "A model exported by Lottery.").Append('\n').Append('\n');
+        python.Append("\"\"\"").Append(Docstring(description ?? "A model exported by Lottery.")).Append('\n').Append('\n');
         python.Append("build() makes the equivalent torch.nn.Sequential").Append(pruned.Count > 0 ? ", its pruned tensors masked as torch.nn.utils.prune does" : string.Empty).Append(";\n");
-        python.Append("load() fills it with the state dictionary ").Append(stateFileName).Append(" (beside this file) and sets evaluation mode.\n");
-        python.Append("Input: float32 [batch, ").Append(string.Join(", ", inputShape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append("]; output: [batch, classes] logits.\n");
+        python.Append("load() fills it with the state dictionary ").Append(Docstring(stateFileName)).Append(" (beside this file) and sets evaluation mode.\n");
+        python.Append("Input: ").Append(dtype).Append(" [batch, ").Append(string.Join(", ", inputShape.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append("]; output: [batch, classes] logits.\n");
         python.Append("Written by Lottery's PyTorch export; edit freely.\n\"\"\"\n");
         python.Append("""
             import os
@@ -201,7 +221,20 @@ public static class PyTorchExport
         return python.ToString().ReplaceLineEndings("\n");
     }
 
-    private static Tensor Copy(Tensor tensor) => tensor.detach().cpu().contiguous().clone();
+    /// <summary>Names a generated module must not take: those it imports, and Python's keywords.</summary>
+    private static readonly HashSet<string> ReservedNames =
+    [
+        "torch", "os", "collections", "numpy", "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class", "continue", "def", "del", "elif",
+        "else", "except", "finally", "for", "from", "global", "if", "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+        "while", "with", "yield",
+    ];
+
+    /// <summary>A new CPU tensor holding <paramref name="tensor"/>'s values; the steps in between end with their scope.</summary>
+    private static Tensor Copy(Func<Tensor> tensor)
+    {
+        using var scope = NewDisposeScope();
+        return tensor().detach().cpu().contiguous().clone().MoveToOuterDisposeScope();
+    }
 
     private static bool IsMask(nn.Module module, string bufferName) =>
         bufferName.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)
@@ -218,12 +251,14 @@ public static class PyTorchExport
     }
 
     /// <summary>The PyTorch constructor call of one module.</summary>
-    private static string Constructor(string name, nn.Module module, ModuleSettings s)
+    private static string Constructor(string name, ModuleSettings s)
     {
         var dtype = s.Dtype is { } type && type != ScalarType.Float32 ? $", dtype={Dtype(name, type)}" : string.Empty;
         return s.Kind switch
         {
             nameof(Linear) => $"nn.Linear({s.InFeatures}, {s.OutFeatures}, bias={Bool(s.Bias!.Value)}{dtype})",
+            nameof(Conv1d) or nameof(Conv2d) when s.PaddingMode is not (TorchSharp.PaddingModes.Zeros or TorchSharp.PaddingModes.Reflect or TorchSharp.PaddingModes.Replicate or TorchSharp.PaddingModes.Circular) =>
+                throw Unsupported(name, $"it pads with {s.PaddingMode}, which PyTorch's convolutions do not (zeros, reflect, replicate or circular)"),
             nameof(Conv1d) or nameof(Conv2d) => $"nn.{s.Kind}({s.InChannels}, {s.OutChannels}, kernel_size={Sizes(s.KernelSize!)}, stride={Sizes(s.Stride!)}, padding={ConvPadding(s)}, "
                 + $"dilation={Sizes(s.Dilation!)}, groups={s.Groups}, bias={Bool(s.Bias!.Value)}, padding_mode={Text(s.PaddingMode!.Value.ToString().ToLowerInvariant())}{dtype})",
             nameof(BatchNorm1d) or nameof(BatchNorm2d) => $"nn.{s.Kind}({s.NumFeatures}, eps={Number(s.Eps!.Value)}, momentum={(s.Momentum is { } m ? Number(m) : "None")}, "
@@ -271,6 +306,9 @@ public static class PyTorchExport
     private static string Bool(bool value) => value ? "True" : "False";
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>Text safe inside a Python docstring: backslashes (Windows paths) doubled, and no closing quotes.</summary>
+    private static string Docstring(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"\"\"", "\\\"\\\"\\\"", StringComparison.Ordinal);
 
     private static string Text(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 

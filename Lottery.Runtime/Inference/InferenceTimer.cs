@@ -118,7 +118,8 @@ public static class InferenceTimer
         }
         finally
         {
-            foreach (var engine in made)
+            // In reverse: a module measured twice gets back the mode it had before the first of its engines.
+            foreach (var engine in Enumerable.Reverse(made))
             {
                 engine.Dispose();
             }

@@ -144,8 +144,21 @@ public sealed class PyTorchExportTests : IDisposable
         var run = Path.Combine(folder, "imp-s1-0123456789abcdef");
         Directory.CreateDirectory(Path.Combine(run, "rounds"));
         Ticket.Save(model, model.Masks!, Path.Combine(run, "rounds", "round-01.ticket"));
+        using var ticketModel = PrunedLeNet(seed: 26, rate: 0.6);   // the same weights and masks: what the ticket holds
+        using var chain = ticketModel.ToSequential();
+
+        // "Training": the pruned model's weights move away from the ticket's (the pruned ones stay zero).
+        using (no_grad())
+        {
+            foreach (var parameter in model.parameters())
+            {
+                parameter.add_(0.5f);
+            }
+
+            model.Masks!.ApplyToWeights();
+        }
+
         model.SavePrunedModel(Path.Combine(run, "rounds", "round-01.pruned"));
-        using var chain = model.ToSequential();
 
         var copy = Path.Combine(folder, "copy.ticket");
         var (code, output) = Experiments.RunCliTests.Cli("export", run, "--format", "ticket", "--to", copy);
@@ -154,10 +167,12 @@ public sealed class PyTorchExportTests : IDisposable
         {
             loaded.LoadTicket(copy);
             using var noGrad = no_grad();
-            foreach (var ((name, expected), (_, actual)) in model.named_parameters().Zip(loaded.named_parameters()))
+            foreach (var ((name, expected), (_, actual)) in ticketModel.named_parameters().Zip(loaded.named_parameters()))
             {
                 Assert.True(expected.eq(actual).all().item<bool>(), $"{name} differs in the exported ticket");
             }
+
+            Assert.False(model.named_parameters().First().parameter.eq(loaded.named_parameters().First().parameter).all().item<bool>(), "the ticket, not the trained model");
         }
 
         (code, output) = Experiments.RunCliTests.Cli("export", run, "--format", "pytorch", "--ticket");
@@ -169,6 +184,68 @@ public sealed class PyTorchExportTests : IDisposable
         (code, output) = Experiments.RunCliTests.Cli("export", Path.Combine(run, "rounds", "round-01.ticket"));
         Assert.Equal(2, code);
         Assert.Contains("untrained network", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_lenet_with_neuron_masks_on_weights_and_biases_keeps_both_masks_in_pytorch()
+    {
+        using var model = ExportModels.Pruned(() => new LeNet300100Neurons(), seed: 27, rate: 0.5);
+        using var chain = model.ToSequential();
+        var report = Export(chain, LeNet300100Neurons.ChainInputShape, PyTorchMasks.Keep, "neurons");
+        var keys = report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()).ToList();
+        Assert.Contains("fc1.bias_orig", keys);
+        Assert.Contains("fc1.bias_mask", keys);
+        var biasMask = chain.named_buffers().Single(b => b.name == "fc1.bias_mask").buffer;
+        Assert.Equal(biasMask.count_nonzero().item<long>(), report.GetProperty("kept").GetProperty("fc1.bias").GetInt64());
+    }
+
+    [Fact]
+    public void Every_layer_kind_pytorch_export_writes_builds_the_same_module_in_pytorch()
+    {
+        // One of each kind, on the digits as 28 channels of 28 values; the batch norms with running statistics of their own.
+        manual_seed(28);
+        using var chain = nn.Sequential(
+            ("conv_same", nn.Conv1d(28, 8, 3, padding: TorchSharp.Padding.Same)),
+            ("norm", nn.BatchNorm1d(8)),
+            ("leaky", nn.LeakyReLU(0.05)),
+            ("avg", nn.AvgPool1d(2)),
+            ("conv_valid", nn.Conv1d(8, 6, 3, stride: 2, padding: TorchSharp.Padding.Valid, bias: false)),
+            ("elu", nn.ELU(0.7)),
+            ("conv_sized", nn.Conv1d(6, 6, 3, padding: 1, padding_mode: TorchSharp.PaddingModes.Circular)),
+            ("norm_plain", nn.BatchNorm1d(6, affine: false)),
+            ("gelu", nn.GELU(GELU.Approximate.tanh)),
+            ("max", nn.MaxPool1d(2, stride: 1)),
+            ("flatten", nn.Flatten()),
+            ("fc", nn.Linear(30, 16)),
+            ("silu", nn.SiLU()),
+            ("drop", nn.Dropout(0.3)),
+            ("tanh", nn.Tanh()),
+            ("fc_last", nn.Linear(16, 10)),
+            ("sigmoid", nn.Sigmoid()),
+            ("same", nn.Identity()));
+        using (no_grad())
+        {
+            foreach (var norm in chain.children().OfType<BatchNorm>())
+            {
+                norm.running_mean!.uniform_(-0.5, 0.5);
+                norm.running_var!.uniform_(0.5, 2.0);
+            }
+        }
+
+        // A description with a Windows path and closing quotes must not break the module's docstring.
+        var files = PyTorchExport.Save(chain, Path.Combine(folder, "kinds.pt"), [28, 28], PyTorchMasks.Keep, @"From C:\Users\new\runs\x12 """"""quoted"""""".");
+        AssertSameInPyTorch(chain, [28, 28], files.Module);
+    }
+
+    [Fact]
+    public void A_pytorch_export_never_writes_its_module_over_the_state_dictionary_nor_names_it_after_what_it_imports()
+    {
+        using var chain = nn.Sequential(("fc", nn.Linear(4, 3)));
+        var error = Assert.Throws<ArgumentException>(() => PyTorchExport.Save(chain, Path.Combine(folder, "model.py"), [4]));
+        Assert.Contains("give a .pt file", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(folder, "model*"));
+        Assert.Equal(Path.Combine(folder, "torch_model.py"), PyTorchExport.Save(chain, Path.Combine(folder, "torch.pt"), [4]).Module);
+        Assert.Equal(Path.Combine(folder, "class_model.py"), PyTorchExport.ModulePath(Path.Combine(folder, "class.pt")));
     }
 
     [Fact]
