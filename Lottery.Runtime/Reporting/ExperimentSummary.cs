@@ -44,6 +44,15 @@ public sealed record SummaryRow(
 {
     /// <summary>The run's round this row reports (its files are <c>rounds/round-NN.*</c> in the run's folder).</summary>
     public int Round { get; init; }
+
+    /// <summary>
+    /// Multiply-adds of training to reach this point (all earlier IMP rounds included), counting only the weights that
+    /// survived in each epoch (<see cref="Measures.MultiplyAdds"/>); null for results measured before Lottery counted them.
+    /// </summary>
+    public long? TrainingMultiplyAdds { get; init; }
+
+    /// <summary>Multiply-adds of one example's forward pass with this point's surviving weights; null when not measured.</summary>
+    public long? InferenceMultiplyAdds { get; init; }
 }
 
 /// <summary>One arm at one point, over the seeds.</summary>
@@ -173,10 +182,12 @@ public sealed class ExperimentSummary
         var schedule = run.TrainsGivenMask ? "FixedMask" : method.Schedule?.ToString() ?? "Dense";
         var epochs = 0;
         double seconds = 0;
+        long? multiplyAdds = 0;
         foreach (var round in result.Rounds)
         {
             epochs += round.Epochs.Count;
             seconds += round.TrainingSeconds;
+            multiplyAdds = multiplyAdds + RunResult.Sum(round.Epochs.Select(e => e.TrainingMultiplyAdds));
             if (perRound || round == result.Final)
             {
                 yield return new SummaryRow(
@@ -199,6 +210,8 @@ public sealed class ExperimentSummary
                     prunes ? method.EndEpoch : null)
                 {
                     Round = round.Round,
+                    TrainingMultiplyAdds = multiplyAdds,
+                    InferenceMultiplyAdds = round.InferenceMultiplyAdds,
                 };
             }
         }

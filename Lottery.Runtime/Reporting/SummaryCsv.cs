@@ -11,7 +11,7 @@ public static class SummaryCsv
     [
         "experiment", "arm", "schedule", "criterion", "rewind", "seed", "point", "weights_remaining_pct",
         "test_accuracy_final", "test_accuracy_best_validation", "best_validation_iteration", "epochs_trained", "training_seconds", "run",
-        "scope", "rate", "start_epoch", "end_epoch",
+        "scope", "rate", "start_epoch", "end_epoch", "training_multiply_adds", "inference_multiply_adds",
     ];
 
     /// <summary>The CSV text, header first.</summary>
@@ -31,7 +31,9 @@ public static class SummaryCsv
                 r.Scope,
                 r.Rate?.ToString("R", CultureInfo.InvariantCulture) ?? string.Empty,
                 r.StartEpoch is { } start ? Invariant(start) : string.Empty,
-                r.EndEpoch is { } end ? Invariant(end) : string.Empty)).Append('\n');
+                r.EndEpoch is { } end ? Invariant(end) : string.Empty,
+                r.TrainingMultiplyAdds is { } training ? Invariant(training) : string.Empty,
+                r.InferenceMultiplyAdds is { } inference ? Invariant(inference) : string.Empty)).Append('\n');
         }
 
         return csv.ToString();

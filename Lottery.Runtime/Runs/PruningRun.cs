@@ -127,6 +127,7 @@ public sealed class PruningRun : IDisposable
         executed = true;
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
+        var costs = ProbeCosts(data);
         var state = (checkpoints is null ? null : checkpoint.Resume(checkpoints)) ?? new RunState();
         while (true)
         {
@@ -144,16 +145,21 @@ public sealed class PruningRun : IDisposable
                 state.PendingEvents = [];
                 state.TrainingSeconds = 0;
                 state.PrunedAfterLastEvaluation = false;
+                state.DrawnMask = Draw(round, 0)?.Save();
             }
 
             for (var epoch = state.Epoch + 1; epoch <= epochs; epoch++)
             {
                 var learningRate = trainer.CurrentLearningRate;
                 var weightsRemaining = WeightsRemaining;
+                var multiplyAdds = costs?.Training(data.Train.Count);
                 var clock = Stopwatch.StartNew();
                 var trainLoss = trainer.TrainEpoch(data.Train, round, epoch);
                 var seconds = clock.Elapsed.TotalSeconds;
                 state.TrainingSeconds += seconds;
+                var drawn = Draw(round, epoch);
+                var distance = drawn is not null && state.DrawnMask is { } previous ? drawn.Distance(Measures.MaskBits.Load(previous)) : (double?)null;
+                state.DrawnMask = drawn?.Save();
                 var epochMetrics = new EpochMetrics
                 {
                     Round = round,
@@ -165,6 +171,8 @@ public sealed class PruningRun : IDisposable
                     WeightsRemaining = weightsRemaining,
                     LearningRate = learningRate,
                     TrainingSeconds = seconds,
+                    TrainingMultiplyAdds = multiplyAdds,
+                    MaskDistance = distance,
                 };
                 state.Metrics.Add(epochMetrics);
                 foreach (var hook in Hooks)
@@ -192,7 +200,7 @@ public sealed class PruningRun : IDisposable
                 }
             }
 
-            var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation);
+            var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation) with { InferenceMultiplyAdds = costs?.Forward() };
             state.Rounds.Add(result);
             foreach (var hook in Hooks)
             {
@@ -261,6 +269,23 @@ public sealed class PruningRun : IDisposable
         Model.Dispose();
     }
 
+    /// <summary>Early-Bird's drawn mask after <paramref name="epoch"/> of <paramref name="round"/> (0: before the first); null for a dense run.</summary>
+    private Measures.MaskBits? Draw(int round, int epoch) =>
+        Masks is null || Pruning.Schedule is null ? null : MaskDraw.Draw(Model, Masks, Pruning.Schedule, Pruning.Scope, Pruning.Criterion, Training.Seed, round, epoch);
+
+    /// <summary>The model's multiply-add counts, probed with the first training example (none without training data).</summary>
+    private Measures.MultiplyAdds? ProbeCosts(DataSplit data)
+    {
+        if (data.Train.Count == 0)
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        var example = data.Train.Inputs.narrow(0, 0, 1).to(TrainingDevice.Of(Model));
+        return Measures.MultiplyAdds.Probe(Model, example);
+    }
+
     private PruningEvent Prune(PruningAmount amount, int round, int epoch)
     {
         var masks = Masks ?? throw new InvalidOperationException("A dense run has no masks to prune.");
@@ -318,4 +343,7 @@ internal sealed class RunState
     public double TrainingSeconds { get; set; }
 
     public bool PrunedAfterLastEvaluation { get; set; }
+
+    /// <summary>The mask drawn after the last epoch (Early-Bird's, <see cref="MaskDraw"/>), as <see cref="Measures.MaskBits.Save"/> text; null before the first or for a dense run.</summary>
+    public string? DrawnMask { get; set; }
 }

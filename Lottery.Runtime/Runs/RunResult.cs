@@ -22,4 +22,25 @@ public sealed record RunResult(IReadOnlyList<RoundResult> Rounds)
     /// <summary>Seconds spent training over all rounds.</summary>
     [JsonIgnore]
     public double TrainingSeconds => Rounds.Sum(r => r.TrainingSeconds);
+
+    /// <summary>Multiply-adds of training over all rounds; null when an epoch's were not measured.</summary>
+    [JsonIgnore]
+    public long? TrainingMultiplyAdds => Sum(Rounds.SelectMany(r => r.Epochs).Select(e => e.TrainingMultiplyAdds));
+
+    /// <summary>The sum of <paramref name="values"/>, or null when any is null.</summary>
+    internal static long? Sum(IEnumerable<long?> values)
+    {
+        long total = 0;
+        foreach (var value in values)
+        {
+            if (value is not { } known)
+            {
+                return null;
+            }
+
+            total += known;
+        }
+
+        return total;
+    }
 }

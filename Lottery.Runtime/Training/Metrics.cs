@@ -47,6 +47,20 @@ public sealed record EpochMetrics
 
     /// <summary>Seconds spent training this epoch (evaluation excluded).</summary>
     public required double TrainingSeconds { get; init; }
+
+    /// <summary>
+    /// Multiply-adds of training this epoch with the weights that survived while it trained (<see cref="Measures.MultiplyAdds"/>:
+    /// three forward passes an example); null when not measured (results from before Lottery measured it, or a model
+    /// whose forward the probe could not follow).
+    /// </summary>
+    public long? TrainingMultiplyAdds { get; init; }
+
+    /// <summary>
+    /// Early-Bird's mask distance (You et al. 2020): the fraction of prunable entries on which the mask drawn after this
+    /// epoch differs from the one drawn after the epoch before (before the first: at the round's start), each drawn by
+    /// the run's criterion and scope at its target from the weights as they were; null for a dense run, or when not measured.
+    /// </summary>
+    public double? MaskDistance { get; init; }
 }
 
 /// <summary>The figures of one round of training (one training run of IMP, or the single run of a one-run schedule).</summary>
@@ -87,4 +101,7 @@ public sealed record RoundResult
 
     /// <summary>Seconds spent training in this round.</summary>
     public required double TrainingSeconds { get; init; }
+
+    /// <summary>Multiply-adds of one example's forward pass with the weights that survive at the round's end; null when not measured.</summary>
+    public long? InferenceMultiplyAdds { get; init; }
 }

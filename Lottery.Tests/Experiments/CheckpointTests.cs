@@ -162,7 +162,7 @@ public sealed class CheckpointTests : IDisposable
             text.AppendLine(CultureInfo.InvariantCulture, $"round {round.Round} {round.WeightsRemaining:R} {round.FinalTest} {round.FinalValidation} {round.BestValidationLoss:R} {round.BestValidationLossIteration} {round.TestAccuracyAtBestValidation:R} {round.PruningEvents.Count}");
             foreach (var e in round.Epochs)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Round} {e.Epoch} {e.Iteration} {e.TrainLoss:R} {e.Validation} {e.Test} {e.WeightsRemaining:R} {e.LearningRate:R}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {e.Round} {e.Epoch} {e.Iteration} {e.TrainLoss:R} {e.Validation} {e.Test} {e.WeightsRemaining:R} {e.LearningRate:R} {e.MaskDistance:R} {e.TrainingMultiplyAdds}");
             }
         }
 
