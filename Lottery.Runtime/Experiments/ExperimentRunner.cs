@@ -208,7 +208,7 @@ public static class ExperimentRunner
             Directory.CreateDirectory(folder);
             var record = state.Record(missing);
             AtomicFile.WriteJson(Path.Combine(folder, ExperimentRecord.FileName), record);
-            var summary = ExperimentSummary.From(record, state.Results);
+            var summary = ExperimentSummary.From(record, state.Results, state.Store);
             summary.Write(folder);
             return summary;
         });

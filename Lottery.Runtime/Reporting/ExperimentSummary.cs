@@ -53,6 +53,13 @@ public sealed record SummaryRow(
 
     /// <summary>Multiply-adds of one example's forward pass with this point's surviving weights; null when not measured.</summary>
     public long? InferenceMultiplyAdds { get; init; }
+
+    /// <summary>
+    /// For an arm other than the matched one (IMP), the Jaccard overlap of its mask with the matched arm's at the same
+    /// point and seed (entries kept by both over entries kept by either); null for the matched arm, dense rows, an
+    /// experiment matched to no arm, or runs without their pruned-model files.
+    /// </summary>
+    public double? OverlapWithMatched { get; init; }
 }
 
 /// <summary>One arm at one point, over the seeds.</summary>
@@ -160,15 +167,24 @@ public sealed class ExperimentSummary
             throw new InvalidOperationException($"{unfinished} of the {record.Runs.Count} runs of experiment '{record.Name}' are missing from {store.Root}. Run `lottery run {record.Name}` again: it trains them.");
         }
 
-        return From(record, results);
+        return From(record, results, store);
     }
 
-    /// <summary>The summary of <paramref name="record"/> from its runs' results, by run id (every run of the record must be there).</summary>
-    public static ExperimentSummary From(ExperimentRecord record, IReadOnlyDictionary<string, RunResult> results)
+    /// <summary>The summary of <paramref name="record"/> from its runs' results (every run of the record must be there).</summary>
+    /// <param name="record">What was run.</param>
+    /// <param name="results">The runs' results, by run id.</param>
+    /// <param name="store">The runs' folders, to read the masks the overlap with the matched arm compares (none without).</param>
+    public static ExperimentSummary From(ExperimentRecord record, IReadOnlyDictionary<string, RunResult> results, RunStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(results);
-        return new ExperimentSummary(record, record.Runs.SelectMany(run => RowsOf(run, results[run.Id])).ToList());
+        IReadOnlyList<SummaryRow> rows = record.Runs.SelectMany(run => RowsOf(run, results[run.Id])).ToList();
+        if (store is not null && record.MatchedArm is { } matched)
+        {
+            rows = MaskOverlap.Add(rows, matched, store);
+        }
+
+        return new ExperimentSummary(record, rows);
     }
 
     /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>

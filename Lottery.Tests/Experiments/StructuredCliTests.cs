@@ -1,7 +1,9 @@
 using System.Globalization;
 using Lottery.Compaction;
+using Lottery.Examples.Models;
 using Lottery.Masks;
 using static Lottery.Tests.Experiments.RunCliTests;
+using static TorchSharp.torch;
 
 namespace Lottery.Tests.Experiments;
 
@@ -33,6 +35,27 @@ public sealed class StructuredCliTests : IDisposable
         var info = ArtifactInfo.Read(pruned);
         Assert.Equal(ArtifactKind.PrunedModel, info.Kind);
         Assert.Equal((31 * 784) + 31, info.Remaining);   // the surviving neurons' weights, and their biases, which go with them
+
+        // The one-run arm's overlap with IMP at each point: entries kept by both masks over entries kept by either, counted here.
+        var rows = Csv(Path.Combine(root, "tiny-neurons", "summary.csv"));
+        Assert.All(rows.Where(r => r["arm"] == "Imp"), r => Assert.Equal(string.Empty, r["mask_overlap_with_matched"]));
+        foreach (var row in rows.Where(r => r["arm"] == "EveryEpochMagnitude"))
+        {
+            var point = int.Parse(row["point"], CultureInfo.InvariantCulture);
+            using var mine = new SmallMlpNeurons();
+            mine.LoadPrunedModel(Path.Combine(root, "runs", row["run"], "rounds", "round-00.pruned"));
+            using var theirs = new SmallMlpNeurons();
+            theirs.LoadPrunedModel(Path.Combine(imp, "rounds", $"round-{point:00}.pruned"));
+            long both = 0, either = 0;
+            foreach (var ((name, a), (_, b)) in mine.named_buffers().Zip(theirs.named_buffers()).Where(p => p.First.name.EndsWith("_mask", StringComparison.Ordinal)))
+            {
+                both += a.ne(0).logical_and(b.ne(0)).sum().item<long>();
+                either += a.ne(0).logical_or(b.ne(0)).sum().item<long>();
+            }
+
+            Assert.Equal((double)both / either, double.Parse(row["mask_overlap_with_matched"], CultureInfo.InvariantCulture), 4);
+            Assert.True(both < either, "the one-run arm kept other neurons than IMP");
+        }
 
         (code, output) = Cli("compact", imp);
         Assert.True(code == 0, output);
