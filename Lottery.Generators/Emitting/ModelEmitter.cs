@@ -310,6 +310,11 @@ internal static class ModelEmitter
         {
             yield return $"RewindEpoch = {schedule.RewindEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
+
+        if (schedule.EarlyBirdDistance is { } bird)
+        {
+            yield return $"EarlyBird = new global::Lottery.Schedules.EarlyBirdStop({Format.DoubleLiteral(bird)}, {schedule.EarlyBirdEpochs.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+        }
     }
 
     private static string Describe(ScheduleInfo schedule)

@@ -13,6 +13,8 @@ namespace Lottery.Generators.Models;
 /// <param name="Criterion">A CriterionKind name.</param>
 /// <param name="Rewind">A RewindKind name.</param>
 /// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
+/// <param name="EarlyBirdDistance">Early-Bird's stop threshold, or null for no stop.</param>
+/// <param name="EarlyBirdEpochs">Early-Bird's epochs in a row.</param>
 internal sealed record ScheduleInfo(
     string Name,
     string Kind,
@@ -25,4 +27,6 @@ internal sealed record ScheduleInfo(
     string Scope,
     string Criterion,
     string Rewind,
-    int RewindEpoch);
+    int RewindEpoch,
+    double? EarlyBirdDistance = null,
+    int EarlyBirdEpochs = 5);

@@ -229,7 +229,8 @@ internal static class ModelParser
             }
 
             CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0);
+            var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs);
             if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, epochs: null) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
@@ -358,6 +359,39 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(sparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
         }
+    }
+
+    /// <summary>Early-Bird's stop: its threshold (null when not given) and epochs in a row, each checked.</summary>
+    private static (double? Distance, int Epochs) EarlyBird(string kind, int? start, AttributeArguments attribute, DiagnosticList diagnostics)
+    {
+        var distance = attribute.Double("EarlyBirdDistance");
+        var epochs = attribute.Int("EarlyBirdEpochs");
+        if (distance is null)
+        {
+            if (epochs is not null)
+            {
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdEpochs"), "EarlyBirdEpochs", "a schedule without EarlyBirdDistance; give the distance that stops pruning, for example EarlyBirdDistance = 0.1");
+            }
+
+            return (null, 5);
+        }
+
+        if (!(distance > 0 && distance < 1))
+        {
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", Format.Number(distance.Value), "(0, 1)", "it is the fraction of the prunable entries on which consecutive drawn masks may differ; the paper's is 0.1");
+        }
+
+        if (epochs is < 1)
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EarlyBirdEpochs"), $"EarlyBirdEpochs is {epochs}; give at least 1 epoch in a row (the paper's 5)");
+        }
+
+        if (kind == "Iterative" || (kind == "OneShot" && start is null))
+        {
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"a {kind} schedule{(kind == "OneShot" ? " that prunes after a full training" : string.Empty)}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
+        }
+
+        return (distance, epochs ?? 5);
     }
 
     private static int? Epoch(AttributeArguments attribute, string name, DiagnosticList diagnostics)

@@ -52,6 +52,17 @@ public sealed class PruneScheduleAttribute : Attribute
     /// <summary>Gradual only: the sparsity at the start epoch, in [0, 1 - target).</summary>
     public double InitialSparsity { get; set; }
 
+    /// <summary>
+    /// EveryEpoch, Gradual and OneShot after an epoch: Early-Bird's stop (You et al. 2020). Once the distance between
+    /// consecutive epochs' drawn masks stays below this fraction of the prunable entries for
+    /// <see cref="EarlyBirdEpochs"/> epochs in a row, the model is pruned straight to the target and the schedule
+    /// prunes no more. The paper's value is 0.1; 0 (not given) means no stop.
+    /// </summary>
+    public double EarlyBirdDistance { get; set; }
+
+    /// <summary>With <see cref="EarlyBirdDistance"/>: the epochs in a row the distance must stay below it (default 5, as in the paper).</summary>
+    public int EarlyBirdEpochs { get; set; }
+
     /// <summary>Layerwise (each layer loses its own rate) or Global (one threshold over the layers).</summary>
     public PruningScope Scope { get; set; }
 

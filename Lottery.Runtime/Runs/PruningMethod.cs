@@ -60,6 +60,13 @@ public sealed record PruningMethod
     /// </summary>
     public long? InitSeed { get; init; }
 
+    /// <summary>
+    /// EveryEpoch, Gradual and OneShot after an epoch: Early-Bird's stop (<see cref="EarlyBirdStop"/>); null: none. Left out
+    /// of the JSON when null, so methods without it keep their identities.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EarlyBirdStop? EarlyBird { get; init; }
+
     /// <summary>Whether the method never prunes.</summary>
     public bool IsDense => Schedule is null;
 
@@ -92,6 +99,13 @@ public sealed record PruningMethod
         foreach (var layer in Layers)
         {
             Check(layer.Rate is null || (layer.Rate > 0 && layer.Rate < 1), nameof(Layers), $"{layer.Layer}'s rate {Number(layer.Rate)} is not a fraction in (0, 1)");
+        }
+
+        if (EarlyBird is { } bird)
+        {
+            Check(bird.Distance > 0 && bird.Distance < 1, nameof(EarlyBird), $"the distance {Number(bird.Distance)} is not a fraction in (0, 1); give for example 0.1");
+            Check(bird.Epochs >= 1, nameof(EarlyBird), $"{bird.Epochs} epochs in a row: give at least 1 (the paper's 5)");
+            Check(Schedule is ScheduleKind.EveryEpoch or ScheduleKind.Gradual || (Schedule == ScheduleKind.OneShot && StartEpoch is not null), nameof(EarlyBird), $"Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot after an epoch), not {Schedule}{(Schedule == ScheduleKind.OneShot ? " after a full training" : string.Empty)}");
         }
 
         switch (Schedule)
@@ -139,6 +153,7 @@ public sealed record PruningMethod
             Rewind = RewindValue,
             LayerOverrides = Layers,
             InitSeed = InitSeed,
+            EarlyBird = EarlyBird,
         };
     }
 
@@ -168,7 +183,8 @@ public sealed record PruningMethod
         var target = TargetRemaining is { } t ? $" to {Percent(t)}" : string.Empty;
         var layers = Layers.Count == 0 ? string.Empty : "; " + string.Join(", ", Layers.Select(l => $"{l.Layer}{(l.Rate is { } lr ? " " + Percent(lr) : string.Empty)}{(l.Criterion is { } lc ? " " + lc : string.Empty)}"));
         var seedText = InitSeed is { } init ? $", init seed {init}" : string.Empty;
-        return $"{when}{target}, {Criterion}, {Scope}, rewind {RewindValue}{layers}{seedText}";
+        var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
+        return $"{when}{target}, {Criterion}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}";
     }
 
     /// <inheritdoc/>

@@ -146,6 +146,7 @@ public sealed class PruningRun : IDisposable
                 state.TrainingSeconds = 0;
                 state.PrunedAfterLastEvaluation = false;
                 state.DrawnMask = Draw(round, 0)?.Save();
+                state.EarlyBirdEpoch = null;
             }
 
             for (var epoch = state.Epoch + 1; epoch <= epochs; epoch++)
@@ -183,7 +184,21 @@ public sealed class PruningRun : IDisposable
                 rewinding.AfterEpoch(Model, round, epoch);
 
                 state.PrunedAfterLastEvaluation = false;
-                if (schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
+                if (EarlyBirdAmount(state) is { } early)
+                {
+                    // Early-Bird: the drawn masks have stopped changing; prune to the target now, and the schedule no more.
+                    state.EarlyBirdEpoch = epoch;
+                    if (WeightsRemaining > early.TargetRemaining + 1e-12)
+                    {
+                        state.Events.Add(Prune(early, round, epoch));
+                        state.PrunedAfterLastEvaluation = true;
+                        if (epoch < epochs)
+                        {
+                            rewinding.Apply(Model, Masks!, trainer, round, epoch);
+                        }
+                    }
+                }
+                else if (state.EarlyBirdEpoch is null && schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
                 {
                     state.Events.Add(Prune(amount, round, epoch));
                     state.PrunedAfterLastEvaluation = true;
@@ -200,7 +215,11 @@ public sealed class PruningRun : IDisposable
                 }
             }
 
-            var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation) with { InferenceMultiplyAdds = costs?.Forward() };
+            var result = Summarize(round, state.Metrics, state.Events, state.TrainingSeconds, data, state.PrunedAfterLastEvaluation) with
+            {
+                InferenceMultiplyAdds = costs?.Forward(),
+                EarlyBirdEpoch = state.EarlyBirdEpoch,
+            };
             state.Rounds.Add(result);
             foreach (var hook in Hooks)
             {
@@ -267,6 +286,21 @@ public sealed class PruningRun : IDisposable
         random.Dispose();
         Masks?.Dispose();
         Model.Dispose();
+    }
+
+    /// <summary>
+    /// With Early-Bird's stop, once its distances have stayed below the threshold long enough: pruning straight to the
+    /// schedule's target (nothing when the masks already keep no more); null otherwise, and after it has stopped once.
+    /// </summary>
+    private PruningAmount? EarlyBirdAmount(RunState state)
+    {
+        if (Pruning.EarlyBird is not { } bird || state.EarlyBirdEpoch is not null || Pruning.Schedule is not { } schedule
+            || !bird.Stops(state.Metrics.Select(m => m.MaskDistance).ToList()) || MaskDraw.Target(schedule) is not { } target)
+        {
+            return null;
+        }
+
+        return PruningAmount.ToRemaining(target, schedule.Rate);
     }
 
     /// <summary>Early-Bird's drawn mask after <paramref name="epoch"/> of <paramref name="round"/> (0: before the first); null for a dense run.</summary>
@@ -346,4 +380,7 @@ internal sealed class RunState
 
     /// <summary>The mask drawn after the last epoch (Early-Bird's, <see cref="MaskDraw"/>), as <see cref="Measures.MaskBits.Save"/> text; null before the first or for a dense run.</summary>
     public string? DrawnMask { get; set; }
+
+    /// <summary>The epoch of this round after which Early-Bird's stop pruned to the target; null before it does.</summary>
+    public int? EarlyBirdEpoch { get; set; }
 }

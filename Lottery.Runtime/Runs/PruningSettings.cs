@@ -35,6 +35,9 @@ public sealed record PruningSettings
     /// </summary>
     public long? InitSeed { get; init; }
 
+    /// <summary>Early-Bird's stop for a schedule that prunes during the run (<see cref="EarlyBirdStop"/>); null: none.</summary>
+    public EarlyBirdStop? EarlyBird { get; init; }
+
     /// <summary>A dense run: no pruning.</summary>
     public static PruningSettings Dense { get; } = new();
 

@@ -104,4 +104,7 @@ public sealed record RoundResult
 
     /// <summary>Multiply-adds of one example's forward pass with the weights that survive at the round's end; null when not measured.</summary>
     public long? InferenceMultiplyAdds { get; init; }
+
+    /// <summary>The epoch after which Early-Bird's stop pruned straight to the target (<see cref="Schedules.EarlyBirdStop"/>); null when it did not.</summary>
+    public int? EarlyBirdEpoch { get; init; }
 }
