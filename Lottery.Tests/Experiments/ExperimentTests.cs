@@ -150,6 +150,30 @@ public sealed class ExperimentTests : IDisposable
             Assert.True(kept[name].eq(afterFirstEpoch.Weights![name]).all().item<bool>(), $"{name} after epoch 1");
         }
 
+        // The control trains exactly the source's final mask, from exactly those weights (times the mask): its ticket says so.
+        var sourceMasks = store.LoadMasks(source.Run, 0);
+        var controlMasks = store.LoadMasks(control.Run, 0);
+        Assert.Equal(sourceMasks.Keys.Order(), controlMasks.Keys.Order());
+        foreach (var (name, mask) in sourceMasks)
+        {
+            Assert.True(mask.eq(controlMasks[name]).all().item<bool>(), $"{name}: the control's mask is the source's");
+        }
+
+        using (var ticket = new RatedNet(32, 0.1))
+        {
+            Ticket.Load(ticket, ticket.AttachMasks(), store.TicketPath(control.Run, 0));
+            var start = ticket.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            foreach (var name in new[] { "fc1.weight", "fc2.weight" })
+            {
+                Assert.True(start[name].eq(kept[name].mul(sourceMasks[name])).all().item<bool>(), $"{name}: the control starts from the source's epoch-1 weights, masked");
+            }
+
+            foreach (var name in new[] { "fc1.bias", "fc2.bias" })
+            {
+                Assert.True(start[name].eq(kept[name]).all().item<bool>(), $"{name}: the control starts from the source's epoch-1 biases");
+            }
+        }
+
         // Read back with the weights kept: nothing trains.
         progress = new Counter();
         ExperimentRunner.Run(experiment with { Arms = [.. experiment.Arms, new RewindOnce("Ee", 1)] }, output, progress);
