@@ -178,7 +178,7 @@ public sealed class RunStore
     public static string EpochsCsv(RunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var csv = new StringBuilder("round,epoch,iteration,weights_remaining_pct,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy,learning_rate,training_seconds\n");
+        var csv = new StringBuilder("round,epoch,iteration,weights_remaining_pct,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy,learning_rate,training_seconds,training_multiply_adds,mask_distance\n");
         foreach (var m in result.Rounds.SelectMany(r => r.Epochs))
         {
             csv.AppendLine(string.Join(',',
@@ -192,7 +192,9 @@ public sealed class RunStore
                 m.Test.Loss.ToString("0.######", CultureInfo.InvariantCulture),
                 m.Test.Accuracy.ToString("0.######", CultureInfo.InvariantCulture),
                 m.LearningRate.ToString("G6", CultureInfo.InvariantCulture),
-                m.TrainingSeconds.ToString("0.###", CultureInfo.InvariantCulture)));
+                m.TrainingSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+                m.TrainingMultiplyAdds?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
+                m.MaskDistance?.ToString("0.######", CultureInfo.InvariantCulture) ?? string.Empty));
         }
 
         return csv.ToString();
