@@ -66,6 +66,6 @@ internal static class ReportCommand
         }
 
         console.WriteLine();
-        console.MarkupLineInterpolated($"Written to [bold]{folder}[/]: summary.json, summary.csv, report.md, accuracy-vs-weights.png, accuracy-vs-weights-early-stop.png, training-cost.png");
+        console.MarkupLineInterpolated($"Written to [bold]{folder}[/]: summary.json, summary.csv, comparisons.csv, report.md, accuracy-vs-weights.png, accuracy-vs-weights-early-stop.png, training-cost.png");
     }
 }

@@ -172,6 +172,12 @@ internal static class DiagnosticDescriptors
         "Device '{0}' is not a device; give {1}",
         "An experiment trains on cpu (the default), cuda (the current GPU) or cuda:N (GPU N); a GPU also needs TorchSharp's CUDA package, which is checked when the experiment runs.");
 
+    public static readonly DiagnosticDescriptor InvalidEquivalenceMargin = Error(
+        "LTH0028",
+        "Invalid equivalence margin",
+        "EquivalenceMargin is {0}; give the largest difference in test accuracy that does not matter, in percentage points above 0 and below 100, for example 0.5",
+        "The report tests each arm against MatchTo for equivalence within ± the margin (two one-sided t-tests); a margin of 0 or less, or NaN, can never be met, and 100 points or more always is.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -180,6 +186,7 @@ internal static class DiagnosticDescriptors
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
+        InvalidEquivalenceMargin,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -56,6 +56,8 @@ internal static class ExperimentEmitter
                 writer.Line($"    Points = new({Format.StringLiteral(matchTo)}, [{string.Join(", ", experiment.Points.Select(p => p.ToString(CultureInfo.InvariantCulture)))}]),");
             }
 
+            writer.Line($"    EquivalenceMargin = {Format.DoubleLiteral(experiment.EquivalenceMargin)},");
+
             writer.Line("    Arms =");
             writer.Line("    [");
             foreach (var (_, expression) in arms)

@@ -72,6 +72,11 @@ internal static class ExperimentParser
         Require(epochs >= 1, "Epochs", epochs, "train for at least 1 epoch");
         var validation = attribute.Int("Validation") ?? 1000;
         Require(validation >= 0, "Validation", validation, "hold out 0 or more training images");
+        var margin = attribute.Double("EquivalenceMargin") ?? 0.5;
+        if (!(margin > 0 && margin < 100))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidEquivalenceMargin, attribute.LocationOf("EquivalenceMargin"), Format.Number(margin));
+        }
 
         var seeds = new List<int>();
         if (attribute.Named("Seeds") is not { } seedsArgument)
@@ -280,7 +285,8 @@ internal static class ExperimentParser
             points.ToEquatableArray(),
             matched.ToEquatableArray(),
             controls.ToEquatableArray(),
-            device);
+            device,
+            margin);
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
 
         static bool HasConstructor(INamedTypeSymbol control, bool withEpoch) => control.InstanceConstructors.Any(c =>

@@ -78,4 +78,13 @@ public sealed class ExperimentAttribute : Attribute
 
     /// <summary>With <see cref="MatchTo"/>: its rounds to match, for example <c>new[] { 3, 7, 12 }</c> (required).</summary>
     public int[]? Points { get; set; }
+
+    /// <summary>
+    /// The largest difference in test accuracy, in percentage points, that does not matter (default 0.5): the report
+    /// tests each arm against <see cref="MatchTo"/>, seed by seed at each point, for equivalence within ± this margin
+    /// (two one-sided t-tests at 0.05). Stated here, before any run, so that it cannot be chosen after seeing the
+    /// figures; <c>experiment.json</c> records it for <c>lottery report</c>. A margin that is not a positive number
+    /// below 100 is a compile error (LTH0028).
+    /// </summary>
+    public double EquivalenceMargin { get; set; } = 0.5;
 }

@@ -41,6 +41,13 @@ public sealed record ExperimentDefinition
     /// <summary>The points <see cref="MatchedArm"/>s are run to, or null when there are none.</summary>
     public MatchedPoints? Points { get; init; }
 
+    /// <summary>
+    /// The largest difference in test accuracy, in percentage points, that does not matter: the report tests each arm
+    /// against <see cref="MatchedPoints.Arm"/>, seed by seed at each point, for equivalence within ± this margin. It
+    /// decides no run's figures, so it is not part of any run's identity; <c>experiment.json</c> records it.
+    /// </summary>
+    public double EquivalenceMargin { get; init; } = 0.5;
+
     /// <summary>Checks the experiment as a whole; the message names the setting and what to do.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or the settings do not fit together.</exception>
     public ExperimentDefinition Validate()
@@ -51,6 +58,7 @@ public sealed record ExperimentDefinition
         Check(Seeds.Distinct().Count() == Seeds.Count, "Seeds", $"{string.Join(" ", Seeds)} repeats a seed; give each seed once");
         Check(ValidationCount >= 0, "Validation", $"{ValidationCount} examples cannot be held out; give 0 or more");
         Check(Arms.Count > 0, "Arms", "give at least one arm");
+        Check(EquivalenceMargin is > 0 and < 100, "EquivalenceMargin", $"{EquivalenceMargin.ToString(CultureInfo.InvariantCulture)} points cannot be an equivalence margin; give the largest difference in test accuracy that does not matter, above 0 and below 100 points, for example 0.5");
         var seen = new List<string>();
         foreach (var arm in Arms)
         {
@@ -91,7 +99,8 @@ public sealed record ExperimentDefinition
     {
         if (!ok)
         {
-            var option = setting is "Arms" ? string.Empty : $" (--{setting.ToLowerInvariant()})";
+            // The margin has no option on purpose: it is stated with the declaration, before any figure is seen.
+            var option = setting is "Arms" or "EquivalenceMargin" ? string.Empty : $" (--{setting.ToLowerInvariant()})";
             throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{setting}{option}: {problem}."));
         }
     }

@@ -441,6 +441,7 @@ public static class ExperimentRunner
             Seeds = experiment.Seeds,
             MatchedArm = experiment.Points?.Arm,
             Points = experiment.Points?.Rounds ?? [],
+            EquivalenceMargin = experiment.EquivalenceMargin,
             Arms = experiment.Arms.Select(a => new RecordedArm(a.Name, a.GetType().Name, a.Source, a.Describe())).ToList(),
             Runs = Enumerable.Range(0, Plan.Count).Where(Finished).Select(i =>
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Lottery.Results;
 using Lottery.Runs;
 using Lottery.Schedules;
+using Lottery.Statistics;
 
 namespace Lottery.Reporting;
 
@@ -73,20 +74,26 @@ public sealed record SummaryRow(
 /// <param name="TrainingSeconds">Mean seconds trained to reach the point.</param>
 public sealed record SummaryPoint(string Arm, int Point, int Seeds, double WeightsRemainingPercent, Spread Final, Spread AtBestValidation, double EpochsTrained, double TrainingSeconds);
 
-/// <summary>Mean, sample standard deviation (0 for one value), minimum and maximum.</summary>
+/// <summary>Mean, sample standard deviation (0 for one value), minimum and maximum, and the mean's 95% interval.</summary>
 /// <param name="Mean">The mean.</param>
 /// <param name="StandardDeviation">The sample standard deviation.</param>
 /// <param name="Min">The smallest value.</param>
 /// <param name="Max">The largest value.</param>
 public readonly record struct Spread(double Mean, double StandardDeviation, double Min, double Max)
 {
+    /// <summary>
+    /// The mean's 95% interval from Student's t; none (<see cref="MeanInterval.HasInterval"/> false) for one value, or
+    /// when a value is missing (NaN: a test accuracy not evaluated at early stopping).
+    /// </summary>
+    public MeanInterval Interval { get; init; }
+
     /// <summary>The spread of <paramref name="values"/>.</summary>
     public static Spread Of(IReadOnlyList<double> values)
     {
         ArgumentNullException.ThrowIfNull(values);
         var mean = values.Average();
         var deviation = values.Count > 1 ? Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1)) : 0;
-        return new Spread(mean, deviation, values.Min(), values.Max());
+        return new Spread(mean, deviation, values.Min(), values.Max()) { Interval = values.All(double.IsFinite) ? MeanInterval.Of(values) : default };
     }
 }
 
@@ -116,6 +123,7 @@ public sealed class ExperimentSummary
             .OrderBy(p => order.IndexOf(p.Arm))
             .ThenBy(p => p.Point)
             .ToList();
+        Comparisons = record.MatchedArm is { } reference ? ArmComparison.Of(rows, order, reference, record.Points, record.EquivalenceMargin) : [];
     }
 
     /// <summary>What was run.</summary>
@@ -126,6 +134,9 @@ public sealed class ExperimentSummary
 
     /// <summary>The rows averaged over seeds.</summary>
     public IReadOnlyList<SummaryPoint> Points { get; }
+
+    /// <summary>Each arm against the matched arm at each point, seed by seed (none when the experiment matched nothing).</summary>
+    public IReadOnlyList<ArmComparison> Comparisons { get; }
 
     /// <summary>Reads an experiment's record and its runs' results.</summary>
     /// <param name="folder">The experiment's folder (holding <c>experiment.json</c>).</param>
@@ -240,14 +251,16 @@ public sealed class ExperimentSummary
     public bool IsDense(string arm) => Rows.Where(r => r.Arm == arm).All(r => r.Schedule == "Dense");
 
     /// <summary>
-    /// Writes <c>summary.json</c>, <c>summary.csv</c>, <c>report.md</c>, <c>accuracy-vs-weights.png</c> (at the end
-    /// of training), <c>accuracy-vs-weights-early-stop.png</c> and <c>training-cost.png</c> to <paramref name="folder"/>.
+    /// Writes <c>summary.json</c>, <c>summary.csv</c>, <c>comparisons.csv</c>, <c>report.md</c>,
+    /// <c>accuracy-vs-weights.png</c> (at the end of training), <c>accuracy-vs-weights-early-stop.png</c> and
+    /// <c>training-cost.png</c> to <paramref name="folder"/>.
     /// </summary>
     public void Write(string folder)
     {
         Directory.CreateDirectory(folder);
-        AtomicFile.WriteJson(Path.Combine(folder, "summary.json"), new { experiment = Record, points = Points, rows = Rows });
+        AtomicFile.WriteJson(Path.Combine(folder, "summary.json"), new { experiment = Record, points = Points, comparisons = Comparisons, rows = Rows });
         AtomicFile.WriteText(Path.Combine(folder, "summary.csv"), SummaryCsv.Write(this));
+        AtomicFile.WriteText(Path.Combine(folder, "comparisons.csv"), ComparisonsCsv.Write(this));
         AtomicFile.WriteText(Path.Combine(folder, "report.md"), MarkdownReport.Write(this));
         SummaryCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights.png"));
         SummaryCharts.AccuracyVersusWeights(this, Path.Combine(folder, "accuracy-vs-weights-early-stop.png"), earlyStop: true);

@@ -11,8 +11,8 @@ public static class SummaryCharts
 
     /// <summary>
     /// Test accuracy against weights remaining, like the lottery-ticket paper's figures: the x axis in percent on a
-    /// log scale, decreasing to the right; one line per arm through its mean at each point, error bars from the
-    /// lowest to the highest seed; the dense arm as a dashed reference line.
+    /// log scale, decreasing to the right; one line per arm through its mean at each point, error bars for the mean's
+    /// 95% interval over the seeds (Student's t; none with one seed); the dense arm as a dashed reference line.
     /// </summary>
     /// <param name="summary">The experiment's figures.</param>
     /// <param name="path">The PNG file to write.</param>
@@ -32,8 +32,10 @@ public static class SummaryCharts
             line.LegendText = arm;
             line.LineWidth = 2;
             line.MarkerSize = 6;
-            var bars = plot.Add.ErrorBar(xs, ys, points.Select(p => (Of(p).Max - Of(p).Mean) * 100).ToArray());
-            bars.YErrorNegative = points.Select(p => (Of(p).Mean - Of(p).Min) * 100).ToArray();
+            var halfWidths = points.Select(p => Of(p).Interval is { Upper: { } upper, Mean: var mean } ? (upper - mean) * 100 : 0).ToArray();
+            var bars = plot.Add.ErrorBar(xs, ys, halfWidths);
+            bars.YErrorPositive = halfWidths;
+            bars.YErrorNegative = halfWidths;
             bars.Color = color;
         }
 
@@ -51,7 +53,8 @@ public static class SummaryCharts
         var widest = ticks.Count > 0 ? ticks[0] : 100;
         var narrowest = ticks.Count > 0 ? ticks[^1] : 1;
         plot.Axes.SetLimitsX(Math.Log10(widest) + 0.05, Math.Log10(narrowest) - 0.05);
-        plot.Title($"{ShortName(summary)}: test accuracy {(earlyStop ? "at early stopping" : "at the end of training")} ({Seeds(summary)}, bars: min to max)");
+        var intervals = summary.Record.Seeds.Count > 1 ? "bars: 95% interval of the mean" : "no interval";
+        plot.Title($"{ShortName(summary)}: test accuracy {(earlyStop ? "at early stopping" : "at the end of training")} ({Seeds(summary)}, {intervals})");
         plot.XLabel("Weights remaining (%), log scale");
         plot.YLabel("Test accuracy (%)");
         plot.ShowLegend(Alignment.LowerLeft);

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lottery.Statistics;
 
 namespace Lottery.Reporting;
 
@@ -9,8 +10,9 @@ namespace Lottery.Reporting;
 public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
 /// <summary>
-/// The report's tables, for any arms: accuracy at the matched points (or each arm at its end), IMP-like arms round
-/// by round with the controls on their masks, training cost, and the list of arms.
+/// The report's tables, for any arms: accuracy at the matched points (or each arm at its end), each arm against the
+/// matched arm seed by seed (difference, 95% interval, paired t-test, equivalence test), IMP-like arms round by round
+/// with the controls on their masks, training cost, and the list of arms.
 /// </summary>
 public static class SummaryTables
 {
@@ -37,17 +39,23 @@ public static class SummaryTables
             tables.Add(new ReportTable($"Test accuracy at matched weights remaining, mean ± sd over {seeds}: at the end / at early stopping (lowest validation loss)", headers, rows));
         }
 
+        if (summary.Comparisons.Count > 0)
+        {
+            tables.Add(ComparisonTable(summary, "at the end of training", c => c.Final));
+            tables.Add(ComparisonTable(summary, "at early stopping", c => c.AtBestValidation));
+        }
+
         // Arms the matched table does not show (all arms when nothing is matched), IMP-like arms aside: they have their own table.
         var inMatrix = record.MatchedArm is null ? [] : arms.Where(a => summary.IsDense(a) || matched.Any(r => summary.Point(a, r) is not null)).ToHashSet();
         var ends = summary.Points
             .Where(p => !inMatrix.Contains(p.Arm) && !summary.Rows.Any(r => r.Arm == p.Arm && r.Schedule == "Iterative"))
-            .Select(p => (IReadOnlyList<string>)[p.Arm, Invariant($"{p.Point}"), Invariant($"{p.WeightsRemainingPercent:0.0}%"), Accuracy(p.Final), Accuracy(p.AtBestValidation), Invariant($"{p.EpochsTrained:0}")])
+            .Select(p => (IReadOnlyList<string>)[p.Arm, Invariant($"{p.Point}"), Invariant($"{p.WeightsRemainingPercent:0.0}%"), Accuracy(p.Final), Interval(p.Final.Interval), Accuracy(p.AtBestValidation), Invariant($"{p.EpochsTrained:0}")])
             .ToList();
         if (ends.Count > 0)
         {
             tables.Add(new ReportTable(
-                $"Test accuracy of each arm at the end of its run, mean ± sd over {seeds}",
-                ["arm", "point", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "epochs"],
+                $"Test accuracy of each arm at the end of its run, mean ± sd and 95% interval of the mean over {seeds}",
+                ["arm", "point", "weights remaining", "test accuracy (end)", "95% interval (end)", "test accuracy (early stop)", "epochs"],
                 ends));
         }
 
@@ -59,6 +67,7 @@ public static class SummaryTables
                 Invariant($"{p.Point}"),
                 Invariant($"{p.WeightsRemainingPercent:0.0}%"),
                 Accuracy(p.Final),
+                Interval(p.Final.Interval),
                 Accuracy(p.AtBestValidation),
                 .. controls.Select(c => summary.Point(c.Name, p.Point) is { } control ? Accuracy(control.Final) : "-"),
                 Invariant($"{p.EpochsTrained:0}"),
@@ -66,7 +75,7 @@ public static class SummaryTables
             ]).ToList();
             tables.Add(new ReportTable(
                 $"{iterative.Name} round by round{(controls.Count > 0 ? ", and " + string.Join(", ", controls.Select(c => c.Name)) + " on the same masks" : string.Empty)}",
-                ["round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", .. controls.Select(c => $"{c.Name} (end)"), "epochs", "seconds"],
+                ["round", "weights remaining", "test accuracy (end)", "95% interval (end)", "test accuracy (early stop)", .. controls.Select(c => $"{c.Name} (end)"), "epochs", "seconds"],
                 rows));
         }
 
@@ -101,6 +110,47 @@ public static class SummaryTables
 
     /// <summary>Mean ± sd in percent, two decimals.</summary>
     public static string Accuracy(Spread spread) => Invariant($"{spread.Mean * 100:0.00} ± {spread.StandardDeviation * 100:0.00}");
+
+    /// <summary>A 95% interval of an accuracy in percent, two decimals: "[97.85, 98.35]", or "-" where there is none (one seed).</summary>
+    public static string Interval(MeanInterval interval) =>
+        interval is { Lower: { } lower, Upper: { } upper } ? Invariant($"[{lower * 100:0.00}, {upper * 100:0.00}]") : "-";
+
+    /// <summary>A p-value as a report shows it: three decimals, or "&lt; 0.001"; "-" where there is no test.</summary>
+    public static string Probability(double? p) => p switch
+    {
+        null => "-",
+        < 0.001 => "< 0.001",
+        { } value => Invariant($"{value:0.000}"),
+    };
+
+    // Each arm against the matched arm at each point: the difference in points with its 95% interval, the paired
+    // t-test and the equivalence test, one row per arm and point.
+    private static ReportTable ComparisonTable(ExperimentSummary summary, string when, Func<ArmComparison, EquivalenceTest> measure)
+    {
+        var record = summary.Record;
+        var margin = Invariant($"{record.EquivalenceMargin:0.###}");
+        var rows = summary.Comparisons.Select(c =>
+        {
+            var test = measure(c);
+            var difference = test.Comparison.Difference;
+            return (IReadOnlyList<string>)
+            [
+                c.Arm,
+                Invariant($"{c.Reference} round {c.Point} ({c.WeightsRemainingPercent:0.#}%)"),
+                Invariant($"{difference.Count}"),
+                difference.Count == 0 ? "-" : Invariant($"{difference.Mean:+0.00;-0.00;0.00}"),
+                difference is { Lower: { } lower, Upper: { } upper } ? Invariant($"[{lower:0.00}, {upper:0.00}]") : "-",
+                Probability(test.Comparison.P),
+                Probability(test.P),
+                test.Verdict == EquivalenceVerdict.TooFewPairs ? "no test: fewer than 2 seeds" : test.Describe(),
+            ];
+        }).ToList();
+        return new ReportTable(
+            $"Each arm against {record.MatchedArm}, paired by seed, test accuracy {when}: difference in points (arm − {record.MatchedArm}) with its 95% interval, "
+            + $"paired t-test, and equivalence within ±{margin} points (two one-sided tests, α = 0.05; margin declared with the experiment)",
+            ["arm", "at", "seeds", "difference", "95% interval", "p (t-test)", $"p (equivalence ±{margin})", "verdict"],
+            rows);
+    }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

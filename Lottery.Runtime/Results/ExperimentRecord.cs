@@ -46,6 +46,12 @@ public sealed record ExperimentRecord
     /// <summary>The points: the rounds of <see cref="MatchedArm"/> the matched arms were run to.</summary>
     public IReadOnlyList<int> Points { get; init; } = [];
 
+    /// <summary>
+    /// The equivalence margin in percentage points of test accuracy, as the experiment declared it (0.5 for a record
+    /// written before margins were recorded): <c>lottery report</c> tests with this one.
+    /// </summary>
+    public double EquivalenceMargin { get; init; } = 0.5;
+
     /// <summary>The arms, in order.</summary>
     public required IReadOnlyList<RecordedArm> Arms { get; init; }
 

@@ -231,6 +231,19 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(spec.Id[^16..], (spec with { Arm = "Other", Point = 3 }).Id[^16..]);
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(100.0)]
+    public void An_equivalence_margin_that_is_not_between_0_and_100_points_is_refused_naming_the_setting(double margin)
+    {
+        Assert.Equal(0.5, LeNetOnDigits.Definition.EquivalenceMargin);
+        var error = Assert.Throws<ArgumentException>(() => (Experiment(8, 0.2) with { EquivalenceMargin = margin }).Validate());
+        Assert.StartsWith("EquivalenceMargin: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("for example 0.5", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_control_is_one_class_that_no_planner_summary_table_chart_or_command_names()
     {

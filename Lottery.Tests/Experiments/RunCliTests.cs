@@ -46,7 +46,7 @@ public sealed class RunCliTests : IDisposable
         Assert.Equal(10 * Seeds.Length, output.Split('\n').Count(l => l.Contains("(saved result)", StringComparison.Ordinal)));
 
         // Re-rendered from the saved runs alone: the same files, byte for byte, and nothing trained.
-        string[] files = ["summary.csv", "summary.json", "report.md", "accuracy-vs-weights.png", "accuracy-vs-weights-early-stop.png", "training-cost.png"];
+        string[] files = ["summary.csv", "summary.json", "comparisons.csv", "report.md", "accuracy-vs-weights.png", "accuracy-vs-weights-early-stop.png", "training-cost.png"];
         var before = files.ToDictionary(f => f, f => File.ReadAllBytes(Path.Combine(folder, f)));
         var results = Directory.GetFiles(Path.Combine(straight, "runs"), "result.json", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         foreach (var file in files)
@@ -167,7 +167,47 @@ public sealed class RunCliTests : IDisposable
             Assert.Contains($"| {arm} |", report, StringComparison.Ordinal);
         }
 
+        CheckComparisons(folder, rows, Cell);
+        Assert.Contains("The equivalence margin, declared with the experiment before any run, is ±0.5 points of test accuracy.", report, StringComparison.Ordinal);
+        Assert.Contains("## Each arm against Imp, paired by seed, test accuracy at the end of training", report, StringComparison.Ordinal);
+        Assert.Contains("\"EquivalenceMargin\": 0.5", File.ReadAllText(Path.Combine(folder, "experiment.json")), StringComparison.Ordinal);
         return rows;
+    }
+
+    /// <summary>
+    /// comparisons.csv: every arm but Imp at each point and measure, paired with Imp by the two seeds, the differences
+    /// computed here from summary.csv's accuracies (a hand subtraction, independent of the statistics code).
+    /// </summary>
+    private static void CheckComparisons(string folder, List<string[]> rows, Func<string[], string, string> cell)
+    {
+        var lines = File.ReadAllLines(Path.Combine(folder, "comparisons.csv"));
+        var columns = lines[0].Split(',');
+        Assert.Equal(
+            "experiment,arm,reference,point,weights_remaining_pct,measure,seeds,mean_difference_pts,ci95_low_pts,ci95_high_pts,t,df,p_paired_t,margin_pts,"
+            + "tost_p_lower,tost_p_upper,tost_p,ci90_low_pts,ci90_high_pts,verdict",
+            lines[0]);
+        var comparisons = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        string Column(string[] line, string name) => line[Array.IndexOf(columns, name)];
+        var arms = new[] { "ImpRandomReinit", "GlobalLateRewind", "GlobalLateRewindRewindOnce", "GlobalLateRewindRewindOnceToEpoch1" };
+        Assert.Equal(
+            Points.SelectMany(p => arms.SelectMany(a => new[] { $"{a}|{p}|final", $"{a}|{p}|best_validation" })).Order(),
+            comparisons.Select(c => $"{Column(c, "arm")}|{Column(c, "point")}|{Column(c, "measure")}").Order());
+        foreach (var comparison in comparisons)
+        {
+            Assert.Equal((Name, "Imp", "2", "1", "0.5"), (Column(comparison, "experiment"), Column(comparison, "reference"), Column(comparison, "seeds"), Column(comparison, "df"), Column(comparison, "margin_pts")));
+            var accuracy = Column(comparison, "measure") == "final" ? "test_accuracy_final" : "test_accuracy_best_validation";
+            double Accuracy(string arm, long seed) => double.Parse(
+                cell(rows.Single(r => cell(r, "arm") == arm && cell(r, "seed") == seed.ToString(CultureInfo.InvariantCulture) && cell(r, "point") == Column(comparison, "point")), accuracy),
+                CultureInfo.InvariantCulture);
+            var expected = Seeds.Average(s => Accuracy(Column(comparison, "arm"), s) - Accuracy("Imp", s)) * 100;
+
+            // summary.csv rounds accuracies to 4 decimals (0.01 points); comparisons.csv works from the unrounded figures.
+            Assert.Equal(expected, double.Parse(Column(comparison, "mean_difference_pts"), CultureInfo.InvariantCulture), tolerance: 0.011);
+            Assert.Contains(Column(comparison, "verdict"), new[] { "Equivalent", "EquivalentYetDifferent", "Different", "NotShownEquivalent" });
+            var low = double.Parse(Column(comparison, "ci95_low_pts"), CultureInfo.InvariantCulture);
+            var high = double.Parse(Column(comparison, "ci95_high_pts"), CultureInfo.InvariantCulture);
+            Assert.True(low <= expected + 0.011 && expected - 0.011 <= high, $"the 95% interval [{low}, {high}] holds the mean difference {expected}");
+        }
     }
 
     private static List<string> WithoutSecondsAndRuns(List<string[]> rows) =>

@@ -97,6 +97,10 @@ public class DiagnosticTests
         { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|InputShape = new[] { 0 }|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Device = \"tpu\"|])] public static partial class E;" },
         { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), Epochs = 2, [|Device = \"cuda:-1\"|])] public static partial class E;" },
+        { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|EquivalenceMargin = 0|])] public static partial class E;" },
+        { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), Epochs = 2, [|EquivalenceMargin = -0.5|])] public static partial class E;" },
+        { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|EquivalenceMargin = double.NaN|])] public static partial class E;" },
+        { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|EquivalenceMargin = 100|])] public static partial class E;" },
         { "LTH0026", DiagnosticSeverity.Warning, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable(Structure = Structure.Neurons)] private Linear fc = null!;") },
     };
 
@@ -190,6 +194,32 @@ public class DiagnosticTests
         {
             Assert.Equal(expected, Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
             Assert.DoesNotContain(outcome.Sources.Keys, k => k.Contains("E.Experiment", StringComparison.Ordinal));
+        }
+    }
+
+    [Theory]
+    [InlineData(", EquivalenceMargin = -1", "EquivalenceMargin is -1; give the largest difference in test accuracy that does not matter, in percentage points above 0 and below 100, for example 0.5")]
+    [InlineData(", EquivalenceMargin = double.PositiveInfinity", "EquivalenceMargin is Infinity; give the largest difference in test accuracy that does not matter, in percentage points above 0 and below 100, for example 0.5")]
+    [InlineData(", EquivalenceMargin = 1", "EquivalenceMargin = 1.0,")]
+    [InlineData(", EquivalenceMargin = 0.25", "EquivalenceMargin = 0.25,")]
+    [InlineData("", "EquivalenceMargin = 0.5,")]
+    public void The_equivalence_margin_is_checked_at_compile_time_and_always_stated_in_the_definition(string argument, string expected)
+    {
+        var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;")
+            + $"\n[Experiment(typeof(M){argument})] public static partial class E;");
+
+        Assert.Null(outcome.Exception);
+        if (expected.StartsWith("EquivalenceMargin is", StringComparison.Ordinal))
+        {
+            Assert.Equal(expected, Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.DoesNotContain(outcome.Sources.Keys, k => k.Contains("E.Experiment", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Empty(outcome.GeneratorDiagnostics);
+            Assert.Empty(outcome.CompilerDiagnostics);
+            var experiment = Assert.Single(outcome.Sources, s => s.Key.Contains("E.Experiment", StringComparison.Ordinal)).Value;
+            Assert.Contains($"    {expected}\n", experiment.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         }
     }
 

@@ -148,7 +148,7 @@ public class GeneratedCodeTests
             namespace Demo.Experiments;
 
             [Experiment(typeof(Demo.Models.Mlp), DataSet = "fashion-mnist", Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, BatchSize = 128,
-                Epochs = 4, Seeds = new[] { 1, 2, 3 }, Validation = 5000, Schedules = new[] { "EveryEpoch" }, Device = "cuda:1")]
+                Epochs = 4, Seeds = new[] { 1, 2, 3 }, Validation = 5000, Schedules = new[] { "EveryEpoch" }, Device = "cuda:1", EquivalenceMargin = 0.25)]
             public static partial class MlpOnFashion;
             """,
         ],

@@ -28,6 +28,7 @@ namespace Demo.Experiments
             },
             Seeds = [1L, 2L, 3L],
             ValidationCount = 5000,
+            EquivalenceMargin = 0.25,
             Arms =
             [
                 new global::Lottery.Experiments.MethodArm("Dense", global::Lottery.Runs.PruningMethod.Dense),
