@@ -33,7 +33,7 @@ public sealed partial class SmallMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = nn.functional.relu(hidden.forward(input.reshape(input.shape[0], -1)));
-        return output.forward(x).MoveToOuterDisposeScope();
+        var x = nn.functional.relu(hidden.call(input.reshape(input.shape[0], -1)));
+        return output.call(x).MoveToOuterDisposeScope();
     }
 }

@@ -100,6 +100,7 @@ public sealed class RunCliTests : IDisposable
         [
             "experiment", "arm", "schedule", "criterion", "rewind", "seed", "point", "weights_remaining_pct", "test_accuracy_final",
             "test_accuracy_best_validation", "best_validation_iteration", "epochs_trained", "training_seconds", "run", "scope", "rate", "start_epoch", "end_epoch",
+            "training_multiply_adds", "inference_multiply_adds", "mask_overlap_with_matched",
         ];
         var lines = File.ReadAllLines(Path.Combine(folder, "summary.csv"));
         Assert.Equal(string.Join(',', columns), lines[0]);
@@ -154,7 +155,24 @@ public sealed class RunCliTests : IDisposable
         }
 
         // SmallMlp: 784x64 at 20% and 64x10 at 10%; after IMP's round 2, 32,113 + 518 of 50,816 weights remain (hand count).
-        Assert.Equal(100.0 * (32_113 + 518) / 50_816, Number(rows.Single(r => Cell(r, "arm") == "Imp" && Cell(r, "seed") == "1" && Cell(r, "point") == "2"), "weights_remaining_pct"), 3);
+        var impRound2 = rows.Single(r => Cell(r, "arm") == "Imp" && Cell(r, "seed") == "1" && Cell(r, "point") == "2");
+        Assert.Equal(100.0 * (32_113 + 518) / 50_816, Number(impRound2, "weights_remaining_pct"), 3);
+
+        // Multiply-adds: one an example per surviving weight; the dense run trains all 50,816 three passes an example each epoch.
+        Assert.Equal(32_113 + 518, Number(impRound2, "inference_multiply_adds"));
+        var dense = rows.First(r => Cell(r, "arm") == "Dense");
+        Assert.Equal(50_816, Number(dense, "inference_multiply_adds"));
+        Assert.Equal(0, Number(dense, "training_multiply_adds") % (3 * 50_816 * Epochs));
+
+        // Overlap with IMP's mask: the random re-initialisation trains IMP's very mask, the rewind-once controls their source's.
+        Assert.All(rows.Where(r => Cell(r, "arm") is "Imp" or "Dense"), r => Assert.Equal(string.Empty, Cell(r, "mask_overlap_with_matched")));
+        Assert.All(rows.Where(r => Cell(r, "arm") == "ImpRandomReinit"), r => Assert.Equal(1, Number(r, "mask_overlap_with_matched")));
+        foreach (var row in rows.Where(r => Cell(r, "arm").StartsWith("GlobalLateRewindRewindOnce", StringComparison.Ordinal)))
+        {
+            var source = rows.Single(r => Cell(r, "arm") == "GlobalLateRewind" && Cell(r, "seed") == Cell(row, "seed") && Cell(r, "point") == Cell(row, "point"));
+            Assert.Equal(Cell(source, "mask_overlap_with_matched"), Cell(row, "mask_overlap_with_matched"));
+            Assert.InRange(Number(row, "mask_overlap_with_matched"), 0.01, 0.999);
+        }
         foreach (var file in new[] { "summary.json", "report.md", "accuracy-vs-weights.png", "accuracy-vs-weights-early-stop.png", "training-cost.png" })
         {
             Assert.True(new FileInfo(Path.Combine(folder, file)).Length > 1000, $"{file} is written");
