@@ -54,8 +54,8 @@ public sealed partial class TabularMlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var x = nn.functional.relu(fc1.forward(input));
-        x = nn.functional.relu(fc2.forward(x));
-        return fc3.forward(x).MoveToOuterDisposeScope();
+        var x = nn.functional.relu(fc1.call(input));
+        x = nn.functional.relu(fc2.call(x));
+        return fc3.call(x).MoveToOuterDisposeScope();
     }
 }
