@@ -61,6 +61,12 @@ public sealed record SummaryRow(
     /// experiment matched to no arm, or runs without their pruned-model files.
     /// </summary>
     public double? OverlapWithMatched { get; init; }
+
+    /// <summary>
+    /// When the mask settled in this row's round: the first epoch after which Early-Bird's mask distance had stayed below
+    /// 0.1 for 5 epochs in a row (the paper's test, <see cref="Schedules.EarlyBirdStop"/>); null when it never did, or was not measured.
+    /// </summary>
+    public int? MaskSettledEpoch { get; init; }
 }
 
 /// <summary>One arm at one point, over the seeds.</summary>
@@ -239,9 +245,28 @@ public sealed class ExperimentSummary
                     Round = round.Round,
                     TrainingMultiplyAdds = multiplyAdds,
                     InferenceMultiplyAdds = round.InferenceMultiplyAdds,
+                    MaskSettledEpoch = SettledEpoch(round),
                 };
             }
         }
+    }
+
+    /// <summary>The first epoch of <paramref name="round"/> at which Early-Bird's test (0.1, 5 epochs) says its drawn mask had settled; null when never.</summary>
+    public static int? SettledEpoch(Training.RoundResult round)
+    {
+        ArgumentNullException.ThrowIfNull(round);
+        var test = new Schedules.EarlyBirdStop();
+        var distances = new List<double?>();
+        foreach (var epoch in round.Epochs)
+        {
+            distances.Add(epoch.MaskDistance);
+            if (test.Stops(distances))
+            {
+                return epoch.Epoch;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>An arm's figures at a point, or null.</summary>

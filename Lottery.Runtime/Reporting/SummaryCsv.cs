@@ -11,7 +11,7 @@ public static class SummaryCsv
     [
         "experiment", "arm", "schedule", "criterion", "rewind", "seed", "point", "weights_remaining_pct",
         "test_accuracy_final", "test_accuracy_best_validation", "best_validation_iteration", "epochs_trained", "training_seconds", "run",
-        "scope", "rate", "start_epoch", "end_epoch", "training_multiply_adds", "inference_multiply_adds", "mask_overlap_with_matched",
+        "scope", "rate", "start_epoch", "end_epoch", "training_multiply_adds", "inference_multiply_adds", "mask_overlap_with_matched", "mask_settled_epoch",
     ];
 
     /// <summary>The CSV text, header first.</summary>
@@ -34,7 +34,8 @@ public static class SummaryCsv
                 r.EndEpoch is { } end ? Invariant(end) : string.Empty,
                 r.TrainingMultiplyAdds is { } training ? Invariant(training) : string.Empty,
                 r.InferenceMultiplyAdds is { } inference ? Invariant(inference) : string.Empty,
-                r.OverlapWithMatched?.ToString("0.####", CultureInfo.InvariantCulture) ?? string.Empty)).Append('\n');
+                r.OverlapWithMatched?.ToString("0.####", CultureInfo.InvariantCulture) ?? string.Empty,
+                r.MaskSettledEpoch is { } settled ? Invariant(settled) : string.Empty)).Append('\n');
         }
 
         return csv.ToString();

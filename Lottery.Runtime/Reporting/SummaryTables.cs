@@ -88,13 +88,35 @@ public static class SummaryTables
             Invariant($"{p.EpochsTrained:0}"),
             Invariant($"{p.TrainingSeconds:0.0}"),
             dense is null ? "-" : Invariant($"{p.EpochsTrained / dense.EpochsTrained:0.0}x"),
+            MultiplyAdds(summary, p, r => r.TrainingMultiplyAdds),
+            MultiplyAdds(summary, p, r => r.InferenceMultiplyAdds),
         ]).ToList();
         tables.Add(new ReportTable(
             deepest is { } d2
                 ? $"Training cost to reach the smallest matched point ({record.MatchedArm} round {d2}); a control also needs the run that found its mask"
                 : "Training cost of each arm to its end",
-            ["arm", "weights remaining", "test accuracy (end)", "epochs", "seconds", "epochs vs dense"],
+            ["arm", "weights remaining", "test accuracy (end)", "epochs", "seconds", "epochs vs dense", "training multiply-adds", "inference multiply-adds an example"],
             cost));
+
+        var masks = summary.Points
+            .Select(p => (Point: p, Rows: summary.Rows.Where(r => r.Arm == p.Arm && r.Point == p.Point).ToList()))
+            .Where(g => g.Rows.Any(r => r.OverlapWithMatched is not null || r.MaskSettledEpoch is not null))
+            .Select(g => (IReadOnlyList<string>)
+            [
+                g.Point.Arm,
+                Invariant($"{g.Point.Point}"),
+                Invariant($"{g.Point.WeightsRemainingPercent:0.0}%"),
+                g.Rows.All(r => r.OverlapWithMatched is not null) ? Invariant($"{g.Rows.Average(r => r.OverlapWithMatched!.Value):0.000}") : "-",
+                Invariant($"{g.Rows.Count(r => r.MaskSettledEpoch is not null)} of {g.Rows.Count}"),
+                g.Rows.Any(r => r.MaskSettledEpoch is not null) ? Invariant($"{g.Rows.Where(r => r.MaskSettledEpoch is not null).Average(r => r.MaskSettledEpoch!.Value):0.0}") : "-",
+            ]).ToList();
+        if (masks.Count > 0)
+        {
+            tables.Add(new ReportTable(
+                $"Masks: overlap with {record.MatchedArm ?? "the matched arm"}'s (Jaccard, mean over seeds) and when they settled (Early-Bird: mask distance below 0.1 for 5 epochs in a row)",
+                ["arm", "point", "weights remaining", "overlap", "settled in", "settled after epoch (mean)"],
+                masks));
+        }
 
         tables.Add(new ReportTable("Arms", ["arm", "what it runs"], record.Arms.Select(a => (IReadOnlyList<string>)[a.Name, a.Description]).ToList()));
         return tables;
@@ -106,6 +128,26 @@ public static class SummaryTables
         ArgumentNullException.ThrowIfNull(summary);
         return (deepest is { } d ? summary.Point(arm, d) : null)
             ?? summary.Points.Where(p => p.Arm == arm).OrderBy(p => p.WeightsRemainingPercent).FirstOrDefault();
+    }
+
+    /// <summary>The mean over seeds of a point's multiply-adds, with a unit (k, M, G, T); "-" where a row has none.</summary>
+    private static string MultiplyAdds(ExperimentSummary summary, SummaryPoint point, Func<SummaryRow, long?> value)
+    {
+        var values = summary.Rows.Where(r => r.Arm == point.Arm && r.Point == point.Point).Select(value).ToList();
+        if (values.Count == 0 || values.Any(v => v is null))
+        {
+            return "-";
+        }
+
+        var mean = values.Average(v => (double)v!.Value);
+        return mean switch
+        {
+            >= 1e12 => Invariant($"{mean / 1e12:0.00} T"),
+            >= 1e9 => Invariant($"{mean / 1e9:0.00} G"),
+            >= 1e6 => Invariant($"{mean / 1e6:0.00} M"),
+            >= 1e3 => Invariant($"{mean / 1e3:0.0} k"),
+            _ => Invariant($"{mean:0}"),
+        };
     }
 
     /// <summary>Mean ± sd in percent, two decimals.</summary>

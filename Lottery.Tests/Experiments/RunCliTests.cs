@@ -100,7 +100,7 @@ public sealed class RunCliTests : IDisposable
         [
             "experiment", "arm", "schedule", "criterion", "rewind", "seed", "point", "weights_remaining_pct", "test_accuracy_final",
             "test_accuracy_best_validation", "best_validation_iteration", "epochs_trained", "training_seconds", "run", "scope", "rate", "start_epoch", "end_epoch",
-            "training_multiply_adds", "inference_multiply_adds", "mask_overlap_with_matched",
+            "training_multiply_adds", "inference_multiply_adds", "mask_overlap_with_matched", "mask_settled_epoch",
         ];
         var lines = File.ReadAllLines(Path.Combine(folder, "summary.csv"));
         Assert.Equal(string.Join(',', columns), lines[0]);

@@ -33,6 +33,36 @@ public sealed class EarlyBirdTests
     }
 
     [Fact]
+    public void The_summary_says_a_mask_settled_after_the_fifth_epoch_in_a_row_below_a_tenth()
+    {
+        // Below 0.1 at epochs 2-4, broken at 5, then below from 6: five in a row end at epoch 10.
+        double?[] distances = [0.3, 0.09, 0.08, 0.05, 0.2, 0.05, 0.04, 0.03, 0.02, 0.01, 0.5];
+        Assert.Equal(10, Reporting.ExperimentSummary.SettledEpoch(Round(distances)));
+        Assert.Null(Reporting.ExperimentSummary.SettledEpoch(Round([0.05, 0.05, 0.05, 0.05, null, 0.05])));
+        Assert.Null(Reporting.ExperimentSummary.SettledEpoch(Round([0.05, 0.05, 0.05, 0.05])));
+    }
+
+    private static RoundResult Round(double?[] distances) => new()
+    {
+        Round = 0,
+        WeightsRemaining = 1,
+        Epochs = distances.Select((d, i) => new EpochMetrics
+        {
+            Round = 0, Epoch = i + 1, Iteration = i + 1, TrainLoss = 0, Validation = Evaluation.None, Test = Evaluation.None,
+            WeightsRemaining = 1, LearningRate = 0.1, TrainingSeconds = 0, MaskDistance = d,
+        }).ToList(),
+        FinalTest = Evaluation.None,
+        FinalValidation = Evaluation.None,
+        BestValidationAccuracy = 0,
+        BestValidationAccuracyIteration = 0,
+        BestValidationLoss = 0,
+        BestValidationLossIteration = 0,
+        TestAccuracyAtBestValidation = 0,
+        PruningEvents = [],
+        TrainingSeconds = 0,
+    };
+
+    [Fact]
     public void A_method_with_a_stop_checks_it_and_one_without_keeps_its_identity()
     {
         var plain = new PruningMethod { Schedule = ScheduleKind.EveryEpoch, TargetRemaining = 0.1 };
