@@ -12,5 +12,9 @@ public sealed class LeastChangeCriterion : IPruningCriterion
     public string Name => "LeastChange";
 
     /// <inheritdoc/>
+    /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>
+    public CriterionNeeds Needs => CriterionNeeds.Training;
+
+    /// <inheritdoc/>
     public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => (weight - initialWeight).abs();
 }
