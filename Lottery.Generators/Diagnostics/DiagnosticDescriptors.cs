@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
         "LTH0013",
         "A required argument is missing",
         "{0} needs {1}",
-        "EveryEpoch and OneShot need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining; Rewind = RewindKind.ToEpoch needs RewindEpoch. None of them has a default.");
+        "EveryEpoch, OneShot and AtInit need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining; Rewind = RewindKind.ToEpoch needs RewindEpoch. None of them has a default.");
 
     public static readonly DiagnosticDescriptor ModelWithoutPruning = Error(
         "LTH0014",
@@ -172,6 +172,18 @@ internal static class DiagnosticDescriptors
         "Device '{0}' is not a device; give {1}",
         "An experiment trains on cpu (the default), cuda (the current GPU) or cuda:N (GPU N); a GPU also needs TorchSharp's CUDA package, which is checked when the experiment runs.");
 
+    public static readonly DiagnosticDescriptor CriterionNeedsTraining = Error(
+        "LTH0028",
+        "The criterion needs training before it can score",
+        "{0} needs training before it can score ({1}), but schedule '{2}' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training",
+        "LeastChange, MagnitudeIncrease and Movement rank weights by what training did to them; pruning at initialisation would rank equal scores, which is no choice at all.");
+
+    public static readonly DiagnosticDescriptor ScoringBatchSizeBelowOne = Error(
+        "LTH0029",
+        "The scoring batch is empty",
+        "ScoringBatchSize is {0}; the criterion scores on a batch of training data, so give at least 1 example, for example 100",
+        "A criterion that scores on data (Snip) draws one batch of ScoringBatchSize training examples at each pruning event.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -179,7 +191,7 @@ internal static class DiagnosticDescriptors
         RoundsBelowOne, TargetNotReached, ScheduleWithoutLayers, Duplicate, DoesNotApply, MissingArgument,
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
-        StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
+        StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice, CriterionNeedsTraining, ScoringBatchSizeBelowOne,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -13,6 +13,10 @@ namespace Lottery.Generators.Models;
 /// <param name="Criterion">A CriterionKind name.</param>
 /// <param name="Rewind">A RewindKind name.</param>
 /// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
+/// <param name="ScoringBatchSize">
+/// The batch of a criterion that scores on data, when the schedule's criterion or a layer's does (the declared value, or
+/// 100); null when no criterion of the schedule scores on data.
+/// </param>
 internal sealed record ScheduleInfo(
     string Name,
     string Kind,
@@ -25,4 +29,5 @@ internal sealed record ScheduleInfo(
     string Scope,
     string Criterion,
     string Rewind,
-    int RewindEpoch);
+    int RewindEpoch,
+    int? ScoringBatchSize = null);

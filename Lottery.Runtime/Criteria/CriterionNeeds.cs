@@ -19,7 +19,7 @@ public enum CriterionNeeds
     /// <summary>
     /// Training before the event: its scores say nothing before the weights have moved (LeastChange, MagnitudeIncrease:
     /// every score is equal at initialisation) or before training has accumulated them (Movement). A schedule that
-    /// prunes before training refuses it.
+    /// prunes before training (<see cref="ScheduleKind.AtInit"/>) refuses it.
     /// </summary>
     Training = 4,
 }

@@ -14,4 +14,7 @@ public enum CriterionKind
 
     /// <summary>Random scores: the control.</summary>
     Random,
+
+    /// <summary>|g * w| on one batch of training data (SNIP, Lee et al. 2019): made for <see cref="ScheduleKind.AtInit"/>.</summary>
+    Snip,
 }
