@@ -32,7 +32,7 @@ internal static class KnownNames
     public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot", "AtInit"];
 
     /// <summary>Lottery.CriterionKind, in value order.</summary>
-    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip"];
+    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip", "SynFlow"];
 
     /// <summary>
     /// The criteria that need training before they can score (CriterionNeeds.Training in Lottery.Runtime), with why:

@@ -18,8 +18,11 @@ public static class PruningCriteria
     /// <summary>|g * w| on a batch of training data (SNIP).</summary>
     public static IPruningCriterion Snip { get; } = new SnipCriterion();
 
+    /// <summary>|dR/dw * w| of the magnitudes' flow, no data, 100 passes per event (SynFlow).</summary>
+    public static IPruningCriterion SynFlow { get; } = new SynFlowCriterion();
+
     /// <summary>Every built-in criterion, in <see cref="CriterionKind"/>'s order.</summary>
-    public static IReadOnlyList<IPruningCriterion> All { get; } = [Magnitude, LeastChange, MagnitudeIncrease, Random, Snip];
+    public static IReadOnlyList<IPruningCriterion> All { get; } = [Magnitude, LeastChange, MagnitudeIncrease, Random, Snip, SynFlow];
 
     /// <summary>The criterion a declaration names (<see cref="CriterionKind"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="CriterionKind"/>.</exception>

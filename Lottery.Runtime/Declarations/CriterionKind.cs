@@ -17,4 +17,7 @@ public enum CriterionKind
 
     /// <summary>|g * w| on one batch of training data (SNIP, Lee et al. 2019): made for <see cref="ScheduleKind.AtInit"/>.</summary>
     Snip,
+
+    /// <summary>Synaptic flow, |dR/dw * w| with every parameter made positive and an input of ones; no data, 100 passes per event (Tanaka et al. 2020).</summary>
+    SynFlow,
 }

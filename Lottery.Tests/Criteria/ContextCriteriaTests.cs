@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Lottery.Tests.Criteria;
 
 /// <summary>
-/// SNIP on a tiny fixed network, Linear(2, 2) -> ReLU -> Linear(2, 1), against values worked out
+/// SNIP and SynFlow on a tiny fixed network, Linear(2, 2) -> ReLU -> Linear(2, 1), against values worked out
 /// by hand in the comments (never by the code under test). Layer names: first (W1, b1), second (W2, b2); scores are
 /// listed row-major, first.weight then second.weight.
 /// </summary>
@@ -41,6 +41,75 @@ public class ContextCriteriaTests
     }
 
     [Fact]
+    public void SynFlow_scores_the_flow_of_the_magnitudes_on_an_input_of_ones_and_gives_every_sign_back()
+    {
+        // |W1| = [[1, 0.25], [0.5, 0.5]], |b1| = (0.1, 0.2), |W2| = [[2, 1]], |b2| = 0.3; input (1, 1).
+        // pre = (1 + 0.25 + 0.1, 0.5 + 0.5 + 0.2) = (1.35, 1.2), both positive, so h = pre; R = 2 * 1.35 + 1.2 + 0.3 = 4.2.
+        // dR/dW2 = h = (1.35, 1.2)                -> |W2| * dR/dW2 = (2.7, 1.2)
+        // dR/dW1[i, j] = |W2|[i] * 1 = 2 (row 0), 1 (row 1) -> |W1| * dR/dW1 = [[2, 0.5], [0.5, 0.5]]
+        // (Conservation, the paper's check: the scores into the hidden layer, 3.5 by the weights and 0.1 * 2 + 0.2 * 1
+        // by the biases, sum to the 3.9 out of it.)
+        float[,] first = { { 1, -0.25f }, { -0.5f, 0.5f } };
+        float[,] second = { { 2, -1 } };
+        using var net = Net(first, firstBias: [0.1f, -0.2f], second, secondBias: [-0.3f]);
+        using var masks = MaskSet.Attach(net);
+        using var generator = new Generator(1);
+        var context = new PruningContext(masks, generator) { Data = new UntouchableData(), InputShape = [2] };
+
+        var scores = ((IContextCriterion)PruningCriteria.SynFlow).Score(context, masks.Weights);
+
+        AssertClose([2, 0.5f, 0.5f, 0.5f], scores[0]);
+        AssertClose([2.7f, 1.2f], scores[1]);
+        Assert.Equal([1, -0.25f, -0.5f, 0.5f], TestData.Values(net.First.weight!));
+        Assert.Equal([0.1f, -0.2f], TestData.Values(net.First.bias!));
+        Assert.Equal([2, -1f], TestData.Values(net.Second.weight!));
+        Assert.Equal([-0.3f], TestData.Values(net.Second.bias!));
+        Assert.True(net.training, "the model's training mode is given back");
+    }
+
+    [Fact]
+    public void SynFlow_prunes_in_100_passes_and_keeps_a_path_that_one_pass_would_cut()
+    {
+        // |W1| = [[1, 0.9], [0.2, 0.25]], |b1| = (0, 0.1), |W2| = [[1, 3]], b2 = 0; global, to half of the 6 weights.
+        // Scores |W1| * |W2|[i] and |W2|[i] * h_i with h = |W1| (1, 1) + |b1| (every unit stays positive):
+        //   pass 1: W1 = [[1, 0.9], [0.6, 0.75]], W2 = [1 * 1.9, 3 * 0.55] = [1.9, 1.65] -> W1[1, 0] (0.6) goes
+        //   pass 2: W1 = [[1, 0.9], [-, 0.75]], W2 = [1.9, 3 * (0.25 + 0.1)] = [1.9, 1.05] -> W1[1, 1] (0.75) goes
+        //   pass 3: W1 = [[1, 0.9], [-, -]], W2 = [1.9, 3 * 0.1] = [1.9, 0.3] -> W2[1] (0.3) goes
+        // One weight goes at each of passes 13, 42 and 78 of 100 (6 * 0.5^(k/100) rounds to 5, 4, 3 there). Scored once,
+        // the three lowest of pass 1 (0.6, 0.75 and 0.9) would leave W2[1] fed by nothing but a bias and cut W1[0, 1].
+        using var net = Net(new float[,] { { 1, 0.9f }, { -0.2f, 0.25f } }, firstBias: [0, -0.1f], new float[,] { { -1, 3 } }, secondBias: [0]);
+        using var masks = MaskSet.Attach(net);
+        using var generator = new Generator(1);
+        var context = new PruningContext(masks, generator) { Data = new UntouchableData(), InputShape = [2] };
+
+        var pruning = Pruner.Prune(context, PruningAmount.ToRemaining(0.5), PruningScope.Global, PruningCriteria.SynFlow);
+
+        Assert.Equal([1, 1, 0, 0], TestData.Values(masks["first.weight"].Mask));
+        Assert.Equal([1, 0], TestData.Values(masks["second.weight"].Mask));
+        Assert.Equal(2, pruning.Removed["first.weight"]);
+        Assert.Equal(1, pruning.Removed["second.weight"]);
+        Assert.Equal([1, 0.9f, 0, 0], TestData.Values(net.First.weight!));
+        Assert.Equal([-1, 0f], TestData.Values(net.Second.weight!));
+        Assert.Equal([0, -0.1f], TestData.Values(net.First.bias!));
+    }
+
+    [Fact]
+    public void SynFlow_reads_no_data_and_Snip_does()
+    {
+        using var net = new TwoLayerNet(2, 2, 1);
+        using var masks = MaskSet.Attach(net);
+        using var generator = new Generator(1);
+        var context = new PruningContext(masks, generator) { Data = new UntouchableData(), InputShape = [2] };
+
+        Pruner.Prune(context, PruningAmount.ToRemaining(0.5), PruningScope.Global, PruningCriteria.SynFlow);
+        Assert.Equal(3, masks.Remaining);
+
+        // The same untouchable data does stop a criterion that reads it, so the SynFlow run above read none.
+        var error = Assert.Throws<InvalidOperationException>(() => Pruner.Prune(context, PruningAmount.ToRemaining(0.25), PruningScope.Global, PruningCriteria.Snip));
+        Assert.Equal(UntouchableData.Message, error.Message);
+    }
+
+    [Fact]
     public void Criteria_that_need_a_context_say_what_is_missing()
     {
         using var net = new TwoLayerNet(2, 2, 1);
@@ -49,6 +118,8 @@ public class ContextCriteriaTests
 
         var snip = Assert.Throws<InvalidOperationException>(() => Pruner.Prune(masks, PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Snip, generator));
         Assert.Contains("Snip scores weights on a batch of training data, and this pruning event has none", snip.Message, StringComparison.Ordinal);
+        var synFlow = Assert.Throws<InvalidOperationException>(() => Pruner.Prune(masks, PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.SynFlow, generator));
+        Assert.Contains("give the PruningContext its InputShape", synFlow.Message, StringComparison.Ordinal);
         Assert.Equal(masks.Count, masks.Remaining);
     }
 
@@ -56,7 +127,9 @@ public class ContextCriteriaTests
     public void The_registry_knows_the_new_criteria_by_kind_and_name_and_what_each_needs()
     {
         Assert.Same(PruningCriteria.Snip, PruningCriteria.Of(CriterionKind.Snip));
+        Assert.Same(PruningCriteria.SynFlow, PruningCriteria.FromName("synflow"));
         Assert.Equal(CriterionNeeds.Model | CriterionNeeds.Data, PruningCriteria.Snip.Needs);
+        Assert.Equal(CriterionNeeds.Model, PruningCriteria.SynFlow.Needs);
         Assert.Equal(CriterionNeeds.Training, PruningCriteria.LeastChange.Needs);
         Assert.Equal(CriterionNeeds.None, PruningCriteria.Magnitude.Needs);
         Assert.Equal(CriterionNeeds.None, PruningCriteria.Random.Needs);
@@ -97,5 +170,13 @@ public class ContextCriteriaTests
             Assert.Equal(inputs.GetLength(0), size);
             return (tensor(inputs), zeros(inputs.GetLength(0), dtype: ScalarType.Int64));
         }
+    }
+
+    /// <summary>Data that must not be read: drawing a batch fails the test.</summary>
+    private sealed class UntouchableData : IScoringData
+    {
+        public const string Message = "The criterion read the training data.";
+
+        public (Tensor Inputs, Tensor Labels) Draw(int size) => throw new InvalidOperationException(Message);
     }
 }

@@ -39,6 +39,18 @@ public class PruningAtInitTests
         Assert.NotEqual(watcher.Masks, MasksAtInit(data, method with { Criterion = CriterionKind.Magnitude }));
     }
 
+    [Fact]
+    public void An_AtInit_SynFlow_run_reaches_its_target_exactly()
+    {
+        using var data = TestData.SmallDigits(train: 100, validation: 20, test: 20);
+        var method = new PruningMethod { Schedule = ScheduleKind.AtInit, TargetRemaining = 0.07, Criterion = CriterionKind.SynFlow, Scope = PruningScope.Global };
+        using var run = new PruningRun(() => new TwoLayerNet(784, 24, 10), new TrainingSettings { Epochs = 1, Seed = 3, BatchSize = 50 }, method.ToSettings());
+
+        run.Execute(data);
+
+        Assert.Equal(AtSevenPercent, run.Masks!.Remaining);
+    }
+
     [Theory]
     [InlineData(CriterionKind.LeastChange)]
     [InlineData(CriterionKind.MagnitudeIncrease)]

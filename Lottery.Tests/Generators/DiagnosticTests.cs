@@ -96,6 +96,7 @@ public class DiagnosticTests
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip)]", "[Prunable([|Criterion = CriterionKind.LeastChange|])] private Linear fc = null!;") },
         { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip, [|ScoringBatchSize = 0|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|ScoringBatchSize = 64|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.SynFlow, [|ScoringBatchSize = 64|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|StartEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Rewind = RewindKind.ToInit|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.AtInit, Criterion = CriterionKind.Snip)]", "[Prunable] private Linear fc = null!;") },
@@ -165,6 +166,7 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[PruneSchedule(ScheduleKind.OneShot, TargetRemaining = 0.1, Criterion = CriterionKind.SynFlow)]")]
     [InlineData("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, EndEpoch = 20, Criterion = CriterionKind.Snip, ScoringBatchSize = 32)]")]
     [InlineData("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Random, Rewind = RewindKind.None)]")]
     public void Criteria_that_need_data_or_training_work_with_the_schedules_that_fit_them(string schedule)
