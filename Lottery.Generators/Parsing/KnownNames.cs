@@ -32,7 +32,7 @@ internal static class KnownNames
     public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot", "AtInit"];
 
     /// <summary>Lottery.CriterionKind, in value order.</summary>
-    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip", "SynFlow"];
+    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip", "SynFlow", "Movement"];
 
     /// <summary>
     /// The criteria that need training before they can score (CriterionNeeds.Training in Lottery.Runtime), with why:
@@ -42,6 +42,7 @@ internal static class KnownNames
     {
         ["LeastChange"] = "every |w - w0| is 0 before training",
         ["MagnitudeIncrease"] = "every |w| - |w0| is 0 before training",
+        ["Movement"] = "it sums -w * g over the training steps",
     };
 
     /// <summary>The criteria that score on a batch of training data (CriterionNeeds.Data): ScoringBatchSize applies to them.</summary>

@@ -21,8 +21,11 @@ public static class PruningCriteria
     /// <summary>|dR/dw * w| of the magnitudes' flow, no data, 100 passes per event (SynFlow).</summary>
     public static IPruningCriterion SynFlow { get; } = new SynFlowCriterion();
 
+    /// <summary>-sum of w * g over training (movement pruning).</summary>
+    public static IPruningCriterion Movement { get; } = new MovementCriterion();
+
     /// <summary>Every built-in criterion, in <see cref="CriterionKind"/>'s order.</summary>
-    public static IReadOnlyList<IPruningCriterion> All { get; } = [Magnitude, LeastChange, MagnitudeIncrease, Random, Snip, SynFlow];
+    public static IReadOnlyList<IPruningCriterion> All { get; } = [Magnitude, LeastChange, MagnitudeIncrease, Random, Snip, SynFlow, Movement];
 
     /// <summary>The criterion a declaration names (<see cref="CriterionKind"/>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is not a defined <see cref="CriterionKind"/>.</exception>

@@ -20,4 +20,7 @@ public enum CriterionKind
 
     /// <summary>Synaptic flow, |dR/dw * w| with every parameter made positive and an input of ones; no data, 100 passes per event (Tanaka et al. 2020).</summary>
     SynFlow,
+
+    /// <summary>-sum of w * g over training, gathered after every batch (movement pruning, Sanh et al. 2020); needs training before it prunes.</summary>
+    Movement,
 }

@@ -1,4 +1,5 @@
 using Lottery.Criteria;
+using Lottery.Data;
 using Lottery.Masks;
 using Lottery.Training;
 using static TorchSharp.torch;
@@ -6,7 +7,7 @@ using static TorchSharp.torch;
 namespace Lottery.Tests.Criteria;
 
 /// <summary>
-/// SNIP and SynFlow on a tiny fixed network, Linear(2, 2) -> ReLU -> Linear(2, 1), against values worked out
+/// SNIP, SynFlow and Movement on a tiny fixed network, Linear(2, 2) -> ReLU -> Linear(2, 1), against values worked out
 /// by hand in the comments (never by the code under test). Layer names: first (W1, b1), second (W2, b2); scores are
 /// listed row-major, first.weight then second.weight.
 /// </summary>
@@ -110,6 +111,41 @@ public class ContextCriteriaTests
     }
 
     [Fact]
+    public void Movement_sums_minus_weight_times_gradient_before_each_step()
+    {
+        // W1 = [[1, 0.25], [0.5, 0.5]], b1 = 0, W2 = [[2, -1]], b2 = 0; SGD, learning rate 0.1, batches of one example
+        // x = (1, 2), twice (both examples are x, so the batch order does not matter); loss = the output.
+        // Step 1: pre = (1.5, 1.5), h = (1.5, 1.5).
+        //   g(W1) = [[2, 4], [-1, -2]], g(b1) = (2, -1), g(W2) = (1.5, 1.5), g(b2) = 1
+        //   -w * g: W1 = [[-2, -1], [0.5, 1]], W2 = [-3, 1.5]
+        //   update: W1 = [[0.8, -0.15], [0.6, 0.7]], b1 = (-0.2, 0.1), W2 = [1.85, -1.15], b2 = -0.1
+        // Step 2: pre = (0.8 - 0.3 - 0.2, 0.6 + 1.4 + 0.1) = (0.3, 2.1), h = (0.3, 2.1).
+        //   g(W1) = [[1.85, 3.7], [-1.15, -2.3]], g(W2) = (0.3, 2.1)
+        //   -w * g: W1 = [[-1.48, 0.555], [0.69, 1.61]], W2 = [-0.555, 2.415]
+        // Sums: W1 = [[-3.48, -0.445], [1.19, 2.61]], W2 = [-3.555, 3.915].
+        using var net = Net(new float[,] { { 1, 0.25f }, { 0.5f, 0.5f } }, firstBias: [0, 0], new float[,] { { 2, -1 } }, secondBias: [0]);
+        using var masks = MaskSet.Attach(net);
+        var movement = (IContextCriterion)PruningCriteria.Movement;
+        using var accumulator = movement.CreateAccumulator(masks)!;
+        var settings = new TrainingSettings { Epochs = 1, BatchSize = 1, Optimizer = OptimizerKind.Sgd, LearningRate = 0.1, Loss = new OutputMean() };
+        using var trainer = new Trainer(net, settings, masks);
+        trainer.Hooks.Add(accumulator);
+        using var data = new TensorDataSet("x twice", tensor(new float[,] { { 1, 2 }, { 1, 2 } }), tensor(new long[] { 0, 0 }), 1);
+
+        trainer.TrainEpoch(data, round: 0, epoch: 1);
+
+        using var generator = new Generator(1);
+        var context = new PruningContext(masks, generator) { Accumulators = new Dictionary<IPruningCriterion, ICriterionAccumulator> { [movement] = accumulator } };
+        var scores = movement.Score(context, masks.Weights);
+        AssertClose([-3.48f, -0.445f, 1.19f, 2.61f], scores[0]);
+        AssertClose([-3.555f, 3.915f], scores[1]);
+
+        // A new round starts its sums from zero.
+        accumulator.BeforeRound(1, 1.0);
+        AssertClose([0, 0, 0, 0], movement.Score(context, masks.Weights)[0]);
+    }
+
+    [Fact]
     public void Criteria_that_need_a_context_say_what_is_missing()
     {
         using var net = new TwoLayerNet(2, 2, 1);
@@ -120,6 +156,8 @@ public class ContextCriteriaTests
         Assert.Contains("Snip scores weights on a batch of training data, and this pruning event has none", snip.Message, StringComparison.Ordinal);
         var synFlow = Assert.Throws<InvalidOperationException>(() => Pruner.Prune(masks, PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.SynFlow, generator));
         Assert.Contains("give the PruningContext its InputShape", synFlow.Message, StringComparison.Ordinal);
+        var movement = Assert.Throws<InvalidOperationException>(() => Pruner.Prune(masks, PruningAmount.ByRate(0.5), PruningScope.Layerwise, PruningCriteria.Movement, generator));
+        Assert.Contains("Movement scores weights by what it gathered during training", movement.Message, StringComparison.Ordinal);
         Assert.Equal(masks.Count, masks.Remaining);
     }
 
@@ -128,8 +166,10 @@ public class ContextCriteriaTests
     {
         Assert.Same(PruningCriteria.Snip, PruningCriteria.Of(CriterionKind.Snip));
         Assert.Same(PruningCriteria.SynFlow, PruningCriteria.FromName("synflow"));
+        Assert.Same(PruningCriteria.Movement, PruningCriteria.Of(CriterionKind.Movement));
         Assert.Equal(CriterionNeeds.Model | CriterionNeeds.Data, PruningCriteria.Snip.Needs);
         Assert.Equal(CriterionNeeds.Model, PruningCriteria.SynFlow.Needs);
+        Assert.Equal(CriterionNeeds.Training, PruningCriteria.Movement.Needs);
         Assert.Equal(CriterionNeeds.Training, PruningCriteria.LeastChange.Needs);
         Assert.Equal(CriterionNeeds.None, PruningCriteria.Magnitude.Needs);
         Assert.Equal(CriterionNeeds.None, PruningCriteria.Random.Needs);

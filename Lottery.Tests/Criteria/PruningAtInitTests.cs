@@ -51,7 +51,22 @@ public class PruningAtInitTests
         Assert.Equal(AtSevenPercent, run.Masks!.Remaining);
     }
 
+    [Fact]
+    public void Movement_prunes_inside_a_Gradual_run()
+    {
+        using var data = TestData.SmallDigits(train: 200, validation: 40, test: 40);
+        var method = new PruningMethod { Schedule = ScheduleKind.Gradual, TargetRemaining = 0.3, StartEpoch = 1, EndEpoch = 3, Criterion = CriterionKind.Movement };
+        using var run = new PruningRun(() => new TwoLayerNet(784, 24, 10), new TrainingSettings { Epochs = 3, Seed = 3, BatchSize = 50 }, method.ToSettings());
+
+        var result = run.Execute(data);
+
+        // The cubic asks for nothing after its start epoch (initial sparsity 0), then 38.75% and 30% after epochs 2 and 3.
+        Assert.Equal(2, result.Rounds[0].PruningEvents.Count);
+        Assert.Equal(0.3, run.WeightsRemaining, 3);
+    }
+
     [Theory]
+    [InlineData(CriterionKind.Movement)]
     [InlineData(CriterionKind.LeastChange)]
     [InlineData(CriterionKind.MagnitudeIncrease)]
     public void Criteria_that_need_training_are_refused_at_initialisation(CriterionKind criterion)

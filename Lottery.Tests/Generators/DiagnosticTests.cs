@@ -93,6 +93,7 @@ public class DiagnosticTests
         { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|Device = \"tpu\"|])] public static partial class E;" },
         { "LTH0027", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), Epochs = 2, [|Device = \"cuda:-1\"|])] public static partial class E;" },
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Criterion = CriterionKind.LeastChange|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Criterion = CriterionKind.Movement|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip)]", "[Prunable([|Criterion = CriterionKind.LeastChange|])] private Linear fc = null!;") },
         { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip, [|ScoringBatchSize = 0|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|ScoringBatchSize = 64|])]", "[Prunable] private Linear fc = null!;") },
@@ -155,6 +156,8 @@ public class DiagnosticTests
     [Theory]
     [InlineData("Criterion = CriterionKind.LeastChange", "[Prunable] private Linear fc = null!;",
         "Criterion LeastChange needs training before it can score (every |w - w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+    [InlineData("Criterion = CriterionKind.Movement", "[Prunable] private Linear fc = null!;",
+        "Criterion Movement needs training before it can score (it sums -w * g over the training steps), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
     [InlineData("Criterion = CriterionKind.Snip", "[Prunable(Criterion = CriterionKind.MagnitudeIncrease)] private Linear fc = null!;",
         "Layer 'fc''s criterion MagnitudeIncrease needs training before it can score (every |w| - |w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
     public void A_criterion_that_needs_training_at_initialisation_is_named_with_why(string criterion, string layer, string expected)
@@ -166,6 +169,9 @@ public class DiagnosticTests
     }
 
     [Theory]
+    [InlineData("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, EndEpoch = 20, Criterion = CriterionKind.Movement)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1, EndEpoch = 5, Criterion = CriterionKind.Movement)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, Criterion = CriterionKind.Movement)]")]
     [InlineData("[PruneSchedule(ScheduleKind.OneShot, TargetRemaining = 0.1, Criterion = CriterionKind.SynFlow)]")]
     [InlineData("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, EndEpoch = 20, Criterion = CriterionKind.Snip, ScoringBatchSize = 32)]")]
     [InlineData("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Random, Rewind = RewindKind.None)]")]
