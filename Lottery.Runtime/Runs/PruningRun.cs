@@ -15,9 +15,9 @@ namespace Lottery.Runs;
 /// </summary>
 /// <remarks>
 /// Before each round's first epoch the schedule may prune (pruning at initialisation); no rewind follows, since the
-/// weights are still the round's starting weights. Order of things after each epoch: evaluate, then call the schedule; after a pruning event, the optimizer's
-/// state at newly pruned entries is zeroed and the rewind is applied (not after the run's last epoch, since no
-/// training follows). After each round the schedule may prune again; the next round then starts from the
+/// weights are still the round's starting weights. Order of things after each epoch: evaluate, then call the schedule;
+/// after a pruning event, the optimizer's state at newly pruned entries is zeroed and the rewind is applied (not after
+/// the run's last epoch, since no training follows). After each round the schedule may prune again; the next round then starts from the
 /// rewound weights. Weight rewinding restores the snapshot, reapplies the masks and starts a fresh optimizer
 /// with the learning-rate schedule set back to the snapshot's epoch; learning-rate rewinding restarts the
 /// learning-rate schedule and keeps the weights.

@@ -90,10 +90,15 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
         var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), AtomicFile.Json)
             ?? throw new InvalidDataException("The checkpoint holds no run state.");
         var tensors = TensorFile.Read(reader);
-        var accumulated = accumulators.Count > 0 ? TensorFile.Read(reader) : [];
+        Dictionary<string, Tensor> accumulated = [];
         Dictionary<int, WeightSnapshot> restored = [];
         try
         {
+            if (accumulators.Count > 0)
+            {
+                accumulated = TensorFile.Read(reader);
+            }
+
             // Everything is read and checked before anything of the run is changed.
             var current = model.state_dict();
             foreach (var (name, value) in current)
