@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
         "LTH0013",
         "A required argument is missing",
         "{0} needs {1}",
-        "EveryEpoch and OneShot need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining; Rewind = RewindKind.ToEpoch needs RewindEpoch. None of them has a default.");
+        "EveryEpoch, OneShot and AtInit need TargetRemaining; Gradual needs TargetRemaining, StartEpoch and EndEpoch; Iterative needs Rounds or TargetRemaining; Rewind = RewindKind.ToEpoch needs RewindEpoch. None of them has a default.");
 
     public static readonly DiagnosticDescriptor ModelWithoutPruning = Error(
         "LTH0014",
@@ -178,6 +178,18 @@ internal static class DiagnosticDescriptors
         "EquivalenceMargin is {0}; give the largest difference in test accuracy that does not matter, in percentage points above 0 and below 100, for example 0.5",
         "The report tests each arm against MatchTo for equivalence within ± the margin (two one-sided t-tests); a margin of 0 or less, or NaN, can never be met, and 100 points or more always is.");
 
+    public static readonly DiagnosticDescriptor CriterionNeedsTraining = Error(
+        "LTH0029",
+        "The criterion needs training before it can score",
+        "{0} needs training before it can score ({1}), but schedule '{2}' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training",
+        "LeastChange, MagnitudeIncrease and Movement rank weights by what training did to them; pruning at initialisation would rank equal scores, which is no choice at all.");
+
+    public static readonly DiagnosticDescriptor ScoringBatchSizeBelowOne = Error(
+        "LTH0030",
+        "The scoring batch is empty",
+        "ScoringBatchSize is {0}; the criterion scores on a batch of training data, so give at least 1 example, for example 100",
+        "A criterion that scores on data (Snip) draws one batch of ScoringBatchSize training examples at each pruning event.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -186,7 +198,7 @@ internal static class DiagnosticDescriptors
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
-        InvalidEquivalenceMargin,
+        InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -304,6 +304,11 @@ internal static class ModelEmitter
         }
 
         yield return $"Criterion = global::Lottery.CriterionKind.{schedule.Criterion}";
+        if (schedule.ScoringBatchSize is { } batch)
+        {
+            yield return $"ScoringBatchSize = {batch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
         yield return $"Scope = global::Lottery.Masks.PruningScope.{schedule.Scope}";
         yield return $"Rewind = global::Lottery.Schedules.RewindKind.{schedule.Rewind}";
         if (schedule.Rewind == "ToEpoch")
@@ -324,10 +329,12 @@ internal static class ModelEmitter
             "Iterative" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} per round" + (schedule.Rounds is { } r ? $", {r} rounds" : string.Empty),
             "EveryEpoch" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} after each epoch from epoch {schedule.StartEpoch ?? 1}" + (schedule.EndEpoch is { } e ? $" to {e}" : string.Empty),
             "Gradual" => $"{schedule.Kind}: cubic from epoch {schedule.StartEpoch} to {schedule.EndEpoch}",
+            "AtInit" => $"{schedule.Kind}: once, before training",
             _ => $"{schedule.Kind}: once, " + (schedule.StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
         };
         var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
         var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
-        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}";
+        var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
+        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}";
     }
 }

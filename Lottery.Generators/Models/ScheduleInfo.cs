@@ -15,6 +15,10 @@ namespace Lottery.Generators.Models;
 /// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
 /// <param name="EarlyBirdDistance">Early-Bird's stop threshold, or null for no stop.</param>
 /// <param name="EarlyBirdEpochs">Early-Bird's epochs in a row.</param>
+/// <param name="ScoringBatchSize">
+/// The batch of a criterion that scores on data, when the schedule's criterion or a layer's does (the declared value, or
+/// 100); null when no criterion of the schedule scores on data.
+/// </param>
 internal sealed record ScheduleInfo(
     string Name,
     string Kind,
@@ -29,4 +33,5 @@ internal sealed record ScheduleInfo(
     string Rewind,
     int RewindEpoch,
     double? EarlyBirdDistance = null,
-    int EarlyBirdEpochs = 5);
+    int EarlyBirdEpochs = 5,
+    int? ScoringBatchSize = null);

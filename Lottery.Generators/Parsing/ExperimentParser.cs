@@ -167,7 +167,7 @@ internal static class ExperimentParser
                     diagnostics.Add(DiagnosticDescriptors.Duplicate, attribute.LocationOf("Points"), "Points lists a round twice");
                 }
 
-                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot").Select(s => s.Name));
+                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot" or "AtInit").Select(s => s.Name));
                 foreach (var schedule in schedules.Where(s => matched.Contains(s.Name) && s.Kind == "EveryEpoch"))
                 {
                     var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, epochs);

@@ -210,6 +210,7 @@ internal static class ModelParser
             var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? "Magnitude";
             var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
+            var layerCriteria = LayerCriteria(type, cancellationToken);
             var rewindEpoch = attribute.Int("RewindEpoch");
             if (rewindEpoch is { } k)
             {
@@ -229,8 +230,14 @@ internal static class ModelParser
             }
 
             CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
+            if (kind == "AtInit")
+            {
+                CheckCriteriaAtInit(name, attribute, criterion, layerCriteria, diagnostics);
+            }
+
+            var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs);
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize);
             if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, epochs: null) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
@@ -338,6 +345,19 @@ internal static class ModelParser
             NotFor("EndEpoch", ", which prunes once, after StartEpoch");
         }
 
+        if (kind == "AtInit")
+        {
+            foreach (var epoch in new[] { ("StartEpoch", start), ("EndEpoch", end) }.Where(e => e.Item2 is not null))
+            {
+                NotFor(epoch.Item1, ", which prunes once, before the first epoch");
+            }
+
+            if (attribute.Named("Rewind") is { Value: int rewind } && rewind != 0)
+            {
+                NotFor("Rewind", ", which prunes before training: the weights are still the initial ones");
+            }
+        }
+
         if (initialSparsity is not null && kind != "Gradual")
         {
             NotFor("InitialSparsity", "; only Gradual starts from an initial sparsity");
@@ -346,7 +366,7 @@ internal static class ModelParser
         var missing = kind switch
         {
             "Iterative" when rounds is null && target is null => "Rounds or TargetRemaining, or it never stops",
-            "EveryEpoch" or "OneShot" when target is null => "TargetRemaining",
+            "EveryEpoch" or "OneShot" or "AtInit" when target is null => "TargetRemaining",
             "Gradual" when target is null || start is null || end is null => "TargetRemaining, StartEpoch and EndEpoch",
             _ => null,
         };
@@ -393,6 +413,64 @@ internal static class ModelParser
 
         return (distance, epochs ?? 5);
     }
+
+    /// <summary>
+    /// An AtInit schedule prunes before training: its criterion, and every layer's own, must be able to score untrained
+    /// weights (LTH0029, on the criterion argument that names it).
+    /// </summary>
+    private static void CheckCriteriaAtInit(string schedule, AttributeArguments attribute, string criterion, List<LayerCriterion> layers, DiagnosticList diagnostics)
+    {
+        if (KnownNames.CriteriaNeedingTraining.TryGetValue(criterion, out var why))
+        {
+            diagnostics.Add(DiagnosticDescriptors.CriterionNeedsTraining, attribute.LocationOf("Criterion"), $"Criterion {criterion}", why, schedule);
+        }
+
+        foreach (var layer in layers)
+        {
+            if (KnownNames.CriteriaNeedingTraining.TryGetValue(layer.Criterion, out var layerWhy))
+            {
+                diagnostics.Add(DiagnosticDescriptors.CriterionNeedsTraining, layer.Location, $"Layer '{layer.Member}''s criterion {layer.Criterion}", layerWhy, schedule);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The batch a criterion of the schedule scores on, when one scores on data (the declared size, or 100); a size below 1
+    /// is LTH0030, and a size given to a schedule whose criteria score without data is LTH0012.
+    /// </summary>
+    private static int? ScoringBatchSize(string schedule, AttributeArguments attribute, string criterion, List<LayerCriterion> layers, DiagnosticList diagnostics)
+    {
+        var given = attribute.Int("ScoringBatchSize");
+        var onData = KnownNames.CriteriaScoringOnData.Contains(criterion) || layers.Any(l => KnownNames.CriteriaScoringOnData.Contains(l.Criterion));
+        if (given is { } size && size < 1)
+        {
+            diagnostics.Add(DiagnosticDescriptors.ScoringBatchSizeBelowOne, attribute.LocationOf("ScoringBatchSize"), size);
+        }
+        else if (given is not null && !onData)
+        {
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("ScoringBatchSize"), "ScoringBatchSize", $"schedule '{schedule}', whose criteria score without data (only {string.Join(", ", KnownNames.CriteriaScoringOnData)} scores on a batch)");
+        }
+
+        return onData ? given ?? 100 : null;
+    }
+
+    /// <summary>The layers that declare their own criterion, with where it is written.</summary>
+    private static List<LayerCriterion> LayerCriteria(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var layers = new List<LayerCriterion>();
+        foreach (var member in type.GetMembers().Where(IsPrunable))
+        {
+            var attribute = new AttributeArguments(member.GetAttributes().First(a => a.AttributeClass?.ToDisplayString() == KnownNames.PrunableAttribute), cancellationToken);
+            if (attribute.Named("Criterion") is { Value: int value } && value >= 0 && value < KnownNames.CriterionKinds.Length)
+            {
+                layers.Add(new LayerCriterion(member.Name, KnownNames.CriterionKinds[value], attribute.LocationOf("Criterion")));
+            }
+        }
+
+        return layers;
+    }
+
+    private sealed record LayerCriterion(string Member, string Criterion, LocationInfo? Location);
 
     private static int? Epoch(AttributeArguments attribute, string name, DiagnosticList diagnostics)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Lottery.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

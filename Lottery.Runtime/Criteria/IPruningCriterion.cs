@@ -4,7 +4,8 @@ namespace Lottery.Criteria;
 
 /// <summary>
 /// Scores weights for pruning: the lowest-scoring surviving weights are removed first.
-/// A new criterion is one class implementing this interface, added to <see cref="PruningCriteria.All"/>.
+/// A new criterion is one class implementing this interface, added to <see cref="PruningCriteria.All"/>; one that needs
+/// the model, data or what training gathered implements <see cref="IContextCriterion"/> instead.
 /// </summary>
 public interface IPruningCriterion
 {
@@ -18,4 +19,7 @@ public interface IPruningCriterion
     /// <param name="initialWeight">The same weights at initialisation.</param>
     /// <param name="random">A seeded generator for criteria that draw random numbers.</param>
     Tensor Score(Tensor weight, Tensor initialWeight, Generator random);
+
+    /// <summary>What the criterion needs beyond the weights; <see cref="CriterionNeeds.None"/> unless it says otherwise.</summary>
+    CriterionNeeds Needs => CriterionNeeds.None;
 }

@@ -9,5 +9,9 @@ public sealed class MagnitudeIncreaseCriterion : IPruningCriterion
     public string Name => "MagnitudeIncrease";
 
     /// <inheritdoc/>
+    /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>
+    public CriterionNeeds Needs => CriterionNeeds.Training;
+
+    /// <inheritdoc/>
     public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => weight.abs() - initialWeight.abs();
 }

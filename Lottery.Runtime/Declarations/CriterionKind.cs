@@ -14,4 +14,13 @@ public enum CriterionKind
 
     /// <summary>Random scores: the control.</summary>
     Random,
+
+    /// <summary>|g * w| on one batch of training data (SNIP, Lee et al. 2019): made for <see cref="ScheduleKind.AtInit"/>.</summary>
+    Snip,
+
+    /// <summary>Synaptic flow, |dR/dw * w| with every parameter made positive and an input of ones; no data, 100 passes per event (Tanaka et al. 2020).</summary>
+    SynFlow,
+
+    /// <summary>-sum of w * g over training, gathered after every batch (movement pruning, Sanh et al. 2020); needs training before it prunes.</summary>
+    Movement,
 }

@@ -70,7 +70,7 @@ public sealed class ExperimentAttribute : Attribute
     public bool IncludeDense { get; set; } = true;
 
     /// <summary>
-    /// An Iterative schedule of the experiment that the one-run schedules (EveryEpoch, Gradual, OneShot) are matched
+    /// An Iterative schedule of the experiment that the one-run schedules (EveryEpoch, Gradual, OneShot, AtInit) are matched
     /// to: each runs once for each of <see cref="Points"/>, to the weights remaining this schedule reached after that
     /// round (for the same seed). Without it, every schedule runs once, to its own target.
     /// </summary>

@@ -19,7 +19,10 @@ namespace Lottery;
 /// <see cref="EndEpoch"/> (all required), <see cref="InitialSparsity"/>. Does not rewind unless told.</item>
 /// <item><see cref="ScheduleKind.OneShot"/>: <see cref="TargetRemaining"/> (required) and <see cref="StartEpoch"/>
 /// (prune after that epoch; when not given, after a full training, followed by a second one).</item>
+/// <item><see cref="ScheduleKind.AtInit"/>: <see cref="TargetRemaining"/> (required); prunes once before training, so
+/// it takes no epochs and no rewinding, and no criterion that needs training (LeastChange, MagnitudeIncrease, Movement).</item>
 /// </list>
+/// <see cref="ScoringBatchSize"/> applies when a criterion scores on data (Snip), the schedule's or a layer's.
 /// <see cref="Rewind"/> = <see cref="RewindKind.ToEpoch"/> needs <see cref="RewindEpoch"/>, with any kind.
 /// </remarks>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
@@ -68,6 +71,12 @@ public sealed class PruneScheduleAttribute : Attribute
 
     /// <summary>Which weights go (default Magnitude); a layer's own criterion overrides it.</summary>
     public CriterionKind Criterion { get; set; }
+
+    /// <summary>
+    /// For a criterion that scores on data (Snip): the number of training examples in the batch it scores on, at least 1;
+    /// default 100 (SNIP's batch on MNIST).
+    /// </summary>
+    public int ScoringBatchSize { get; set; } = 100;
 
     /// <summary>What happens to the surviving weights after each pruning event.</summary>
     public RewindKind Rewind { get; set; }

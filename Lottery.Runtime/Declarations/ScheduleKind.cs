@@ -14,4 +14,7 @@ public enum ScheduleKind
 
     /// <summary>Prune once, to the target.</summary>
     OneShot,
+
+    /// <summary>Prune once before training, to the target, then train the mask (pruning at initialisation: SNIP, SynFlow).</summary>
+    AtInit,
 }

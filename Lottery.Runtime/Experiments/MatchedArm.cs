@@ -15,9 +15,9 @@ public sealed class MatchedArm : ExperimentArm
         : base(name)
     {
         Method = method ?? throw new ArgumentNullException(nameof(method));
-        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot))
+        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot or ScheduleKind.AtInit))
         {
-            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
+            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot, AtInit) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
         }
     }
 

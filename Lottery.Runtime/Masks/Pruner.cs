@@ -30,9 +30,30 @@ public sealed record PruningEvent(double WeightsRemainingBefore, double WeightsR
 public static class Pruner
 {
     /// <summary>Prunes <paramref name="masks"/> once and zeroes the newly pruned weights.</summary>
+    /// <remarks>
+    /// A criterion that scores through a context (<see cref="IContextCriterion"/>) gets only the masks and the generator
+    /// here; give it more with <see cref="Prune(PruningContext, PruningAmount, PruningScope, IPruningCriterion)"/>.
+    /// </remarks>
     public static PruningEvent Prune(MaskSet masks, PruningAmount amount, PruningScope scope, IPruningCriterion criterion, Generator random)
     {
         ArgumentNullException.ThrowIfNull(masks);
+        return Prune(new PruningContext(masks, random), amount, scope, criterion);
+    }
+
+    /// <summary>
+    /// Prunes the context's masks once and zeroes the newly pruned weights; criteria that need the model, data or what
+    /// training gathered find it in <paramref name="context"/>.
+    /// </summary>
+    /// <remarks>
+    /// When a criterion asks for several scoring passes (<see cref="IContextCriterion.Iterations"/>, SynFlow's 100), the
+    /// event is split: after pass k of n a group keeps <c>round(r * (a / r)^(k / n))</c> of the <c>r</c> it had, <c>a</c>
+    /// being what the whole event leaves it (the counts above), so the event removes what it would in one pass, on the
+    /// paper's exponential schedule, with the survivors scored again before each pass. Groups whose criterion scores
+    /// once lose their whole count in the first pass.
+    /// </remarks>
+    public static PruningEvent Prune(PruningContext context, PruningAmount amount, PruningScope scope, IPruningCriterion criterion)
+    {
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(criterion);
         if (!(amount.Rate > 0 && amount.Rate < 1))
         {
@@ -44,27 +65,39 @@ public static class Pruner
             throw new ArgumentOutOfRangeException(nameof(amount), amount.TargetRemaining, "The target is a fraction of all prunable weights and must be in [0, 1].");
         }
 
+        var masks = context.Masks;
         var before = masks.WeightsRemaining;
         var units = Units(masks, scope, amount.Rate, criterion);
         var counts = Counts(units, amount);
+        var plans = units.Select((u, i) => new PassPlan(u.Structured ? u.Weights.Sum(w => w.UnitsRemaining) : u.Weights.Sum(w => w.Remaining), counts[i], Iterations(u.Criterion))).ToList();
+        var passes = plans.Where(p => p.Count > 0).Select(p => p.Iterations).DefaultIfEmpty(1).Max();
         var removed = new Dictionary<string, long>();
-        using (var noGrad = no_grad())
+        for (var pass = 1; pass <= passes; pass++)
         {
-            for (var u = 0; u < units.Count; u++)
+            using var scores = new PassScores(context, units);
+            using (var noGrad = no_grad())
             {
-                var pruned = units[u].Structured
-                    ? PruneStructured(masks, units[u].Weights, counts[u], units[u].Criterion, random)
-                    : PruneUnit(masks, units[u].Weights, counts[u], units[u].Criterion, random);
-                foreach (var (name, count) in pruned)
+                for (var u = 0; u < units.Count; u++)
                 {
-                    removed[name] = count;
+                    var count = plans[u].RemovedAfter(pass) - plans[u].RemovedAfter(pass - 1);
+                    var pruned = units[u].Structured
+                        ? PruneStructured(masks, units[u].Weights, count, units[u].Criterion, scores)
+                        : PruneUnit(masks, units[u].Weights, count, units[u].Criterion, scores);
+                    foreach (var (name, removedNow) in pruned)
+                    {
+                        removed[name] = removed.GetValueOrDefault(name) + removedNow;
+                    }
                 }
             }
+
+            masks.ApplyToWeights();
         }
 
-        masks.ApplyToWeights();
         return new PruningEvent(before, masks.WeightsRemaining, removed);
     }
+
+    private static int Iterations(IPruningCriterion criterion) =>
+        criterion is IContextCriterion { Iterations: > 1 and var iterations } ? iterations : 1;
 
     /// <summary>
     /// The count each group loses: the unstructured groups share their removal as <see cref="RemovalCounts"/> decides
@@ -187,7 +220,7 @@ public static class Pruner
     /// Removes the <paramref name="count"/> lowest-scoring surviving units of structured weights (scored by the mean
     /// of their entries' scores, ties to the earlier unit), with the bias entries that follow them.
     /// </summary>
-    private static List<(string Name, long Count)> PruneStructured(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
+    private static List<(string Name, long Count)> PruneStructured(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, PassScores scorer)
     {
         var before = masks.Weights.ToDictionary(w => w, w => w.Remaining);
         if (count > 0)
@@ -197,7 +230,7 @@ public static class Pruner
             var alive = new List<Tensor>();
             foreach (var w in weights)
             {
-                var entries = criterion.Score(w.Parameter.detach(), masks.InitialWeight(w), random).to(ScalarType.Float64);
+                var entries = scorer.Score(w, criterion).to(ScalarType.Float64);
                 scores.Add(entries.reshape(w.Units, -1).mean([1L]));
                 alive.Add(w.Mask.reshape(w.Units, -1).ne(0).any(1));
             }
@@ -246,7 +279,7 @@ public static class Pruner
         return alive.index_select(0, order.narrow(0, 0, Math.Min(count, aliveScores.shape[0])));
     }
 
-    private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, Generator random)
+    private static IEnumerable<(string Name, long Count)> PruneUnit(MaskSet masks, IReadOnlyList<PrunableWeight> weights, long count, IPruningCriterion criterion, PassScores scorer)
     {
         if (count == 0)
         {
@@ -255,7 +288,7 @@ public static class Pruner
 
         using var scope = NewDisposeScope();
         var flatMask = cat(weights.Select(w => w.Mask.reshape(-1)).ToList());
-        var flatScores = cat(weights.Select(w => criterion.Score(w.Parameter.detach(), masks.InitialWeight(w), random).to(ScalarType.Float64).reshape(-1)).ToList());
+        var flatScores = cat(weights.Select(w => scorer.Score(w, criterion).to(ScalarType.Float64).reshape(-1)).ToList());
         flatMask.index_fill_(0, LowestAlive(flatScores, flatMask.nonzero().reshape(-1), count, criterion, weights), 0);
 
         var result = new List<(string, long)>();
@@ -275,3 +308,72 @@ public static class Pruner
 
 /// <summary>Weights that lose one shared count at a pruning event, ranked by one criterion.</summary>
 internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion, bool Structured = false);
+
+/// <summary>
+/// How one group's count is spread over the scoring passes of an event: all of it in the first pass for a criterion
+/// that scores once; otherwise an exponential decay of what remains, from <paramref name="Remaining"/> towards
+/// <c>Remaining - Count</c> (linearly when that is 0, which no power reaches).
+/// </summary>
+internal readonly record struct PassPlan(long Remaining, long Count, int Iterations)
+{
+    /// <summary>What the group has lost after <paramref name="pass"/> passes (0 before the first).</summary>
+    public long RemovedAfter(int pass)
+    {
+        if (pass <= 0 || Count == 0)
+        {
+            return 0;
+        }
+
+        if (pass >= Iterations)
+        {
+            return Count;
+        }
+
+        var left = Remaining - Count;
+        var fraction = (double)pass / Iterations;
+        var keep = left > 0 ? Remaining * Math.Pow((double)left / Remaining, fraction) : Remaining * (1 - fraction);
+        return Math.Clamp(Remaining - (long)Math.Round(keep, MidpointRounding.AwayFromZero), 0, Count);
+    }
+}
+
+/// <summary>
+/// The scores of one scoring pass. A plain criterion scores each weight when asked, as it always has (the same calls
+/// in the same order, so a seeded Random criterion draws the same numbers); a context criterion scores every weight it
+/// ranks at its first request, once per pass, and the scores live until the pass ends.
+/// </summary>
+internal sealed class PassScores(PruningContext context, IReadOnlyList<PruningUnit> units) : IDisposable
+{
+    private readonly Dictionary<IContextCriterion, Dictionary<PrunableWeight, Tensor>> computed = [];
+
+    /// <summary>The scores of <paramref name="weight"/> by <paramref name="criterion"/>; the caller must not dispose them.</summary>
+    public Tensor Score(PrunableWeight weight, IPruningCriterion criterion)
+    {
+        if (criterion is not IContextCriterion contextual)
+        {
+            return criterion.Score(weight.Parameter.detach(), context.Masks.InitialWeight(weight), context.Random);
+        }
+
+        if (!computed.TryGetValue(contextual, out var scores))
+        {
+            var ranked = units.Where(u => ReferenceEquals(u.Criterion, criterion)).SelectMany(u => u.Weights).ToList();
+            var list = contextual.Score(context, ranked);
+            if (list.Count != ranked.Count)
+            {
+                throw new InvalidOperationException($"{criterion.Name} returned {list.Count} score tensors for {ranked.Count} weights; a criterion scores every weight it is given, in order.");
+            }
+
+            scores = ranked.Select((w, i) => (w, list[i].DetachFromDisposeScope())).ToDictionary(p => p.w, p => p.Item2);
+            computed[contextual] = scores;
+        }
+
+        return scores[weight];
+    }
+
+    public void Dispose()
+    {
+        foreach (var tensor in computed.Values.SelectMany(s => s.Values))
+        {
+            tensor.Dispose();
+        }
+    }
+}

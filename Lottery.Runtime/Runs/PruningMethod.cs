@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Lottery.Criteria;
 using Lottery.Masks;
 using Lottery.Schedules;
@@ -24,7 +25,7 @@ public sealed record PruningMethod
     /// <summary>Fraction of the remaining weights removed at each pruning event, in (0, 1).</summary>
     public double Rate { get; init; } = 0.2;
 
-    /// <summary>Fraction of the prunable weights to leave; required by EveryEpoch, Gradual and OneShot.</summary>
+    /// <summary>Fraction of the prunable weights to leave; required by EveryEpoch, Gradual, OneShot and AtInit.</summary>
     public double? TargetRemaining { get; init; }
 
     /// <summary>Iterative: pruning rounds after the dense round.</summary>
@@ -50,6 +51,14 @@ public sealed record PruningMethod
 
     /// <summary>With <see cref="RewindKind.ToEpoch"/>: the epoch whose weights training restarts from.</summary>
     public int RewindEpoch { get; init; }
+
+    /// <summary>
+    /// Criteria that score on data (Snip): the number of training examples in their batch; null for
+    /// <see cref="PruningContext.DefaultScoringBatchSize"/>. Left out of the JSON when null, so the identities of methods
+    /// that never give it are what they were before it existed.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? ScoringBatchSize { get; init; }
 
     /// <summary>Per-layer rates and criteria, on top of the model's declarations.</summary>
     public IReadOnlyList<LayerOverride> Layers { get; init; } = [];
@@ -96,6 +105,7 @@ public sealed record PruningMethod
         Check(EndEpoch is null || EndEpoch >= (StartEpoch ?? 1), nameof(EndEpoch), $"{EndEpoch} comes before the start epoch {StartEpoch ?? 1}");
         Check(Rewind != RewindKind.ToEpoch || RewindEpoch >= 0, nameof(RewindEpoch), $"Rewind ToEpoch needs the epoch to rewind to (0 is initialisation), not {RewindEpoch}");
         Check(Rewind == RewindKind.ToEpoch || RewindEpoch == 0, nameof(RewindEpoch), $"{RewindEpoch} is given but Rewind is {Rewind}; use Rewind ToEpoch or leave it out");
+        Check(ScoringBatchSize is null || ScoringBatchSize >= 1, nameof(ScoringBatchSize), $"{ScoringBatchSize} examples cannot make a batch; give at least 1, for example 100");
         foreach (var layer in Layers)
         {
             Check(layer.Rate is null || (layer.Rate > 0 && layer.Rate < 1), nameof(Layers), $"{layer.Layer}'s rate {Number(layer.Rate)} is not a fraction in (0, 1)");
@@ -125,6 +135,15 @@ public sealed record PruningMethod
             case ScheduleKind.OneShot:
                 Check(TargetRemaining is not null, nameof(TargetRemaining), "OneShot needs the fraction of weights to prune to");
                 break;
+            case ScheduleKind.AtInit:
+                Check(TargetRemaining is not null, nameof(TargetRemaining), "AtInit needs the fraction of weights to prune to");
+                foreach (var (criterion, where) in Layers.Where(l => l.Criterion is not null).Select(l => (l.Criterion!.Value, $"{l.Layer}'s criterion")).Prepend((Criterion, "the criterion")))
+                {
+                    Check(!PruningCriteria.Of(criterion).Needs.HasFlag(CriterionNeeds.Training), where == "the criterion" ? nameof(Criterion) : nameof(Layers),
+                        $"{where} {criterion} needs training before it can score, but AtInit prunes before any; use Snip, SynFlow, Magnitude or Random");
+                }
+
+                break;
         }
 
         return this;
@@ -143,6 +162,7 @@ public sealed record PruningMethod
             ScheduleKind.EveryEpoch => new EveryEpochSchedule(Rate, target, StartEpoch ?? 1, EndEpoch ?? int.MaxValue),
             ScheduleKind.Gradual => new GradualSchedule(target, StartEpoch!.Value, EndEpoch!.Value, InitialSparsity, Rate),
             ScheduleKind.OneShot => new OneShotSchedule(target, StartEpoch, Rate),
+            ScheduleKind.AtInit => new AtInitSchedule(target, Rate),
             _ => throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule kind."),
         };
         return new PruningSettings
@@ -154,6 +174,7 @@ public sealed record PruningMethod
             LayerOverrides = Layers,
             InitSeed = InitSeed,
             EarlyBird = EarlyBird,
+            ScoringBatchSize = ScoringBatchSize ?? PruningContext.DefaultScoringBatchSize,
         };
     }
 
@@ -178,13 +199,15 @@ public sealed record PruningMethod
             ScheduleKind.Iterative => $"Iterative {Percent(Rate)} per round" + (Rounds is { } r ? $", {r} rounds" : string.Empty),
             ScheduleKind.EveryEpoch => $"EveryEpoch {Percent(Rate)} after epochs {StartEpoch ?? 1}-" + (EndEpoch is { } e ? e.ToString(CultureInfo.InvariantCulture) : "end"),
             ScheduleKind.Gradual => $"Gradual cubic after epochs {StartEpoch}-{EndEpoch}" + (InitialSparsity > 0 ? $" from {Percent(InitialSparsity)} sparsity" : string.Empty),
+            ScheduleKind.AtInit => "AtInit before training",
             _ => "OneShot " + (StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
         };
         var target = TargetRemaining is { } t ? $" to {Percent(t)}" : string.Empty;
         var layers = Layers.Count == 0 ? string.Empty : "; " + string.Join(", ", Layers.Select(l => $"{l.Layer}{(l.Rate is { } lr ? " " + Percent(lr) : string.Empty)}{(l.Criterion is { } lc ? " " + lc : string.Empty)}"));
         var seedText = InitSeed is { } init ? $", init seed {init}" : string.Empty;
+        var batch = ScoringBatchSize is { } size ? $", scoring batch {size}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
-        return $"{when}{target}, {Criterion}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}";
+        return $"{when}{target}, {Criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}";
     }
 
     /// <inheritdoc/>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using TorchSharp;
+using Lottery.Criteria;
 using Lottery.Data;
 using Lottery.Masks;
 using Lottery.Schedules;
@@ -13,9 +14,10 @@ namespace Lottery.Runs;
 /// round, prunes when the schedule says, rewinds as the settings say, and measures everything.
 /// </summary>
 /// <remarks>
-/// Order of things after each epoch: evaluate, then call the schedule; after a pruning event, the optimizer's
-/// state at newly pruned entries is zeroed and the rewind is applied (not after the run's last epoch, since no
-/// training follows). After each round the schedule may prune again; the next round then starts from the
+/// Before each round's first epoch the schedule may prune (pruning at initialisation); no rewind follows, since the
+/// weights are still the round's starting weights. Order of things after each epoch: evaluate, then call the schedule;
+/// after a pruning event, the optimizer's state at newly pruned entries is zeroed and the rewind is applied (not after
+/// the run's last epoch, since no training follows). After each round the schedule may prune again; the next round then starts from the
 /// rewound weights. Weight rewinding restores the snapshot, reapplies the masks and starts a fresh optimizer
 /// with the learning-rate schedule set back to the snapshot's epoch; learning-rate rewinding restarts the
 /// learning-rate schedule and keeps the weights.
@@ -32,10 +34,14 @@ public sealed class PruningRun : IDisposable
     private readonly Generator random;
     private readonly Rewinding rewinding;
     private readonly RunCheckpoint checkpoint;
+    private readonly Dictionary<IPruningCriterion, ICriterionAccumulator> accumulators = new(ReferenceEqualityComparer.Instance);
     private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model on the training device and its masks.</summary>
-    /// <exception cref="ArgumentException">The training device is not available here (<see cref="TrainingDevice.Resolve"/>); nothing is created.</exception>
+    /// <exception cref="ArgumentException">
+    /// The training device is not available here (<see cref="TrainingDevice.Resolve"/>; nothing is created), or the
+    /// schedule prunes before training with a criterion that needs training (<see cref="CriterionNeeds.Training"/>).
+    /// </exception>
     public PruningRun(Func<nn.Module<Tensor, Tensor>> createModel, TrainingSettings training, PruningSettings pruning)
     {
         ArgumentNullException.ThrowIfNull(createModel);
@@ -65,11 +71,27 @@ public sealed class PruningRun : IDisposable
             : Model is IPrunableModel declared ? declared.AttachMasks()
             : MaskSet.Attach(Model);
         Masks?.Override(pruning.LayerOverrides);
+        var criteria = Masks is null ? [] : Masks.Weights.Select(w => w.Criterion ?? pruning.Criterion).Distinct().ToList();
+        if (pruning.Schedule is AtInitSchedule && criteria.FirstOrDefault(c => c.Needs.HasFlag(CriterionNeeds.Training)) is { } untrained)
+        {
+            Masks?.Dispose();
+            Model.Dispose();
+            throw new ArgumentException($"The {untrained.Name} criterion needs training before it can score, but the AtInit schedule prunes before any; use Snip, SynFlow, Magnitude or Random, or prune after training.", nameof(pruning));
+        }
 
         rewinding = new Rewinding(Model, pruning.Rewind);
         trainer = new Trainer(Model, training, Masks);
+        foreach (var criterion in criteria.OfType<IContextCriterion>())
+        {
+            if (criterion.CreateAccumulator(Masks!) is { } accumulator)
+            {
+                accumulators[criterion] = accumulator;
+                trainer.Hooks.Add(accumulator);
+            }
+        }
+
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
-        checkpoint = new RunCheckpoint(Model, Masks, rewinding, trainer, random);
+        checkpoint = new RunCheckpoint(Model, Masks, rewinding, trainer, random, accumulators);
     }
 
     /// <summary>The model being trained (owned by the run).</summary>
@@ -84,7 +106,10 @@ public sealed class PruningRun : IDisposable
     /// <summary>How it is pruned.</summary>
     public PruningSettings Pruning { get; }
 
-    /// <summary>Hooks called after each batch, epoch, pruning event and round.</summary>
+    /// <summary>
+    /// Hooks called after each batch, epoch, pruning event and round. It starts with the accumulators of the criteria
+    /// that gather scores during training (Movement's), which the run installs and keeps in its checkpoints.
+    /// </summary>
     public List<ITrainingHooks> Hooks => trainer.Hooks;
 
     /// <summary>Fraction of prunable weights remaining now.</summary>
@@ -135,6 +160,12 @@ public sealed class PruningRun : IDisposable
             if (state.Epoch == 0)
             {
                 trainer.BeginRound();
+                if (schedule?.BeforeRound(new PruningProgress(round, 0, epochs, WeightsRemaining)) is { } beforeTraining)
+                {
+                    // Counted with the round it starts, like the pruning after the previous round.
+                    state.PendingEvents.Add(Prune(beforeTraining, data, round, 0));
+                }
+
                 foreach (var hook in Hooks)
                 {
                     hook.BeforeRound(round, WeightsRemaining);
@@ -200,7 +231,7 @@ public sealed class PruningRun : IDisposable
                 }
                 else if (state.EarlyBirdEpoch is null && schedule?.AfterEpoch(new PruningProgress(round, epoch, epochs, WeightsRemaining)) is { } amount)
                 {
-                    state.Events.Add(Prune(amount, round, epoch));
+                    state.Events.Add(Prune(amount, data, round, epoch));
                     state.PrunedAfterLastEvaluation = true;
                     if (epoch < epochs)
                     {
@@ -236,7 +267,7 @@ public sealed class PruningRun : IDisposable
                 return new RunResult(state.Rounds);
             }
 
-            state.PendingEvents.Add(Prune(afterRound, round, epochs));
+            state.PendingEvents.Add(Prune(afterRound, data, round, epochs));
             rewinding.Apply(Model, Masks!, trainer, round, epochs);
             state.Round = round + 1;
             state.Epoch = 0;
@@ -283,6 +314,11 @@ public sealed class PruningRun : IDisposable
         rewinding.Dispose();
         trainer.Dispose();
         checkpoint.Dispose();
+        foreach (var accumulator in accumulators.Values)
+        {
+            accumulator.Dispose();
+        }
+
         random.Dispose();
         Masks?.Dispose();
         Model.Dispose();
@@ -320,10 +356,18 @@ public sealed class PruningRun : IDisposable
         return Measures.MultiplyAdds.Probe(Model, example);
     }
 
-    private PruningEvent Prune(PruningAmount amount, int round, int epoch)
+    private PruningEvent Prune(PruningAmount amount, DataSplit data, int round, int epoch)
     {
         var masks = Masks ?? throw new InvalidOperationException("A dense run has no masks to prune.");
-        var pruning = Pruner.Prune(masks, amount, Pruning.Scope, Pruning.Criterion, random);
+        var context = new PruningContext(masks, random)
+        {
+            Loss = Training.Loss,
+            Data = new ScoringBatches(data.Train, Training.Seed, round, epoch, trainer.Device),
+            ScoringBatchSize = Pruning.ScoringBatchSize,
+            InputShape = data.Train.Inputs.shape.Skip(1).ToArray(),
+            Accumulators = accumulators,
+        };
+        var pruning = Pruner.Prune(context, amount, Pruning.Scope, Pruning.Criterion);
         masks.ApplyToOptimizerState(trainer.Optimizer);
         foreach (var hook in Hooks)
         {

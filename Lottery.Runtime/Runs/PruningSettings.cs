@@ -38,6 +38,12 @@ public sealed record PruningSettings
     /// <summary>Early-Bird's stop for a schedule that prunes during the run (<see cref="EarlyBirdStop"/>); null: none.</summary>
     public EarlyBirdStop? EarlyBird { get; init; }
 
+    /// <summary>
+    /// The number of training examples in the batch a criterion that scores on data draws at each pruning event (SNIP);
+    /// criteria that need no data ignore it.
+    /// </summary>
+    public int ScoringBatchSize { get; init; } = PruningContext.DefaultScoringBatchSize;
+
     /// <summary>A dense run: no pruning.</summary>
     public static PruningSettings Dense { get; } = new();
 

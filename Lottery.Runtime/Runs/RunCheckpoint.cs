@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Lottery.Criteria;
 using Lottery.Masks;
 using Lottery.Training;
 using TorchSharp;
@@ -9,12 +10,14 @@ namespace Lottery.Runs;
 
 /// <summary>
 /// A run's checkpoint format: where the loop stands (as JSON), the model's state, the rewind snapshots, the
-/// trainer's state (iteration, learning-rate clock, batch order, optimizer moments) and the random-pruning
-/// generator, written to and restored from a <see cref="CheckpointStore"/>. A checkpoint is read and checked whole
+/// trainer's state (iteration, learning-rate clock, batch order, optimizer moments), the random-pruning
+/// generator and, for a run whose criterion gathers scores during training, what its accumulators hold (after the model's
+/// state, and only then, so the checkpoints of every other run are as they were), written to and restored from a
+/// <see cref="CheckpointStore"/>. A checkpoint is read and checked whole
 /// before anything of the run is changed. Its tensors are written as CPU tensors (TorchSharp's <c>Tensor.Save</c> copies
 /// a GPU tensor to the CPU), so a checkpoint resumes on any device: restoring copies them onto the run's.
 /// </summary>
-internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding rewinding, Trainer trainer, Generator random) : IDisposable
+internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding rewinding, Trainer trainer, Generator random, IReadOnlyDictionary<IPruningCriterion, ICriterionAccumulator> accumulators) : IDisposable
 {
     // One buffer for every checkpoint of the run: no large allocation per epoch.
     private readonly MemoryStream buffer = new();
@@ -27,6 +30,11 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
         {
             writer.Write(JsonSerializer.Serialize(state, AtomicFile.Json));
             TensorFile.Write(writer, model.state_dict());
+            if (accumulators.Count > 0)
+            {
+                TensorFile.Write(writer, AccumulatedState());
+            }
+
             rewinding.Write(writer);
             trainer.SaveState(writer);
             using var randomState = random.get_state();
@@ -72,15 +80,25 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
     /// <inheritdoc/>
     public void Dispose() => buffer.Dispose();
 
+    /// <summary>Every accumulator's tensors, named <c>{criterion}/{name}</c>.</summary>
+    private Dictionary<string, Tensor> AccumulatedState() =>
+        accumulators.SelectMany(a => a.Value.State.Select(s => ($"{a.Key.Name}/{s.Key}", s.Value))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
+
     private RunState Restore(byte[] payload, ref bool changed)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
         var state = JsonSerializer.Deserialize<RunState>(reader.ReadString(), AtomicFile.Json)
             ?? throw new InvalidDataException("The checkpoint holds no run state.");
         var tensors = TensorFile.Read(reader);
+        Dictionary<string, Tensor> accumulated = [];
         Dictionary<int, WeightSnapshot> restored = [];
         try
         {
+            if (accumulators.Count > 0)
+            {
+                accumulated = TensorFile.Read(reader);
+            }
+
             // Everything is read and checked before anything of the run is changed.
             var current = model.state_dict();
             foreach (var (name, value) in current)
@@ -91,6 +109,15 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 }
             }
 
+            var live = AccumulatedState();
+            foreach (var (name, value) in live)
+            {
+                if (!accumulated.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape) || saved.dtype != value.dtype)
+                {
+                    throw new InvalidDataException($"it has no accumulated '{name}' of shape [{string.Join(", ", value.shape)}] and type {value.dtype}");
+                }
+            }
+
             restored = Rewinding.Read(reader, trainer.Device);
             changed = true;
             using (no_grad())
@@ -98,6 +125,11 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 foreach (var (name, value) in current)
                 {
                     value.copy_(tensors[name]);
+                }
+
+                foreach (var (name, value) in live)
+                {
+                    value.copy_(accumulated[name]);
                 }
             }
 
@@ -110,7 +142,7 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
         }
         finally
         {
-            foreach (var tensor in tensors.Values)
+            foreach (var tensor in tensors.Values.Concat(accumulated.Values))
             {
                 tensor.Dispose();
             }

@@ -10,6 +10,14 @@ public interface ITrainingHooks
     {
     }
 
+    /// <summary>
+    /// After a batch's gradients are computed (and masked), before the optimizer's step uses them: the weights are still
+    /// those the gradients were taken at. The progress counts the batch (its iteration is the one <see cref="AfterBatch"/> gets).
+    /// </summary>
+    void BeforeStep(BatchProgress progress)
+    {
+    }
+
     /// <summary>After each optimizer step (pruned weights are already zero again).</summary>
     void AfterBatch(BatchProgress progress)
     {

@@ -124,7 +124,7 @@ public sealed class Trainer : IDisposable
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move));
+                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move), round, epoch);
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -221,14 +221,24 @@ public sealed class Trainer : IDisposable
 
     private static Tensor ToDevice(Tensor batch, Device device, bool move) => move ? batch.to(device) : batch;
 
-    private double Step(Tensor images, Tensor labels)
+    private double Step(Tensor images, Tensor labels, int round, int epoch)
     {
         optimizer.zero_grad();
         var loss = Settings.Loss.Compute(model.forward(images), labels, nn.Reduction.Mean);
         loss.backward();
+        var value = loss.item<float>();
+        Masks?.ApplyToGradients();
+        if (Hooks.Count > 0)
+        {
+            var progress = new BatchProgress(round, epoch, Iteration + 1, value);
+            foreach (var hook in Hooks)
+            {
+                hook.BeforeStep(progress);
+            }
+        }
+
         if (Masks is not null)
         {
-            Masks.ApplyToGradients();
             optimizer.step();
             if (maskWeightsAfterStep)
             {
@@ -240,7 +250,7 @@ public sealed class Trainer : IDisposable
             optimizer.step();
         }
 
-        return loss.item<float>();
+        return value;
     }
 
     private optim.Optimizer CreateOptimizer()

@@ -23,6 +23,10 @@ public sealed class CheckpointTests : IDisposable
         { "imp", 0, 3 },              // the last epoch of the first round, before its round-end checkpoint
         { "leastchange", 0, 2 },      // between pruning events of a one-run schedule
         { "random-rewind-epoch", 0, 3 }, // random pruning (its generator's state) and late rewinding (its snapshot)
+        { "movement", 0, 2 },         // movement's sums of -w * g, gathered over epochs 1 and 2, decide the next event
+        { "movement", 0, 3 },
+        { "imp-movement", 1, 2 },     // sums that restart with each round
+        { "snip-at-init", 0, 2 },     // masks chosen before the first epoch
     };
 
     [Theory]
@@ -150,6 +154,9 @@ public sealed class CheckpointTests : IDisposable
             "imp" => new PruningSettings { Schedule = new IterativeSchedule(0.3, rounds: 2), Rewind = Rewind.ToInit },
             "leastchange" => new PruningSettings { Schedule = new EveryEpochSchedule(0.3, 0.2, 1, 3), Criterion = PruningCriteria.LeastChange, Rewind = Rewind.None },
             "random-rewind-epoch" => new PruningSettings { Schedule = new EveryEpochSchedule(0.3, 0.2, 1, 3), Criterion = PruningCriteria.Random, Rewind = Rewind.ToEpoch(1) },
+            "movement" => new PruningSettings { Schedule = new EveryEpochSchedule(0.3, 0.2, 2, 3), Criterion = PruningCriteria.Movement, Rewind = Rewind.None },
+            "imp-movement" => new PruningSettings { Schedule = new IterativeSchedule(0.3, rounds: 2), Criterion = PruningCriteria.Movement, Rewind = Rewind.ToInit },
+            "snip-at-init" => new PruningSettings { Schedule = new AtInitSchedule(0.2), Criterion = PruningCriteria.Snip, Scope = Lottery.Masks.PruningScope.Global },
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
         using var run = new PruningRun(() => new TwoLayerNet(784, hidden, 10), training, pruning);

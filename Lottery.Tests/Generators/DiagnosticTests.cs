@@ -101,6 +101,15 @@ public class DiagnosticTests
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), Epochs = 2, [|EquivalenceMargin = -0.5|])] public static partial class E;" },
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|EquivalenceMargin = double.NaN|])] public static partial class E;" },
         { "LTH0028", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|EquivalenceMargin = 100|])] public static partial class E;" },
+        { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Criterion = CriterionKind.LeastChange|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Criterion = CriterionKind.Movement|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip)]", "[Prunable([|Criterion = CriterionKind.LeastChange|])] private Linear fc = null!;") },
+        { "LTH0030", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Snip, [|ScoringBatchSize = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|ScoringBatchSize = 64|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.SynFlow, [|ScoringBatchSize = 64|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|StartEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Rewind = RewindKind.ToInit|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.AtInit, Criterion = CriterionKind.Snip)]", "[Prunable] private Linear fc = null!;") },
         { "LTH0026", DiagnosticSeverity.Warning, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable(Structure = Structure.Neurons)] private Linear fc = null!;") },
     };
 
@@ -151,6 +160,38 @@ public class DiagnosticTests
         var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
         Assert.Equal("Rewind = RewindKind.ToEpoch needs RewindEpoch, the epoch whose weights training restarts from", message);
         Assert.Empty(outcome.Sources);
+    }
+
+    [Theory]
+    [InlineData("Criterion = CriterionKind.LeastChange", "[Prunable] private Linear fc = null!;",
+        "Criterion LeastChange needs training before it can score (every |w - w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+    [InlineData("Criterion = CriterionKind.Movement", "[Prunable] private Linear fc = null!;",
+        "Criterion Movement needs training before it can score (it sums -w * g over the training steps), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+    [InlineData("Criterion = CriterionKind.Snip", "[Prunable(Criterion = CriterionKind.MagnitudeIncrease)] private Linear fc = null!;",
+        "Layer 'fc''s criterion MagnitudeIncrease needs training before it can score (every |w| - |w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+    public void A_criterion_that_needs_training_at_initialisation_is_named_with_why(string criterion, string layer, string expected)
+    {
+        var outcome = Run(Usings + Model($"[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, {criterion})]", layer));
+
+        Assert.Equal(expected, Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(outcome.Sources);
+    }
+
+    [Theory]
+    [InlineData("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, EndEpoch = 20, Criterion = CriterionKind.Movement)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1, EndEpoch = 5, Criterion = CriterionKind.Movement)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.Iterative, Rounds = 2, Criterion = CriterionKind.Movement)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.OneShot, TargetRemaining = 0.1, Criterion = CriterionKind.SynFlow)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, EndEpoch = 20, Criterion = CriterionKind.Snip, ScoringBatchSize = 32)]")]
+    [InlineData("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, Criterion = CriterionKind.Random, Rewind = RewindKind.None)]")]
+    public void Criteria_that_need_data_or_training_work_with_the_schedules_that_fit_them(string schedule)
+    {
+        var outcome = Run(Usings + Model(schedule, "[Prunable] private Linear fc = null!;"));
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        Assert.NotEmpty(outcome.Sources);
     }
 
     [Fact]

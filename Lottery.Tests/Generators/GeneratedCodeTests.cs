@@ -123,6 +123,38 @@ public class GeneratedCodeTests
             }
             """,
         ],
+        ["PruneAtInit"] =
+        [
+            Usings + """
+            namespace Demo.Models
+            {
+                // Pruning at initialisation (SNIP, SynFlow), movement inside one run, and SNIP as a layer's own criterion.
+                [PruneSchedule(ScheduleKind.AtInit, Name = "Snip", TargetRemaining = 0.07, Criterion = CriterionKind.Snip, ScoringBatchSize = 256, Scope = PruningScope.Global)]
+                [PruneSchedule(ScheduleKind.AtInit, Name = "SynFlow", TargetRemaining = 0.07, Criterion = CriterionKind.SynFlow, Scope = PruningScope.Global)]
+                [PruneSchedule(ScheduleKind.EveryEpoch, Name = "Movement", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Movement)]
+                public sealed partial class AtInitMlp : nn.Module<Tensor, Tensor>
+                {
+                    [Prunable] private readonly Linear hidden;
+                    [Prunable(0.1, Criterion = CriterionKind.Snip)] private readonly Linear output;
+
+                    public AtInitMlp() : base(nameof(AtInitMlp))
+                    {
+                        hidden = nn.Linear(784, 100);
+                        output = nn.Linear(100, 10);
+                        RegisterComponents();
+                    }
+
+                    public override Tensor forward(Tensor input) => output.forward(nn.functional.relu(hidden.forward(input)));
+                }
+            }
+            """,
+            Usings + """
+            namespace Demo.Experiments;
+
+            [Experiment(typeof(Demo.Models.AtInitMlp), Epochs = 12, Schedules = new[] { "Snip", "SynFlow", "Movement" })]
+            public static partial class AtInitOnDigits;
+            """,
+        ],
         ["Experiment"] =
         [
             Usings + """

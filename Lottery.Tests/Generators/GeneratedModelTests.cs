@@ -353,6 +353,8 @@ public class GeneratedModelTests
         Assert.Equal(Enum.GetNames<OptimizerKind>(), KnownNames.OptimizerKinds);
         Assert.Equal(Lottery.Data.DataSets.Known, KnownNames.DataSets);
         Assert.Equal(PruningCriteria.All.Select(c => c.Name), KnownNames.CriterionKinds);
+        Assert.Equal(PruningCriteria.All.Where(c => c.Needs.HasFlag(CriterionNeeds.Training)).Select(c => c.Name), KnownNames.CriteriaNeedingTraining.Keys.OrderBy(k => Array.IndexOf(KnownNames.CriterionKinds, k)));
+        Assert.Equal(PruningCriteria.All.Where(c => c.Needs.HasFlag(CriterionNeeds.Data)).Select(c => c.Name), KnownNames.CriteriaScoringOnData);
     }
 
     private static void AssertSameMasks(MaskSet expected, MaskSet actual)

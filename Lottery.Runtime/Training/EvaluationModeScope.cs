@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Lottery.Compaction;
+namespace Lottery.Training;
 
 /// <summary>Puts models in evaluation mode and, when disposed, gives every module back the mode it had.</summary>
 internal sealed class EvaluationModeScope : IDisposable
