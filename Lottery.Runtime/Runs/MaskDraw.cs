@@ -27,7 +27,19 @@ public static class MaskDraw
     };
 
     /// <summary>Draws the mask (the current masks when they already keep no more than the target).</summary>
-    public static MaskBits Draw(nn.Module model, MaskSet masks, IPruningSchedule schedule, PruningScope scope, IPruningCriterion criterion, long seed, int round, int epoch)
+    /// <param name="model">The model, whose weights are put back afterwards.</param>
+    /// <param name="masks">Its masks, put back afterwards.</param>
+    /// <param name="schedule">The run's schedule: its target, and its rate for sharing the removal between layers.</param>
+    /// <param name="scope">The run's scope.</param>
+    /// <param name="criterion">The run's criterion.</param>
+    /// <param name="seed">The run's seed, with <paramref name="round"/> and <paramref name="epoch"/> seeding the draw's own random numbers.</param>
+    /// <param name="round">The round.</param>
+    /// <param name="epoch">The epoch just trained (0: before the first).</param>
+    /// <param name="context">
+    /// What a criterion that needs more than weights scores with (the model, data, the loss, what training gathered), made
+    /// around the draw's own random numbers; null for the masks and random numbers alone.
+    /// </param>
+    public static MaskBits Draw(nn.Module model, MaskSet masks, IPruningSchedule schedule, PruningScope scope, IPruningCriterion criterion, long seed, int round, int epoch, Func<Generator, PruningContext>? context = null)
     {
         var saved = masks.CopyMasks();
         try
@@ -41,7 +53,7 @@ public static class MaskDraw
             using var random = new Generator(unchecked(((ulong)seed * 0x2545F4914F6CDD1DUL) + ((ulong)round << 20) + (ulong)epoch));
             try
             {
-                Pruner.Prune(masks, PruningAmount.ToRemaining(target, schedule.Rate), scope, criterion, random);
+                Pruner.Prune(context?.Invoke(random) ?? new PruningContext(masks, random), PruningAmount.ToRemaining(target, schedule.Rate), scope, criterion);
                 var drawn = masks.CopyMasks();
                 try
                 {

@@ -176,7 +176,7 @@ public sealed class PruningRun : IDisposable
                 state.PendingEvents = [];
                 state.TrainingSeconds = 0;
                 state.PrunedAfterLastEvaluation = false;
-                state.DrawnMask = Draw(round, 0)?.Save();
+                state.DrawnMask = Draw(data, round, 0)?.Save();
                 state.EarlyBirdEpoch = null;
             }
 
@@ -189,7 +189,7 @@ public sealed class PruningRun : IDisposable
                 var trainLoss = trainer.TrainEpoch(data.Train, round, epoch);
                 var seconds = clock.Elapsed.TotalSeconds;
                 state.TrainingSeconds += seconds;
-                var drawn = Draw(round, epoch);
+                var drawn = Draw(data, round, epoch);
                 var distance = drawn is not null && state.DrawnMask is { } previous ? drawn.Distance(Measures.MaskBits.Load(previous)) : (double?)null;
                 state.DrawnMask = drawn?.Save();
                 var epochMetrics = new EpochMetrics
@@ -221,7 +221,7 @@ public sealed class PruningRun : IDisposable
                     state.EarlyBirdEpoch = epoch;
                     if (WeightsRemaining > early.TargetRemaining + 1e-12)
                     {
-                        state.Events.Add(Prune(early, round, epoch));
+                        state.Events.Add(Prune(early, data, round, epoch));
                         state.PrunedAfterLastEvaluation = true;
                         if (epoch < epochs)
                         {
@@ -340,8 +340,9 @@ public sealed class PruningRun : IDisposable
     }
 
     /// <summary>Early-Bird's drawn mask after <paramref name="epoch"/> of <paramref name="round"/> (0: before the first); null for a dense run.</summary>
-    private Measures.MaskBits? Draw(int round, int epoch) =>
-        Masks is null || Pruning.Schedule is null ? null : MaskDraw.Draw(Model, Masks, Pruning.Schedule, Pruning.Scope, Pruning.Criterion, Training.Seed, round, epoch);
+    private Measures.MaskBits? Draw(DataSplit data, int round, int epoch) =>
+        Masks is null || Pruning.Schedule is null ? null
+            : MaskDraw.Draw(Model, Masks, Pruning.Schedule, Pruning.Scope, Pruning.Criterion, Training.Seed, round, epoch, drawing => Context(data, round, epoch, drawing));
 
     /// <summary>The model's multiply-add counts, probed with the first training example (none without training data).</summary>
     private Measures.MultiplyAdds? ProbeCosts(DataSplit data)
@@ -359,15 +360,7 @@ public sealed class PruningRun : IDisposable
     private PruningEvent Prune(PruningAmount amount, DataSplit data, int round, int epoch)
     {
         var masks = Masks ?? throw new InvalidOperationException("A dense run has no masks to prune.");
-        var context = new PruningContext(masks, random)
-        {
-            Loss = Training.Loss,
-            Data = new ScoringBatches(data.Train, Training.Seed, round, epoch, trainer.Device),
-            ScoringBatchSize = Pruning.ScoringBatchSize,
-            InputShape = data.Train.Inputs.shape.Skip(1).ToArray(),
-            Accumulators = accumulators,
-        };
-        var pruning = Pruner.Prune(context, amount, Pruning.Scope, Pruning.Criterion);
+        var pruning = Pruner.Prune(Context(data, round, epoch, random), amount, Pruning.Scope, Pruning.Criterion);
         masks.ApplyToOptimizerState(trainer.Optimizer);
         foreach (var hook in Hooks)
         {
@@ -376,6 +369,17 @@ public sealed class PruningRun : IDisposable
 
         return pruning;
     }
+
+    /// <summary>What a criterion scores with at a pruning event (or a drawn mask's) of <paramref name="round"/> after <paramref name="epoch"/>.</summary>
+    private PruningContext Context(DataSplit data, int round, int epoch, Generator numbers) =>
+        new(Masks ?? throw new InvalidOperationException("A dense run has no masks to prune."), numbers)
+        {
+            Loss = Training.Loss,
+            Data = new ScoringBatches(data.Train, Training.Seed, round, epoch, trainer.Device),
+            ScoringBatchSize = Pruning.ScoringBatchSize,
+            InputShape = data.Train.Inputs.shape.Skip(1).ToArray(),
+            Accumulators = accumulators,
+        };
 
     private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data, bool prunedAfterLastEvaluation)
     {
