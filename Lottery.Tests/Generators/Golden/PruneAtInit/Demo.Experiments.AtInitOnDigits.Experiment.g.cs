@@ -26,6 +26,7 @@ namespace Demo.Experiments
             },
             Seeds = [1L],
             ValidationCount = 1000,
+            EquivalenceMargin = 0.5,
             Arms =
             [
                 new global::Lottery.Experiments.MethodArm("Dense", global::Lottery.Runs.PruningMethod.Dense),
