@@ -26,6 +26,24 @@ namespace Lottery.Examples.Experiments;
 [Control(typeof(RandomReinitialisation), Of = "Imp")]
 public static partial class LeNetOnDigits;
 
+/// <summary>
+/// The hypothesis against the literature's cheap methods on the embedded digits, 3 seeds, at the main job's points:
+/// IMP, pruning after every epoch by magnitude (the hypothesis) and by movement (Sanh et al. 2020), the same with
+/// Early-Bird's stop (You et al. 2020), and pruning at initialisation by SNIP (Lee et al. 2019) and SynFlow (Tanaka
+/// et al. 2020). IMP's and the magnitude arm's runs are shared with the main job.
+/// </summary>
+[Experiment(
+    typeof(LeNet300100),
+    Name = "one-run-methods-mnist-digits",
+    DataSet = "mnist-digits",
+    Epochs = 15,
+    Seeds = new[] { 1, 2, 3 },
+    Validation = 1000,
+    Schedules = new[] { "Imp", "EveryEpochMagnitude", "EveryEpochMovement", "EveryEpochMagnitudeEarlyBird", "Snip", "SynFlow" },
+    MatchTo = "Imp",
+    Points = new[] { 3, 7, 12 })]
+public static partial class OneRunMethodsOnDigits;
+
 /// <summary>The main job's arms plus MagnitudeIncrease, Gradual (cubic) and OneShot: the finished runs are shared with the main job.</summary>
 [Experiment(
     typeof(LeNet300100),

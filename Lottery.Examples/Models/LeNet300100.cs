@@ -15,7 +15,9 @@ namespace Lottery.Examples.Models;
 /// hypothesis (pruning 20% after each of the first 12 epochs of a 15-epoch run, to about 7%, leaving 3 epochs to
 /// recover) with each criterion, with and without rewinding to initialisation; and the literature's one-run
 /// baselines, Zhu and Gupta's cubic schedule over the same epochs and one-shot pruning after epoch 12. In an
-/// experiment matched to IMP, the one-run schedules' targets become IMP's weights remaining at each point.
+/// experiment matched to IMP, the one-run schedules' targets become IMP's weights remaining at each point. The
+/// literature's one-run methods: SNIP and SynFlow pruning at initialisation, movement pruning after every epoch, and
+/// magnitude pruning after every epoch with Early-Bird's stop (after 3 epochs in a row below 0.1, as the run has 12 pruning epochs).
 /// </remarks>
 [Chain(nameof(flatten), nameof(fc1), nameof(relu1), nameof(fc2), nameof(relu2), nameof(fc3), InputShape = new[] { 784 })]
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
@@ -27,6 +29,10 @@ namespace Lottery.Examples.Models;
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeIncrease", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.MagnitudeIncrease)]
 [PruneSchedule(ScheduleKind.Gradual, Name = "Gradual", TargetRemaining = 0.07, StartEpoch = 1, EndEpoch = 12)]
 [PruneSchedule(ScheduleKind.OneShot, Name = "OneShot", TargetRemaining = 0.07, StartEpoch = 12)]
+[PruneSchedule(ScheduleKind.AtInit, Name = "Snip", TargetRemaining = 0.07, Criterion = CriterionKind.Snip)]
+[PruneSchedule(ScheduleKind.AtInit, Name = "SynFlow", TargetRemaining = 0.07, Criterion = CriterionKind.SynFlow)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMovement", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Movement)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeEarlyBird", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, EarlyBirdDistance = 0.1, EarlyBirdEpochs = 3)]
 public sealed partial class LeNet300100 : nn.Module<Tensor, Tensor>
 {
     private readonly Flatten flatten = nn.Flatten();
