@@ -36,9 +36,10 @@ public sealed class MaskBits
         var total = names.Sum(n => masks[n].numel());
         var bits = new ulong[(total + 63) / 64];
         long index = 0;
+        using var scope = NewDisposeScope();
         foreach (var name in names)
         {
-            using var kept = masks[name].detach().ne(0).cpu().reshape(-1);
+            var kept = masks[name].detach().ne(0).cpu().reshape(-1);
             foreach (var value in kept.data<bool>())
             {
                 if (value)

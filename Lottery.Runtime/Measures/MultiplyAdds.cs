@@ -107,6 +107,7 @@ public sealed class MultiplyAdds
         }
 
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
         long total = 0;
         foreach (var layer in Layers)

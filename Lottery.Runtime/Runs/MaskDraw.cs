@@ -41,6 +41,8 @@ public static class MaskDraw
     /// </param>
     public static MaskBits Draw(nn.Module model, MaskSet masks, IPruningSchedule schedule, PruningScope scope, IPruningCriterion criterion, long seed, int round, int epoch, Func<Generator, PruningContext>? context = null)
     {
+        // Whatever scoring makes ends here; the copies and the snapshot are freed by hand.
+        using var tensors = NewDisposeScope();
         var saved = masks.CopyMasks();
         try
         {
