@@ -178,7 +178,7 @@ public sealed class RunStore
     public static string EpochsCsv(RunResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var csv = new StringBuilder("round,epoch,iteration,weights_remaining_pct,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy,learning_rate,training_seconds,training_multiply_adds,mask_distance\n");
+        var csv = new StringBuilder("round,epoch,iteration,weights_remaining_pct,train_loss,validation_loss,validation_accuracy,test_loss,test_accuracy,learning_rate,training_seconds,training_multiply_adds,mask_distance,drawn_mask_overlap\n");
         foreach (var m in result.Rounds.SelectMany(r => r.Epochs))
         {
             csv.AppendLine(string.Join(',',
@@ -194,7 +194,8 @@ public sealed class RunStore
                 m.LearningRate.ToString("G6", CultureInfo.InvariantCulture),
                 m.TrainingSeconds.ToString("0.###", CultureInfo.InvariantCulture),
                 m.TrainingMultiplyAdds?.ToString(CultureInfo.InvariantCulture) ?? string.Empty,
-                m.MaskDistance?.ToString("0.######", CultureInfo.InvariantCulture) ?? string.Empty));
+                m.MaskDistance?.ToString("0.######", CultureInfo.InvariantCulture) ?? string.Empty,
+                m.DrawnMaskOverlap?.ToString("0.######", CultureInfo.InvariantCulture) ?? string.Empty));
         }
 
         return csv.ToString();

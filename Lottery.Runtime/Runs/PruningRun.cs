@@ -190,7 +190,9 @@ public sealed class PruningRun : IDisposable
                 var seconds = clock.Elapsed.TotalSeconds;
                 state.TrainingSeconds += seconds;
                 var drawn = Draw(data, round, epoch);
-                var distance = drawn is not null && state.DrawnMask is { } previous ? drawn.Distance(Measures.MaskBits.Load(previous)) : (double?)null;
+                var previousDraw = drawn is not null && state.DrawnMask is { } previous ? Measures.MaskBits.Load(previous) : null;
+                var distance = previousDraw is null ? (double?)null : drawn!.Distance(previousDraw);
+                var overlap = previousDraw is null ? (double?)null : drawn!.Jaccard(previousDraw);
                 state.DrawnMask = drawn?.Save();
                 var epochMetrics = new EpochMetrics
                 {
@@ -205,6 +207,7 @@ public sealed class PruningRun : IDisposable
                     TrainingSeconds = seconds,
                     TrainingMultiplyAdds = multiplyAdds,
                     MaskDistance = distance,
+                    DrawnMaskOverlap = overlap,
                 };
                 state.Metrics.Add(epochMetrics);
                 foreach (var hook in Hooks)

@@ -61,6 +61,13 @@ public sealed record EpochMetrics
     /// the run's criterion and scope at its target from the weights as they were; null for a dense run, or when not measured.
     /// </summary>
     public double? MaskDistance { get; init; }
+
+    /// <summary>
+    /// The Jaccard overlap of the same two drawn masks (entries kept by both over entries kept by either): unlike
+    /// <see cref="MaskDistance"/>, which is a fraction of all entries and so stays below twice the target whatever
+    /// happens, it compares the kept entries alone, and tells at a small target whether the mask still moves.
+    /// </summary>
+    public double? DrawnMaskOverlap { get; init; }
 }
 
 /// <summary>The figures of one round of training (one training run of IMP, or the single run of a one-run schedule).</summary>

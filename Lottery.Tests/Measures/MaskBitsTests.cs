@@ -91,6 +91,16 @@ public sealed class MaskBitsTests
         var distances = result.Final.Epochs.Select(e => e.MaskDistance).ToList();
         Assert.All(distances, d => Assert.True(d is >= 0 and <= 1, $"{d}"));
         Assert.True(distances[0] > 0, "the first epoch moves the drawn mask away from the one drawn at initialisation");
+        Assert.All(result.Final.Epochs, e => Assert.True(e.DrawnMaskOverlap is > 0 and <= 1, $"{e.DrawnMaskOverlap}"));
+
+        // The two measures of the same pair of masks agree: kept counts k1 and k2 with j in common differ on k1 + k2 - 2j
+        // entries; with both drawn at the target, k1 = k2 = k, so the distance is 2k(1 - J)/(1 + J) over all entries.
+        var kept = 0.25 * 266_200;
+        foreach (var e in result.Final.Epochs)
+        {
+            var j = e.DrawnMaskOverlap!.Value;
+            Assert.Equal(2 * kept * (1 - j) / (1 + j) / 266_200, e.MaskDistance!.Value, 3);
+        }
 
         using var dense = new PruningRun(() => new LeNet300100(), training, new PruningSettings());
         Assert.All(dense.Execute(data).Final.Epochs, e => Assert.Null(e.MaskDistance));
