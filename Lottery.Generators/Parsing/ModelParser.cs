@@ -406,9 +406,10 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EarlyBirdEpochs"), $"EarlyBirdEpochs is {epochs}; give at least 1 epoch in a row (the paper's 5)");
         }
 
-        if (kind == "Iterative" || (kind == "OneShot" && start is null))
+        if (kind is "Iterative" or "AtInit" || (kind == "OneShot" && start is null))
         {
-            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"a {kind} schedule{(kind == "OneShot" ? " that prunes after a full training" : string.Empty)}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
+            var when = kind switch { "OneShot" => " that prunes after a full training", "AtInit" => ", which prunes before any training", _ => string.Empty };
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"a {kind} schedule{when}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
         }
 
         return (distance, epochs ?? 5);

@@ -38,7 +38,7 @@ public static class ComparisonsCsv
             csv.Append(string.Join(',',
                 summary.Record.Name, comparison.Arm, comparison.Reference, Invariant(comparison.Point),
                 comparison.WeightsRemainingPercent.ToString("0.####", CultureInfo.InvariantCulture), measure,
-                Invariant(difference.Count), Number(difference.Mean), Number(difference.Lower), Number(difference.Upper),
+                Invariant(difference.Count), difference.Count == 0 ? string.Empty : Number(difference.Mean), Number(difference.Lower), Number(difference.Upper),
                 Number(test.Comparison.T), test.Comparison.T is null ? string.Empty : Invariant(difference.DegreesOfFreedom),
                 Probability(test.Comparison.P), Number(test.Margin), Probability(test.LowerP), Probability(test.UpperP), Probability(test.P),
                 Number(test.EquivalenceInterval.Lower), Number(test.EquivalenceInterval.Upper), test.Verdict.ToString())).Append('\n');

@@ -34,7 +34,8 @@ internal static class MaskOverlap
         }
 
         return rows.Select(row =>
-            row.Arm != matched && row.Schedule != "Dense" && reference.TryGetValue((row.Seed, row.Point), out var source)
+            // Point 0 is an unmatched arm's single run, not IMP's dense round 0: no overlap to give.
+            row.Arm != matched && row.Schedule != "Dense" && row.Point > 0 && reference.TryGetValue((row.Seed, row.Point), out var source)
             && Of(row) is { } mine && Of(source) is { } theirs && mine.Layout == theirs.Layout
                 ? row with { OverlapWithMatched = mine.Jaccard(theirs) }
                 : row).ToList();

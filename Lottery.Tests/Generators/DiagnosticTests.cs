@@ -39,6 +39,7 @@ public class DiagnosticTests
         { "LTH0006", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, [|EarlyBirdDistance = 1.5|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0007", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, EarlyBirdDistance = 0.1, [|EarlyBirdEpochs = 0|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3, [|EarlyBirdDistance = 0.1|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.5, [|EarlyBirdDistance = 0.1|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.OneShot, TargetRemaining = 0.5, [|EarlyBirdDistance = 0.1|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.5, [|EarlyBirdEpochs = 3|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0008", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, [|Rounds = 0|])]", "[Prunable] private Linear fc = null!;") },
