@@ -53,7 +53,7 @@ public static class SummaryCharts
         var widest = ticks.Count > 0 ? ticks[0] : 100;
         var narrowest = ticks.Count > 0 ? ticks[^1] : 1;
         plot.Axes.SetLimitsX(Math.Log10(widest) + 0.05, Math.Log10(narrowest) - 0.05);
-        var intervals = summary.Record.Seeds.Count > 1 ? "bars: 95% interval of the mean" : "no interval";
+        var intervals = summary.Record.Seeds.Count > 1 ? "bars: 95% intervals" : "no interval";
         plot.Title($"{ShortName(summary)}: test accuracy {(earlyStop ? "at early stopping" : "at the end of training")} ({Seeds(summary)}, {intervals})");
         plot.XLabel("Weights remaining (%), log scale");
         plot.YLabel("Test accuracy (%)");
