@@ -67,15 +67,15 @@ public sealed class MovementCriterion : IContextCriterion
             }
         }
 
+        // Every batch: sum -= w * g in place, with no tensor made on the way.
         public void BeforeStep(BatchProgress progress)
         {
-            using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             foreach (var (weight, sum) in sums)
             {
                 if (weight.Parameter.grad is { } gradient)
                 {
-                    sum.sub_(weight.Parameter * gradient);
+                    sum.addcmul_(weight.Parameter, gradient, -1);
                 }
             }
         }

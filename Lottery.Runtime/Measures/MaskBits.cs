@@ -1,4 +1,5 @@
 using System.Numerics;
+using Lottery.Masks;
 using static TorchSharp.torch;
 
 namespace Lottery.Measures;
@@ -27,6 +28,13 @@ public sealed class MaskBits
 
     /// <summary>The masks' names and sizes, in order: two masks compare only when this is the same.</summary>
     public string Layout { get; }
+
+    /// <summary>The bits of a mask set's masks as they are now, read in place (by parameter name, as <see cref="MaskSet.CopyMasks"/> names them).</summary>
+    public static MaskBits Of(MaskSet masks)
+    {
+        ArgumentNullException.ThrowIfNull(masks);
+        return Of(masks.Weights.ToDictionary(w => w.Name, w => w.Mask));
+    }
 
     /// <summary>The bits of <paramref name="masks"/> (any nonzero entry is kept).</summary>
     public static MaskBits Of(IReadOnlyDictionary<string, Tensor> masks)

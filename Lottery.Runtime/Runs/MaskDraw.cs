@@ -41,42 +41,25 @@ public static class MaskDraw
     /// </param>
     public static MaskBits Draw(nn.Module model, MaskSet masks, IPruningSchedule schedule, PruningScope scope, IPruningCriterion criterion, long seed, int round, int epoch, Func<Generator, PruningContext>? context = null)
     {
-        // Whatever scoring makes ends here; the copies and the snapshot are freed by hand.
+        if (Target(schedule) is not { } target || masks.WeightsRemaining <= target + 1e-12)
+        {
+            return MaskBits.Of(masks);
+        }
+
+        // Whatever scoring makes ends here; the masks' copy and the snapshot put the run back as it was.
         using var tensors = NewDisposeScope();
         var saved = masks.CopyMasks();
+        using var weights = WeightSnapshot.Take(model);
+        using var random = new Generator(unchecked(((ulong)seed * 0x2545F4914F6CDD1DUL) + ((ulong)round << 20) + (ulong)epoch));
         try
         {
-            if (Target(schedule) is not { } target || masks.WeightsRemaining <= target + 1e-12)
-            {
-                return MaskBits.Of(saved);
-            }
-
-            using var weights = WeightSnapshot.Take(model);
-            using var random = new Generator(unchecked(((ulong)seed * 0x2545F4914F6CDD1DUL) + ((ulong)round << 20) + (ulong)epoch));
-            try
-            {
-                Pruner.Prune(context?.Invoke(random) ?? new PruningContext(masks, random), PruningAmount.ToRemaining(target, schedule.Rate), scope, criterion);
-                var drawn = masks.CopyMasks();
-                try
-                {
-                    return MaskBits.Of(drawn);
-                }
-                finally
-                {
-                    foreach (var mask in drawn.Values)
-                    {
-                        mask.Dispose();
-                    }
-                }
-            }
-            finally
-            {
-                masks.LoadMasks(saved);
-                weights.RestoreInto(model);
-            }
+            Pruner.Prune(context?.Invoke(random) ?? new PruningContext(masks, random), PruningAmount.ToRemaining(target, schedule.Rate), scope, criterion);
+            return MaskBits.Of(masks);
         }
         finally
         {
+            masks.LoadMasks(saved);
+            weights.RestoreInto(model);
             foreach (var mask in saved.Values)
             {
                 mask.Dispose();
