@@ -14,7 +14,7 @@ internal sealed class ExperimentOptions
 {
     private readonly Argument<string> name = new("experiment") { Description = $"The experiment's name (`list` shows them; default {RunCommand.DefaultExperiment}).", DefaultValueFactory = _ => RunCommand.DefaultExperiment };
     private readonly Option<long[]?> seeds = new("--seeds") { Description = "Seeds instead of the declared ones; each runs every arm.", AllowMultipleArgumentsPerToken = true };
-    private readonly Option<int?> epochs = new("--epochs") { Description = "Epochs of one training (each IMP round, each one-run arm's whole run) instead of the declared number." };
+    private readonly Option<int?> epochs = new("--epochs") { Description = "Epochs of one training (each IMP round, each one-run arm's whole run) instead of the declared numbers, the experiment's and its schedules' own." };
     private readonly Option<int?> rounds = new("--rounds") { Description = "Rounds of every Iterative (IMP) arm instead of the declared number." };
     private readonly Option<int[]?> points = new("--points") { Description = "The matched arm's rounds that one-run arms are matched to, instead of the declared points.", AllowMultipleArgumentsPerToken = true };
     private readonly Option<string?> data = new("--data") { Description = $"A built-in data set instead of the declared data: {string.Join(" or ", DataSets.Known)}." };
@@ -124,7 +124,17 @@ internal sealed class ExperimentOptions
 
         if (epochs is { } e)
         {
-            experiment = experiment with { Training = experiment.Training with { Epochs = e } };
+            // Every arm's, including those whose schedules give their own epochs.
+            experiment = experiment with
+            {
+                Training = experiment.Training with { Epochs = e },
+                Arms = experiment.Arms.Select(a => a switch
+                {
+                    MethodArm { Method.Epochs: not null } m => new MethodArm(m.Name, m.Method with { Epochs = null }),
+                    MatchedArm { Method.Epochs: not null } m => new MatchedArm(m.Name, m.Method with { Epochs = null }),
+                    _ => a,
+                }).ToList(),
+            };
         }
 
         if (rounds is { } r)

@@ -21,6 +21,7 @@ namespace Lottery.Examples.Models;
 /// </remarks>
 [Chain(nameof(flatten), nameof(fc1), nameof(relu1), nameof(fc2), nameof(relu2), nameof(fc3), InputShape = new[] { 784 })]
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 12, Rewind = RewindKind.ToInit)]
+[PruneSchedule(ScheduleKind.Iterative, Name = "ImpDeep", Rate = 0.2, Rounds = 19, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeRewind", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Magnitude, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochLeastChange", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.LeastChange)]
@@ -33,6 +34,16 @@ namespace Lottery.Examples.Models;
 [PruneSchedule(ScheduleKind.AtInit, Name = "SynFlow", TargetRemaining = 0.07, Criterion = CriterionKind.SynFlow)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMovement", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, Criterion = CriterionKind.Movement)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeEarlyBird", Rate = 0.2, TargetRemaining = 0.07, EndEpoch = 12, EarlyBirdDistance = 0.1, EarlyBirdEpochs = 3)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitudeDeep", Rate = 0.2, TargetRemaining = 0.015, EndEpoch = 19, Epochs = 22)]
+[PruneSchedule(ScheduleKind.Gradual, Name = "GradualDeep", TargetRemaining = 0.015, StartEpoch = 1, EndEpoch = 19, Epochs = 22)]
+[PruneSchedule(ScheduleKind.AtInit, Name = "SnipDeep", TargetRemaining = 0.015, Criterion = CriterionKind.Snip, Epochs = 22)]
+[PruneSchedule(ScheduleKind.AtInit, Name = "SynFlowDeep", TargetRemaining = 0.015, Criterion = CriterionKind.SynFlow, Epochs = 22)]
+[PruneSchedule(ScheduleKind.DynamicSparse, Name = "SetDeep", TargetRemaining = 0.015, Regrowth = RegrowthKind.Random, Epochs = 22)]
+[PruneSchedule(ScheduleKind.DynamicSparse, Name = "RigLDeep", TargetRemaining = 0.015, Regrowth = RegrowthKind.Gradient, Epochs = 22)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochRate10", Rate = 0.1, TargetRemaining = 0.015, EndEpoch = 41, Epochs = 44)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochRate20", Rate = 0.2, TargetRemaining = 0.015, EndEpoch = 41, Epochs = 44)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochRate35", Rate = 0.35, TargetRemaining = 0.015, EndEpoch = 41, Epochs = 44)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochRate50", Rate = 0.5, TargetRemaining = 0.015, EndEpoch = 41, Epochs = 44)]
 public sealed partial class LeNet300100 : nn.Module<Tensor, Tensor>
 {
     private readonly Flatten flatten = nn.Flatten();

@@ -181,7 +181,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor CriterionNeedsTraining = Error(
         "LTH0029",
         "The criterion needs training before it can score",
-        "{0} needs training before it can score ({1}), but schedule '{2}' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training",
+        "{0} needs training before it can score ({1}), but schedule '{2}' prunes before any training (AtInit or DynamicSparse); use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training",
         "LeastChange, MagnitudeIncrease and Movement rank weights by what training did to them; pruning at initialisation would rank equal scores, which is no choice at all.");
 
     public static readonly DiagnosticDescriptor ScoringBatchSizeBelowOne = Error(
@@ -189,6 +189,12 @@ internal static class DiagnosticDescriptors
         "The scoring batch is empty",
         "ScoringBatchSize is {0}; the criterion scores on a batch of training data, so give at least 1 example, for example 100",
         "A criterion that scores on data (Snip) draws one batch of ScoringBatchSize training examples at each pruning event.");
+
+    public static readonly DiagnosticDescriptor UpdateEveryBelowOne = Error(
+        "LTH0031",
+        "Invalid mask update interval",
+        "UpdateEvery is {0}; a DynamicSparse schedule updates its mask every so many batches, so give at least 1, for example 100 (RigL's)",
+        "Dynamic sparse training drops and regrows connections every UpdateEvery training batches.");
 
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
@@ -198,7 +204,7 @@ internal static class DiagnosticDescriptors
         ModelWithoutPruning, UnknownDataSet, UnknownSchedule, ModelCannotBeCreated, NameClash,
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
-        InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne,
+        InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne, UpdateEveryBelowOne,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -316,6 +316,18 @@ internal static class ModelEmitter
             yield return $"RewindEpoch = {schedule.RewindEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
+        if (schedule.Kind == "DynamicSparse")
+        {
+            yield return $"Regrowth = global::Lottery.RegrowthKind.{schedule.Regrowth ?? "Random"}";
+            yield return $"DropFraction = {Format.DoubleLiteral(schedule.DropFraction)}";
+            yield return $"UpdateEvery = {schedule.UpdateEvery.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
+        if (schedule.Epochs is { } epochs)
+        {
+            yield return $"Epochs = {epochs.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
         if (schedule.EarlyBirdDistance is { } bird)
         {
             yield return $"EarlyBird = new global::Lottery.Schedules.EarlyBirdStop({Format.DoubleLiteral(bird)}, {schedule.EarlyBirdEpochs.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
@@ -330,11 +342,13 @@ internal static class ModelEmitter
             "EveryEpoch" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} after each epoch from epoch {schedule.StartEpoch ?? 1}" + (schedule.EndEpoch is { } e ? $" to {e}" : string.Empty),
             "Gradual" => $"{schedule.Kind}: cubic from epoch {schedule.StartEpoch} to {schedule.EndEpoch}",
             "AtInit" => $"{schedule.Kind}: once, before training",
+            "DynamicSparse" => $"{schedule.Kind}: once before training, then every {schedule.UpdateEvery} batches drop {Format.Percent(schedule.DropFraction)} (decaying) and regrow {(schedule.Regrowth == "Gradient" ? "by gradient (RigL)" : "at random (SET)")}" + (schedule.EndEpoch is { } last ? $" to epoch {last}" : string.Empty),
             _ => $"{schedule.Kind}: once, " + (schedule.StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
         };
         var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
         var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
-        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}";
+        var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Kind == "Iterative" ? " a round" : string.Empty)} in an experiment" : string.Empty;
+        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";
     }
 }

@@ -15,6 +15,10 @@ namespace Lottery.Generators.Models;
 /// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
 /// <param name="EarlyBirdDistance">Early-Bird's stop threshold, or null for no stop.</param>
 /// <param name="EarlyBirdEpochs">Early-Bird's epochs in a row.</param>
+/// <param name="Regrowth">DynamicSparse: a RegrowthKind name; null for other kinds.</param>
+/// <param name="DropFraction">DynamicSparse: the first update's drop fraction.</param>
+/// <param name="UpdateEvery">DynamicSparse: batches between updates.</param>
+/// <param name="Epochs">The schedule's own epochs of training in an experiment, or null for the experiment's.</param>
 /// <param name="ScoringBatchSize">
 /// The batch of a criterion that scores on data, when the schedule's criterion or a layer's does (the declared value, or
 /// 100); null when no criterion of the schedule scores on data.
@@ -34,4 +38,8 @@ internal sealed record ScheduleInfo(
     int RewindEpoch,
     double? EarlyBirdDistance = null,
     int EarlyBirdEpochs = 5,
-    int? ScoringBatchSize = null);
+    int? ScoringBatchSize = null,
+    int? Epochs = null,
+    string? Regrowth = null,
+    double DropFraction = 0.3,
+    int UpdateEvery = 100);

@@ -167,15 +167,16 @@ internal static class ExperimentParser
                     diagnostics.Add(DiagnosticDescriptors.Duplicate, attribute.LocationOf("Points"), "Points lists a round twice");
                 }
 
-                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot" or "AtInit").Select(s => s.Name));
+                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot" or "AtInit" or "DynamicSparse").Select(s => s.Name));
                 foreach (var schedule in schedules.Where(s => matched.Contains(s.Name) && s.Kind == "EveryEpoch"))
                 {
-                    var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, epochs);
+                    var trained = schedule.Epochs ?? epochs;
+                    var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, trained);
                     var needed = Reach.EventsToMatch(points.Max(), source.Rate, schedule.Rate);
                     if (events < needed)
                     {
                         var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.LocationOf("Points");
-                        diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, location, $"{schedule.Name} prunes {events} times in {epochs} epochs, but reaching {matchTo}'s round {points.Max()} takes {needed}; train more Epochs, end its pruning later, or match earlier Points");
+                        diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, location, $"{schedule.Name} prunes {events} times in {trained} epochs, but reaching {matchTo}'s round {points.Max()} takes {needed}; train more Epochs, end its pruning later, or match earlier Points");
                     }
                 }
             }
@@ -216,9 +217,10 @@ internal static class ExperimentParser
                     arguments.LocationOf("Epoch"),
                     epoch < 0 ? $"Epoch is {epoch}; give 0 or later" : $"{controlType.Name} takes no epoch: it has no public constructor taking the source arm's name and an int");
             }
-            else if (epoch > epochs)
+            else if (epoch > (schedules.FirstOrDefault(s => s.Name == of)?.Epochs ?? epochs))
             {
-                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, arguments.LocationOf("Epoch"), $"Epoch is {epoch}, but a training has {epochs} epochs");
+                var trained = schedules.FirstOrDefault(s => s.Name == of)?.Epochs ?? epochs;
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, arguments.LocationOf("Epoch"), $"Epoch is {epoch}, but a training of {of} has {trained} epochs");
             }
             else if (of is null || !arms.Contains(of))
             {
@@ -245,7 +247,7 @@ internal static class ExperimentParser
         {
             foreach (var schedule in schedules.Where(s => chosen.Contains(s.Name) && !matched.Contains(s.Name)))
             {
-                if (ModelParser.UnreachedTarget(schedule, epochs) is { } reach && schedule.TargetRemaining is { } target)
+                if (ModelParser.UnreachedTarget(schedule, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
                 {
                     var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.Location;
                     diagnostics.Add(DiagnosticDescriptors.TargetNotReached, location, schedule.Name, Format.Percent(reach.Reached), Format.Percent(target), reach.Why);
@@ -281,7 +283,7 @@ internal static class ExperimentParser
             experimentName!,
             dataType,
             lossType,
-            matched.Count > 0 ? matchTo : null,
+            matched.Count > 0 || (matchTo is not null && points.Count > 0 && controls.Any(c => c.Of == matchTo)) ? matchTo : null,
             points.ToEquatableArray(),
             matched.ToEquatableArray(),
             controls.ToEquatableArray(),

@@ -29,7 +29,10 @@ internal static class KnownNames
     };
 
     /// <summary>Lottery.ScheduleKind, in value order.</summary>
-    public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot", "AtInit"];
+    public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot", "AtInit", "DynamicSparse"];
+
+    /// <summary>Lottery.RegrowthKind, in value order.</summary>
+    public static readonly string[] RegrowthKinds = ["Random", "Gradient"];
 
     /// <summary>Lottery.CriterionKind, in value order.</summary>
     public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip", "SynFlow", "Movement"];

@@ -200,6 +200,12 @@ internal static class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EndEpoch"), $"EndEpoch {end} comes before StartEpoch {start}; the end epoch is the last epoch after which the model is pruned");
             }
 
+            var ownEpochs = attribute.Int("Epochs");
+            if (ownEpochs is < 1)
+            {
+                diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("Epochs"), $"Epochs is {ownEpochs}; give the epochs this schedule's runs train, at least 1, or leave it out to train the experiment's Epochs");
+            }
+
             var rounds = attribute.Int("Rounds");
             if (rounds is < 1)
             {
@@ -208,7 +214,8 @@ internal static class ModelParser
 
             var initialSparsity = attribute.Double("InitialSparsity");
             var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
-            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? "Magnitude";
+            // Dynamic sparse training starts from a random mask, as SET and RigL do, unless told otherwise.
+            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? (kind == "DynamicSparse" ? "Random" : "Magnitude");
             var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
             var layerCriteria = LayerCriteria(type, cancellationToken);
             var rewindEpoch = attribute.Int("RewindEpoch");
@@ -230,15 +237,17 @@ internal static class ModelParser
             }
 
             CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
-            if (kind == "AtInit")
+            if (kind is "AtInit" or "DynamicSparse")
             {
                 CheckCriteriaAtInit(name, attribute, criterion, layerCriteria, diagnostics);
             }
 
+            var (regrowth, dropFraction, updateEvery) = Regrowth(kind, attribute, diagnostics);
+
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize);
-            if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, epochs: null) is { } reach)
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery);
+            if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, schedule.Epochs) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
             }
@@ -345,16 +354,16 @@ internal static class ModelParser
             NotFor("EndEpoch", ", which prunes once, after StartEpoch");
         }
 
-        if (kind == "AtInit")
+        if (kind is "AtInit" or "DynamicSparse")
         {
-            foreach (var epoch in new[] { ("StartEpoch", start), ("EndEpoch", end) }.Where(e => e.Item2 is not null))
+            foreach (var epoch in new[] { ("StartEpoch", start), ("EndEpoch", kind == "AtInit" ? end : null) }.Where(e => e.Item2 is not null))
             {
                 NotFor(epoch.Item1, ", which prunes once, before the first epoch");
             }
 
             if (attribute.Named("Rewind") is { Value: int rewind } && rewind != 0)
             {
-                NotFor("Rewind", ", which prunes before training: the weights are still the initial ones");
+                NotFor("Rewind", kind == "AtInit" ? ", which prunes before training: the weights are still the initial ones" : ", which keeps training the weights it has as its mask changes");
             }
         }
 
@@ -366,7 +375,7 @@ internal static class ModelParser
         var missing = kind switch
         {
             "Iterative" when rounds is null && target is null => "Rounds or TargetRemaining, or it never stops",
-            "EveryEpoch" or "OneShot" or "AtInit" when target is null => "TargetRemaining",
+            "EveryEpoch" or "OneShot" or "AtInit" or "DynamicSparse" when target is null => "TargetRemaining",
             "Gradual" when target is null || start is null || end is null => "TargetRemaining, StartEpoch and EndEpoch",
             _ => null,
         };
@@ -379,6 +388,38 @@ internal static class ModelParser
         {
             diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(sparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
         }
+    }
+
+    /// <summary>Dynamic sparse training's regrowth, drop fraction and update interval, each checked; not for other kinds.</summary>
+    private static (string? Regrowth, double DropFraction, int UpdateEvery) Regrowth(string kind, AttributeArguments attribute, DiagnosticList diagnostics)
+    {
+        var regrowth = attribute.Enum("Regrowth", KnownNames.RegrowthKinds, "RegrowthKind", diagnostics);
+        var fraction = attribute.Double("DropFraction");
+        var every = attribute.Int("UpdateEvery");
+        if (kind != "DynamicSparse")
+        {
+            foreach (var (argument, given) in new[] { ("Regrowth", regrowth is not null), ("DropFraction", fraction is not null), ("UpdateEvery", every is not null) })
+            {
+                if (given)
+                {
+                    diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf(argument), argument, $"a {kind} schedule; only DynamicSparse drops and regrows connections during training");
+                }
+            }
+
+            return (null, 0.3, 100);
+        }
+
+        if (fraction is { } f && !(f > 0 && f < 1))
+        {
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("DropFraction"), "DropFraction", Format.Number(f), "(0, 1)", "it is the fraction of each layer's surviving weights the first mask update drops; SET and RigL use 0.3");
+        }
+
+        if (every is < 1)
+        {
+            diagnostics.Add(DiagnosticDescriptors.UpdateEveryBelowOne, attribute.LocationOf("UpdateEvery"), every.Value);
+        }
+
+        return (regrowth ?? "Random", fraction ?? 0.3, every ?? 100);
     }
 
     /// <summary>Early-Bird's stop: its threshold (null when not given) and epochs in a row, each checked.</summary>
@@ -406,9 +447,9 @@ internal static class ModelParser
             diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EarlyBirdEpochs"), $"EarlyBirdEpochs is {epochs}; give at least 1 epoch in a row (the paper's 5)");
         }
 
-        if (kind is "Iterative" or "AtInit" || (kind == "OneShot" && start is null))
+        if (kind is "Iterative" or "AtInit" or "DynamicSparse" || (kind == "OneShot" && start is null))
         {
-            var when = kind switch { "OneShot" => " that prunes after a full training", "AtInit" => ", which prunes before any training", _ => string.Empty };
+            var when = kind switch { "OneShot" => " that prunes after a full training", "AtInit" or "DynamicSparse" => ", which prunes before any training", _ => string.Empty };
             diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"a {kind} schedule{when}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
         }
 

@@ -21,6 +21,10 @@ namespace Lottery;
 /// (prune after that epoch; when not given, after a full training, followed by a second one).</item>
 /// <item><see cref="ScheduleKind.AtInit"/>: <see cref="TargetRemaining"/> (required); prunes once before training, so
 /// it takes no epochs and no rewinding, and no criterion that needs training (LeastChange, MagnitudeIncrease, Movement).</item>
+/// <item><see cref="ScheduleKind.DynamicSparse"/>: <see cref="TargetRemaining"/> (required, the density kept),
+/// <see cref="Regrowth"/>, <see cref="DropFraction"/>, <see cref="UpdateEvery"/>, <see cref="EndEpoch"/> (the last epoch
+/// with mask updates; default: three quarters of the training). Prunes before training like AtInit, by
+/// <see cref="CriterionKind.Random"/> unless a criterion is given; never rewinds.</item>
 /// </list>
 /// <see cref="ScoringBatchSize"/> applies when a criterion scores on data (Snip), the schedule's or a layer's.
 /// <see cref="Rewind"/> = <see cref="RewindKind.ToEpoch"/> needs <see cref="RewindEpoch"/>, with any kind.
@@ -49,6 +53,13 @@ public sealed class PruneScheduleAttribute : Attribute
     /// <summary>The last epoch after which the model may be pruned.</summary>
     public int EndEpoch { get; set; }
 
+    /// <summary>
+    /// In an experiment: the epochs this schedule's runs train (each round, for Iterative), instead of the experiment's
+    /// <c>Epochs</c>; 0 (not given): the experiment's. Lets one-run schedules at slow rates train long enough to reach
+    /// deep points while IMP's rounds keep their length. Its controls train as long as it does.
+    /// </summary>
+    public int Epochs { get; set; }
+
     /// <summary>Iterative only: pruning rounds after the dense round (at least 1).</summary>
     public int Rounds { get; set; }
 
@@ -65,6 +76,15 @@ public sealed class PruneScheduleAttribute : Attribute
 
     /// <summary>With <see cref="EarlyBirdDistance"/>: the epochs in a row the distance must stay below it (default 5, as in the paper).</summary>
     public int EarlyBirdEpochs { get; set; }
+
+    /// <summary>DynamicSparse only: how pruned connections regrow, at Random (SET, the default) or by Gradient (RigL).</summary>
+    public RegrowthKind Regrowth { get; set; }
+
+    /// <summary>DynamicSparse only: the fraction of each layer's surviving weights the first mask update drops, in (0, 1); default 0.3 (SET's and RigL's). It decays to 0 along a cosine.</summary>
+    public double DropFraction { get; set; } = 0.3;
+
+    /// <summary>DynamicSparse only: training batches between mask updates, at least 1; default 100 (RigL's).</summary>
+    public int UpdateEvery { get; set; } = 100;
 
     /// <summary>Layerwise (each layer loses its own rate) or Global (one threshold over the layers).</summary>
     public PruningScope Scope { get; set; }

@@ -17,4 +17,11 @@ public enum ScheduleKind
 
     /// <summary>Prune once before training, to the target, then train the mask (pruning at initialisation: SNIP, SynFlow).</summary>
     AtInit,
+
+    /// <summary>
+    /// Dynamic sparse training: prune once before training to the target, at random by default, then every so many
+    /// batches drop the smallest surviving weights of each layer and regrow as many pruned connections, at zero
+    /// (SET, Mocanu et al. 2018; RigL, Evci et al. 2020). The density never changes.
+    /// </summary>
+    DynamicSparse,
 }

@@ -61,6 +61,13 @@ public abstract class ExperimentArm
     /// <summary>Epochs of the first round after which the source's runs must keep their weights for this arm (a rewind to epoch k).</summary>
     public virtual IReadOnlyList<int> SourceWeightEpochs => [];
 
+    /// <summary>Epochs of one training of this arm's runs (each IMP round): the experiment's, unless the arm says otherwise.</summary>
+    public virtual int EpochsPerRound(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return experiment.Training.Epochs;
+    }
+
     /// <summary>One line for the report's list of arms: what the arm runs.</summary>
     public abstract string Describe();
 

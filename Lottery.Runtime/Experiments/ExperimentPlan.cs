@@ -34,7 +34,7 @@ public static class ExperimentPlan
         experiment.Validate();
         return experiment.Seeds
             .SelectMany(seed => experiment.Arms.SelectMany(arm => arm.RunPoints(experiment).Select(point =>
-                new PlannedRun(arm, seed, point, experiment.Training.Epochs, arm is MethodArm method ? method.Method.TrainingRounds : 1))))
+                new PlannedRun(arm, seed, point, arm.EpochsPerRound(experiment), arm is MethodArm method ? method.Method.TrainingRounds : 1))))
             .ToList();
     }
 }

@@ -387,7 +387,7 @@ public static class ExperimentRunner
                 Point = run.Point,
                 Model = model,
                 Data = data,
-                Training = experiment.Training with { Seed = run.Seed },
+                Training = experiment.Training with { Seed = run.Seed, Epochs = run.EpochsPerRound },
                 Method = request.Method,
                 StartMask = request.StartMask,
                 StartWeights = request.StartWeights,

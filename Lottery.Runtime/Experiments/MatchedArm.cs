@@ -15,14 +15,17 @@ public sealed class MatchedArm : ExperimentArm
         : base(name)
     {
         Method = method ?? throw new ArgumentNullException(nameof(method));
-        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot or ScheduleKind.AtInit))
+        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot or ScheduleKind.AtInit or ScheduleKind.DynamicSparse))
         {
-            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot, AtInit) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
+            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot, AtInit, DynamicSparse) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
         }
     }
 
     /// <summary>The method; its target is replaced at each point.</summary>
     public PruningMethod Method { get; }
+
+    /// <summary>The method's own epochs when it gives them (<see cref="PruningMethod.Epochs"/>), otherwise the experiment's.</summary>
+    public override int EpochsPerRound(ExperimentDefinition experiment) => Method.Epochs ?? base.EpochsPerRound(experiment);
 
     /// <inheritdoc/>
     public override string Describe() => $"{Method with { TargetRemaining = null }}, to the matched arm's weights remaining at each point";
@@ -56,13 +59,14 @@ public sealed class MatchedArm : ExperimentArm
         if (Method.Schedule == ScheduleKind.EveryEpoch && experiment.Arms.FirstOrDefault(a => a.Name == points.Arm) is MethodArm { Method.Schedule: ScheduleKind.Iterative } matched)
         {
             // Pruning at the same rate as IMP takes as many events as IMP's rounds; layers with their own rates follow both alike.
-            var events = Reach.EveryEpochEvents(Method.StartEpoch, Method.EndEpoch, experiment.Training.Epochs);
+            var epochs = EpochsPerRound(experiment);
+            var events = Reach.EveryEpochEvents(Method.StartEpoch, Method.EndEpoch, epochs);
             var deepest = points.Rounds.Max();
             var needed = Reach.EventsToMatch(deepest, matched.Method.Rate, Method.Rate);
             if (events < needed)
             {
                 throw new ArgumentException(
-                    $"Arm {Name} prunes after epochs {Method.StartEpoch ?? 1} to {Math.Min(experiment.Training.Epochs, Method.EndEpoch ?? int.MaxValue)}: {events} pruning events at {Method.Rate:0.###}, "
+                    $"Arm {Name} prunes after epochs {Method.StartEpoch ?? 1} to {Math.Min(epochs, Method.EndEpoch ?? int.MaxValue)}: {events} pruning events at {Method.Rate:0.###}, "
                     + $"but {points.Arm}'s round {deepest} takes {needed}. Train more epochs (Epochs, --epochs), end pruning later, or match to earlier rounds (Points, --points).");
             }
         }

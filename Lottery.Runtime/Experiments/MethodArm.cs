@@ -15,6 +15,9 @@ public sealed class MethodArm : ExperimentArm
     /// <summary>The method.</summary>
     public PruningMethod Method { get; }
 
+    /// <summary>The method's own epochs when it gives them (<see cref="PruningMethod.Epochs"/>), otherwise the experiment's.</summary>
+    public override int EpochsPerRound(ExperimentDefinition experiment) => Method.Epochs ?? base.EpochsPerRound(experiment);
+
     /// <inheritdoc/>
     public override string Describe() => Method.ToString();
 

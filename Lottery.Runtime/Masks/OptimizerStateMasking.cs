@@ -64,6 +64,32 @@ internal static class OptimizerStateMasking
         }
     }
 
+    /// <summary>Sets every state tensor of each weight to zero at the given entries (a 0/1 or boolean tensor of its shape): as a new parameter's.</summary>
+    public static void Reset(optim.Optimizer optimizer, IReadOnlyList<(PrunableWeight Weight, Tensor Entries)> entries)
+    {
+        if (optimizer is not OptimizerHelper helper || entries.Count == 0)
+        {
+            return;
+        }
+
+        var parameters = helper.parameters().ToList();
+        var states = helper.state_dict().State;
+        using var noGrad = no_grad();
+        for (var i = 0; i < parameters.Count && i < states.Count; i++)
+        {
+            foreach (var (weight, at) in entries.Where(e => e.Weight.Parameter.Handle == parameters[i].Handle))
+            {
+                using var scope = NewDisposeScope();
+                var where = at.to(ScalarType.Bool);
+                var (zeroed, neutral) = StateTensors(states[i]);
+                foreach (var tensor in zeroed.Concat(neutral).Where(t => IsLive(t, weight)))
+                {
+                    tensor!.masked_fill_(where, 0);
+                }
+            }
+        }
+    }
+
     private static bool IsLive(Tensor? tensor, PrunableWeight weight) =>
         tensor is not null && !tensor.IsInvalid && tensor.shape.SequenceEqual(weight.Mask.shape);
 

@@ -60,6 +60,26 @@ public sealed record PruningMethod
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? ScoringBatchSize { get; init; }
 
+    /// <summary>
+    /// In an experiment: the epochs of one training of this method's runs (each IMP round), instead of the
+    /// experiment's; null: the experiment's. A run's <see cref="Training.TrainingSettings.Epochs"/> is what it trains;
+    /// experiments set it from this. Left out of the JSON when null, so methods without it keep their identities.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Epochs { get; init; }
+
+    /// <summary>DynamicSparse: how pruned connections are chosen to regrow (null for other schedules).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RegrowthKind? Regrowth { get; init; }
+
+    /// <summary>DynamicSparse: the fraction of each layer's surviving weights the first update drops; null: 0.3.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? DropFraction { get; init; }
+
+    /// <summary>DynamicSparse: batches between mask updates; null: 100.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? UpdateEvery { get; init; }
+
     /// <summary>Per-layer rates and criteria, on top of the model's declarations.</summary>
     public IReadOnlyList<LayerOverride> Layers { get; init; } = [];
 
@@ -105,6 +125,10 @@ public sealed record PruningMethod
         Check(EndEpoch is null || EndEpoch >= (StartEpoch ?? 1), nameof(EndEpoch), $"{EndEpoch} comes before the start epoch {StartEpoch ?? 1}");
         Check(Rewind != RewindKind.ToEpoch || RewindEpoch >= 0, nameof(RewindEpoch), $"Rewind ToEpoch needs the epoch to rewind to (0 is initialisation), not {RewindEpoch}");
         Check(Rewind == RewindKind.ToEpoch || RewindEpoch == 0, nameof(RewindEpoch), $"{RewindEpoch} is given but Rewind is {Rewind}; use Rewind ToEpoch or leave it out");
+        Check(Epochs is null || Epochs >= 1, nameof(Epochs), $"{Epochs} epochs cannot train; give at least 1, or leave it out for the experiment's");
+        Check(DropFraction is null || (DropFraction > 0 && DropFraction < 1), nameof(DropFraction), $"{Number(DropFraction)} is not a fraction in (0, 1); give for example 0.3");
+        Check(UpdateEvery is null || UpdateEvery >= 1, nameof(UpdateEvery), $"{UpdateEvery} batches between updates: give at least 1, for example 100");
+        Check(Schedule == ScheduleKind.DynamicSparse || (Regrowth is null && DropFraction is null && UpdateEvery is null), Regrowth is not null ? nameof(Regrowth) : DropFraction is not null ? nameof(DropFraction) : nameof(UpdateEvery), $"only a DynamicSparse schedule regrows connections, not {Schedule}; leave it out");
         Check(ScoringBatchSize is null || ScoringBatchSize >= 1, nameof(ScoringBatchSize), $"{ScoringBatchSize} examples cannot make a batch; give at least 1, for example 100");
         foreach (var layer in Layers)
         {
@@ -135,12 +159,17 @@ public sealed record PruningMethod
             case ScheduleKind.OneShot:
                 Check(TargetRemaining is not null, nameof(TargetRemaining), "OneShot needs the fraction of weights to prune to");
                 break;
+            case ScheduleKind.DynamicSparse:
+                Check(TargetRemaining is not null, nameof(TargetRemaining), "DynamicSparse needs the fraction of weights to keep");
+                Check(Regrowth is not null, nameof(Regrowth), "DynamicSparse needs how to regrow: Random (SET) or Gradient (RigL)");
+                Check(Rewind == RewindKind.None, nameof(Rewind), $"DynamicSparse prunes before training and never rewinds, not {Rewind}");
+                goto case ScheduleKind.AtInit;
             case ScheduleKind.AtInit:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), "AtInit needs the fraction of weights to prune to");
+                Check(TargetRemaining is not null, nameof(TargetRemaining), $"{Schedule} needs the fraction of weights to prune to");
                 foreach (var (criterion, where) in Layers.Where(l => l.Criterion is not null).Select(l => (l.Criterion!.Value, $"{l.Layer}'s criterion")).Prepend((Criterion, "the criterion")))
                 {
                     Check(!PruningCriteria.Of(criterion).Needs.HasFlag(CriterionNeeds.Training), where == "the criterion" ? nameof(Criterion) : nameof(Layers),
-                        $"{where} {criterion} needs training before it can score, but AtInit prunes before any; use Snip, SynFlow, Magnitude or Random");
+                        $"{where} {criterion} needs training before it can score, but {Schedule} prunes before any; use Snip, SynFlow, Magnitude or Random");
                 }
 
                 break;
@@ -163,6 +192,7 @@ public sealed record PruningMethod
             ScheduleKind.Gradual => new GradualSchedule(target, StartEpoch!.Value, EndEpoch!.Value, InitialSparsity, Rate),
             ScheduleKind.OneShot => new OneShotSchedule(target, StartEpoch, Rate),
             ScheduleKind.AtInit => new AtInitSchedule(target, Rate),
+            ScheduleKind.DynamicSparse => new DynamicSparseSchedule(target, Regrowth!.Value, Rate, DropFraction ?? DynamicSparseSchedule.DefaultDropFraction, UpdateEvery ?? DynamicSparseSchedule.DefaultUpdateEvery, EndEpoch),
             _ => throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule kind."),
         };
         return new PruningSettings
@@ -200,14 +230,16 @@ public sealed record PruningMethod
             ScheduleKind.EveryEpoch => $"EveryEpoch {Percent(Rate)} after epochs {StartEpoch ?? 1}-" + (EndEpoch is { } e ? e.ToString(CultureInfo.InvariantCulture) : "end"),
             ScheduleKind.Gradual => $"Gradual cubic after epochs {StartEpoch}-{EndEpoch}" + (InitialSparsity > 0 ? $" from {Percent(InitialSparsity)} sparsity" : string.Empty),
             ScheduleKind.AtInit => "AtInit before training",
+            ScheduleKind.DynamicSparse => $"DynamicSparse regrowing {(Regrowth == RegrowthKind.Gradient ? "by gradient (RigL)" : "at random (SET)")}, dropping {Percent(DropFraction ?? DynamicSparseSchedule.DefaultDropFraction)} every {UpdateEvery ?? DynamicSparseSchedule.DefaultUpdateEvery} batches" + (EndEpoch is { } last ? $" to epoch {last}" : " for 3/4 of training"),
             _ => "OneShot " + (StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
         };
         var target = TargetRemaining is { } t ? $" to {Percent(t)}" : string.Empty;
         var layers = Layers.Count == 0 ? string.Empty : "; " + string.Join(", ", Layers.Select(l => $"{l.Layer}{(l.Rate is { } lr ? " " + Percent(lr) : string.Empty)}{(l.Criterion is { } lc ? " " + lc : string.Empty)}"));
         var seedText = InitSeed is { } init ? $", init seed {init}" : string.Empty;
         var batch = ScoringBatchSize is { } size ? $", scoring batch {size}" : string.Empty;
+        var length = Epochs is { } epochs ? $", {epochs} epochs{(Schedule == ScheduleKind.Iterative ? " per round" : string.Empty)}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
-        return $"{when}{target}, {Criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}";
+        return $"{when}{target}, {Criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
     }
 
     /// <inheritdoc/>

@@ -72,11 +72,11 @@ public sealed class PruningRun : IDisposable
             : MaskSet.Attach(Model);
         Masks?.Override(pruning.LayerOverrides);
         var criteria = Masks is null ? [] : Masks.Weights.Select(w => w.Criterion ?? pruning.Criterion).Distinct().ToList();
-        if (pruning.Schedule is AtInitSchedule && criteria.FirstOrDefault(c => c.Needs.HasFlag(CriterionNeeds.Training)) is { } untrained)
+        if (pruning.Schedule is AtInitSchedule or DynamicSparseSchedule && criteria.FirstOrDefault(c => c.Needs.HasFlag(CriterionNeeds.Training)) is { } untrained)
         {
             Masks?.Dispose();
             Model.Dispose();
-            throw new ArgumentException($"The {untrained.Name} criterion needs training before it can score, but the AtInit schedule prunes before any; use Snip, SynFlow, Magnitude or Random, or prune after training.", nameof(pruning));
+            throw new ArgumentException($"The {untrained.Name} criterion needs training before it can score, but the {pruning.Schedule!.Name} schedule prunes before any; use Snip, SynFlow, Magnitude or Random, or prune after training.", nameof(pruning));
         }
 
         rewinding = new Rewinding(Model, pruning.Rewind);
@@ -90,9 +90,32 @@ public sealed class PruningRun : IDisposable
             }
         }
 
+        if (pruning.Schedule is DynamicSparseSchedule dynamic)
+        {
+            try
+            {
+                Topology = new SparseTopology(Masks!, dynamic, () => trainer.Optimizer, training.Seed);
+            }
+            catch (ArgumentException)
+            {
+                trainer.Dispose();
+                Masks?.Dispose();
+                Model.Dispose();
+                throw;
+            }
+
+            trainer.Hooks.Add(Topology);
+        }
+
         random = new Generator(unchecked((ulong)training.Seed * 0x9E3779B97F4A7C15UL) + 1);
         checkpoint = new RunCheckpoint(Model, Masks, rewinding, trainer, random, accumulators);
     }
+
+    /// <summary>The optimizer training uses now (a fresh one after every rewind).</summary>
+    public optim.Optimizer Optimizer => trainer.Optimizer;
+
+    /// <summary>A DynamicSparse schedule's mask updates (a hook the run installs), or null.</summary>
+    public SparseTopology? Topology { get; }
 
     /// <summary>The model being trained (owned by the run).</summary>
     public nn.Module<Tensor, Tensor> Model { get; }
@@ -153,6 +176,7 @@ public sealed class PruningRun : IDisposable
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
         var costs = ProbeCosts(data);
+        Topology?.Start(epochs, (data.Train.Count + Training.BatchSize - 1) / Training.BatchSize);
         var state = (checkpoints is null ? null : checkpoint.Resume(checkpoints)) ?? new RunState();
         while (true)
         {

@@ -11,6 +11,14 @@ public interface ITrainingHooks
     }
 
     /// <summary>
+    /// After a batch's gradients are computed, before they are masked: pruned weights' gradients are still there (what
+    /// RigL regrows by). Read them; change nothing.
+    /// </summary>
+    void AfterBackward(BatchProgress progress)
+    {
+    }
+
+    /// <summary>
     /// After a batch's gradients are computed (and masked), before the optimizer's step uses them: the weights are still
     /// those the gradients were taken at. The progress counts the batch (its iteration is the one <see cref="AfterBatch"/> gets).
     /// </summary>

@@ -227,14 +227,16 @@ public sealed class Trainer : IDisposable
         var loss = Settings.Loss.Compute(model.forward(images), labels, nn.Reduction.Mean);
         loss.backward();
         var value = loss.item<float>();
-        Masks?.ApplyToGradients();
-        if (Hooks.Count > 0)
+        var progress = new BatchProgress(round, epoch, Iteration + 1, value);
+        foreach (var hook in Hooks)
         {
-            var progress = new BatchProgress(round, epoch, Iteration + 1, value);
-            foreach (var hook in Hooks)
-            {
-                hook.BeforeStep(progress);
-            }
+            hook.AfterBackward(progress);
+        }
+
+        Masks?.ApplyToGradients();
+        foreach (var hook in Hooks)
+        {
+            hook.BeforeStep(progress);
         }
 
         if (Masks is not null)

@@ -33,6 +33,43 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void A_schedule_with_its_own_epochs_trains_them_and_its_controls_train_as_long_while_IMP_keeps_the_experiment_s()
+    {
+        var output = Path.Combine(root, "own-epochs");
+        var longer = new MatchedArm("Long", new PruningMethod { Schedule = ScheduleKind.EveryEpoch, TargetRemaining = 0.5, Epochs = 3 });
+        var experiment = Experiment(hidden: 32, rate: 0.1) with { Arms = [.. Experiment(32, 0.1).Arms.Skip(1), longer, new RewindOnce("Long"), new RewindOnce("Long", 3)] };
+
+        var plan = ExperimentPlan.Create(experiment);
+        Assert.Equal(
+            new[] { ("Imp", 2, 4), ("ImpRandomReinit", 2, 2), ("Long", 3, 3), ("LongRewindOnce", 3, 3), ("LongRewindOnceToEpoch3", 3, 3) },
+            plan.Select(p => (p.Arm.Name, p.EpochsPerRound, p.Epochs)));
+
+        var summary = ExperimentRunner.Run(experiment, output);
+        Assert.Equal(
+            new[] { ("Imp", 4), ("ImpRandomReinit", 2), ("Long", 3), ("LongRewindOnce", 3), ("LongRewindOnceToEpoch3", 3) },
+            summary.Rows.Where(r => r.Point == 1).Select(r => (r.Arm, r.EpochsTrained)).Distinct());
+
+        // A rewind past the schedule's own epochs is refused with the arm's name; IMP's run is the one it was before
+        // schedules had epochs of their own (its settings do not change).
+        var error = Assert.Throws<ArgumentException>(() => ExperimentPlan.Create(experiment with { Arms = [.. experiment.Arms, new RewindOnce("Long", 4)] }));
+        Assert.Contains("LongRewindOnceToEpoch4 rewinds to epoch 4, but a training of Long has 3 epochs", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_deep_Fashion_MNIST_experiments_train_IMP_15_epochs_a_round_and_the_one_run_arms_their_own()
+    {
+        var deep = ExperimentPlan.Create(LeNetOnFashionDeep.Definition).Where(p => p.Seed == 1).ToList();
+        Assert.Equal(15 * 20, deep.Single(p => p.Arm.Name == "ImpDeep").Epochs);
+        Assert.All(deep.Where(p => p.Arm.Name == "ImpDeepRandomReinit"), p => Assert.Equal(15, p.Epochs));
+        Assert.All(deep.Where(p => p.Arm.Name is not ("Dense" or "ImpDeep" or "ImpDeepRandomReinit")), p => Assert.Equal(22, p.Epochs));
+        Assert.Equal(new[] { 3, 7, 12, 15, 19 }, deep.Where(p => p.Arm.Name == "RigLDeep").Select(p => p.Point));
+
+        var rates = ExperimentPlan.Create(LeNetOnFashionRates.Definition).Where(p => p.Seed == 1 && p.Arm.Name != "ImpDeep").ToList();
+        Assert.Equal(4 * 2, rates.Count);
+        Assert.All(rates, p => Assert.Equal(44, p.Epochs));
+    }
+
+    [Fact]
     public void A_method_round_trips_through_json_and_reaches_the_runtime_with_nothing_lost()
     {
         var declared = LeNet300100.PruneSchedules.All.Select(a => a.Method).Concat(SmallMlp.PruneSchedules.All.Select(a => a.Method)).ToList();

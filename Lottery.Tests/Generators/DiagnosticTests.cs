@@ -111,6 +111,17 @@ public class DiagnosticTests
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|StartEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|Rewind = RewindKind.ToInit|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.AtInit, Criterion = CriterionKind.Snip)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0031", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|UpdateEvery = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, [|Regrowth = RegrowthKind.Gradient|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|UpdateEvery = 10|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|Rewind = RewindKind.ToInit|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|StartEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|EarlyBirdDistance = 0.1|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0006", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|DropFraction = 1.5|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0029", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|Criterion = CriterionKind.Movement|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0013", DiagnosticSeverity.Error, Model("[[|PruneSchedule|](ScheduleKind.DynamicSparse, Regrowth = RegrowthKind.Gradient)]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0007", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.EveryEpoch, TargetRemaining = 0.1, [|Epochs = 0|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0009", DiagnosticSeverity.Warning, Model("[PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.2, [|TargetRemaining = 0.1|], Epochs = 5)]", "[Prunable] private Linear fc = null!;") },
         { "LTH0026", DiagnosticSeverity.Warning, Model("[[|Chain|](\"fc\", InputShape = new[] { 4 })]", "[Prunable(Structure = Structure.Neurons)] private Linear fc = null!;") },
     };
 
@@ -165,11 +176,11 @@ public class DiagnosticTests
 
     [Theory]
     [InlineData("Criterion = CriterionKind.LeastChange", "[Prunable] private Linear fc = null!;",
-        "Criterion LeastChange needs training before it can score (every |w - w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+        "Criterion LeastChange needs training before it can score (every |w - w0| is 0 before training), but schedule 'AtInit' prunes before any training (AtInit or DynamicSparse); use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
     [InlineData("Criterion = CriterionKind.Movement", "[Prunable] private Linear fc = null!;",
-        "Criterion Movement needs training before it can score (it sums -w * g over the training steps), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+        "Criterion Movement needs training before it can score (it sums -w * g over the training steps), but schedule 'AtInit' prunes before any training (AtInit or DynamicSparse); use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
     [InlineData("Criterion = CriterionKind.Snip", "[Prunable(Criterion = CriterionKind.MagnitudeIncrease)] private Linear fc = null!;",
-        "Layer 'fc''s criterion MagnitudeIncrease needs training before it can score (every |w| - |w0| is 0 before training), but schedule 'AtInit' is AtInit, which prunes before any training; use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
+        "Layer 'fc''s criterion MagnitudeIncrease needs training before it can score (every |w| - |w0| is 0 before training), but schedule 'AtInit' prunes before any training (AtInit or DynamicSparse); use Snip, SynFlow, Magnitude or Random, or a schedule that prunes after training")]
     public void A_criterion_that_needs_training_at_initialisation_is_named_with_why(string criterion, string layer, string expected)
     {
         var outcome = Run(Usings + Model($"[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, {criterion})]", layer));

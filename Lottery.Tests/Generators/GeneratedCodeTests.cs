@@ -200,6 +200,28 @@ public class GeneratedCodeTests
     }
 
     [Fact]
+    public void Controls_of_the_matched_schedule_run_at_the_declared_points_even_with_no_one_run_arm()
+    {
+        var source = GeneratorHarness.Usings + "using Lottery.Experiments;\n" + DiagnosticTests.Model(
+            "[PruneSchedule(ScheduleKind.Iterative, Name = \"Imp\", Rounds = 5)]\n[PruneSchedule(ScheduleKind.DynamicSparse, Name = \"Rigl\", TargetRemaining = 0.1, Regrowth = RegrowthKind.Gradient, UpdateEvery = 50, Epochs = 4)]",
+            "[Prunable] private Linear fc = null!;")
+            + "\n[Experiment(typeof(M), Epochs = 2, Schedules = new[] { \"Imp\" }, MatchTo = \"Imp\", Points = new[] { 2, 5 })]\n[Control(typeof(RandomReinitialisation), Of = \"Imp\")]\npublic static partial class E;";
+
+        var outcome = Run(source);
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.DiagnosticsInGeneratedCode);
+        var experiment = outcome.Sources.Single(s => s.Key.EndsWith("E.Experiment.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Contains("Points = new(\"Imp\", [2, 5]),", experiment, StringComparison.Ordinal);
+        var model = outcome.Sources.Single(s => s.Key.EndsWith("M.Pruning.g.cs", StringComparison.Ordinal)).Value;
+        Assert.Contains("Regrowth = global::Lottery.RegrowthKind.Gradient", model, StringComparison.Ordinal);
+        Assert.Contains("UpdateEvery = 50", model, StringComparison.Ordinal);
+        Assert.Contains("Epochs = 4", model, StringComparison.Ordinal);
+        Assert.Contains("Criterion = global::Lottery.CriterionKind.Random", model, StringComparison.Ordinal);   // SET and RigL start from a random mask
+    }
+
+    [Fact]
     public void Every_generated_file_starts_with_the_auto_generated_header_and_nullable_enable()
     {
         foreach (var sources in Sources.Values)

@@ -21,6 +21,13 @@ public abstract class ControlArm : ExperimentArm
     /// <inheritdoc/>
     public override string? Source => SourceArm;
 
+    /// <summary>As long as the source's runs train: a control changes one thing only.</summary>
+    public override int EpochsPerRound(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return experiment.Arms.FirstOrDefault(a => a.Name == SourceArm)?.EpochsPerRound(experiment) ?? base.EpochsPerRound(experiment);
+    }
+
     /// <summary>The source's outcome points: IMP's matched rounds, a matched arm's points, or 0.</summary>
     public override IReadOnlyList<int> RunPoints(ExperimentDefinition experiment)
     {

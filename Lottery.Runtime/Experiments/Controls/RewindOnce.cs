@@ -46,9 +46,10 @@ public sealed class RewindOnce : ControlArm
     public override void Validate(ExperimentDefinition experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        if (Epoch > experiment.Training.Epochs)
+        var epochs = EpochsPerRound(experiment);
+        if (Epoch > epochs)
         {
-            throw new ArgumentException($"Arms: {Name} rewinds to epoch {Epoch}, but a training has {experiment.Training.Epochs} epochs; rewind to one of them.");
+            throw new ArgumentException($"Arms: {Name} rewinds to epoch {Epoch}, but a training of {SourceArm} has {epochs} epochs; rewind to one of them.");
         }
     }
 }

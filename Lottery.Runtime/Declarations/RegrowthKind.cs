@@ -1,0 +1,11 @@
+namespace Lottery;
+
+/// <summary>How a <see cref="ScheduleKind.DynamicSparse"/> schedule chooses the connections it regrows.</summary>
+public enum RegrowthKind
+{
+    /// <summary>At random among the pruned connections (SET, Mocanu et al. 2018).</summary>
+    Random,
+
+    /// <summary>The pruned connections with the largest gradient magnitude on the current batch (RigL, Evci et al. 2020).</summary>
+    Gradient,
+}
