@@ -293,8 +293,8 @@ public sealed class ExperimentTests : IDisposable
             .Select(f => Path.GetRelativePath(repository, f).Replace(Path.DirectorySeparatorChar, '/'))
             .Order(StringComparer.Ordinal);
 
-        // The control itself, and the experiment that declares it: nothing else knows it exists.
-        Assert.Equal(["Lottery.Examples/Experiments/OwnScheduleExperiment.cs", "Lottery.Runtime/Experiments/Controls/RewindOnce.cs"], mentions);
+        // The control itself, and the experiments that declare it: nothing else knows it exists.
+        Assert.Equal(["Lottery.Examples/Experiments/OwnScheduleExperiment.cs", "Lottery.Examples/Experiments/ReferenceExperiments.cs", "Lottery.Runtime/Experiments/Controls/RewindOnce.cs"], mentions);
     }
 
     public void Dispose()
