@@ -232,8 +232,9 @@ public sealed class ExperimentSummary
                     perRound ? round.Round : run.Point,
                     round.WeightsRemaining * 100,
                     round.FinalTest.Accuracy,
-                    round.TestAccuracyAtBestValidation,
-                    round.BestValidationLossIteration,
+                    // Recomputed, so that runs saved before the early stop was restricted to the final mask report it right.
+                    Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest).TestAccuracy,
+                    Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest).Iteration,
                     epochs,
                     seconds,
                     run.Id,

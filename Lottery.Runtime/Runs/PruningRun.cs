@@ -414,20 +414,26 @@ public sealed class PruningRun : IDisposable
         var last = metrics[^1];
         var reuse = !prunedAfterLastEvaluation && Training.EvaluateTestEveryEpoch;
         var hasValidation = data.Validation.Count > 0;
-        var bestAccuracy = hasValidation ? metrics.MaxBy(m => m.Validation.Accuracy)! : metrics[^1];
-        var bestLoss = hasValidation ? metrics.MinBy(m => m.Validation.Loss)! : metrics[^1];
+        // Only epochs that trained the final mask: before a one-run schedule's last event the model had more weights.
+        var weightsRemaining = WeightsRemaining;
+        var atFinalMask = metrics.Where(m => Math.Abs(m.WeightsRemaining - weightsRemaining) < 1e-12).ToList();
+        var candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
+        var bestAccuracy = candidates.MaxBy(m => m.Validation.Accuracy)!;
+        var bestLoss = candidates.MinBy(m => m.Validation.Loss)!;
+        var finalTest = reuse ? last.Test : trainer.Evaluate(data.Test);
+        var earlyStop = RoundResult.EarlyStop(metrics, weightsRemaining, finalTest);
         return new RoundResult
         {
             Round = round,
             WeightsRemaining = WeightsRemaining,
             Epochs = metrics,
-            FinalTest = reuse ? last.Test : trainer.Evaluate(data.Test),
+            FinalTest = finalTest,
             FinalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation),
             BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
             BestValidationAccuracyIteration = bestAccuracy.Iteration,
             BestValidationLoss = bestLoss.Validation.Loss,
-            BestValidationLossIteration = bestLoss.Iteration,
-            TestAccuracyAtBestValidation = bestLoss.Test.Accuracy,
+            BestValidationLossIteration = earlyStop.Iteration,
+            TestAccuracyAtBestValidation = earlyStop.TestAccuracy,
             PruningEvents = events,
             TrainingSeconds = trainingSeconds,
         };

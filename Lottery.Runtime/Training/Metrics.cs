@@ -109,6 +109,26 @@ public sealed record RoundResult
     /// <summary>Seconds spent training in this round.</summary>
     public required double TrainingSeconds { get; init; }
 
+    /// <summary>
+    /// The round's early-stopping point, recomputed from its epochs: the epoch of lowest validation loss among those that
+    /// trained the round's final mask (<paramref name="epochs"/> whose weights remaining are <paramref name="weightsRemaining"/>),
+    /// so that a one-run schedule's early stop is never an epoch before its last pruning event, when the model still had
+    /// more weights. With no such epoch (pruned after the last one) or no validation set, the round's end:
+    /// <paramref name="finalTest"/> at the last epoch's iteration.
+    /// </summary>
+    public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest)
+    {
+        ArgumentNullException.ThrowIfNull(epochs);
+        var atFinalMask = epochs.Where(e => Math.Abs(e.WeightsRemaining - weightsRemaining) < 1e-12 && !double.IsNaN(e.Validation.Loss)).ToList();
+        if (atFinalMask.Count == 0)
+        {
+            return (finalTest.Accuracy, epochs.Count > 0 ? epochs[^1].Iteration : 0);
+        }
+
+        var best = atFinalMask.MinBy(e => e.Validation.Loss)!;
+        return (best.Test.Accuracy, best.Iteration);
+    }
+
     /// <summary>Multiply-adds of one example's forward pass with the weights that survive at the round's end; null when not measured.</summary>
     public long? InferenceMultiplyAdds { get; init; }
 
