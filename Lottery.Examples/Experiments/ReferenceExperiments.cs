@@ -76,8 +76,8 @@ public static partial class LeNetOnFashion;
 /// Is the one-run mask a ticket, down to 1.5%? LeNet-300-100 on Fashion-MNIST, 5 seeds: IMP down to 1.5% of the
 /// weights (19 rounds of 15 epochs) with its random re-initialisation control, matched at 51.3%, 21.1%, 7.0%, 3.6%
 /// and 1.5% (rounds 3, 7, 12, 15 and 19); the hypothesis (20% after each of epochs 1 to 19 of a 22-epoch run) and its
-/// final masks rewound once, to initialisation and to epoch 1, and trained again. The deep comparison's core: its runs
-/// are shared with <c>lenet-300-100-fashion-mnist-deep</c>.
+/// final masks rewound once, to initialisation and to epoch 1, and trained again, and trained from fresh random weights
+/// (the ticket's control). The deep comparison's core: its runs are shared with <c>lenet-300-100-fashion-mnist-deep</c>.
 /// </summary>
 [Experiment(
     typeof(LeNet300100),
@@ -93,6 +93,7 @@ public static partial class LeNetOnFashion;
 [Control(typeof(RandomReinitialisation), Of = "ImpDeep")]
 [Control(typeof(RewindOnce), Of = "EveryEpochMagnitudeDeep")]
 [Control(typeof(RewindOnce), Of = "EveryEpochMagnitudeDeep", Epoch = 1)]
+[Control(typeof(RandomReinitialisation), Of = "EveryEpochMagnitudeDeep")]
 public static partial class LeNetOnFashionTicket;
 
 /// <summary>
@@ -115,6 +116,7 @@ public static partial class LeNetOnFashionTicket;
 [Control(typeof(RandomReinitialisation), Of = "ImpDeep")]
 [Control(typeof(RewindOnce), Of = "EveryEpochMagnitudeDeep")]
 [Control(typeof(RewindOnce), Of = "EveryEpochMagnitudeDeep", Epoch = 1)]
+[Control(typeof(RandomReinitialisation), Of = "EveryEpochMagnitudeDeep")]
 [Control(typeof(RandomPruning), Of = "EveryEpochMagnitudeDeep")]
 public static partial class LeNetOnFashionDeep;
 
