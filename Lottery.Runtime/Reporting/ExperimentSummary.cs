@@ -223,6 +223,8 @@ public sealed class ExperimentSummary
             multiplyAdds = multiplyAdds + RunResult.Sum(round.Epochs.Select(e => e.TrainingMultiplyAdds));
             if (perRound || round == result.Final)
             {
+                // Recomputed, so that runs saved before the early stop was restricted to the final mask report it right.
+                var earlyStop = Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest);
                 yield return new SummaryRow(
                     run.Arm,
                     schedule,
@@ -232,9 +234,8 @@ public sealed class ExperimentSummary
                     perRound ? round.Round : run.Point,
                     round.WeightsRemaining * 100,
                     round.FinalTest.Accuracy,
-                    // Recomputed, so that runs saved before the early stop was restricted to the final mask report it right.
-                    Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest).TestAccuracy,
-                    Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest).Iteration,
+                    earlyStop.TestAccuracy,
+                    earlyStop.Iteration,
                     epochs,
                     seconds,
                     run.Id,

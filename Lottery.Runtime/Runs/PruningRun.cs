@@ -416,8 +416,8 @@ public sealed class PruningRun : IDisposable
         var hasValidation = data.Validation.Count > 0;
         // Only epochs that trained the final mask: before a one-run schedule's last event the model had more weights.
         var weightsRemaining = WeightsRemaining;
-        var atFinalMask = metrics.Where(m => Math.Abs(m.WeightsRemaining - weightsRemaining) < 1e-12).ToList();
-        var candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
+        var atFinalMask = RoundResult.AtFinalMask(metrics, weightsRemaining);
+        IReadOnlyList<EpochMetrics> candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
         var bestAccuracy = candidates.MaxBy(m => m.Validation.Accuracy)!;
         var bestLoss = candidates.MinBy(m => m.Validation.Loss)!;
         var finalTest = reuse ? last.Test : trainer.Evaluate(data.Test);

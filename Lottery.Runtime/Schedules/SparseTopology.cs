@@ -110,8 +110,7 @@ public sealed class SparseTopology : ITrainingHooks
         }
 
         using var noGrad = no_grad();
-        var changes = new List<(PrunableWeight, Tensor, Tensor)>();
-        var grownAt = new List<(PrunableWeight, Tensor)>();
+        var changes = new List<(PrunableWeight Weight, Tensor Dropped, Tensor Grown)>();
         for (var i = 0; i < masks.Weights.Count; i++)
         {
             var weight = masks.Weights[i];
@@ -137,7 +136,6 @@ public sealed class SparseTopology : ITrainingHooks
             weight.Parameter.masked_fill_(dropped.logical_or(grown), 0);
             weight.RefreshRemaining();
             changes.Add((weight, dropped, grown));
-            grownAt.Add((weight, grown));
             Regrown += grown.sum().item<long>();
         }
 
@@ -150,7 +148,7 @@ public sealed class SparseTopology : ITrainingHooks
         // Dropped entries: state cleared as after a pruning event. Regrown ones: every state tensor at zero, as new.
         var current = optimizer();
         masks.ApplyToOptimizerState(current);
-        OptimizerStateMasking.Reset(current, grownAt);
+        OptimizerStateMasking.Reset(current, changes.Select(c => (c.Weight, c.Grown)).ToList());
         Updates++;
         Updated?.Invoke(changes);
     }

@@ -119,7 +119,7 @@ public sealed record RoundResult
     public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest)
     {
         ArgumentNullException.ThrowIfNull(epochs);
-        var atFinalMask = epochs.Where(e => Math.Abs(e.WeightsRemaining - weightsRemaining) < 1e-12 && !double.IsNaN(e.Validation.Loss)).ToList();
+        var atFinalMask = AtFinalMask(epochs, weightsRemaining).Where(e => !double.IsNaN(e.Validation.Loss)).ToList();
         if (atFinalMask.Count == 0)
         {
             return (finalTest.Accuracy, epochs.Count > 0 ? epochs[^1].Iteration : 0);
@@ -127,6 +127,13 @@ public sealed record RoundResult
 
         var best = atFinalMask.MinBy(e => e.Validation.Loss)!;
         return (best.Test.Accuracy, best.Iteration);
+    }
+
+    /// <summary>The epochs that trained the round's final mask: those whose weights remaining are <paramref name="weightsRemaining"/>.</summary>
+    public static IReadOnlyList<EpochMetrics> AtFinalMask(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining)
+    {
+        ArgumentNullException.ThrowIfNull(epochs);
+        return epochs.Where(e => Math.Abs(e.WeightsRemaining - weightsRemaining) < 1e-12).ToList();
     }
 
     /// <summary>Multiply-adds of one example's forward pass with the weights that survive at the round's end; null when not measured.</summary>
