@@ -104,6 +104,8 @@ public static class ExperimentRunner
                 var run = plan[index];
                 if (state.TryReadBack(index, spec))
                 {
+                    // A worker killed between saving the result and recording it leaves its claim: settle it.
+                    Guard(state.Store.Folder(spec), () => state.Store.SettleFinished(spec, options.Claims));
                     moved = true;
                     if (assigned.Contains(index))
                     {
@@ -130,7 +132,8 @@ public static class ExperimentRunner
                 {
                     if (state.TryReadBack(index, spec))
                     {
-                        // Finished by another worker between our look and our claim.
+                        // Finished by another worker between our look and our claim (or by one that stopped before recording it).
+                        Guard(state.Store.Folder(spec), () => state.Store.SettleFinished(spec, claim));
                         readBack++;
                         progress?.Finished(run, state.Result(index)!, reused: true);
                     }
@@ -227,6 +230,12 @@ public static class ExperimentRunner
         using var masks = MaskSet.Attach(model);
         return ModelIdentity.Of(model, masks);
     }
+
+    private static void Guard(string folder, Action work) => Guard(folder, () =>
+    {
+        work();
+        return true;
+    });
 
     /// <summary>Turns a failed write to the results folder into one error that names the folder and says nothing is lost.</summary>
     private static T Guard<T>(string folder, Func<T> work)

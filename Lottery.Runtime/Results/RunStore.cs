@@ -127,6 +127,48 @@ public sealed class RunStore
     }
 
     /// <summary>
+    /// Completes the record of a finished run whose worker stopped after saving its <c>result.json</c> and before it
+    /// recorded the finish and released its claim: once that claim is stale (or its process gone), takes it over, writes
+    /// the missing finish to <c>history.log</c>, deletes leftover checkpoints and releases the claim. Does nothing when
+    /// the run has no claim or a live worker's claim is still in force (that worker completes the record itself).
+    /// </summary>
+    public void SettleFinished(RunSpec spec, ClaimSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (RunClaim.Current(Folder(spec)) is null)
+        {
+            return;
+        }
+
+        using var claim = TryClaim(spec, settings, out _);
+        if (claim is not null)
+        {
+            SettleFinished(spec, claim);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="SettleFinished(RunSpec, ClaimSettings)"/>, with the claim already taken: when it was taken over
+    /// from a stopped worker, writes the finish that worker did not record and deletes leftover checkpoints.
+    /// </summary>
+    public void SettleFinished(RunSpec spec, RunClaim claim)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(claim);
+        if (claim.TookOverFrom is not { } stopped)
+        {
+            return;
+        }
+
+        if (!History(spec.Id).Any(l => l.EndsWith(": finished", StringComparison.Ordinal)))
+        {
+            Log(spec.Id, claim.Holder.Owner, $"recorded for {stopped.Owner}, which stopped after saving the result: finished");
+        }
+
+        new CheckpointStore(Folder(spec.Id)).Clear();
+    }
+
+    /// <summary>
     /// Creates the run's folder with its <c>settings.json</c> and returns the store of its checkpoints. With
     /// <paramref name="claim"/>, every checkpoint is written only while the claim is in force; the checkpoints are
     /// kept until <see cref="Finish"/> has saved the results.

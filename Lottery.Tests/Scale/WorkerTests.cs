@@ -111,6 +111,58 @@ public sealed class WorkerTests(SerialRun serial) : IDisposable
         Assert.Equal(serial.Figures, LotteryProcess.Figures(output));
     }
 
+    [Fact]
+    public void A_run_whose_worker_was_killed_after_saving_its_result_and_before_recording_it_is_settled_once_its_claim_is_stale()
+    {
+        // The serial results, as a worker killed between writing result.json and the finish would leave one run: no
+        // finish in its history, its claim and a checkpoint still there. Another run's claim is still in force.
+        var output = Path.Combine(root, "settle");
+        CopyFolder(serial.Folder, output);
+        var runs = Directory.GetDirectories(Path.Combine(output, "runs")).Order(StringComparer.Ordinal).ToList();
+        var killed = runs.First(d => Path.GetFileName(d).StartsWith("imp-", StringComparison.Ordinal));
+        var live = runs.First(d => Path.GetFileName(d).StartsWith("imprandomreinit-", StringComparison.Ordinal));
+        var history = Path.Combine(killed, "history.log");
+        File.WriteAllLines(history, File.ReadAllLines(history).Where(l => !l.EndsWith(": finished", StringComparison.Ordinal)));
+        File.WriteAllBytes(Path.Combine(killed, "checkpoint.bin"), [1, 2, 3]);
+        WriteClaim(killed, "another-machine:4242", DateTime.UtcNow - TimeSpan.FromHours(1));
+        var liveHistory = File.ReadAllLines(Path.Combine(live, "history.log"));
+        var liveClaim = WriteClaim(live, "another-machine:5151", DateTime.UtcNow);
+
+        var (code, text) = LotteryProcess.Run("run", LotteryProcess.Experiment, "--out", output, "--workers", "1");
+        Assert.True(code == 0, text);
+        Assert.Equal(20, text.Split('\n').Count(l => l.StartsWith('[') && l.Contains("(saved result)", StringComparison.Ordinal)));
+
+        var settled = File.ReadAllLines(history);
+        Assert.Single(settled, l => l.Contains("took over the claim of another-machine:4242", StringComparison.Ordinal));
+        Assert.Single(settled, l => l.Contains("recorded for another-machine:4242, which stopped after saving the result: finished", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(killed, "claim-*"));
+        Assert.Empty(Directory.GetFiles(killed, "checkpoint*"));
+
+        // The live worker's claim and history are left to it.
+        Assert.True(File.Exists(liveClaim), "the claim in force is kept");
+        Assert.Equal(liveHistory, File.ReadAllLines(Path.Combine(live, "history.log")));
+        Assert.All(LotteryProcess.Histories(output), h => Assert.Equal(1, h.Value.Finished));
+        Assert.Equal(serial.Figures, LotteryProcess.Figures(output));
+    }
+
+    private static string WriteClaim(string folder, string owner, DateTime renewed)
+    {
+        var path = Path.Combine(folder, "claim-000001.json");
+        File.WriteAllText(path, JsonSerializer.Serialize(new ClaimHolder(owner, Guid.NewGuid().ToString("N"), renewed, "another-machine", 4242)));
+        File.SetLastWriteTimeUtc(path, renewed);
+        return path;
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
     /// <summary>Waits until a run whose folder starts with <paramref name="prefix"/> has a checkpoint, and returns its folder.</summary>
     internal static string WaitForCheckpoint(string output, string prefix, Process process)
     {
