@@ -70,6 +70,20 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Fact]
+    public void The_Conv_2_ticket_experiment_trains_IMP_5_epochs_a_round_on_the_stated_subset_and_the_one_run_arms_10()
+    {
+        Assert.Equal("fashion-mnist-first-6000-2000", Conv2OnFashionTicket.Definition.Data.Name);
+        var plan = ExperimentPlan.Create(Conv2OnFashionTicket.Definition).Where(p => p.Seed == 1).ToList();
+        Assert.Equal(5 * 8, plan.Single(p => p.Arm.Name == "ImpShort").Epochs);
+        Assert.All(plan.Where(p => p.Arm.Name == "ImpShortRandomReinit"), p => Assert.Equal(5, p.Epochs));
+        var oneRun = plan.Where(p => p.Arm.Name.StartsWith("EveryEpochMagnitudeShort", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3 * 2, oneRun.Count);
+        Assert.All(oneRun, p => Assert.Equal(10, p.Epochs));
+        Assert.Equal(new[] { 3, 7 }, oneRun.Where(p => p.Arm.Name == "EveryEpochMagnitudeShort").Select(p => p.Point));
+        Assert.Equal(110, plan.Sum(p => p.Epochs));
+    }
+
+    [Fact]
     public void A_method_round_trips_through_json_and_reaches_the_runtime_with_nothing_lost()
     {
         var declared = LeNet300100.PruneSchedules.All.Select(a => a.Method).Concat(SmallMlp.PruneSchedules.All.Select(a => a.Method)).ToList();
