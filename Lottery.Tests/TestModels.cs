@@ -36,6 +36,27 @@ internal sealed class TwoLayerNet : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary>TwoLayerNet whose forward goes through <c>call</c>, so forward hooks run and its multiply-adds can be probed.</summary>
+internal sealed class CallingTwoLayerNet : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear first;
+    private readonly Linear second;
+
+    public CallingTwoLayerNet(int inputs, int hidden, int outputs)
+        : base(nameof(CallingTwoLayerNet))
+    {
+        first = nn.Linear(inputs, hidden);
+        second = nn.Linear(hidden, outputs);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return second.call(nn.functional.relu(first.call(input.reshape(input.shape[0], -1)))).MoveToOuterDisposeScope();
+    }
+}
+
 internal static class TestData
 {
     /// <summary>A small split of the embedded digits: quick to train, big enough to learn.</summary>

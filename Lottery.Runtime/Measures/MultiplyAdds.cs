@@ -124,6 +124,13 @@ public sealed class MultiplyAdds
     /// <summary>The multiply-adds of training <paramref name="examples"/> examples with the weights that survive now; null when the probe missed a layer.</summary>
     public long? Training(long examples) => Forward() is { } forward ? TrainingPasses * forward * examples : null;
 
+    /// <summary>
+    /// What computing the weight gradients of the pruned entries too costs for <paramref name="examples"/> examples: a
+    /// dense weight gradient in place of the sparse one (RigL reads it at each mask update), the dense forward's
+    /// multiply-adds less the surviving weights'. Null when the probe missed a layer.
+    /// </summary>
+    public long? DenseWeightGradients(long examples) => Forward() is { } forward ? (DenseForward - forward) * examples : null;
+
     private static Tensor Weight(nn.Module module) => module switch
     {
         Linear linear => linear.weight!,

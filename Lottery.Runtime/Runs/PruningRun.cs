@@ -209,9 +209,14 @@ public sealed class PruningRun : IDisposable
                 var learningRate = trainer.CurrentLearningRate;
                 var weightsRemaining = WeightsRemaining;
                 var multiplyAdds = costs?.Training(data.Train.Count);
+                var updatesBefore = Topology?.Updates ?? 0;
                 var clock = Stopwatch.StartNew();
                 var trainLoss = trainer.TrainEpoch(data.Train, round, epoch);
                 var seconds = clock.Elapsed.TotalSeconds;
+                if (Topology is { ReadsDenseGradients: true } topology && costs?.DenseWeightGradients(Math.Min(Training.BatchSize, data.Train.Count)) is { } perUpdate)
+                {
+                    multiplyAdds += (topology.Updates - updatesBefore) * perUpdate; // RigL's dense gradient at each update batch.
+                }
                 state.TrainingSeconds += seconds;
                 var drawn = Draw(data, round, epoch);
                 var previousDraw = drawn is not null && state.DrawnMask is { } previous ? Measures.MaskBits.Load(previous) : null;

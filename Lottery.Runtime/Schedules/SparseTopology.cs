@@ -40,6 +40,9 @@ public sealed class SparseTopology : ITrainingHooks
         }
     }
 
+    /// <summary>Whether each update reads the dense gradient of the update batch (RigL), which sparse training would not compute.</summary>
+    public bool ReadsDenseGradients => schedule.Regrowth == RegrowthKind.Gradient;
+
     /// <summary>Mask updates made so far in this process (not kept in checkpoints).</summary>
     public int Updates { get; private set; }
 

@@ -69,7 +69,7 @@ public class DynamicSparseTests
         using var data = TestData.SmallDigits(train: 300, validation: 60, test: 60);
         var method = new PruningMethod { Schedule = ScheduleKind.DynamicSparse, TargetRemaining = 0.1, Regrowth = regrowth, Criterion = CriterionKind.Random, UpdateEvery = 2, EndEpoch = 3 };
         var training = new TrainingSettings { Epochs = 4, Seed = 5, BatchSize = 50, Optimizer = optimizer, LearningRate = optimizer == OptimizerKind.Sgd ? 0.05 : 1e-3, Momentum = 0.9 };
-        using var run = new PruningRun(() => new TwoLayerNet(784, 24, 10), training, method.ToSettings());
+        using var run = new PruningRun(() => new CallingTwoLayerNet(784, 24, 10), training, method.ToSettings());
         var watcher = new Watcher(run);
         run.Hooks.Add(watcher);
 
@@ -86,6 +86,15 @@ public class DynamicSparseTests
         Assert.Equal(0.1, result.FinalWeightsRemaining, 3);
         // The masks moved: the final mask is not the initial random one.
         Assert.True(watcher.FinalMaskDiffersFromFirst(run.Masks!), "the mask never changed");
+
+        // Training cost: 3 passes of the surviving weights over the 300 training images; RigL also reads the dense weight
+        // gradient of each 50-image update batch (3, 3 and 2 updates in epochs 1 to 3): the pruned weights' share more.
+        const long dense = (784 * 24) + (24 * 10);
+        var surviving = run.Masks!.Weights.Sum(w => (long)TestData.Values(w.Mask).Count(v => v != 0));
+        int[] updates = regrowth == RegrowthKind.Gradient ? [3, 3, 2, 0] : [0, 0, 0, 0];
+        Assert.Equal(
+            updates.Select(u => (3 * surviving * 300) + (u * 50 * (dense - surviving))).Cast<long?>(),
+            result.Rounds[0].Epochs.Select(e => e.TrainingMultiplyAdds));
     }
 
     [Fact]
