@@ -160,7 +160,7 @@ public static partial class Conv2OnFashion;
 /// Is the one-run mask a ticket on a convolutional network? Conv-2 on a stated subset of Fashion-MNIST (the first 6,000
 /// training images, 1,000 of them held out for validation, and the first 2,000 test images), 5 seeds, Adam 1e-3, 5
 /// epochs a round: IMP for 7 rounds (convolutions and output layer at 10% a round, hidden layers at 20%) with its random
-/// re-initialisation control, matched at rounds 3 and 7 (about 51.8% and 21.3% of the weights); the hypothesis (20% after
+/// re-initialisation control, matched at rounds 3 and 7 (51.5% and 21.3% of the weights); the hypothesis (20% after
 /// each of epochs 1 to 7 of a 10-epoch run), its final masks rewound once to initialisation and trained again, and
 /// trained from fresh random weights. The margin is 1 point: one seed's accuracy on 2,000 test images has a binomial
 /// standard error of about 0.7 points. IMP's round 0 is the dense reference.

@@ -11,7 +11,7 @@ namespace Lottery.Examples.Models;
 /// <remarks>
 /// The paper's rates: 10% for the convolutions, 20% for the hidden fully connected layers, 10% for the output.
 /// <c>ImpShort</c> and <c>EveryEpochMagnitudeShort</c> (7 rounds; 20% after each of epochs 1 to 7 of a 10-epoch run,
-/// about 21% of the weights) are the ticket comparison on a subset of Fashion-MNIST that fits on two CPU cores. The
+/// about 21.3% of the weights) are the ticket comparison on a subset of Fashion-MNIST that fits on two CPU cores. The
 /// layers are declared as a [Chain], so the generator writes <c>forward</c>, <c>ToSequential()</c> and <c>Compact()</c>.
 /// </remarks>
 [Chain(nameof(conv1), nameof(relu1), nameof(conv2), nameof(relu2), nameof(pool), nameof(flatten), nameof(fc1), nameof(relu3), nameof(fc2), nameof(relu4), nameof(fc3), InputShape = new[] { 1, 28, 28 })]
