@@ -81,6 +81,12 @@ public sealed class ExperimentTests : IDisposable
         Assert.All(oneRun, p => Assert.Equal(10, p.Epochs));
         Assert.Equal(new[] { 3, 7 }, oneRun.Where(p => p.Arm.Name == "EveryEpochMagnitudeShort").Select(p => p.Point));
         Assert.Equal(110, plan.Sum(p => p.Epochs));
+
+        // Its dense reference at the one-run arms' length: the same data, dense only, 10 epochs.
+        var dense = ExperimentPlan.Create(Conv2OnFashionDense10.Definition);
+        Assert.Equal(Conv2OnFashionTicket.Definition.Data.Name, Conv2OnFashionDense10.Definition.Data.Name);
+        Assert.Equal(new long[] { 1, 2, 3, 4, 5 }, dense.Select(p => p.Seed));
+        Assert.All(dense, p => Assert.Equal(("Dense", 10), (p.Arm.Name, p.Epochs)));
     }
 
     [Fact]
