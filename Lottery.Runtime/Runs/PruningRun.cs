@@ -424,9 +424,8 @@ public sealed class PruningRun : IDisposable
         var atFinalMask = RoundResult.AtFinalMask(metrics, weightsRemaining);
         IReadOnlyList<EpochMetrics> candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
         var bestAccuracy = candidates.MaxBy(m => m.Validation.Accuracy)!;
-        var bestLoss = candidates.MinBy(m => m.Validation.Loss)!;
         var finalTest = reuse ? last.Test : trainer.Evaluate(data.Test);
-        var earlyStop = RoundResult.EarlyStop(metrics, weightsRemaining, finalTest);
+        var earlyStop = RoundResult.EarlyStopEpoch(metrics, weightsRemaining); // Its loss, iteration and test accuracy: one epoch.
         return new RoundResult
         {
             Round = round,
@@ -436,9 +435,9 @@ public sealed class PruningRun : IDisposable
             FinalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation),
             BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
             BestValidationAccuracyIteration = bestAccuracy.Iteration,
-            BestValidationLoss = bestLoss.Validation.Loss,
-            BestValidationLossIteration = earlyStop.Iteration,
-            TestAccuracyAtBestValidation = earlyStop.TestAccuracy,
+            BestValidationLoss = (earlyStop ?? last).Validation.Loss,
+            BestValidationLossIteration = (earlyStop ?? last).Iteration,
+            TestAccuracyAtBestValidation = earlyStop?.Test.Accuracy ?? finalTest.Accuracy,
             PruningEvents = events,
             TrainingSeconds = trainingSeconds,
         };

@@ -116,17 +116,19 @@ public sealed record RoundResult
     /// more weights. With no such epoch (pruned after the last one) or no validation set, the round's end:
     /// <paramref name="finalTest"/> at the last epoch's iteration.
     /// </summary>
-    public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest)
+    public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest) =>
+        EarlyStopEpoch(epochs, weightsRemaining) is { } best
+            ? (best.Test.Accuracy, best.Iteration)
+            : (finalTest.Accuracy, epochs.Count > 0 ? epochs[^1].Iteration : 0);
+
+    /// <summary>
+    /// The epoch <see cref="EarlyStop"/> stops at: the lowest validation loss among the epochs that trained the final
+    /// mask; null when none of them has a validation loss.
+    /// </summary>
+    public static EpochMetrics? EarlyStopEpoch(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining)
     {
         ArgumentNullException.ThrowIfNull(epochs);
-        var atFinalMask = AtFinalMask(epochs, weightsRemaining).Where(e => !double.IsNaN(e.Validation.Loss)).ToList();
-        if (atFinalMask.Count == 0)
-        {
-            return (finalTest.Accuracy, epochs.Count > 0 ? epochs[^1].Iteration : 0);
-        }
-
-        var best = atFinalMask.MinBy(e => e.Validation.Loss)!;
-        return (best.Test.Accuracy, best.Iteration);
+        return AtFinalMask(epochs, weightsRemaining).Where(e => !double.IsNaN(e.Validation.Loss)).MinBy(e => e.Validation.Loss);
     }
 
     /// <summary>The epochs that trained the round's final mask: those whose weights remaining are <paramref name="weightsRemaining"/>.</summary>
