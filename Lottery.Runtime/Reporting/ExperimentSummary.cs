@@ -204,6 +204,16 @@ public sealed class ExperimentSummary
         return new ExperimentSummary(record, rows);
     }
 
+    /// <summary>
+    /// The iteration from which <paramref name="round"/>'s mask was final when its run's schedule changes the mask at a
+    /// constant density (DynamicSparse: its last update, from the round's epochs and their batches); 0 otherwise.
+    /// </summary>
+    private static long FinalMaskFrom(RecordedRun run, Training.RoundResult round) =>
+        !run.TrainsGivenMask && run.Method.Schedule == ScheduleKind.DynamicSparse && round.Epochs.Count > 0
+        && run.Method.ToSettings().Schedule is DynamicSparseSchedule dynamic
+            ? dynamic.FinalMaskFrom(round.Epochs.Count, round.Epochs[0].Iteration)
+            : 0;
+
     /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>
     public static IEnumerable<SummaryRow> RowsOf(RecordedRun run, RunResult result)
     {
@@ -224,7 +234,7 @@ public sealed class ExperimentSummary
             if (perRound || round == result.Final)
             {
                 // Recomputed, so that runs saved before the early stop was restricted to the final mask report it right.
-                var earlyStop = Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest);
+                var earlyStop = Training.RoundResult.EarlyStop(round.Epochs, round.WeightsRemaining, round.FinalTest, FinalMaskFrom(run, round));
                 yield return new SummaryRow(
                     run.Arm,
                     schedule,

@@ -421,21 +421,24 @@ public sealed class PruningRun : IDisposable
         var hasValidation = data.Validation.Count > 0;
         // Only epochs that trained the final mask: before a one-run schedule's last event the model had more weights.
         var weightsRemaining = WeightsRemaining;
-        var atFinalMask = RoundResult.AtFinalMask(metrics, weightsRemaining);
+        var finalMaskFrom = Topology?.FinalMaskFrom ?? 0; // A dynamic sparse mask is final only after its last update.
+        var atFinalMask = RoundResult.AtFinalMask(metrics, weightsRemaining, finalMaskFrom);
         IReadOnlyList<EpochMetrics> candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
         var bestAccuracy = candidates.MaxBy(m => m.Validation.Accuracy)!;
         var finalTest = reuse ? last.Test : trainer.Evaluate(data.Test);
-        var earlyStop = RoundResult.EarlyStopEpoch(metrics, weightsRemaining); // Its loss, iteration and test accuracy: one epoch.
+        var finalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation);
+        // Its loss, iteration and test accuracy: one epoch, or with none at the final mask the model the round ends with.
+        var earlyStop = RoundResult.EarlyStopEpoch(metrics, weightsRemaining, finalMaskFrom);
         return new RoundResult
         {
             Round = round,
             WeightsRemaining = WeightsRemaining,
             Epochs = metrics,
             FinalTest = finalTest,
-            FinalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation),
+            FinalValidation = finalValidation,
             BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
             BestValidationAccuracyIteration = bestAccuracy.Iteration,
-            BestValidationLoss = (earlyStop ?? last).Validation.Loss,
+            BestValidationLoss = earlyStop?.Validation.Loss ?? finalValidation.Loss,
             BestValidationLossIteration = (earlyStop ?? last).Iteration,
             TestAccuracyAtBestValidation = earlyStop?.Test.Accuracy ?? finalTest.Accuracy,
             PruningEvents = events,

@@ -64,6 +64,13 @@ public sealed class DynamicSparseSchedule : IPruningSchedule
         EndEpoch is { } end ? Math.Min(end, epochs) * batchesPerEpoch : (long)Math.Floor(0.75 * epochs * batchesPerEpoch);
 
     /// <summary>
+    /// The batch after which the mask no longer changes, for a training of <paramref name="epochs"/> epochs of
+    /// <paramref name="batchesPerEpoch"/>: the last update batch (a multiple of <see cref="UpdateEvery"/>) at or before
+    /// <see cref="LastUpdateBatch"/>. An epoch that ends at or after it was evaluated with the final mask.
+    /// </summary>
+    public long FinalMaskFrom(int epochs, long batchesPerEpoch) => LastUpdateBatch(epochs, batchesPerEpoch) / UpdateEvery * UpdateEvery;
+
+    /// <summary>
     /// The fraction of the surviving weights dropped at batch <paramref name="batch"/>: RigL's cosine decay,
     /// <c>DropFraction / 2 * (1 + cos(pi * batch / lastBatch))</c>; 0 after <paramref name="lastBatch"/> or between updates.
     /// </summary>

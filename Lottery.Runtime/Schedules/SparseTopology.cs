@@ -53,7 +53,14 @@ public sealed class SparseTopology : ITrainingHooks
     public event Action<IReadOnlyList<(PrunableWeight Weight, Tensor Dropped, Tensor Grown)>>? Updated;
 
     /// <summary>Sets the training's length: updates stop after <see cref="DynamicSparseSchedule.LastUpdateBatch"/>.</summary>
-    public void Start(int epochs, long batchesPerEpoch) => lastBatch = schedule.LastUpdateBatch(epochs, batchesPerEpoch);
+    public void Start(int epochs, long batchesPerEpoch)
+    {
+        lastBatch = schedule.LastUpdateBatch(epochs, batchesPerEpoch);
+        FinalMaskFrom = schedule.FinalMaskFrom(epochs, batchesPerEpoch);
+    }
+
+    /// <summary>The batch of the last update (<see cref="DynamicSparseSchedule.FinalMaskFrom"/>); 0 before <see cref="Start"/>.</summary>
+    public long FinalMaskFrom { get; private set; }
 
     /// <summary>
     /// Drops the <paramref name="count"/> surviving entries of <paramref name="weight"/> with the smallest magnitude and
@@ -132,7 +139,9 @@ public sealed class SparseTopology : ITrainingHooks
             else
             {
                 using var random = new Generator(unchecked(((ulong)seed * 0x9E3779B97F4A7C15UL) ^ ((ulong)progress.Iteration * 0xBF58476D1CE4E5B9UL) ^ (ulong)(i + 1)));
-                scores = rand(weight.Mask.shape, generator: random, dtype: float64, device: weight.Mask.device);
+                // Drawn where the generator is (the CPU) and then moved: the same scores on every device.
+                using var drawn = rand(weight.Mask.shape, generator: random, dtype: float64, device: random.device);
+                scores = drawn.to(weight.Mask.device);
             }
 
             var (dropped, grown) = DropAndGrow(weight.Parameter, weight.Mask, scores, count);

@@ -114,10 +114,12 @@ public sealed record RoundResult
     /// trained the round's final mask (<paramref name="epochs"/> whose weights remaining are <paramref name="weightsRemaining"/>),
     /// so that a one-run schedule's early stop is never an epoch before its last pruning event, when the model still had
     /// more weights. With no such epoch (pruned after the last one) or no validation set, the round's end:
-    /// <paramref name="finalTest"/> at the last epoch's iteration.
+    /// <paramref name="finalTest"/> at the last epoch's iteration. <paramref name="finalMaskFrom"/>: the iteration of
+    /// the last change of a mask that changes at a constant density (a DynamicSparse schedule's last update,
+    /// <see cref="Schedules.DynamicSparseSchedule.FinalMaskFrom"/>); 0 for every other schedule.
     /// </summary>
-    public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest) =>
-        EarlyStopEpoch(epochs, weightsRemaining) is { } best
+    public static (double TestAccuracy, long Iteration) EarlyStop(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, Evaluation finalTest, long finalMaskFrom = 0) =>
+        EarlyStopEpoch(epochs, weightsRemaining, finalMaskFrom) is { } best
             ? (best.Test.Accuracy, best.Iteration)
             : (finalTest.Accuracy, epochs.Count > 0 ? epochs[^1].Iteration : 0);
 
@@ -125,17 +127,21 @@ public sealed record RoundResult
     /// The epoch <see cref="EarlyStop"/> stops at: the lowest validation loss among the epochs that trained the final
     /// mask; null when none of them has a validation loss.
     /// </summary>
-    public static EpochMetrics? EarlyStopEpoch(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining)
+    public static EpochMetrics? EarlyStopEpoch(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, long finalMaskFrom = 0)
     {
         ArgumentNullException.ThrowIfNull(epochs);
-        return AtFinalMask(epochs, weightsRemaining).Where(e => !double.IsNaN(e.Validation.Loss)).MinBy(e => e.Validation.Loss);
+        return AtFinalMask(epochs, weightsRemaining, finalMaskFrom).Where(e => !double.IsNaN(e.Validation.Loss)).MinBy(e => e.Validation.Loss);
     }
 
-    /// <summary>The epochs that trained the round's final mask: those whose weights remaining are <paramref name="weightsRemaining"/>.</summary>
-    public static IReadOnlyList<EpochMetrics> AtFinalMask(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining)
+    /// <summary>
+    /// The epochs that trained the round's final mask: those whose weights remaining are <paramref name="weightsRemaining"/>
+    /// and that ended at or after iteration <paramref name="finalMaskFrom"/> (where a mask changes at a constant density,
+    /// as dynamic sparse training's does, the weights remaining alone cannot tell).
+    /// </summary>
+    public static IReadOnlyList<EpochMetrics> AtFinalMask(IReadOnlyList<EpochMetrics> epochs, double weightsRemaining, long finalMaskFrom = 0)
     {
         ArgumentNullException.ThrowIfNull(epochs);
-        return epochs.Where(e => Math.Abs(e.WeightsRemaining - weightsRemaining) < 1e-12).ToList();
+        return epochs.Where(e => Math.Abs(e.WeightsRemaining - weightsRemaining) < 1e-12 && e.Iteration >= finalMaskFrom).ToList();
     }
 
     /// <summary>Multiply-adds of one example's forward pass with the weights that survive at the round's end; null when not measured.</summary>
