@@ -196,6 +196,12 @@ internal static class DiagnosticDescriptors
         "UpdateEvery is {0}; a DynamicSparse schedule updates its mask every so many batches, so give at least 1, for example 100 (RigL's)",
         "Dynamic sparse training drops and regrows connections every UpdateEvery training batches.");
 
+    public static readonly DiagnosticDescriptor RegrowthOnStructuredLayer = Error(
+        "LTH0032",
+        "Dynamic sparse training on a structured layer",
+        "Schedule '{0}' is DynamicSparse, which drops and regrows single connections, but layer '{1}' is pruned by {2}; prune '{1}' Unstructured, or give the model another schedule kind",
+        "SET and RigL move single weights between pruned and kept at a constant density; a layer pruned by whole neurons or channels has no single connections to regrow.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -205,6 +211,7 @@ internal static class DiagnosticDescriptors
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
         InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne, UpdateEveryBelowOne,
+        RegrowthOnStructuredLayer,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -47,7 +47,7 @@ internal static class ModelParser
 
     /// <summary>The schedules a model declares, read without reporting anything (experiments use this).</summary>
     public static List<ScheduleInfo> ReadSchedules(INamedTypeSymbol type, CancellationToken cancellationToken) =>
-        ParseSchedules(type, new DiagnosticList(), cancellationToken);
+        ParseSchedules(type, [], new DiagnosticList(), cancellationToken);
 
     /// <summary>Whether the model's own declarations have errors (then it gets no generated code, and experiments on it none either).</summary>
     public static bool HasErrors(INamedTypeSymbol type, CancellationToken cancellationToken) =>
@@ -70,7 +70,7 @@ internal static class ModelParser
 
         TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
         var layers = ParseLayers(type, diagnostics, cancellationToken);
-        var schedules = ParseSchedules(type, diagnostics, cancellationToken);
+        var schedules = ParseSchedules(type, layers, diagnostics, cancellationToken);
         if (schedules.Count > 0 && !type.GetMembers().Any(IsPrunable))
         {
             diagnostics.Add(DiagnosticDescriptors.ScheduleWithoutLayers, new AttributeArguments(Schedules(type).First(), cancellationToken).Location, type.Name);
@@ -157,7 +157,7 @@ internal static class ModelParser
         return layers;
     }
 
-    private static List<ScheduleInfo> ParseSchedules(INamedTypeSymbol type, DiagnosticList diagnostics, CancellationToken cancellationToken)
+    private static List<ScheduleInfo> ParseSchedules(INamedTypeSymbol type, List<LayerInfo> layers, DiagnosticList diagnostics, CancellationToken cancellationToken)
     {
         var schedules = new List<ScheduleInfo>();
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -243,6 +243,13 @@ internal static class ModelParser
             }
 
             var (regrowth, dropFraction, updateEvery) = Regrowth(kind, attribute, diagnostics);
+            if (kind == "DynamicSparse")
+            {
+                foreach (var layer in layers.Where(l => l.Structure is not null))
+                {
+                    diagnostics.Add(DiagnosticDescriptors.RegrowthOnStructuredLayer, attribute.LocationOfConstructor(0), name, layer.Member, layer.Structure!);
+                }
+            }
 
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
