@@ -123,8 +123,8 @@ public static partial class LeNetOnFashionDeep;
 
 /// <summary>
 /// Must the rate be conservative? The hypothesis at 10%, 20%, 35% and 50% of the remaining weights per epoch, each run
-/// 44 epochs (pruning after epochs 1 to 41 at most, enough for 10% to reach 1.5%), matched to IMP at 7.0% and 1.5%,
-/// 5 seeds; IMP's runs are shared with the deep experiment. <c>--points</c> adds others: the runs already made are read back.
+/// 44 epochs (pruning after epochs 1 to 41 at most, enough for 10% to reach 1.5%), matched to IMP at the deep
+/// experiment's five points (51.3%, 21.1%, 7.0%, 3.6% and 1.5%), 5 seeds; IMP's runs are shared with the deep experiment.
 /// </summary>
 [Experiment(
     typeof(LeNet300100),
@@ -137,7 +137,7 @@ public static partial class LeNetOnFashionDeep;
     IncludeDense = false,
     Schedules = new[] { "ImpDeep", "EveryEpochRate10", "EveryEpochRate20", "EveryEpochRate35", "EveryEpochRate50" },
     MatchTo = "ImpDeep",
-    Points = new[] { 12, 19 })]
+    Points = new[] { 3, 7, 12, 15, 19 })]
 public static partial class LeNetOnFashionRates;
 
 /// <summary>Conv-2 on Fashion-MNIST, Adam 2e-4 as in the paper: dense, IMP with its control, and the hypothesis by magnitude at IMP's points.</summary>

@@ -65,8 +65,9 @@ public sealed class ExperimentTests : IDisposable
         Assert.Equal(new[] { 3, 7, 12, 15, 19 }, deep.Where(p => p.Arm.Name == "RigLDeep").Select(p => p.Point));
 
         var rates = ExperimentPlan.Create(LeNetOnFashionRates.Definition).Where(p => p.Seed == 1 && p.Arm.Name != "ImpDeep").ToList();
-        Assert.Equal(4 * 2, rates.Count);
+        Assert.Equal(4 * 5, rates.Count);
         Assert.All(rates, p => Assert.Equal(44, p.Epochs));
+        Assert.Equal(new[] { 3, 7, 12, 15, 19 }, rates.Select(p => p.Point).Distinct().Order());
     }
 
     [Fact]
