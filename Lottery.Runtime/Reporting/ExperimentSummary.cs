@@ -210,8 +210,7 @@ public sealed class ExperimentSummary
     /// </summary>
     private static long FinalMaskFrom(RecordedRun run, Training.RoundResult round) =>
         !run.TrainsGivenMask && run.Method.Schedule == ScheduleKind.DynamicSparse && round.Epochs.Count > 0
-        && run.Method.ToSettings().Schedule is DynamicSparseSchedule dynamic
-            ? dynamic.FinalMaskFrom(round.Epochs.Count, round.Epochs[0].Iteration)
+            ? ((DynamicSparseSchedule)run.Method.ToSettings().Schedule!).FinalMaskFrom(round.Epochs.Count, round.Epochs[0].Iteration)
             : 0;
 
     /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>
