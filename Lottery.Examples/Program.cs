@@ -17,6 +17,7 @@ var root = new RootCommand($"Lottery: lottery-ticket and pruning experiments on 
     SweepCommand.Create(),
     ExportCommand.Create(),
 };
+root.Options.Add(CommonOptions.Numerics);
 
 // In a log or a pipe, tables are as wide as they need to be rather than 80 columns.
 if (Console.IsOutputRedirected)
@@ -43,6 +44,12 @@ try
 
         Console.Error.WriteLine($"Run `lottery {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
         return 2;
+    }
+
+    // Before anything computes: LibTorch chooses its kernels once, at its first computation.
+    if (CommonOptions.NumericsGiven(parsed) is { } numerics)
+    {
+        Lottery.Native.Numerics.Use(numerics);
     }
 
     return parsed.Invoke(invocation);

@@ -53,7 +53,7 @@ internal sealed class ExperimentOptions
     /// <summary>Whether any option overrides the declaration.</summary>
     public bool HasOverrides(ParseResult parse) =>
         parse.GetValue(seeds) is { Length: > 0 } || parse.GetValue(points) is { Length: > 0 } || parse.GetValue(epochs) is not null || parse.GetValue(rounds) is not null
-        || parse.GetValue(data) is not null || parse.GetValue(dataFolder) is not null || parse.GetValue(validation) is not null || parse.GetValue(outputName) is not null || parse.GetValue(device) is not null;
+        || parse.GetValue(data) is not null || parse.GetValue(dataFolder) is not null || parse.GetValue(validation) is not null || parse.GetValue(outputName) is not null || parse.GetValue(device) is not null || parse.GetValue(CommonOptions.Numerics) is not null;
 
     /// <summary>The results folder the command was given.</summary>
     public string Output(ParseResult parse) => parse.GetValue(output)!;
@@ -70,6 +70,11 @@ internal sealed class ExperimentOptions
         var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
         experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
         experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device), checkDevice) };
+        if (CommonOptions.NumericsGiven(parse) is { } numerics)
+        {
+            experiment = experiment with { Numerics = numerics };
+        }
+
         experiment.Validate();
         return experiment;
     }
@@ -97,6 +102,7 @@ internal sealed class ExperimentOptions
         Add("--validation", parse.GetValue(validation)?.ToString(CultureInfo.InvariantCulture));
         Add("--name", parse.GetValue(outputName));
         Add(CommonOptions.DeviceOption, parse.GetValue(device));
+        Add("--numerics", parse.GetValue(CommonOptions.Numerics));
         Add("--out", Path.GetFullPath(parse.GetValue(output)!));
         if (withClaims)
         {

@@ -56,6 +56,27 @@ internal static class CommonOptions
         return threads;
     }
 
+    /// <summary>
+    /// <c>--numerics</c>, on every command: which of LibTorch's kernels this process computes with (see the README's
+    /// "Numerics: the same figures on any CPU"). One instance, so that commands and the program's start read the same option.
+    /// </summary>
+    public static Option<string?> Numerics { get; } = CreateNumerics();
+
+    /// <summary>The profile <c>--numerics</c> gave, or null when it was not given.</summary>
+    public static NumericsProfile? NumericsGiven(ParseResult parse) =>
+        parse.GetValue(Numerics) is { } name && NumericsName.TryParse(name, out var profile) ? profile : null;
+
+    private static Option<string?> CreateNumerics()
+    {
+        var numerics = new Option<string?>("--numerics")
+        {
+            Description = $"LibTorch's CPU kernels: {NumericsName.Allowed}; default {Lottery.Native.Numerics.ProfileVariable} or portable. Part of every run's identity.",
+            Recursive = true,
+        };
+        Require(numerics, NumericsName.IsValid, $"give {NumericsName.Allowed}");
+        return numerics;
+    }
+
     /// <summary>The option name of <see cref="Device"/>, as an unavailable device's error names its source.</summary>
     public const string DeviceOption = "--device";
 

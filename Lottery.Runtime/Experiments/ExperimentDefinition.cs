@@ -48,6 +48,12 @@ public sealed record ExperimentDefinition
     /// </summary>
     public double EquivalenceMargin { get; init; } = 0.5;
 
+    /// <summary>
+    /// The numerics profile its runs compute with, or null for the process's (<c>LOTTERY_NUMERICS</c>, by default
+    /// <see cref="NumericsProfile.Portable"/>). It is part of every run's identity (<see cref="Results.RunSpec.Numerics"/>).
+    /// </summary>
+    public NumericsProfile? Numerics { get; init; }
+
     /// <summary>Checks the experiment as a whole; the message names the setting and what to do.</summary>
     /// <exception cref="ArgumentException">A setting is out of range or the settings do not fit together.</exception>
     public ExperimentDefinition Validate()

@@ -53,6 +53,7 @@ public static class ExperimentRunner
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
         TrainingDevice.Resolve(experiment.Training); // An unavailable GPU fails here, before anything is written.
+        UseNumerics(experiment, verify: true);
         var state = new PlanState(experiment, output);
         WorkOn(state, progress, (options ?? new WorkerOptions()) with { Assigned = null });
         return SummarizeFrom(state, output, out _);
@@ -71,7 +72,22 @@ public static class ExperimentRunner
         ArgumentException.ThrowIfNullOrWhiteSpace(output);
         ArgumentNullException.ThrowIfNull(options);
         TrainingDevice.Resolve(experiment.Training); // An unavailable GPU fails here, before anything is written.
+        UseNumerics(experiment, verify: true);
         return WorkOn(new PlanState(experiment, output), progress, options);
+    }
+
+    /// <summary>Puts the experiment's numerics profile in force (when it declares one) and, before training, checks that LibTorch computes with it.</summary>
+    private static void UseNumerics(ExperimentDefinition experiment, bool verify)
+    {
+        if (experiment.Numerics is { } declared)
+        {
+            Lottery.Native.Numerics.Use(declared);
+        }
+
+        if (verify)
+        {
+            Lottery.Native.Numerics.Verify();
+        }
     }
 
     private static WorkerReport WorkOn(PlanState state, IExperimentProgress? progress, WorkerOptions options)
@@ -184,6 +200,7 @@ public static class ExperimentRunner
     public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished)
     {
         ArgumentNullException.ThrowIfNull(experiment);
+        UseNumerics(experiment, verify: false);
         return SummarizeFrom(new PlanState(experiment, output), output, out unfinished);
     }
 
@@ -339,6 +356,7 @@ public static class ExperimentRunner
         private readonly ExperimentDefinition experiment;
         private readonly ModelIdentity model;
         private readonly DataIdentity data;
+        private readonly string numerics;
         private readonly (string Id, RunSpec Spec, RunResult Result)?[] finished;
         private readonly RunSpec?[] resolved;
 
@@ -349,6 +367,7 @@ public static class ExperimentRunner
             Store = new RunStore(Path.Combine(output, "runs"));
             model = DescribeModel(experiment);
             data = new DataIdentity(experiment.Data.Name, experiment.Data.ContentHash(), experiment.ValidationCount);
+            numerics = Lottery.Native.Numerics.Identity;
             finished = new (string, RunSpec, RunResult)?[Plan.Count];
             resolved = new RunSpec?[Plan.Count];
         }
@@ -398,6 +417,7 @@ public static class ExperimentRunner
                 Data = data,
                 Training = experiment.Training with { Seed = run.Seed, Epochs = run.EpochsPerRound },
                 Method = request.Method,
+                Numerics = numerics,
                 StartMask = request.StartMask,
                 StartWeights = request.StartWeights,
             };
@@ -448,6 +468,7 @@ public static class ExperimentRunner
             Data = data,
             Training = experiment.Training,
             Seeds = experiment.Seeds,
+            Numerics = numerics,
             MatchedArm = experiment.Points?.Arm,
             Points = experiment.Points?.Rounds ?? [],
             EquivalenceMargin = experiment.EquivalenceMargin,

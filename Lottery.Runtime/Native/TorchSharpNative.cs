@@ -52,6 +52,8 @@ public static partial class TorchSharpNative
     {
         lock (Gate)
         {
+            // The numerics profile's variables must be in the native environment before LibTorch loads and first computes.
+            Numerics.Initialize();
             return outcome ??= Load();
         }
     }

@@ -40,6 +40,9 @@ public sealed record ExperimentRecord
     /// <summary>The seeds.</summary>
     public required IReadOnlyList<long> Seeds { get; init; }
 
+    /// <summary>The numerics profile the runs computed with (<see cref="Native.Numerics.Identity"/>; empty in a record written before it was recorded).</summary>
+    public string Numerics { get; init; } = string.Empty;
+
     /// <summary>The arm matched arms were matched to, or null.</summary>
     public string? MatchedArm { get; init; }
 

@@ -61,7 +61,7 @@ public sealed record StartWeights(string Run, int Epoch);
 /// <summary>
 /// A run's identity: everything that decides what it computes. The model (class, parameter shapes, masked layers
 /// with their rates and criteria), the data (its content's hash and the validation split), the training settings
-/// (seed and loss included), the pruning method, the mask it starts from, and the code's format version. Two runs
+/// (seed and loss included), the pruning method, the numerics profile, the mask it starts from, and the code's format version. Two runs
 /// with equal specs compute the same figures, so a finished run is found by its spec's hash (<see cref="Id"/>)
 /// and never computed again; change any part and the run is trained again.
 /// </summary>
@@ -70,9 +70,9 @@ public sealed record RunSpec
     /// <summary>
     /// Bumped when the code changes what a run with the same settings computes or keeps; old results are then not
     /// reused. 3: a finished run keeps each round's ticket and pruned model in sparse files (<c>rounds/</c>) instead
-    /// of its masks alone.
+    /// of its masks alone. 4: the numerics profile is part of the identity.
     /// </summary>
-    public const int CurrentFormat = 3;
+    public const int CurrentFormat = 4;
 
     /// <summary>See <see cref="CurrentFormat"/>.</summary>
     public int Format { get; init; } = CurrentFormat;
@@ -96,6 +96,12 @@ public sealed record RunSpec
 
     /// <summary>How it prunes.</summary>
     public required PruningMethod Method { get; init; }
+
+    /// <summary>
+    /// The kernels LibTorch computed with (<see cref="Native.Numerics.Identity"/>): the portable profile's, the same on every
+    /// machine, or a native run's CPU and kernels, so that a result is never read back by a run of another profile.
+    /// </summary>
+    public required string Numerics { get; init; }
 
     /// <summary>The mask it trains (a control), or null.</summary>
     public StartMask? StartMask { get; init; }

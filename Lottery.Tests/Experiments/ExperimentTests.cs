@@ -249,6 +249,7 @@ public sealed class ExperimentTests : IDisposable
             Data = new DataIdentity("data", "abc", 0),
             Training = new TrainingSettings { Seed = 3 },
             Method = PruningMethod.Dense,
+            Numerics = Lottery.Native.Numerics.PortableIdentity,
         };
         store.Begin(spec);
         File.WriteAllText(Path.Combine(store.Folder(spec.Id), "settings.json"), (spec with { Data = spec.Data with { ContentHash = "other" } }).ToJson());
@@ -266,12 +267,14 @@ public sealed class ExperimentTests : IDisposable
             Data = new DataIdentity("data", "abc", 100),
             Training = new TrainingSettings { Seed = 3 },
             Method = LeNet300100.PruneSchedules.Imp,
+            Numerics = Lottery.Native.Numerics.PortableIdentity,
         };
         Assert.Equal(spec.Id, (spec with { }).Id);
         Assert.Matches("^run-s3-[0-9a-f]{16}$", spec.Id);
         RunSpec[] changed =
         [
             spec with { Model = spec.Model with { Class = "Other" } },
+            spec with { Numerics = "native (AVX512 kernels; AuthenticAMD family 25 model 17, AMD EPYC)" },
             spec with { Model = spec.Model with { Parameters = ["fc.weight [2, 3] Float32"] } },
             spec with { Model = spec.Model with { Masked = ["fc.weight rate 0.2 criterion method"] } },
             spec with { Data = spec.Data with { ContentHash = "abd" } },

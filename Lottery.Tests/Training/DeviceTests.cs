@@ -107,6 +107,7 @@ public sealed class DeviceTests : IDisposable
             Data = new DataIdentity(experiment.Data.Name, experiment.Data.ContentHash(), experiment.ValidationCount),
             Training = experiment.Training with { Seed = 1 },
             Method = PruningMethod.Dense,
+            Numerics = Lottery.Native.Numerics.PortableIdentity,
         };
         var imp = dense with { Arm = "Imp", Method = LeNet300100.PruneSchedules.Imp };
         Assert.Equal("dense-s1-e675a6f10b342bae", dense.Id);
