@@ -64,7 +64,7 @@ internal static class CommonOptions
 
     /// <summary>The profile <c>--numerics</c> gave, or null when it was not given.</summary>
     public static NumericsProfile? NumericsGiven(ParseResult parse) =>
-        parse.GetValue(Numerics) is { } name && NumericsName.TryParse(name, out var profile) ? profile : null;
+        parse.GetValue(Numerics) is { } name && Lottery.Native.Numerics.TryParse(name, out var profile) ? profile : null;
 
     private static Option<string?> CreateNumerics()
     {

@@ -31,7 +31,7 @@ internal static class ReportCommand
             {
                 // A declared experiment: whatever has finished in the run store, under way or not.
                 var experiment = experimentOptions.Experiment(parse, checkDevice: false);
-                summary = ExperimentRunner.Summarize(experiment, output, out var unfinished);
+                summary = ExperimentRunner.Summarize(experiment, output, out var unfinished, line => AnsiConsole.Console.Profile.Out.Writer.WriteLine($"warning: {line}"));
                 folder = Path.Combine(output, experiment.Name);
                 if (unfinished > 0)
                 {

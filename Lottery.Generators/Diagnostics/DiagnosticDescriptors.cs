@@ -202,6 +202,12 @@ internal static class DiagnosticDescriptors
         "Schedule '{0}' is DynamicSparse, which drops and regrows single connections, but layer '{1}' is pruned by {2}; prune '{1}' Unstructured, or give the model another schedule kind",
         "SET and RigL move single weights between pruned and kept at a constant density; a layer pruned by whole neurons or channels has no single connections to regrow.");
 
+    public static readonly DiagnosticDescriptor InvalidNumerics = Error(
+        "LTH0033",
+        "Invalid numerics profile",
+        "Numerics '{0}' is not a numerics profile; give {1}",
+        "An experiment computes with the portable profile (LibTorch's kernels pinned to AVX2: the same figures on any x86-64 CPU with AVX2) unless it declares native (the fastest kernels of the machine at hand).");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -211,7 +217,7 @@ internal static class DiagnosticDescriptors
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
         InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne, UpdateEveryBelowOne,
-        RegrowthOnStructuredLayer,
+        RegrowthOnStructuredLayer, InvalidNumerics,
     }.ToDictionary(d => d.Id);
 
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lottery.Generators.Models;
 using Lottery.Generators.Parsing;
+using Lottery.Training;
 
 namespace Lottery.Generators.Emitting;
 
@@ -50,6 +51,11 @@ internal static class ExperimentEmitter
 
             writer.Line("    },");
             writer.Line($"    Seeds = [{seeds}],");
+            if (experiment.Numerics is { } numerics)
+            {
+                writer.Line($"    Numerics = global::Lottery.Training.NumericsProfile.{(numerics == NumericsName.Native ? "Native" : "Portable")},");
+            }
+
             writer.Line($"    ValidationCount = {experiment.Validation},");
             if (experiment.MatchTo is { } matchTo)
             {

@@ -20,6 +20,7 @@ namespace Lottery.Generators.Models;
 /// <param name="Matched">The schedules run as matched arms.</param>
 /// <param name="Controls">The controls, in declaration order.</param>
 /// <param name="Device">The declared device (<c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>), or null when the declaration gives none.</param>
+/// <param name="Numerics">The declared numerics profile (<c>portable</c> or <c>native</c>), or null when the declaration gives none.</param>
 /// <param name="EquivalenceMargin">The equivalence margin in points of test accuracy (0.5 unless declared).</param>
 internal sealed record ExperimentInfo(
     TypeHierarchy Hierarchy,
@@ -41,6 +42,7 @@ internal sealed record ExperimentInfo(
     EquatableArray<string> Matched,
     EquatableArray<ControlInfo> Controls,
     string? Device,
+    string? Numerics,
     double EquivalenceMargin);
 
 /// <summary>A [Control] of an experiment.</summary>

@@ -64,6 +64,12 @@ internal static class ExperimentParser
             diagnostics.Add(DiagnosticDescriptors.InvalidDevice, attribute.LocationOf("Device"), device!, DeviceName.Allowed);
         }
 
+        var numerics = attribute.Named("Numerics")?.Value as string;
+        if (!NumericsName.IsValid(numerics))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidNumerics, attribute.LocationOf("Numerics"), numerics!, NumericsName.Allowed);
+        }
+
         var learningRate = attribute.Double("LearningRate") ?? 1.2e-3;
         Require(learningRate > 0 && !double.IsInfinity(learningRate), "LearningRate", Format.Number(learningRate), "give a positive learning rate, for example 1.2e-3");
         var batchSize = attribute.Int("BatchSize") ?? 60;
@@ -288,6 +294,7 @@ internal static class ExperimentParser
             matched.ToEquatableArray(),
             controls.ToEquatableArray(),
             device,
+            NumericsName.Normalize(numerics),
             margin);
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
 

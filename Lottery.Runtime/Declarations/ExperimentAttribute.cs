@@ -51,6 +51,14 @@ public sealed class ExperimentAttribute : Attribute
     /// </summary>
     public string? Device { get; set; }
 
+    /// <summary>
+    /// The numerics profile every run computes with: <c>portable</c> (the default: LibTorch's kernels pinned to AVX2, so
+    /// the figures are the same on any x86-64 CPU that has it) or <c>native</c> (the fastest kernels of the machine at hand,
+    /// whose figures match only machines that choose the same ones). Another name is a compile error (LTH0033).
+    /// <c>lottery run --numerics</c> overrides it. It is part of every run's identity.
+    /// </summary>
+    public string? Numerics { get; set; }
+
     /// <summary>Images per batch (default 60).</summary>
     public int BatchSize { get; set; } = 60;
 

@@ -93,6 +93,11 @@ public static class ExperimentRunner
     private static WorkerReport WorkOn(PlanState state, IExperimentProgress? progress, WorkerOptions options)
     {
         options.Claims.Validate();
+        if (progress is not null)
+        {
+            state.Store.SetAside += progress.Warning;
+        }
+
         var experiment = state.Experiment;
         var plan = state.Plan;
         var assigned = options.Assigned ?? Enumerable.Range(0, plan.Count).ToHashSet();
@@ -196,12 +201,22 @@ public static class ExperimentRunner
     /// Writes the summary, report and charts of <paramref name="experiment"/> from the runs finished so far (trains
     /// nothing), and returns it; <paramref name="unfinished"/> tells how many planned runs are missing from it.
     /// </summary>
+    /// <param name="experiment">The experiment.</param>
+    /// <param name="output">The results folder.</param>
+    /// <param name="unfinished">How many planned runs are missing from the summary.</param>
+    /// <param name="setAside">Told of every finished run set aside because its files do not match their checksums (it then counts as unfinished).</param>
     /// <exception cref="InvalidOperationException">No run has finished yet.</exception>
-    public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished)
+    public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished, Action<string>? setAside = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         UseNumerics(experiment, verify: false);
-        return SummarizeFrom(new PlanState(experiment, output), output, out unfinished);
+        var state = new PlanState(experiment, output);
+        if (setAside is not null)
+        {
+            state.Store.SetAside += setAside;
+        }
+
+        return SummarizeFrom(state, output, out unfinished);
     }
 
     private static ExperimentSummary SummarizeFrom(PlanState state, string output, out int unfinished)
@@ -333,7 +348,8 @@ public static class ExperimentRunner
         {
             if (!resumed)
             {
-                store.Log(spec.Id, owner, "began");
+                // What LibTorch itself reports, so a run's history shows the kernels that computed it in this process.
+                store.Log(spec.Id, owner, $"began ({Lottery.Native.Numerics.NameOf(Lottery.Native.Numerics.Profile)} numerics, LibTorch's {Lottery.Native.Numerics.CpuCapability ?? "unknown"} kernels)");
             }
         }));
         try

@@ -74,7 +74,7 @@ public static partial class Numerics
 
             if (fixedByUse)
             {
-                throw new InvalidOperationException($"The numerics profile of this process is already {NumericsName.Of(profile)}: LibTorch chose its kernels when it first computed, and they stay for the process. Choose {NumericsName.Of(wanted)} before the first TorchSharp computation (Numerics.Use at the top of Main, --numerics {NumericsName.Of(wanted)}, or {ProfileVariable}={NumericsName.Of(wanted)} in the environment).");
+                throw new InvalidOperationException($"The numerics profile of this process is already {NameOf(profile)}: LibTorch chose its kernels when it first computed, and they stay for the process. Choose {NameOf(wanted)} before the first TorchSharp computation (Numerics.Use at the top of Main, --numerics {NameOf(wanted)}, or {ProfileVariable}={NameOf(wanted)} in the environment).");
             }
 
             Apply(wanted);
@@ -159,6 +159,17 @@ public static partial class Numerics
         }
     }
 
+    /// <summary>The profile <paramref name="name"/> names (<c>portable</c> or <c>native</c>, case-insensitive).</summary>
+    public static bool TryParse(string? name, out NumericsProfile parsed)
+    {
+        var normalized = NumericsName.Normalize(name);
+        parsed = normalized == NumericsName.Native ? NumericsProfile.Native : NumericsProfile.Portable;
+        return normalized is not null;
+    }
+
+    /// <summary>The name of <paramref name="profile"/> (<c>portable</c> or <c>native</c>).</summary>
+    public static string NameOf(NumericsProfile profile) => profile == NumericsProfile.Native ? NumericsName.Native : NumericsName.Portable;
+
     /// <summary>The value of <paramref name="name"/> in the process's native environment, as LibTorch reads it.</summary>
     public static string? NativeVariable(string name) => NativeEnvironment.Get(name);
 
@@ -203,12 +214,12 @@ public static partial class Numerics
             }
 
             var configured = Environment.GetEnvironmentVariable(ProfileVariable);
-            if (!string.IsNullOrWhiteSpace(configured) && !NumericsName.TryParse(configured, out _))
+            if (!string.IsNullOrWhiteSpace(configured) && !TryParse(configured, out _))
             {
                 variableProblem = $"{ProfileVariable}='{configured}' names no numerics profile: set it to {NumericsName.Allowed}, or unset it for the default.";
             }
 
-            NumericsName.TryParse(configured, out var chosen);
+            TryParse(configured, out var chosen);
             Apply(string.IsNullOrWhiteSpace(configured) ? NumericsProfile.Portable : chosen);
         }
     }

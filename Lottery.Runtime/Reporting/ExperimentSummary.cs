@@ -172,7 +172,7 @@ public sealed class ExperimentSummary
         var results = new Dictionary<string, RunResult>();
         foreach (var run in record.Runs)
         {
-            if (store.TryLoad(run.Id) is { } result)
+            if (store.TryLoad(run.Id, record.Name) is { } result)
             {
                 results[run.Id] = result;
             }

@@ -15,6 +15,9 @@ namespace Lottery.Results;
 /// (the round's masks with the weights training started from) and <c>rounds/round-NN.pruned</c> (the round's masks
 /// with the weights it trained; the last round's is the run's final pruned model), both Lottery's sparse files, and
 /// <c>result.json</c>, written last: a run with a <c>result.json</c> is finished and is read back, never trained again.
+/// Just before it, <c>checksums.sha256</c> records the SHA-256 of every file the run is read back from
+/// (<see cref="RunChecksums"/>): a finished run is read back only when they all match; a run whose files do not is set
+/// aside (its <c>result.json</c> renamed <c>result.json.damaged-&lt;time&gt;</c>) and trained again.
 /// </summary>
 public sealed class RunStore
 {
@@ -37,14 +40,24 @@ public sealed class RunStore
     /// <summary>The folder of a run, by id.</summary>
     public string Folder(string id) => Path.Combine(Root, id);
 
-    /// <summary>The result of a finished run, or null when it has not finished.</summary>
-    /// <exception cref="InvalidDataException">Its <c>result.json</c> cannot be read; the message names the file.</exception>
-    public RunResult? TryLoad(string id)
+    /// <summary>Told of every finished run that was set aside because its files did not match their checksums: one line naming the file and what happens.</summary>
+    public event Action<string>? SetAside;
+
+    /// <summary>The result of a finished run, verified against its checksums, or null when it has not finished.</summary>
+    /// <param name="id">The run.</param>
+    /// <param name="experiment">The experiment it belongs to, for the command the error names (null: a generic one).</param>
+    /// <exception cref="InvalidDataException">A file of the run is damaged or missing, or its <c>result.json</c> cannot be read; the message names the file and the command that trains the run again.</exception>
+    public RunResult? TryLoad(string id, string? experiment = null)
     {
         var path = Path.Combine(Folder(id), ResultFile);
         if (!File.Exists(path))
         {
             return null;
+        }
+
+        if (RunChecksums.Problem(Folder(id)) is { } problem)
+        {
+            throw new InvalidDataException($"Run '{id}' cannot be read back: {problem}. Run `lottery run {experiment ?? "<experiment>"}` again with the options it ran with: it sets the run aside and trains it again.");
         }
 
         try
@@ -73,7 +86,35 @@ public sealed class RunStore
             throw new InvalidDataException($"'{settings}' holds other settings than the run named {id}: the folder was written by other code or changed by hand. Delete '{Folder(id)}' to compute the run again.");
         }
 
+        if (File.Exists(Path.Combine(Folder(id), ResultFile)) && RunChecksums.Problem(Folder(id)) is { } problem)
+        {
+            SetAsideDamaged(id, problem);
+            return null;
+        }
+
         return TryLoad(id);
+    }
+
+    /// <summary>
+    /// Makes a finished run whose files do not match their checksums unfinished, keeping its <c>result.json</c> beside as
+    /// <c>result.json.damaged-&lt;time&gt;</c>, so that it is trained again (its other files are replaced then); writes
+    /// why to its <c>history.log</c> and tells <see cref="SetAside"/>.
+    /// </summary>
+    private void SetAsideDamaged(string id, string problem)
+    {
+        var result = Path.Combine(Folder(id), ResultFile);
+        var kept = FormattableString.Invariant($"{result}.damaged-{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
+        try
+        {
+            File.Move(result, kept);
+        }
+        catch (FileNotFoundException)
+        {
+            return; // Another worker set it aside first.
+        }
+
+        Log(id, "lottery", $"set aside: {problem}; its result is kept as {Path.GetFileName(kept)} and the run is trained again");
+        SetAside?.Invoke($"Run {id} was set aside: {problem}. Its result is kept as '{Path.GetFileName(kept)}'; `lottery run` trains the run again.");
     }
 
     /// <summary>The masks run <paramref name="id"/> trained round <paramref name="round"/> with, read from its ticket; the caller owns them.</summary>
@@ -203,7 +244,7 @@ public sealed class RunStore
     public ITrainingHooks SaveArtifactsEachRound(string id, PruningRun run) => new ArtifactSaver(this, id, run);
 
     /// <summary>
-    /// Writes a finished run's <c>epochs.csv</c>, then its <c>result.json</c>, which marks it finished, then deletes its
+    /// Writes a finished run's <c>epochs.csv</c>, the checksums of its files, then its <c>result.json</c>, which marks it finished, then deletes its
     /// checkpoints. With <paramref name="claim"/>, nothing is written unless the claim is still in force.
     /// </summary>
     public void Finish(string id, RunResult result, RunClaim? claim = null)
@@ -211,8 +252,10 @@ public sealed class RunStore
         ArgumentNullException.ThrowIfNull(result);
         claim?.ThrowIfLost();
         AtomicFile.WriteText(Path.Combine(Folder(id), "epochs.csv"), EpochsCsv(result));
+        var json = JsonSerializer.Serialize(result, AtomicFile.Json);
+        RunChecksums.Write(Folder(id), ResultFile, json);
         claim?.ThrowIfLost();
-        AtomicFile.WriteJson(Path.Combine(Folder(id), ResultFile), result);
+        AtomicFile.WriteText(Path.Combine(Folder(id), ResultFile), json);
         new CheckpointStore(Folder(id)).Clear();
     }
 

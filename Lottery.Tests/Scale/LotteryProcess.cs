@@ -125,12 +125,26 @@ internal static class LotteryProcess
             {
                 var lines = File.Exists(Path.Combine(folder, "history.log")) ? File.ReadAllLines(Path.Combine(folder, "history.log")) : [];
                 return (
-                    lines.Count(l => l.EndsWith(": began", StringComparison.Ordinal)),
+                    lines.Count(l => l.Contains(": began", StringComparison.Ordinal)),
                     lines.Count(l => l.Contains(": resumed from ", StringComparison.Ordinal)),
                     lines.Count(l => l.EndsWith(": finished", StringComparison.Ordinal)),
                     lines.Count(l => l.Contains(": took over the claim of ", StringComparison.Ordinal)));
             });
     }
+
+    /// <summary>
+    /// What each run's history says the process that began it computed with ("portable numerics, LibTorch's AVX2 kernels"),
+    /// one entry per run that began.
+    /// </summary>
+    public static List<string> BeganWith(string output) =>
+        Directory.GetDirectories(Path.Combine(output, "runs"))
+            .SelectMany(folder => File.Exists(Path.Combine(folder, "history.log")) ? File.ReadAllLines(Path.Combine(folder, "history.log")) : [])
+            .Where(l => l.Contains(": began (", StringComparison.Ordinal))
+            .Select(l => l[(l.IndexOf(": began (", StringComparison.Ordinal) + ": began (".Length)..].TrimEnd(')'))
+            .ToList();
+
+    /// <summary>What a run's history says when the portable profile reached LibTorch (written here by hand, not taken from the code).</summary>
+    public const string PortableKernels = "portable numerics, LibTorch's AVX2 kernels";
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, System.Text.StringBuilder> Outputs = new();
 }

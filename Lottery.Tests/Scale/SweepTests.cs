@@ -116,6 +116,11 @@ public sealed class SweepTests(SerialRun serial) : IDisposable
         Assert.DoesNotContain("runs have finished", text, StringComparison.Ordinal);
         Assert.Equal(serial.Figures, LotteryProcess.Figures(output));
         Assert.All(LotteryProcess.Histories(output), h => Assert.Equal((1, 0, 1, 0), h.Value));
+
+        // Every task process computed with the portable profile, as LibTorch itself reported it.
+        var began = LotteryProcess.BeganWith(output);
+        Assert.Equal(20, began.Count);
+        Assert.All(began, b => Assert.Equal(LotteryProcess.PortableKernels, b));
     }
 
     [Theory]

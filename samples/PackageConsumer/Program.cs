@@ -1,9 +1,18 @@
 using Lottery;
 using Lottery.Data;
 using Lottery.Masks;
+using Lottery.Native;
 using Lottery.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+
+// The package pins LibTorch's kernels before Main (the portable numerics profile): LibTorch reports AVX2 wherever the CPU has it.
+Console.WriteLine($"Numerics: {Numerics.Profile}, LibTorch's {Numerics.CpuCapability} kernels, MKL_CBWR={Numerics.NativeVariable("MKL_CBWR")}, ONEDNN_MAX_CPU_ISA={Numerics.NativeVariable("ONEDNN_MAX_CPU_ISA")}.");
+if (Numerics.PortableSupported && (Numerics.CpuCapability != "AVX2" || Numerics.NativeVariable("MKL_CBWR") != "AVX2" || Numerics.NativeVariable("ONEDNN_MAX_CPU_ISA") != "AVX2"))
+{
+    Console.Error.WriteLine("The portable numerics profile did not reach LibTorch in a program built from the package.");
+    return 1;
+}
 
 // Train and prune a model declared with Lottery's attributes, save the pruned model and load it in "application code".
 using var data = DataSets.Load(DataSets.MnistDigits);
