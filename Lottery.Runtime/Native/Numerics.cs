@@ -72,7 +72,7 @@ public static partial class Numerics
                 return;
             }
 
-            if (fixedByUse)
+            if (fixedByUse || capability is not null)
             {
                 throw new InvalidOperationException($"The numerics profile of this process is already {NameOf(profile)}: LibTorch chose its kernels when it first computed, and they stay for the process. Choose {NameOf(wanted)} before the first TorchSharp computation (Numerics.Use at the top of Main, --numerics {NameOf(wanted)}, or {ProfileVariable}={NameOf(wanted)} in the environment).");
             }
@@ -111,6 +111,11 @@ public static partial class Numerics
 
             fixedByUse = true;
             var reported = CpuCapabilityLocked();
+            if (profile == NumericsProfile.Native && reported == "AVX2" && Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported)
+            {
+                throw new InvalidOperationException($"LibTorch computes with its AVX2 kernels although the native profile was chosen on a CPU with AVX-512: it had already computed under the portable profile when the profile was changed. Choose native before the first TorchSharp computation: --numerics native, {ProfileVariable}=native in the environment, or Numerics.Use(NumericsProfile.Native) at the top of Main.");
+            }
+
             if (profile == NumericsProfile.Portable && reported is not null && reported != "AVX2")
             {
                 throw new InvalidOperationException($"LibTorch computes with its {reported} kernels although the portable profile pins AVX2: it chose them before Lottery could pin them (a TorchSharp computation before Lottery.Runtime was first used, with the module initializer turned off by LotteryNativeInitializer=false?). Call Lottery.Native.Numerics.Use(NumericsProfile.Portable) at the top of Main, or set ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 MKL_CBWR=AVX2 in the environment.");

@@ -35,6 +35,17 @@ public sealed class NumericsTests : IDisposable
     }
 
     [Fact]
+    public void A_declared_profile_reaches_the_experiment_and_is_refused_where_LibTorch_already_computes_with_another()
+    {
+        Assert.Equal(NumericsProfile.Native, NativeNumericsExperiment.Definition.Numerics);
+        Numerics.Verify(); // This process computes with the portable profile from here on, whatever ran before.
+
+        var error = Assert.Throws<InvalidOperationException>(() => NativeNumericsExperiment.Run(root));
+        Assert.StartsWith("The numerics profile of this process is already portable", error.Message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(root), "nothing is written");
+    }
+
+    [Fact]
     public void The_small_experiment_under_the_portable_profile_equals_the_AVX2_machine_reference_in_every_figure()
     {
         var output = Path.Combine(root, "small");
@@ -107,3 +118,9 @@ public sealed class NumericsTests : IDisposable
     private static List<string> FiguresOf(string summary) =>
         File.ReadAllLines(summary).Skip(1).Select(l => string.Join(',', l.Split(',').Skip(1).Take(11))).ToList();
 }
+
+/// <summary>An experiment declared with the native profile.</summary>
+#pragma warning disable LTH0009
+[Lottery.Experiment(typeof(Lottery.Examples.Models.LeNet300100), Name = "native-numerics", Epochs = 1, Numerics = "Native", Schedules = new[] { "EveryEpochMagnitude" })]
+internal static partial class NativeNumericsExperiment;
+#pragma warning restore LTH0009

@@ -41,6 +41,11 @@ public sealed partial class SlurmSweepTests(SerialRun serial) : IDisposable
         Assert.All(LotteryProcess.Histories(output), h => Assert.Equal((1, 0, 1, 0), h.Value));
         Assert.Contains(LotteryProcess.Histories(output).Keys, k => k.StartsWith("imp-s1-", StringComparison.Ordinal));
         Assert.Contains("(slurm job ", File.ReadAllText(Directory.GetFiles(Path.Combine(output, "runs"), "history.log", SearchOption.AllDirectories)[0]), StringComparison.Ordinal);
+
+        // Every Slurm task computed with the portable profile, as LibTorch itself reported it.
+        var began = LotteryProcess.BeganWith(output);
+        Assert.Equal(20, began.Count);
+        Assert.All(began, b => Assert.Equal(LotteryProcess.PortableKernels, b));
     }
 
     public void Dispose()
