@@ -58,7 +58,7 @@ internal static class BenchmarkCommand
     {
         using var data = DataSets.Load(dataName, dataFolder);
         var device = TrainingDevice.Resolve(settings);
-        output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam, on {device}; {get_num_threads()} threads; {repeats} epochs each, alternating.");
+        output.WriteLine($"LeNet-300-100, one epoch of {data.Train.Count} {data.Name} images, batch {settings.BatchSize}, Adam, on {device}; {get_num_threads()} threads; {repeats} epochs each, alternating; {Lottery.Native.Numerics.NameOf(Lottery.Native.Numerics.Profile)} numerics, LibTorch's {Lottery.Native.Numerics.CpuCapability} kernels.");
 
         // Each model is moved before its masks are attached: moving replaces a module's parameter objects.
         manual_seed(1);

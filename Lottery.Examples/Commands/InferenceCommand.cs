@@ -123,7 +123,7 @@ internal static class InferenceCommand
             }
 
             var engines = variants.Count(v => v.Session is not null);
-            console.WriteLine($"{record.Name}, seed {chosenSeed}: {variants.Count - engines} models in TorchSharp and {engines} in ONNX Runtime on {data.Test.Count:N0} test samples; {get_num_threads()} threads; {timing.Repeats} rounds of {timing.LatencyCalls} batch-1 calls and {timing.ThroughputBatches} batches of {timing.BatchSize}, interleaved.");
+            console.WriteLine($"{record.Name}, seed {chosenSeed}: {variants.Count - engines} models in TorchSharp and {engines} in ONNX Runtime on {data.Test.Count:N0} test samples; {get_num_threads()} threads; {Lottery.Native.Numerics.NameOf(Lottery.Native.Numerics.Profile)} numerics, LibTorch's {Lottery.Native.Numerics.CpuCapability} kernels; {timing.Repeats} rounds of {timing.LatencyCalls} batch-1 calls and {timing.ThroughputBatches} batches of {timing.BatchSize}, interleaved.");
             var speeds = InferenceTimer.Measure(
                 variants.Select(v => v.Session is { } session
                     ? inputs => new OnnxRuntimeEngine(session, inputs, v.InputShape!)
