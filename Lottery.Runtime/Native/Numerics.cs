@@ -104,7 +104,7 @@ public static partial class Numerics
             if (profile == NumericsProfile.Portable && !PortableSupported)
             {
                 var machine = RuntimeInformation.ProcessArchitecture == Architecture.X64
-                    ? "this CPU has no AVX2"
+                    ? ".NET finds no AVX2 and FMA on this CPU"
                     : $"this is a {RuntimeInformation.ProcessArchitecture} machine, not x86-64";
                 throw new NotSupportedException($"The portable numerics profile pins LibTorch to x86-64's AVX2 kernels, and {machine} ({CpuDescription()}). Run with --numerics native ({ProfileVariable}=native, or Numerics.Use(NumericsProfile.Native) in code): its figures then match only machines that choose the same kernels.");
             }

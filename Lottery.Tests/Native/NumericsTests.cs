@@ -106,6 +106,21 @@ public sealed class NumericsTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(root, "wrong", "runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(root, "wrong", "runs")).Any(), "nothing was written");
     }
 
+    [Fact]
+    public void A_CPU_without_AVX2_is_one_line_that_says_so_and_what_to_do_and_nothing_is_written()
+    {
+        // .NET's own switch hides AVX2 from the process, as a CPU below the floor would.
+        var output = Path.Combine(root, "no-avx2");
+        var start = LotteryProcess.StartInfo(["run", LotteryProcess.Experiment, "--seeds", "1", "--workers", "1", "--out", output], [new("DOTNET_EnableAVX2", "0")]);
+        var (code, text) = LotteryProcess.RunToEnd(start, TimeSpan.FromMinutes(1));
+        Assert.Equal(2, code);
+        var lines = text.Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: The portable numerics profile pins LibTorch to x86-64's AVX2 kernels, and .NET finds no AVX2 and FMA on this CPU (", lines[0], StringComparison.Ordinal);
+        Assert.EndsWith("Run with --numerics native (LOTTERY_NUMERICS=native, or Numerics.Use(NumericsProfile.Native) in code): its figures then match only machines that choose the same kernels.", lines[0], StringComparison.Ordinal);
+        Assert.False(Directory.Exists(output), "nothing is written");
+    }
+
     public void Dispose()
     {
         if (Directory.Exists(root))
