@@ -55,6 +55,8 @@ internal static class RunCommand
                 return 0;
             }
 
+            // A data problem is one error here, not the same error from every worker.
+            ExperimentRunner.CheckData(experiment);
             var perWorker = parse.GetValue(threads) ?? 1;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} workers, {perWorker} thread{(perWorker == 1 ? string.Empty : "s")} each, on {folder}"));
             IReadOnlyList<string> failures = [];

@@ -121,6 +121,7 @@ public static class ExperimentRunner
                     continue;
                 }
 
+                data.Load(); // Data that cannot be read, or does not fit the model, stops here, before a claim is written.
                 var claim = Guard(state.Store.Folder(spec), () => state.Store.TryClaim(spec, options.Claims, out _));
                 if (claim is null)
                 {
@@ -215,6 +216,18 @@ public static class ExperimentRunner
             summary.Write(folder);
             return summary;
         });
+    }
+
+    /// <summary>
+    /// Loads the experiment's data and checks that it fits the model (<see cref="ModelFit"/>), training nothing: a
+    /// process that starts workers calls it first, so that a data problem is one error here rather than one in each worker.
+    /// </summary>
+    /// <exception cref="DataSetException">The data cannot be read, or does not fit the model.</exception>
+    public static void CheckData(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        using var data = experiment.Data.Load();
+        ModelFit.Check(experiment.CreateModel, experiment.Data, data);
     }
 
     /// <summary>The identity of the experiment's model: created once with its masks attached as a run attaches them.</summary>
@@ -500,14 +513,16 @@ public static class ExperimentRunner
         private DataSplit? split;
         private long seed;
 
+        /// <summary>Loads the data once and checks that it fits the model.</summary>
+        public TrainTestData Load() => loaded ??= Checked(experiment);
+
         public DataSplit For(long wanted)
         {
             if (split is null || seed != wanted)
             {
                 split?.Dispose();
                 split = null;
-                loaded ??= experiment.Data.Load();
-                split = DataSplit.HoldOutValidation(loaded, experiment.ValidationCount, wanted);
+                split = DataSplit.HoldOutValidation(Load(), experiment.ValidationCount, wanted);
                 seed = wanted;
             }
 
@@ -518,6 +533,21 @@ public static class ExperimentRunner
         {
             split?.Dispose();
             loaded?.Dispose();
+        }
+
+        private static TrainTestData Checked(ExperimentDefinition experiment)
+        {
+            var data = experiment.Data.Load();
+            try
+            {
+                ModelFit.Check(experiment.CreateModel, experiment.Data, data);
+                return data;
+            }
+            catch
+            {
+                data.Dispose();
+                throw;
+            }
         }
     }
 
