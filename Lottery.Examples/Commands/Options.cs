@@ -13,10 +13,21 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DataSets.MnistDigits,
     };
 
-    public static Option<string?> DataFolder() => new("--data-dir")
+    public static Option<string?> DataFolder()
     {
-        Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
-    };
+        var folder = new Option<string?>("--data-dir")
+        {
+            Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
+        };
+        folder.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } path && !Directory.Exists(path))
+            {
+                result.AddError($"--data-dir: the folder '{path}' does not exist; pass the folder that holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz), or leave --data-dir out to search the usual places.");
+            }
+        });
+        return folder;
+    }
 
     public static Option<string> Output() => new("--out")
     {
