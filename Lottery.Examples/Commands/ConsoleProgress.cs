@@ -59,7 +59,8 @@ internal static class ConsoleProgress
         public void Finished(PlannedRun run, RunResult result, bool reused) =>
             console.WriteLine(FormattableString.Invariant($"[{++done}/{total}] {Describe(run, result, reused)}"));
 
-        public void Warning(string message) => console.WriteLine("warning: " + message);
+        // Past the console's width, Spectre would wrap it: in a log a warning stays one line, for grep.
+        public void Warning(string message) => console.Profile.Out.Writer.WriteLine("warning: " + message);
     }
 
     private sealed class Bars(IAnsiConsole console, ProgressContext context) : IExperimentProgress

@@ -341,8 +341,8 @@ public static class ExperimentRunner
         }
         catch (IOException error) when (!claim.StillHeld())
         {
-            // Another worker took the run over while this one was stopped and has cleared or replaced its files.
-            throw new RunClaimLostException($"Run '{spec.Id}' was taken over by another worker while this one ({owner}) was stopped ({error.Message}); it leaves the run to it.");
+            // Another worker took the run over (and has cleared or replaced its files), or the claim was removed from outside.
+            throw claim.LostException(error.Message);
         }
     }
 

@@ -37,6 +37,26 @@ public sealed class MessageCliTests : IDisposable
         Assert.DoesNotContain("Run the same command again", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_claim_file_deleted_under_a_lone_worker_is_reported_as_removed_from_outside_and_the_run_resumes()
+    {
+        var output = Path.Combine(root, "claim");
+        var worker = Scale.LotteryProcess.Start("run", "own-schedule", "--seeds", "1", "--workers", "1", "--out", output);
+        var imp = Scale.WorkerTests.WaitForCheckpoint(output, "imp-", worker);
+        File.Delete(Directory.GetFiles(imp, "claim-*.json").Single());
+
+        Assert.True(Scale.LotteryProcess.WaitFor(worker, TimeSpan.FromMinutes(3)), "the run finished");
+        var text = Scale.LotteryProcess.Output(worker);
+        Assert.True(worker.ExitCode == 0, text);
+        var warning = Assert.Single(text.Split('\n'), l => l.StartsWith("warning: ", StringComparison.Ordinal));
+        Assert.StartsWith($"warning: The claim on run '{Path.GetFileName(imp)}' (claim-000001.json) was removed from outside while this worker", warning, StringComparison.Ordinal);
+        Assert.Contains("resumes from its last whole checkpoint", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain("another worker", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("stopped for longer", text, StringComparison.Ordinal);
+        Assert.Contains(File.ReadAllLines(Path.Combine(imp, "history.log")), l => l.Contains("resumed from checkpoint", StringComparison.Ordinal));
+        Assert.All(Scale.LotteryProcess.Histories(output), h => Assert.Equal(1, h.Value.Finished));
+    }
+
     private static List<string> Errors(string output) =>
         output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("error", StringComparison.Ordinal) || l.StartsWith("internal error", StringComparison.Ordinal)).ToList();
 }
