@@ -127,6 +127,39 @@ internal static class CommonOptions
         }
     }
 
+    /// <summary>
+    /// Checks that <paramref name="file"/>'s folder can be written before a command writes anything, so that a read-only
+    /// or missing folder is one error that names it, not an IOException after part of the output is written. With
+    /// <paramref name="chosen"/> the file was given with --to; otherwise it goes beside the command's source, and the
+    /// error suggests --to.
+    /// </summary>
+    public static void RequireWritable(string file, bool chosen)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".lottery-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(file, chosen, error);
+        }
+    }
+
+    /// <summary>The error for a file a command could not write: the file given with --to, or else its folder with a suggestion of --to.</summary>
+    public static ArgumentException Unwritable(string file, bool chosen, Exception error)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var cut = error.Message.IndexOf(" : '", StringComparison.Ordinal);
+        var reason = (cut >= 0 ? error.Message[..cut] : error.Message).TrimEnd('.');
+        return chosen
+            ? new ArgumentException($"--to: '{file}' cannot be written ({reason}); give a file in a folder you can write to.", error)
+            : new ArgumentException($"The folder '{folder}' cannot be written ({reason}); give a file in a folder you can write to with --to.", error);
+    }
+
     public static void ApplyThreads(int threads)
     {
         if (threads > 0)

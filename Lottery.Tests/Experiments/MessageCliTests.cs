@@ -1,3 +1,6 @@
+using Lottery.Examples.Models;
+using Lottery.Masks;
+
 namespace Lottery.Tests.Experiments;
 
 /// <summary>
@@ -8,7 +11,17 @@ public sealed class MessageCliTests : IDisposable
 {
     private readonly string root = Directory.CreateTempSubdirectory("lottery-messages-").FullName;
 
-    public void Dispose() => Directory.Delete(root, recursive: true);
+    private readonly List<string> mounts = [];
+
+    public void Dispose()
+    {
+        foreach (var mount in mounts)
+        {
+            Command("umount", "-l", mount);
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
 
     [Theory]
     [InlineData("1")]
@@ -56,6 +69,102 @@ public sealed class MessageCliTests : IDisposable
         Assert.Contains(File.ReadAllLines(Path.Combine(imp, "history.log")), l => l.Contains("resumed from checkpoint", StringComparison.Ordinal));
         Assert.All(Scale.LotteryProcess.Histories(output), h => Assert.Equal(1, h.Value.Finished));
     }
+
+    [Fact]
+    public void Compact_to_a_file_writes_both_of_its_files_there_and_nothing_into_the_run_s_folder()
+    {
+        var run = FinishedRun(Path.Combine(root, "runs", "imp-s1-0123456789abcdef"));
+        var before = Files(run);
+        var to = Path.Combine(root, "elsewhere", "lenet.chain");
+
+        var (code, output) = RunCliTests.Cli("compact", run, "--to", to);
+
+        Assert.True(code == 0, output);
+        Assert.Equal(["lenet.chain", "lenet.plain.dat"], Directory.GetFiles(Path.GetDirectoryName(to)!).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(before, Files(run));
+    }
+
+    [Fact]
+    public void Export_and_compact_of_a_read_only_run_folder_name_the_folder_and_suggest_to()
+    {
+        var mount = Mount("read-only");
+        var run = FinishedRun(Path.Combine(mount, "imp-s1-0123456789abcdef"));
+        Remount(mount, "ro");
+        var rounds = Path.Combine(run, "rounds");
+
+        foreach (var arguments in new[] { new[] { "export", run }, ["export", run, "--format", "pytorch"], ["compact", run] })
+        {
+            var (code, output) = RunCliTests.Cli(arguments);
+            Assert.Equal(2, code);
+            Assert.Equal($"error: The folder '{rounds}' cannot be written (Read-only file system); give a file in a folder you can write to with --to.", output.Trim());
+        }
+
+        var (toCode, toOutput) = RunCliTests.Cli("export", run, "--format", "ticket", "--to", Path.Combine(mount, "copy.ticket"));
+        Assert.Equal(2, toCode);
+        Assert.Equal($"error: --to: '{Path.Combine(mount, "copy.ticket")}' cannot be written (Read-only file system); give a file in a folder you can write to.", toOutput.Trim());
+
+        // --to elsewhere works from the read-only folder.
+        var (elsewhereCode, elsewhere) = RunCliTests.Cli("compact", run, "--to", Path.Combine(root, "out", "lenet.chain"));
+        Assert.True(elsewhereCode == 0, elsewhere);
+    }
+
+    [Fact]
+    public void Export_and_compact_of_an_unfinished_run_refuse_its_newest_round_unless_a_round_is_asked_for()
+    {
+        var run = FinishedRun(Path.Combine(root, "runs", "imp-s1-0123456789abcdef"));
+        File.Delete(Path.Combine(run, "result.json"));
+        var expected = $"error: Run '{run}' has not finished (it has no result.json), so its newest round, 1, is not its final model. Finish it by running the same `lottery run` command again "
+            + "(it resumes where it stopped), or take that round as it stands with --round 1.";
+
+        foreach (var arguments in new[] { new[] { "export", run }, ["export", run, "--format", "ticket"], ["compact", run] })
+        {
+            var (code, output) = RunCliTests.Cli(arguments);
+            Assert.Equal(2, code);
+            Assert.Equal(expected, output.Trim());
+        }
+
+        Assert.False(Directory.GetFiles(Path.Combine(run, "rounds")).Any(f => !f.EndsWith(".pruned", StringComparison.Ordinal) && !f.EndsWith(".ticket", StringComparison.Ordinal)), "nothing was written");
+        var (roundCode, roundOutput) = RunCliTests.Cli("compact", run, "--round", "1", "--to", Path.Combine(root, "out", "round-1.chain"));
+        Assert.True(roundCode == 0, roundOutput);
+        Assert.Contains($"from {Path.Combine(run, "rounds", "round-01.pruned")}", roundOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>A finished run's folder as a run leaves it, by hand: its rounds' pruned LeNet-300-100 and tickets, and its result.</summary>
+    private static string FinishedRun(string run)
+    {
+        var rounds = Directory.CreateDirectory(Path.Combine(run, "rounds")).FullName;
+        for (var round = 0; round <= 1; round++)
+        {
+            using var model = Export.ExportModels.Pruned(() => new LeNet300100(), seed: 31, rate: 0.2 + (0.3 * round));
+            model.SavePrunedModel(Path.Combine(rounds, $"round-{round:00}.pruned"));
+            Ticket.Save(model, model.Masks!, Path.Combine(rounds, $"round-{round:00}.ticket"));
+        }
+
+        File.WriteAllText(Path.Combine(run, "result.json"), "{}");
+        return run;
+    }
+
+    private static Dictionary<string, DateTime> Files(string folder) =>
+        Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
+
+    /// <summary>A small tmpfs (these tests need root, as CI runs them, like <see cref="Scale.FaultTests"/>).</summary>
+    private string Mount(string name)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(root, name)).FullName;
+        var (code, output) = Command("mount", "-t", "tmpfs", "-o", "size=16m", "tmpfs", folder);
+        Assert.True(code == 0, $"This test mounts a small tmpfs and needs root (CI runs it as root): mount said {output}");
+        mounts.Add(folder);
+        return folder;
+    }
+
+    private static void Remount(string folder, string mode)
+    {
+        var (code, output) = Command("mount", "-o", $"remount,{mode}", folder);
+        Assert.True(code == 0, $"mount -o remount,{mode} {folder}: {output}");
+    }
+
+    private static (int Code, string Output) Command(string program, params string[] arguments) =>
+        Scale.LotteryProcess.RunToEnd(Scale.LotteryProcess.Program(program, arguments), TimeSpan.FromMinutes(1));
 
     private static List<string> Errors(string output) =>
         output.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("error", StringComparison.Ordinal) || l.StartsWith("internal error", StringComparison.Ordinal)).ToList();
