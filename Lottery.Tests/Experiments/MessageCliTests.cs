@@ -129,6 +129,36 @@ public sealed class MessageCliTests : IDisposable
         Assert.Contains($"from {Path.Combine(run, "rounds", "round-01.pruned")}", roundOutput, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Report_counts_the_runs_it_shows_and_says_which_wait_on_a_run_without_a_result()
+    {
+        var output = Path.Combine(root, "report");
+        string[] options = ["--seeds", "1", "--out", output];
+        var (code, text) = RunCliTests.Cli(["run", "own-schedule", "--workers", "1", .. options]);
+        Assert.True(code == 0, text);
+
+        // IMP's result gone (deleted, or its run being trained again): every other run keeps its result, but the 8 derived
+        // from IMP (its control at 2 points, the matched arm at 2 points, its two rewind-once controls at 2 points each)
+        // are known only by IMP's outcome. In the tables: Dense alone, 1 of 10 (a hand count of own-schedule's plan for one seed).
+        var imp = Directory.GetDirectories(Path.Combine(output, "runs"), "imp-s1-*").Single();
+        File.Delete(Path.Combine(imp, "result.json"));
+        Assert.Equal(9, Directory.GetFiles(Path.Combine(output, "runs"), "result.json", SearchOption.AllDirectories).Length);
+
+        (code, text) = RunCliTests.Cli(["report", "own-schedule", .. options]);
+        Assert.True(code == 0, text);
+        Assert.Equal(
+            "1 of 10 runs are in the tables. 1 has no result yet (Imp seed 1); the 8 runs derived from it cannot be matched to a saved result until it has finished. `lottery run own-schedule` with the same options finishes them.",
+            text.Split('\n')[0].TrimEnd());
+
+        // IMP trained again, then a run nothing derives from loses its result: it alone is missing.
+        (code, text) = RunCliTests.Cli(["run", "own-schedule", "--workers", "1", .. options]);
+        Assert.True(code == 0, text);
+        File.Delete(Directory.GetFiles(Path.Combine(output, "runs"), "result.json", SearchOption.AllDirectories).Single(f => f.Contains("dense-s1-", StringComparison.Ordinal)));
+        (code, text) = RunCliTests.Cli(["report", "own-schedule", .. options]);
+        Assert.True(code == 0, text);
+        Assert.Equal("9 of 10 runs are in the tables. 1 has no result yet (Dense seed 1). `lottery run own-schedule` with the same options finishes it.", text.Split('\n')[0].TrimEnd());
+    }
+
     /// <summary>A finished run's folder as a run leaves it, by hand: its rounds' pruned LeNet-300-100 and tickets, and its result.</summary>
     private static string FinishedRun(string run)
     {
