@@ -159,6 +159,45 @@ public sealed class MessageCliTests : IDisposable
         Assert.Equal("9 of 10 runs are in the tables. 1 has no result yet (Dense seed 1). `lottery run own-schedule` with the same options finishes it.", text.Split('\n')[0].TrimEnd());
     }
 
+    [Fact]
+    public async Task A_worker_whose_parent_ends_mid_training_exits_quietly_without_an_internal_error_file()
+    {
+        // The parent's end closes a worker's standard input; the worker then exits while LibTorch is torn down under
+        // its training thread, which used to fail with "INTERNAL ASSERT FAILED" and leave an error file asking for
+        // an issue. The moment decides whether LibTorch is in the middle of an operation: try it several times.
+        for (var attempt = 0; attempt < 8; attempt++)
+        {
+            var output = Path.Combine(root, $"orphan-{attempt}");
+            var start = Scale.LotteryProcess.StartInfo(["run", "own-schedule", "--seeds", "1", "--workers", "1", "--worker", "worker 1", "--out", output]);
+            start.RedirectStandardInput = true;
+            using var worker = System.Diagnostics.Process.Start(start)!;
+            var standardOutput = worker.StandardOutput.ReadToEndAsync();
+            var standardError = worker.StandardError.ReadToEndAsync();
+            var details = Path.Combine(Path.GetTempPath(), $"lottery-error-{worker.Id}.txt");
+            File.Delete(details);
+            var runs = Path.Combine(output, "runs");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!(Directory.Exists(runs) && Directory.GetFiles(runs, "checkpoint.bin", SearchOption.AllDirectories).Length > 0))
+            {
+                Assert.False(worker.HasExited, $"the worker ended before its first checkpoint: {(worker.HasExited ? await standardError : string.Empty)}");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "no checkpoint appeared");
+                await Task.Delay(5);
+            }
+
+            await Task.Delay(Random.Shared.Next(0, 300));
+            worker.StandardInput.Close();
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+            {
+                await worker.WaitForExitAsync(timeout.Token);
+            }
+
+            Assert.False(File.Exists(details), $"attempt {attempt}: {(File.Exists(details) ? File.ReadAllText(details).Split('\n')[0] : string.Empty)}");
+            Assert.DoesNotContain("internal error", await standardError, StringComparison.Ordinal);
+            Assert.Equal(130, worker.ExitCode);
+            await standardOutput;
+        }
+    }
+
     /// <summary>A finished run's folder as a run leaves it, by hand: its rounds' pruned LeNet-300-100 and tickets, and its result.</summary>
     private static string FinishedRun(string run)
     {
