@@ -64,7 +64,18 @@ internal static class RunCommand
             {
                 progress.Planned(planned);
                 failures = LocalWorkers.Run(planned, experimentOptions.Arguments(parse), count, perWorker, progress);
-                return failures.Count > 0 ? null : ExperimentRunner.Summarize(experiment, folder, out _);
+                if (failures.Count > 0 && ExperimentRunner.Unfinished(experiment, folder).Count == 0)
+                {
+                    // A worker was lost, but the others finished every run: the summary is whole.
+                    foreach (var failure in failures)
+                    {
+                        progress.Warning($"{(failure.StartsWith("error: ", StringComparison.Ordinal) ? failure["error: ".Length..] : failure).TrimEnd('.')}; the other workers finished every run, so the summary is complete.");
+                    }
+
+                    failures = [];
+                }
+
+                return failures.Count > 0 ? null : ExperimentRunner.Summarize(experiment, folder, out UnfinishedRuns _);
             });
             if (summary is null)
             {

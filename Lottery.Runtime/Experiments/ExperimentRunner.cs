@@ -188,26 +188,23 @@ public static class ExperimentRunner
         ArgumentNullException.ThrowIfNull(experiment);
         var state = new PlanState(experiment, output);
         var summary = SummarizeFrom(state, output, out _);
-        var missing = Enumerable.Range(0, state.Plan.Count).Where(i => !state.Finished(i)).ToList();
-        unfinished = new UnfinishedRuns(
-            experiment.Name,
-            state.Plan.Count,
-            [.. missing.Where(i => state.TryResolve(i, out _)).Select(i => state.Plan[i])],
-            [.. missing.Where(i => !state.TryResolve(i, out _)).Select(i => state.Plan[i])]);
+        unfinished = state.Unfinished();
         return summary;
+    }
+
+    /// <summary>The planned runs of <paramref name="experiment"/> that have not finished under <paramref name="output"/>; writes nothing.</summary>
+    public static UnfinishedRuns Unfinished(ExperimentDefinition experiment, string output)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var state = new PlanState(experiment, output);
+        state.ReadBackFinished();
+        return state.Unfinished();
     }
 
     private static ExperimentSummary SummarizeFrom(PlanState state, string output, out int unfinished)
     {
         var experiment = state.Experiment;
-        for (var index = 0; index < state.Plan.Count; index++)
-        {
-            if (!state.Finished(index) && state.TryResolve(index, out var spec))
-            {
-                state.TryReadBack(index, spec, needWeights: false);
-            }
-        }
-
+        state.ReadBackFinished();
         var missing = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
         unfinished = missing;
         if (missing == state.Plan.Count && missing > 0)
@@ -449,6 +446,29 @@ public static class ExperimentRunner
         }
 
         public void Add(int index, RunSpec spec, RunResult result) => finished[index] = (spec.Id, spec, result);
+
+        /// <summary>Reads back every run that has finished, in plan order (so a run derived from others resolves once they are read).</summary>
+        public void ReadBackFinished()
+        {
+            for (var index = 0; index < Plan.Count; index++)
+            {
+                if (!Finished(index) && TryResolve(index, out var spec))
+                {
+                    TryReadBack(index, spec, needWeights: false);
+                }
+            }
+        }
+
+        /// <summary>The runs not finished so far: those without a result, and those that wait on them.</summary>
+        public UnfinishedRuns Unfinished()
+        {
+            var missing = Enumerable.Range(0, Plan.Count).Where(i => !Finished(i)).ToList();
+            return new UnfinishedRuns(
+                experiment.Name,
+                Plan.Count,
+                [.. missing.Where(i => TryResolve(i, out _)).Select(i => Plan[i])],
+                [.. missing.Where(i => !TryResolve(i, out _)).Select(i => Plan[i])]);
+        }
 
         /// <summary>Whether another worker holds a claim in force on any unfinished run.</summary>
         public bool AnyHeldElsewhere(TimeSpan staleAfter) =>

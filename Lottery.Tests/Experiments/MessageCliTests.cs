@@ -198,6 +198,32 @@ public sealed class MessageCliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_killed_worker_whose_runs_the_other_finishes_leaves_a_complete_summary_a_warning_and_exit_code_0()
+    {
+        var output = Path.Combine(root, "lost-worker");
+        var parent = Scale.LotteryProcess.Start("run", "own-schedule", "--seeds", "1", "--workers", "2", "--out", output);
+        var imp = Scale.WorkerTests.WaitForCheckpoint(output, "imp-", parent);
+
+        // Kill the worker training IMP (its claim names it); the other takes the run over and finishes everything.
+        var claim = System.Text.Json.JsonSerializer.Deserialize<Results.ClaimHolder>(File.ReadAllText(Directory.GetFiles(imp, "claim-*.json").Single()))!;
+        using (var worker = System.Diagnostics.Process.GetProcessById(claim.ProcessId))
+        {
+            worker.Kill();
+            worker.WaitForExit();
+        }
+
+        Assert.True(Scale.LotteryProcess.WaitFor(parent, TimeSpan.FromMinutes(3)), "the run finished");
+        var text = Scale.LotteryProcess.Output(parent);
+        Assert.True(parent.ExitCode == 0, text);
+        var warning = Assert.Single(text.Split('\n'), l => l.StartsWith("warning: ", StringComparison.Ordinal));
+        Assert.Matches(@"^warning: worker \d ended with exit code 137 and said nothing \(killed, or out of memory\?\); the other workers finished every run, so the summary is complete\.$", warning.TrimEnd());
+        Assert.DoesNotContain("error", text, StringComparison.Ordinal);
+        // The header, then one row a run and one per IMP round: Dense, IMP's rounds 0 to 2, and 8 runs at the 2 points.
+        Assert.Equal(1 + 1 + 3 + 8, File.ReadAllLines(Path.Combine(output, "own-schedule", "summary.csv")).Length);
+        Assert.All(Scale.LotteryProcess.Histories(output), h => Assert.Equal(1, h.Value.Finished));
+    }
+
     /// <summary>A finished run's folder as a run leaves it, by hand: its rounds' pruned LeNet-300-100 and tickets, and its result.</summary>
     private static string FinishedRun(string run)
     {
