@@ -224,6 +224,32 @@ public sealed class MessageCliTests : IDisposable
         Assert.All(Scale.LotteryProcess.Histories(output), h => Assert.Equal(1, h.Value.Finished));
     }
 
+    [Fact]
+    public void Report_removes_the_empty_partial_files_of_killed_reports_and_keeps_those_of_running_processes()
+    {
+        var output = Path.Combine(root, "partials");
+        var (code, text) = RunCliTests.Cli("run", "own-schedule", "--seeds", "1", "--workers", "1", "--out", output);
+        Assert.True(code == 0, text);
+
+        // What a report killed while writing leaves: an empty temporary file beside each file it was writing, named by
+        // this machine and its process id (a process that has ended), and a write under way in a running process.
+        using var ended = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        ended.WaitForExit();
+        var host = new string(Environment.MachineName.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '_').ToArray());
+        var folder = Path.Combine(output, "own-schedule");
+        var abandoned = new[] { "summary.csv", "summary.json", "report.md" }.Select(f => Path.Combine(folder, $"{f}.{host}-{ended.Id}-3.partial")).ToList();
+        var underWay = Path.Combine(folder, $"summary.csv.{host}-{Environment.ProcessId}-1.partial");
+        foreach (var file in abandoned.Append(underWay))
+        {
+            File.WriteAllBytes(file, []);
+        }
+
+        (code, text) = RunCliTests.Cli("report", "own-schedule", "--seeds", "1", "--out", output);
+        Assert.True(code == 0, text);
+        Assert.All(abandoned, f => Assert.False(File.Exists(f), $"{Path.GetFileName(f)} is left"));
+        Assert.Equal([underWay], Directory.GetFiles(output, "*.partial", SearchOption.AllDirectories));
+    }
+
     /// <summary>A finished run's folder as a run leaves it, by hand: its rounds' pruned LeNet-300-100 and tickets, and its result.</summary>
     private static string FinishedRun(string run)
     {
