@@ -54,6 +54,12 @@ try
 
     return parsed.Invoke(invocation);
 }
+catch (Exception) when (LocalWorkers.Ending)
+{
+    // A worker whose parent has ended: whatever failed while the process was torn down is no error to report, and
+    // no one reads this worker's output any more.
+    return 130;
+}
 catch (Exception e) when (e is DataSetException or ArgumentException or TrainingDivergedException or InvalidOperationException or FileNotFoundException or InvalidDataException or NotSupportedException or Lottery.Compaction.CompactionMismatchException or Lottery.Experiments.RunStoreException)
 {
     // ArgumentException appends "(Parameter 'x')" and "Actual value was ...", which mean nothing here.

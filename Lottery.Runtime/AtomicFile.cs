@@ -7,7 +7,8 @@ namespace Lottery;
 /// Files that are whole or absent: written beside their place first (<c>&lt;path&gt;.&lt;writer&gt;.partial</c>, a name
 /// no other process or thread uses at the same time) and then moved over it, so a process killed during a write
 /// leaves the previous file as it was, and two processes writing the same file (two workers on one results folder)
-/// never write into each other's temporary file. A write that fails (a full disk) deletes its temporary file.
+/// never write into each other's temporary file. A write that fails (a full disk) deletes its temporary file; one
+/// left by a process of this machine that was killed is deleted by the next write to the same file.
 /// </summary>
 internal static class AtomicFile
 {
@@ -50,6 +51,7 @@ internal static class AtomicFile
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        RemoveAbandoned(full);
         var temporary = Temporary(full);
         try
         {
@@ -69,6 +71,40 @@ internal static class AtomicFile
 
     /// <summary>Writes <paramref name="value"/> as JSON to <paramref name="path"/> atomically.</summary>
     public static void WriteJson<T>(string path, T value) => WriteText(path, JsonSerializer.Serialize(value, Json));
+
+    /// <summary>
+    /// Deletes the temporary files of writes to <paramref name="path"/> that a process of this machine left when it was
+    /// killed: its process no longer runs. Another machine's, or a running process's, are left alone, since they may
+    /// be writes under way.
+    /// </summary>
+    private static void RemoveAbandoned(string path)
+    {
+        var prefix = Path.GetFileName(path) + ".";
+        var host = Writer[..Writer.LastIndexOf('-')];
+        foreach (var temporary in Temporaries(path))
+        {
+            // <path>.<host>-<process id>-<write>.partial; the host has no '-' (see Writer).
+            var parts = Path.GetFileName(temporary)[prefix.Length..^TemporarySuffix.Length].Split('-');
+            if (parts.Length == 3 && parts[0] == host && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var process)
+                && process != Environment.ProcessId && !Runs(process))
+            {
+                TryDelete(temporary);
+            }
+        }
+    }
+
+    private static bool Runs(int processId)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(processId);
+            return !process.HasExited;
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     private static void TryDelete(string path)
     {

@@ -79,12 +79,22 @@ internal static class ExportCommand
                 }
 
                 var stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, Path.GetFileNameWithoutExtension(file));
-                var written = chosen switch
+                var to = parse.GetValue(output);
+                string written;
+                try
                 {
-                    "onnx" => Onnx(model, stem, parse.GetValue(output), parse.GetValue(compact)),
-                    "pytorch" => PyTorch(model, file, kind, stem, parse.GetValue(output), parse.GetValue(compact), parse.GetValue(strip)),
-                    _ => TicketFile(model, file, given, parse.GetValue(output)),
-                };
+                    written = chosen switch
+                    {
+                        "onnx" => Onnx(model, stem, to, parse.GetValue(compact)),
+                        "pytorch" => PyTorch(model, file, kind, stem, to, parse.GetValue(compact), parse.GetValue(strip)),
+                        _ => TicketFile(model, file, given, to),
+                    };
+                }
+                catch (Exception error) when (error is (IOException and not FileNotFoundException) or UnauthorizedAccessException)
+                {
+                    throw CommonOptions.Unwritable(to ?? stem, to is not null, error);
+                }
+
                 Console.WriteLine($"{model.GetType().Name} from {file}{(parse.GetValue(compact) ? ", compacted" : string.Empty)}: {written}");
             }
 
@@ -97,6 +107,7 @@ internal static class ExportCommand
     {
         var chain = PrunedModels.Chain(model);
         var target = output ?? stem + (compact ? ".compact.onnx" : ".onnx");
+        CommonOptions.RequireWritable(target, chosen: output is not null);
         if (compact)
         {
             using var compacted = chain.Compact().Model;
@@ -114,6 +125,7 @@ internal static class ExportCommand
     {
         var chain = PrunedModels.Chain(model);
         var target = output ?? stem + (kind == ArtifactKind.Ticket ? ".ticket.pt" : compact ? ".compact.pt" : ".pt");
+        CommonOptions.RequireWritable(target, chosen: output is not null);
         var masks = strip ? PyTorchMasks.Strip : PyTorchMasks.Keep;
         var what = kind == ArtifactKind.Ticket
             ? $"The ticket of {model.GetType().Name} (masks with the weights training starts from), exported by Lottery from {file}."
@@ -143,6 +155,7 @@ internal static class ExportCommand
             throw new ArgumentException($"'{file}' is already that ticket; give another file with --to.");
         }
 
+        CommonOptions.RequireWritable(target, chosen: output is not null);
         Ticket.Save(model, ((IPrunableModel)model).Masks!, target);
         return string.Create(CultureInfo.InvariantCulture, $"{target} ({new FileInfo(target).Length:N0} bytes, a Lottery ticket: load it with {model.GetType().Name}'s LoadTicket and train).");
     }

@@ -117,6 +117,14 @@ internal static class LocalWorkers
             : [executable];
     }
 
+    /// <summary>
+    /// Whether this worker is ending because the process that started it has ended: LibTorch's teardown then makes
+    /// the training thread fail (an "INTERNAL ASSERT FAILED" of an operator unregistered), which is no bug to report.
+    /// </summary>
+    public static bool Ending => ending;
+
+    private static volatile bool ending;
+
     /// <summary>Ends this process when its standard input closes: the process that started it as a worker has ended.</summary>
     public static void EndWithParent()
     {
@@ -138,10 +146,21 @@ internal static class LocalWorkers
                 // Closed: the same as its end.
             }
 
+            ending = true;
+            if (OperatingSystem.IsLinux())
+            {
+                // At once, as a kill would: Environment.Exit runs LibTorch's static destructors under the training
+                // thread, which then fails an internal assertion or crashes. Every file is whole or absent either way.
+                ExitNow(130);
+            }
+
             Environment.Exit(130);
         })
         { IsBackground = true, Name = "parent watch" }.Start();
     }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "_exit")]
+    private static extern void ExitNow(int status);
 
     /// <summary>A worker's progress, written as lines for the process that started it.</summary>
     public sealed class Lines(IReadOnlyList<PlannedRun> plan) : IExperimentProgress

@@ -13,10 +13,21 @@ internal static class CommonOptions
         DefaultValueFactory = _ => DataSets.MnistDigits,
     };
 
-    public static Option<string?> DataFolder() => new("--data-dir")
+    public static Option<string?> DataFolder()
     {
-        Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
-    };
+        var folder = new Option<string?>("--data-dir")
+        {
+            Description = "Folder holding the four IDX files of the data set (default: search the usual places).",
+        };
+        folder.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } path && !Directory.Exists(path))
+            {
+                result.AddError($"--data-dir: the folder '{path}' does not exist; pass the folder that holds train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (each may be .gz), or leave --data-dir out to search the usual places.");
+            }
+        });
+        return folder;
+    }
 
     public static Option<string> Output() => new("--out")
     {
@@ -135,6 +146,39 @@ internal static class CommonOptions
         {
             throw new ArgumentException($"--out: '{folder}' cannot be written ({error.Message}); give a folder you can write to.", error);
         }
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="file"/>'s folder can be written before a command writes anything, so that a read-only
+    /// or missing folder is one error that names it, not an IOException after part of the output is written. With
+    /// <paramref name="chosen"/> the file was given with --to; otherwise it goes beside the command's source, and the
+    /// error suggests --to.
+    /// </summary>
+    public static void RequireWritable(string file, bool chosen)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var probe = Path.Combine(folder, $".lottery-write-test-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+            throw Unwritable(file, chosen, error);
+        }
+    }
+
+    /// <summary>The error for a file a command could not write: the file given with --to, or else its folder with a suggestion of --to.</summary>
+    public static ArgumentException Unwritable(string file, bool chosen, Exception error)
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
+        var cut = error.Message.IndexOf(" : '", StringComparison.Ordinal);
+        var reason = (cut >= 0 ? error.Message[..cut] : error.Message).TrimEnd('.');
+        return chosen
+            ? new ArgumentException($"--to: '{file}' cannot be written ({reason}); give a file in a folder you can write to.", error)
+            : new ArgumentException($"The folder '{folder}' cannot be written ({reason}); give a file in a folder you can write to with --to.", error);
     }
 
     public static void ApplyThreads(int threads)

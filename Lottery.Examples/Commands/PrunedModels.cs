@@ -12,7 +12,7 @@ internal static class PrunedModels
 {
     /// <summary>
     /// The pruned-model file a path names: the file itself, or a run folder's file of <paramref name="round"/> (default:
-    /// its last round); with <paramref name="ticket"/>, the run folder's ticket of that round instead.
+    /// its last round, once the run has finished); with <paramref name="ticket"/>, the run folder's ticket of that round instead.
     /// </summary>
     public static string Locate(string path, int? round, bool ticket = false)
     {
@@ -38,7 +38,12 @@ internal static class PrunedModels
 
         if (round is null)
         {
-            return files[^1];
+            // An unfinished run's newest round is where it stopped (for IMP, often the dense round 0), not its result.
+            return File.Exists(Path.Combine(path, ResultFile))
+                ? files[^1]
+                : throw new InvalidOperationException(
+                    $"Run '{path}' has not finished (it has no {ResultFile}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `lottery run` command again "
+                    + $"(it resumes where it stopped), or take that round as it stands with --round {RoundOf(files[^1])}.");
         }
 
         var chosen = Path.Combine(rounds, $"round-{round:00}{extension}");
@@ -46,6 +51,9 @@ internal static class PrunedModels
             ? chosen
             : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(RoundOf))}.", chosen);
     }
+
+    /// <summary>The file a run store writes into a run's folder once the run has finished.</summary>
+    private const string ResultFile = "result.json";
 
     private static int RoundOf(string file) => int.Parse(Path.GetFileNameWithoutExtension(file)[6..], System.Globalization.CultureInfo.InvariantCulture);
 

@@ -31,11 +31,11 @@ internal static class ReportCommand
             {
                 // A declared experiment: whatever has finished in the run store, under way or not.
                 var experiment = experimentOptions.Experiment(parse, checkDevice: false);
-                summary = ExperimentRunner.Summarize(experiment, output, out var unfinished, line => AnsiConsole.Console.Profile.Out.Writer.WriteLine($"warning: {line}"));
+                summary = ExperimentRunner.Summarize(experiment, output, out UnfinishedRuns unfinished, line => AnsiConsole.Console.Profile.Out.Writer.WriteLine($"warning: {line}"));
                 folder = Path.Combine(output, experiment.Name);
-                if (unfinished > 0)
+                if (unfinished.Count > 0)
                 {
-                    AnsiConsole.Console.MarkupLineInterpolated($"[yellow]{summary.Record.Runs.Count} of {summary.Record.Runs.Count + unfinished} runs have finished[/]; the tables show those.");
+                    AnsiConsole.Console.Profile.Out.Writer.WriteLine(unfinished.Describe());
                 }
             }
 

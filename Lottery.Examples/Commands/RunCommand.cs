@@ -63,6 +63,8 @@ internal static class RunCommand
                 return 0;
             }
 
+            // A data problem is one error here, not the same error from every worker.
+            ExperimentRunner.CheckData(experiment);
             var perWorker = parse.GetValue(threads) ?? 1;
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{count} workers, {perWorker} thread{(perWorker == 1 ? string.Empty : "s")} each, on {folder}"));
             IReadOnlyList<string> failures = [];
@@ -70,7 +72,18 @@ internal static class RunCommand
             {
                 progress.Planned(planned);
                 failures = LocalWorkers.Run(planned, experimentOptions.Arguments(parse), count, perWorker, progress);
-                return failures.Count > 0 ? null : ExperimentRunner.Summarize(experiment, folder, out _);
+                if (failures.Count > 0 && ExperimentRunner.Unfinished(experiment, folder).Count == 0)
+                {
+                    // A worker was lost, but the others finished every run: the summary is whole.
+                    foreach (var failure in failures)
+                    {
+                        progress.Warning($"{(failure.StartsWith("error: ", StringComparison.Ordinal) ? failure["error: ".Length..] : failure).TrimEnd('.')}; the other workers finished every run, so the summary is complete.");
+                    }
+
+                    failures = [];
+                }
+
+                return failures.Count > 0 ? null : ExperimentRunner.Summarize(experiment, folder, out UnfinishedRuns _);
             });
             if (summary is null)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Lottery.Data;
 using Lottery.Masks;
 using Lottery.Reporting;
@@ -142,6 +143,7 @@ public static class ExperimentRunner
                     continue;
                 }
 
+                data.Load(); // Data that cannot be read, or does not fit the model, stops here, before a claim is written.
                 var claim = Guard(state.Store.Folder(spec), () => state.Store.TryClaim(spec, options.Claims, out _));
                 if (claim is null)
                 {
@@ -199,14 +201,14 @@ public static class ExperimentRunner
 
     /// <summary>
     /// Writes the summary, report and charts of <paramref name="experiment"/> from the runs finished so far (trains
-    /// nothing), and returns it; <paramref name="unfinished"/> tells how many planned runs are missing from it.
+    /// nothing), and returns it; <paramref name="unfinished"/> tells which planned runs are missing from it, and why.
     /// </summary>
     /// <param name="experiment">The experiment.</param>
     /// <param name="output">The results folder.</param>
-    /// <param name="unfinished">How many planned runs are missing from the summary.</param>
+    /// <param name="unfinished">Which planned runs are missing from the summary, and why.</param>
     /// <param name="setAside">Told of every finished run set aside because its files do not match their checksums (it then counts as unfinished).</param>
     /// <exception cref="InvalidOperationException">No run has finished yet.</exception>
-    public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out int unfinished, Action<string>? setAside = null)
+    public static ExperimentSummary Summarize(ExperimentDefinition experiment, string output, out UnfinishedRuns unfinished, Action<string>? setAside = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         UseNumerics(experiment, verify: false);
@@ -216,20 +218,25 @@ public static class ExperimentRunner
             state.Store.SetAside += setAside;
         }
 
-        return SummarizeFrom(state, output, out unfinished);
+        var summary = SummarizeFrom(state, output, out _);
+        unfinished = state.Unfinished();
+        return summary;
+    }
+
+    /// <summary>The planned runs of <paramref name="experiment"/> that have not finished under <paramref name="output"/>; writes nothing.</summary>
+    public static UnfinishedRuns Unfinished(ExperimentDefinition experiment, string output)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        UseNumerics(experiment, verify: false);
+        var state = new PlanState(experiment, output);
+        state.ReadBackFinished();
+        return state.Unfinished();
     }
 
     private static ExperimentSummary SummarizeFrom(PlanState state, string output, out int unfinished)
     {
         var experiment = state.Experiment;
-        for (var index = 0; index < state.Plan.Count; index++)
-        {
-            if (!state.Finished(index) && state.TryResolve(index, out var spec))
-            {
-                state.TryReadBack(index, spec, needWeights: false);
-            }
-        }
-
+        state.ReadBackFinished();
         var missing = Enumerable.Range(0, state.Plan.Count).Count(i => !state.Finished(i));
         unfinished = missing;
         if (missing == state.Plan.Count && missing > 0)
@@ -247,6 +254,18 @@ public static class ExperimentRunner
             summary.Write(folder);
             return summary;
         });
+    }
+
+    /// <summary>
+    /// Loads the experiment's data and checks that it fits the model (<see cref="ModelFit"/>), training nothing: a
+    /// process that starts workers calls it first, so that a data problem is one error here rather than one in each worker.
+    /// </summary>
+    /// <exception cref="DataSetException">The data cannot be read, or does not fit the model.</exception>
+    public static void CheckData(ExperimentDefinition experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        using var data = experiment.Data.Load();
+        ModelFit.Check(experiment.CreateModel, experiment.Data, data);
     }
 
     /// <summary>The identity of the experiment's model: created once with its masks attached as a run attaches them.</summary>
@@ -361,8 +380,8 @@ public static class ExperimentRunner
         }
         catch (IOException error) when (!claim.StillHeld())
         {
-            // Another worker took the run over while this one was stopped and has cleared or replaced its files.
-            throw new RunClaimLostException($"Run '{spec.Id}' was taken over by another worker while this one ({owner}) was stopped ({error.Message}); it leaves the run to it.");
+            // Another worker took the run over (and has cleared or replaced its files), or the claim was removed from outside.
+            throw claim.LostException(error.Message);
         }
     }
 
@@ -464,6 +483,29 @@ public static class ExperimentRunner
 
         public void Add(int index, RunSpec spec, RunResult result) => finished[index] = (spec.Id, spec, result);
 
+        /// <summary>Reads back every run that has finished, in plan order (so a run derived from others resolves once they are read).</summary>
+        public void ReadBackFinished()
+        {
+            for (var index = 0; index < Plan.Count; index++)
+            {
+                if (!Finished(index) && TryResolve(index, out var spec))
+                {
+                    TryReadBack(index, spec, needWeights: false);
+                }
+            }
+        }
+
+        /// <summary>The runs not finished so far: those without a result, and those that wait on them.</summary>
+        public UnfinishedRuns Unfinished()
+        {
+            var missing = Enumerable.Range(0, Plan.Count).Where(i => !Finished(i)).ToList();
+            return new UnfinishedRuns(
+                experiment.Name,
+                Plan.Count,
+                [.. missing.Where(i => TryResolve(i, out _)).Select(i => Plan[i])],
+                [.. missing.Where(i => !TryResolve(i, out _)).Select(i => Plan[i])]);
+        }
+
         /// <summary>Whether another worker holds a claim in force on any unfinished run.</summary>
         public bool AnyHeldElsewhere(TimeSpan staleAfter) =>
             Enumerable.Range(0, Plan.Count).Any(i => !Finished(i) && resolved[i] is { } spec && RunClaim.Current(Store.Folder(spec)) is { } held && held.Age < staleAfter && !held.Holder.KnownGone());
@@ -537,14 +579,16 @@ public static class ExperimentRunner
         private DataSplit? split;
         private long seed;
 
+        /// <summary>Loads the data once and checks that it fits the model.</summary>
+        public TrainTestData Load() => loaded ??= Checked(experiment);
+
         public DataSplit For(long wanted)
         {
             if (split is null || seed != wanted)
             {
                 split?.Dispose();
                 split = null;
-                loaded ??= experiment.Data.Load();
-                split = DataSplit.HoldOutValidation(loaded, experiment.ValidationCount, wanted);
+                split = DataSplit.HoldOutValidation(Load(), experiment.ValidationCount, wanted);
                 seed = wanted;
             }
 
@@ -555,6 +599,21 @@ public static class ExperimentRunner
         {
             split?.Dispose();
             loaded?.Dispose();
+        }
+
+        private static TrainTestData Checked(ExperimentDefinition experiment)
+        {
+            var data = experiment.Data.Load();
+            try
+            {
+                ModelFit.Check(experiment.CreateModel, experiment.Data, data);
+                return data;
+            }
+            catch
+            {
+                data.Dispose();
+                throw;
+            }
         }
     }
 
@@ -575,6 +634,40 @@ public static class ExperimentRunner
                 began();
             }
         }
+    }
+}
+
+/// <summary>The planned runs a summary leaves out, and why.</summary>
+/// <param name="Experiment">The experiment's name.</param>
+/// <param name="Planned">How many runs it plans.</param>
+/// <param name="WithoutResult">Runs that have no result yet.</param>
+/// <param name="Waiting">
+/// Runs derived from runs without a result (a control of IMP, an arm matched to its points): what they train, and so
+/// which saved run is theirs, is known only once those have finished, so they are left out even when they have
+/// finished before (their sources' results since deleted or trained again).
+/// </param>
+public sealed record UnfinishedRuns(string Experiment, int Planned, IReadOnlyList<PlannedRun> WithoutResult, IReadOnlyList<PlannedRun> Waiting)
+{
+    /// <summary>How many planned runs the summary leaves out.</summary>
+    public int Count => WithoutResult.Count + Waiting.Count;
+
+    /// <summary>One line for people: how many runs the tables show, which have no result, and which wait on them; empty when none is missing.</summary>
+    public string Describe()
+    {
+        if (Count == 0)
+        {
+            return string.Empty;
+        }
+
+        var shown = Planned - Count;
+        var one = WithoutResult.Count == 1;
+        var names = string.Join(", ", WithoutResult.Take(5).Select(r => r.Label)) + (WithoutResult.Count > 5 ? ", ..." : string.Empty);
+        var waiting = Waiting.Count == 0
+            ? string.Empty
+            : string.Create(CultureInfo.InvariantCulture, $"; the {Waiting.Count} run{(Waiting.Count == 1 ? string.Empty : "s")} derived from {(one ? "it" : "them")} cannot be matched to a saved result until {(one ? "it has" : "they have")} finished");
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{shown} of {Planned} runs are in the tables. {WithoutResult.Count} {(one ? "has" : "have")} no result yet ({names}){waiting}. `lottery run {Experiment}` with the same options finishes {(Count == 1 ? "it" : "them")}.");
     }
 }
 

@@ -265,8 +265,29 @@ public sealed class RunClaim : IDisposable
         if (Lost || Held() == false)
         {
             Lost = true;
-            throw new RunClaimLostException($"Run '{System.IO.Path.GetFileName(Folder)}' was taken over by {Current(Folder)?.Holder.Owner ?? "another worker"}: this worker ({Holder.Owner}) was stopped for longer than a claim lasts ({Settings.StaleAfter.TotalSeconds:0} s) and leaves the run to it.");
+            throw LostException();
         }
+    }
+
+    /// <summary>
+    /// The exception that says this claim is lost, and how: taken over by another worker (and whether this one was
+    /// stopped too long to renew it), or removed from outside with no other worker holding the run.
+    /// </summary>
+    /// <param name="detail">What failed when the loss showed, or null.</param>
+    internal RunClaimLostException LostException(string? detail = null)
+    {
+        var run = System.IO.Path.GetFileName(Folder);
+        var when = detail is null ? string.Empty : $" ({detail.TrimEnd('.')})";
+        if (Current(Folder) is not { } other)
+        {
+            return new RunClaimLostException(
+                $"The claim on run '{run}' ({System.IO.Path.GetFileName(Path)}) was removed from outside while this worker ({Holder.Owner}) trained it{when}; it stopped writing to the run, which resumes from its last whole checkpoint "
+                + "once claimed again (by this worker, unless another claims it first). Leave claim-*.json files alone while a run trains.");
+        }
+
+        return new RunClaimLostException(DateTime.UtcNow - lastRenewed > Settings.StaleAfter
+            ? string.Create(CultureInfo.InvariantCulture, $"Run '{run}' was taken over by {other.Holder.Owner}: this worker ({Holder.Owner}) was stopped for longer than a claim lasts ({Settings.StaleAfter.TotalSeconds:0} s){when} and leaves the run to it.")
+            : $"Run '{run}' was taken over by {other.Holder.Owner}, which found the claim of this worker ({Holder.Owner}) stale or gone{when}; this worker leaves the run to it.");
     }
 
     /// <summary>Renews the claim now (the timer does it every <see cref="ClaimSettings.RenewEvery"/>).</summary>

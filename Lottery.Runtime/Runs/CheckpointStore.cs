@@ -7,7 +7,7 @@ namespace Lottery.Runs;
 /// Every write goes to a temporary file that is moved into place only once complete, so a process killed at
 /// any moment (during a write too) leaves at least one whole checkpoint. Each file carries a SHA-256 of its
 /// contents: a damaged or truncated checkpoint is reported through <see cref="Rejected"/> and the previous
-/// one is used; never silently.
+/// one is used (with none left, the run starts over); never silently.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -95,7 +95,7 @@ public sealed class CheckpointStore
                 return (path, payload);
             }
 
-            Rejected?.Invoke($"Checkpoint '{path}' is damaged ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected' and the run goes on from the checkpoint before it.");
+            Rejected?.Invoke($"Checkpoint '{path}' is damaged ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected' and {Next(path)}.");
             File.Move(path, path + ".rejected", overwrite: true);
         }
 
@@ -105,9 +105,14 @@ public sealed class CheckpointStore
     /// <summary>Reports a checkpoint whose contents passed the checksum but could not be restored, and sets it aside.</summary>
     internal void Reject(string path, string problem)
     {
-        Rejected?.Invoke($"Checkpoint '{path}' cannot be restored ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected'.");
+        Rejected?.Invoke($"Checkpoint '{path}' cannot be restored ({problem}); it was set aside as '{Path.GetFileName(path)}.rejected' and {Next(path)}.");
         File.Move(path, path + ".rejected", overwrite: true);
     }
+
+    /// <summary>What a run does once the checkpoint at <paramref name="path"/> is set aside: try the one before it, or, with none left, start over.</summary>
+    private string Next(string path) => path == LatestPath && File.Exists(PreviousPath)
+        ? "the checkpoint before it is tried"
+        : "no whole checkpoint is left, so the run starts over from the beginning";
 
     /// <summary>Deletes every checkpoint (once the run is finished and its results are saved).</summary>
     public void Clear()

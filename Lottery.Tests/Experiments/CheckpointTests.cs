@@ -100,7 +100,9 @@ public sealed class CheckpointTests : IDisposable
 
         Assert.Equal(2, rejected.Count);
         Assert.Contains("truncated", rejected[0], StringComparison.Ordinal);
+        Assert.EndsWith("and the checkpoint before it is tried.", rejected[0], StringComparison.Ordinal);
         Assert.Contains("not a Lottery checkpoint", rejected[1], StringComparison.Ordinal);
+        Assert.EndsWith("and no whole checkpoint is left, so the run starts over from the beginning.", rejected[1], StringComparison.Ordinal);
         Assert.Equal(expected, resumed);
     }
 
@@ -134,6 +136,8 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(2, rejected.Count);
         Assert.Contains(store.LatestPath, rejected[0], StringComparison.Ordinal);
         Assert.Contains("cannot be restored (it has no tensor 'first.weight' of shape [16, 784]", rejected[0], StringComparison.Ordinal);
+        Assert.EndsWith("and the checkpoint before it is tried.", rejected[0], StringComparison.Ordinal);
+        Assert.EndsWith("so the run starts over from the beginning.", rejected[1], StringComparison.Ordinal);
         Assert.Equal(expected, resumed);
     }
 

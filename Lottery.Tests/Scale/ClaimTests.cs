@@ -52,6 +52,30 @@ public sealed class ClaimTests : IDisposable
     }
 
     [Fact]
+    public void A_claim_removed_from_outside_says_so_and_that_the_run_resumes_not_that_another_worker_took_it_over()
+    {
+        using var claim = RunClaim.TryAcquire(folder, Worker("alone"), out _)!;
+        File.Delete(claim.Path);
+
+        var lost = Assert.Throws<RunClaimLostException>(claim.ThrowIfLost);
+        Assert.Equal(
+            $"The claim on run 'run' (claim-000001.json) was removed from outside while this worker ({claim.Holder.Owner}) trained it; it stopped writing to the run, which resumes from its last whole checkpoint "
+            + "once claimed again (by this worker, unless another claims it first). Leave claim-*.json files alone while a run trains.",
+            lost.Message);
+    }
+
+    [Fact]
+    public void A_claim_taken_over_while_its_owner_renewed_it_does_not_say_the_owner_was_stopped()
+    {
+        using var claim = RunClaim.TryAcquire(folder, Worker("renewing"), out _)!;
+        File.Delete(claim.Path);
+        using var taker = RunClaim.TryAcquire(folder, Worker("taker"), out _)!;
+
+        var lost = Assert.Throws<RunClaimLostException>(claim.ThrowIfLost);
+        Assert.Equal($"Run 'run' was taken over by {taker.Holder.Owner}, which found the claim of this worker ({claim.Holder.Owner}) stale or gone; this worker leaves the run to it.", lost.Message);
+    }
+
+    [Fact]
     public void An_owner_renews_its_claim_so_it_outlives_the_stale_time()
     {
         using var held = RunClaim.TryAcquire(folder, Worker("held", staleSeconds: 1), out _)!;
