@@ -11,10 +11,13 @@ lottery="$root/Lottery.Examples/bin/Release/net10.0/lottery"
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | xargs), AVX-512: $(grep -q avx512f /proc/cpuinfo && echo yes || echo no), $(nproc) cores"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
+# Fashion-MNIST's 60,000 images where Debian's dataset-fashion-mnist is installed, else the embedded digits.
+data=mnist-digits
+if [[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]]; then data=fashion-mnist; fi
 for round in $(seq 1 "$rounds"); do
   for profile in portable native; do
-    echo "== round $round, $profile: lottery benchmark --data mnist-digits --repeats 3 --threads 1"
-    "$lottery" benchmark --numerics "$profile" --data mnist-digits --repeats 3 --threads 1 | grep -E "samples/s|ratio|dense|masked" | tail -4
+    echo "== round $round, $profile: lottery benchmark --numerics $profile --data $data --repeats 5 --threads 1"
+    "$lottery" benchmark --numerics "$profile" --data "$data" --repeats 5 --threads 1
   done
 done
 for round in $(seq 1 "$rounds"); do

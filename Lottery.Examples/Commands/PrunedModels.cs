@@ -39,10 +39,10 @@ internal static class PrunedModels
         if (round is null)
         {
             // An unfinished run's newest round is where it stopped (for IMP, often the dense round 0), not its result.
-            return File.Exists(Path.Combine(path, ResultFile))
+            return File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName))
                 ? files[^1]
                 : throw new InvalidOperationException(
-                    $"Run '{path}' has not finished (it has no {ResultFile}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `lottery run` command again "
+                    $"Run '{path}' has not finished (it has no {Lottery.Results.RunStore.ResultFileName}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `lottery run` command again "
                     + $"(it resumes where it stopped), or take that round as it stands with --round {RoundOf(files[^1])}.");
         }
 
@@ -51,9 +51,6 @@ internal static class PrunedModels
             ? chosen
             : throw new FileNotFoundException($"Run '{path}' has no round {round}; it has rounds {string.Join(", ", files.Select(RoundOf))}.", chosen);
     }
-
-    /// <summary>The file a run store writes into a run's folder once the run has finished.</summary>
-    private const string ResultFile = "result.json";
 
     private static int RoundOf(string file) => int.Parse(Path.GetFileNameWithoutExtension(file)[6..], System.Globalization.CultureInfo.InvariantCulture);
 

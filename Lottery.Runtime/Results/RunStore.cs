@@ -28,7 +28,10 @@ public sealed class RunStore
         Root = Path.GetFullPath(root);
     }
 
-    private const string ResultFile = "result.json";
+    /// <summary>The file that marks a run finished, written last: a run folder with it is read back, never trained again.</summary>
+    public const string ResultFileName = "result.json";
+
+    private const string ResultFile = ResultFileName;
     private const string SettingsFile = "settings.json";
 
     /// <summary>The folder holding one folder per run.</summary>
