@@ -1,8 +1,12 @@
+using System;
+using Lottery.Generators.Vocabulary;
+
 namespace Lottery.Generators.Parsing;
 
 /// <summary>
 /// Names the generator recognises in Lottery.Runtime and TorchSharp. The generator never references either
-/// assembly, so enums are read by value; Lottery.Tests checks these lists against the runtime's enums.
+/// assembly: the runtime's enums are compiled into it from their one source file each (Lottery.Generators.Vocabulary),
+/// and attribute arguments, which arrive as values, are named by them.
 /// </summary>
 internal static class KnownNames
 {
@@ -29,13 +33,13 @@ internal static class KnownNames
     };
 
     /// <summary>Lottery.ScheduleKind, in value order.</summary>
-    public static readonly string[] ScheduleKinds = ["Iterative", "EveryEpoch", "Gradual", "OneShot", "AtInit", "DynamicSparse"];
+    public static readonly string[] ScheduleKinds = Enum.GetNames(typeof(ScheduleKind));
 
     /// <summary>Lottery.RegrowthKind, in value order.</summary>
-    public static readonly string[] RegrowthKinds = ["Random", "Gradient"];
+    public static readonly string[] RegrowthKinds = Enum.GetNames(typeof(RegrowthKind));
 
     /// <summary>Lottery.CriterionKind, in value order.</summary>
-    public static readonly string[] CriterionKinds = ["Magnitude", "LeastChange", "MagnitudeIncrease", "Random", "Snip", "SynFlow", "Movement"];
+    public static readonly string[] CriterionKinds = Enum.GetNames(typeof(CriterionKind));
 
     /// <summary>
     /// The criteria that need training before they can score (CriterionNeeds.Training in Lottery.Runtime), with why:
@@ -52,16 +56,16 @@ internal static class KnownNames
     public static readonly string[] CriteriaScoringOnData = ["Snip"];
 
     /// <summary>The Structure enum's members, in value order (Unstructured = 0).</summary>
-    public static readonly string[] Structures = ["Unstructured", "Neurons", "Channels"];
+    public static readonly string[] Structures = Enum.GetNames(typeof(Structure));
 
     /// <summary>Lottery.Masks.PruningScope, in value order.</summary>
-    public static readonly string[] Scopes = ["Layerwise", "Global"];
+    public static readonly string[] Scopes = Enum.GetNames(typeof(PruningScope));
 
     /// <summary>Lottery.Schedules.RewindKind, in value order.</summary>
-    public static readonly string[] RewindKinds = ["None", "ToInit", "ToEpoch", "LearningRate"];
+    public static readonly string[] RewindKinds = Enum.GetNames(typeof(RewindKind));
 
     /// <summary>Lottery.Training.OptimizerKind, in value order.</summary>
-    public static readonly string[] OptimizerKinds = ["Adam", "Sgd"];
+    public static readonly string[] OptimizerKinds = Enum.GetNames(typeof(OptimizerKind));
 
     /// <summary>Lottery.Data.DataSets.Known.</summary>
     public static readonly string[] DataSets = ["mnist-digits", "fashion-mnist"];

@@ -302,9 +302,7 @@ internal static class ModelParser
 
             case "Gradual" when epochs is { } trained && schedule.EndEpoch > trained && schedule.StartEpoch is { } start:
             {
-                var finalSparsity = 1 - target;
-                var progress = Math.Max(0.0, (double)(trained - start) / (schedule.EndEpoch.Value - start));
-                var reached = trained < start ? 1.0 : 1 - (finalSparsity + ((schedule.InitialSparsity - finalSparsity) * Math.Pow(1 - progress, 3)));
+                var reached = Reach.GradualRemaining(trained, start, schedule.EndEpoch.Value, schedule.InitialSparsity, target);
                 return (reached, $"training ends after epoch {trained}, before EndEpoch {schedule.EndEpoch}");
             }
 

@@ -1,4 +1,10 @@
+// One home for this vocabulary: compiled into Lottery.Runtime, and into Lottery.Generators (in a namespace of its own,
+// so that an assembly seeing both has one RegrowthKind), which reads declarations by these names.
+#if LOTTERY_GENERATOR
+namespace Lottery.Generators.Vocabulary;
+#else
 namespace Lottery;
+#endif
 
 /// <summary>How a <see cref="ScheduleKind.DynamicSparse"/> schedule chooses the connections it regrows.</summary>
 public enum RegrowthKind

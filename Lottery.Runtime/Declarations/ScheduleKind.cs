@@ -1,4 +1,10 @@
+// One home for this vocabulary: compiled into Lottery.Runtime, and into Lottery.Generators (in a namespace of its own,
+// so that an assembly seeing both has one ScheduleKind), which reads declarations by these names.
+#if LOTTERY_GENERATOR
+namespace Lottery.Generators.Vocabulary;
+#else
 namespace Lottery;
+#endif
 
 /// <summary>The built-in schedules, for declarations (see <see cref="Schedules.IPruningSchedule"/>).</summary>
 public enum ScheduleKind

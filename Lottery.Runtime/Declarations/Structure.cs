@@ -1,4 +1,10 @@
+// One home for this vocabulary: compiled into Lottery.Runtime, and into Lottery.Generators (in a namespace of its own,
+// so that an assembly seeing both has one Structure), which reads declarations by these names.
+#if LOTTERY_GENERATOR
+namespace Lottery.Generators.Vocabulary;
+#else
 namespace Lottery;
+#endif
 
 /// <summary>What one pruning decision removes: single weights, or whole units of a layer.</summary>
 /// <remarks>

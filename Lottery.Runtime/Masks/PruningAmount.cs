@@ -1,18 +1,5 @@
 namespace Lottery.Masks;
 
-/// <summary>Whether each layer loses its own rate, or one threshold is drawn over all layers together.</summary>
-public enum PruningScope
-{
-    /// <summary>Each layer loses its own rate of its remaining weights.</summary>
-    Layerwise,
-
-    /// <summary>
-    /// The layers without a rate of their own are pooled and lose the lowest-scoring weights of the pool;
-    /// layers with a rate of their own are pruned layerwise at that rate.
-    /// </summary>
-    Global,
-}
-
 /// <summary>How much one pruning event removes.</summary>
 /// <param name="Rate">
 /// Fraction of the remaining weights removed, for layers without a rate of their own. Layers with their

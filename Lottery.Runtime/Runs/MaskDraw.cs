@@ -22,7 +22,7 @@ public static class MaskDraw
     public static double? Target(IPruningSchedule schedule) => schedule switch
     {
         { TargetRemaining: > 0 } => schedule.TargetRemaining,
-        IterativeSchedule iterative => Math.Pow(1 - iterative.Rate, iterative.Rounds),
+        IterativeSchedule iterative => Reach.Remaining(iterative.Rate, iterative.Rounds),
         _ => null,
     };
 

@@ -242,11 +242,35 @@ public sealed record PruningMethod
         return $"{when}{target}, {Criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
     }
 
-    /// <inheritdoc/>
-    public bool Equals(PruningMethod? other) => other is not null && ToJson() == other.ToJson();
+    /// <summary>Every setting equal (the per-layer overrides in order); compared directly, never through JSON.</summary>
+    public bool Equals(PruningMethod? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (Schedule == other.Schedule && Rate.Equals(other.Rate) && Nullable.Equals(TargetRemaining, other.TargetRemaining)
+                && Rounds == other.Rounds && StartEpoch == other.StartEpoch && EndEpoch == other.EndEpoch
+                && InitialSparsity.Equals(other.InitialSparsity) && Criterion == other.Criterion && Scope == other.Scope
+                && Rewind == other.Rewind && RewindEpoch == other.RewindEpoch && ScoringBatchSize == other.ScoringBatchSize
+                && Epochs == other.Epochs && Regrowth == other.Regrowth && Nullable.Equals(DropFraction, other.DropFraction)
+                && UpdateEvery == other.UpdateEvery && InitSeed == other.InitSeed && Equals(EarlyBird, other.EarlyBird)
+                && Layers.SequenceEqual(other.Layers)));
 
     /// <inheritdoc/>
-    public override int GetHashCode() => ToJson().GetHashCode(StringComparison.Ordinal);
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Schedule);
+        hash.Add(Rate);
+        hash.Add(TargetRemaining);
+        hash.Add(Rounds);
+        hash.Add(StartEpoch);
+        hash.Add(EndEpoch);
+        hash.Add(Criterion);
+        hash.Add(Scope);
+        hash.Add(Rewind);
+        hash.Add(InitSeed);
+        hash.Add(Layers.Count);
+        return hash.ToHashCode();
+    }
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "null";
 

@@ -47,20 +47,7 @@ public sealed class GradualSchedule : IPruningSchedule
     /// <summary>The fraction of weights remaining the cubic asks for after <paramref name="epoch"/>.</summary>
     public double WeightsRemainingAfter(int epoch)
     {
-        if (epoch < StartEpoch)
-        {
-            return 1.0;
-        }
-
-        if (epoch >= EndEpoch)
-        {
-            return TargetRemaining;
-        }
-
-        var finalSparsity = 1 - TargetRemaining;
-        var progress = (double)(epoch - StartEpoch) / (EndEpoch - StartEpoch);
-        var sparsity = finalSparsity + ((InitialSparsity - finalSparsity) * Math.Pow(1 - progress, 3));
-        return 1 - sparsity;
+        return Reach.GradualRemaining(epoch, StartEpoch, EndEpoch, InitialSparsity, TargetRemaining);
     }
 
     /// <inheritdoc/>

@@ -20,6 +20,28 @@ internal static class Reach
     public static int EventsToMatch(int rounds, double sourceRate, double rate) =>
         (int)Math.Ceiling((rounds * Math.Log(1 - sourceRate) / Math.Log(1 - rate)) - 1e-9);
 
+    /// <summary>
+    /// Zhu and Gupta's cubic schedule: the fraction of weights remaining after <paramref name="epoch"/>, from
+    /// <paramref name="initialSparsity"/> at <paramref name="startEpoch"/> to <paramref name="targetRemaining"/> at
+    /// <paramref name="endEpoch"/> (everything before the start, the target from the end on).
+    /// </summary>
+    public static double GradualRemaining(int epoch, int startEpoch, int endEpoch, double initialSparsity, double targetRemaining)
+    {
+        if (epoch < startEpoch)
+        {
+            return 1.0;
+        }
+
+        if (epoch >= endEpoch)
+        {
+            return targetRemaining;
+        }
+
+        var finalSparsity = 1 - targetRemaining;
+        var progress = (double)(epoch - startEpoch) / (endEpoch - startEpoch);
+        return 1 - (finalSparsity + ((initialSparsity - finalSparsity) * Math.Pow(1 - progress, 3)));
+    }
+
     /// <summary>Events at <paramref name="rate"/> that bring the fraction remaining down to <paramref name="target"/> (0 when it is 1 or more).</summary>
     public static int EventsToReach(double target, double rate) =>
         target >= 1 ? 0 : (int)Math.Ceiling((Math.Log(target) / Math.Log(1 - rate)) - 1e-9);

@@ -1,21 +1,5 @@
 namespace Lottery.Schedules;
 
-/// <summary>What happens to the surviving weights after a pruning event.</summary>
-public enum RewindKind
-{
-    /// <summary>Keep training the current weights, with the learning-rate schedule going on.</summary>
-    None,
-
-    /// <summary>Weights back to their values at initialisation (the original lottery ticket).</summary>
-    ToInit,
-
-    /// <summary>Weights back to their values after epoch k (late rewinding, Frankle et al. 2020).</summary>
-    ToEpoch,
-
-    /// <summary>Keep the weights, restart the learning-rate schedule (Renda et al. 2020).</summary>
-    LearningRate,
-}
-
 /// <summary>The rewinding done after each pruning event.</summary>
 /// <param name="Kind">What is rewound.</param>
 /// <param name="Epoch">For <see cref="RewindKind.ToEpoch"/>: the epoch whose weights are restored.</param>

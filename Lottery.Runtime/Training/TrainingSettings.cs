@@ -2,16 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace Lottery.Training;
 
-/// <summary>The optimizers the trainer can build.</summary>
-public enum OptimizerKind
-{
-    /// <summary>Adam (Kingma and Ba), L2 weight decay added to the gradient.</summary>
-    Adam,
-
-    /// <summary>Stochastic gradient descent with optional momentum, Nesterov momentum and weight decay.</summary>
-    Sgd,
-}
-
 /// <summary>How one model is trained. Immutable; the defaults are the paper's LeNet-300-100 settings.</summary>
 public sealed record TrainingSettings
 {
