@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Lottery.CommandLine;
 using Lottery.Criteria;
 using Lottery.Data;
 using Lottery.Examples.Models;

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using Lottery.CommandLine;
 using Lottery.Criteria;
 using Lottery.Data;
 using Lottery.Examples.Models;
 using Lottery.Experiments;
-using Lottery.Runs;
 using Lottery.Masks;
+using Lottery.Runs;
 using Lottery.Schedules;
 using Lottery.Training;
 

@@ -24,13 +24,32 @@ public static class ExperimentCatalog
         return found;
     }
 
+    /// <summary>Every experiment declared in any of <paramref name="assemblies"/>, keyed by its name (case-insensitive), in name order.</summary>
+    public static IReadOnlyDictionary<string, ExperimentDefinition> In(IEnumerable<Assembly> assemblies)
+    {
+        ArgumentNullException.ThrowIfNull(assemblies);
+        var found = new SortedDictionary<string, ExperimentDefinition>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, definition) in assemblies.Distinct().SelectMany(a => In(a)))
+        {
+            found[name] = definition;
+        }
+
+        return found;
+    }
+
     /// <summary>The experiment named <paramref name="name"/> in <paramref name="assembly"/>.</summary>
     /// <exception cref="ArgumentException">There is none; the message lists the names there are.</exception>
-    public static ExperimentDefinition Find(Assembly assembly, string name)
+    public static ExperimentDefinition Find(Assembly assembly, string name) => Find([assembly], name);
+
+    /// <summary>The experiment named <paramref name="name"/> in any of <paramref name="assemblies"/>.</summary>
+    /// <exception cref="ArgumentException">There is none; the message lists the names there are.</exception>
+    public static ExperimentDefinition Find(IEnumerable<Assembly> assemblies, string name)
     {
-        var all = In(assembly);
+        var all = In(assemblies);
         return all.TryGetValue(name, out var definition)
             ? definition
-            : throw new ArgumentException($"No experiment named '{name}'. Declared experiments: {string.Join(", ", all.Keys)} (`lottery list` shows them).");
+            : throw new ArgumentException(all.Count == 0
+                ? $"No experiment named '{name}': this program declares none. Declare one with [Experiment(typeof(YourModel), ...)] on a partial class."
+                : $"No experiment named '{name}'. Declared experiments: {string.Join(", ", all.Keys)} (`lottery list` shows them).");
     }
 }

@@ -4,7 +4,7 @@ using Lottery.Experiments;
 using Lottery.Results;
 using Spectre.Console;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// One task of a sweep (a Slurm array task, a Kubernetes Indexed Job's pod): trains the runs of one stage that its

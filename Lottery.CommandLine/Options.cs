@@ -2,7 +2,7 @@ using System.CommandLine;
 using Lottery.Data;
 using Lottery.Training;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>Options shared by several commands.</summary>
 internal static class CommonOptions

@@ -4,7 +4,7 @@ using Lottery.Data;
 using Lottery.Experiments;
 using Lottery.Runs;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// The experiment a command works on and the options that override its declaration; `run`, `task` and `sweep` share
@@ -12,7 +12,9 @@ namespace Lottery.Examples.Commands;
 /// </summary>
 internal sealed class ExperimentOptions
 {
-    private readonly Argument<string> name = new("experiment") { Description = $"The experiment's name (`list` shows them; default {RunCommand.DefaultExperiment}).", DefaultValueFactory = _ => RunCommand.DefaultExperiment };
+    private readonly Argument<string> name = Host.DefaultExperiment is { } chosen
+        ? new("experiment") { Description = $"The experiment's name (`list` shows them; default {chosen}).", DefaultValueFactory = _ => chosen }
+        : new("experiment") { Description = "The experiment's name (`list` shows them)." };
     private readonly Option<long[]?> seeds = new("--seeds") { Description = "Seeds instead of the declared ones; each runs every arm.", AllowMultipleArgumentsPerToken = true };
     private readonly Option<int?> epochs = new("--epochs") { Description = "Epochs of one training (each IMP round, each one-run arm's whole run) instead of the declared numbers, the experiment's and its schedules' own." };
     private readonly Option<int?> rounds = new("--rounds") { Description = "Rounds of every Iterative (IMP) arm instead of the declared number." };
@@ -48,7 +50,7 @@ internal sealed class ExperimentOptions
     public string Name(ParseResult parse) => parse.GetValue(name)!;
 
     /// <summary>Whether the name is a declared experiment's.</summary>
-    public bool IsDeclared(ParseResult parse) => ExperimentCatalog.In(typeof(RunCommand).Assembly).ContainsKey(parse.GetValue(name)!);
+    public bool IsDeclared(ParseResult parse) => Host.Experiments.ContainsKey(parse.GetValue(name)!);
 
     /// <summary>Whether any option overrides the declaration.</summary>
     public bool HasOverrides(ParseResult parse) =>
@@ -67,7 +69,7 @@ internal sealed class ExperimentOptions
     /// <summary>The declared experiment with the command line's overrides, validated (its device too, with <paramref name="checkDevice"/>).</summary>
     public ExperimentDefinition Experiment(ParseResult parse, bool checkDevice = true)
     {
-        var experiment = ExperimentCatalog.Find(typeof(RunCommand).Assembly, parse.GetValue(name)!);
+        var experiment = Host.Find(parse.GetValue(name)!);
         experiment = Override(experiment, parse.GetValue(seeds), parse.GetValue(epochs), parse.GetValue(rounds), parse.GetValue(points), parse.GetValue(data), parse.GetValue(dataFolder), parse.GetValue(validation), parse.GetValue(outputName));
         experiment = experiment with { Training = CommonOptions.WithDevice(experiment.Training, parse.GetValue(device), checkDevice) };
         if (CommonOptions.NumericsGiven(parse) is { } numerics)

@@ -4,7 +4,7 @@ using Lottery.Experiments;
 using Lottery.Runs;
 using Lottery.Training;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Local workers: `lottery run --workers N` starts N copies of this program on one results folder, each a worker that
@@ -113,7 +113,7 @@ internal static class LocalWorkers
     {
         var executable = Environment.ProcessPath ?? "dotnet";
         return Path.GetFileNameWithoutExtension(executable) == "dotnet"
-            ? [executable, typeof(LocalWorkers).Assembly.Location]
+            ? [executable, (System.Reflection.Assembly.GetEntryAssembly() ?? typeof(LocalWorkers).Assembly).Location]
             : [executable];
     }
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using Lottery.Compaction;
 using Lottery.Masks;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>Compacts a finished run's pruned model (or a pruned-model file) and writes the compacted model and a plain copy.</summary>
 internal static class CompactCommand

@@ -2,7 +2,7 @@ using Lottery.Inference;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// An exported ONNX file in ONNX Runtime, for the inference benchmark: a session with as many threads as TorchSharp

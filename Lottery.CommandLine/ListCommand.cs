@@ -3,7 +3,7 @@ using Lottery.Experiments;
 using Lottery.Results;
 using Spectre.Console;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>Lists the declared experiments and the experiments saved under the results folder.</summary>
 internal static class ListCommand
@@ -19,7 +19,7 @@ internal static class ListCommand
         {
             var experiments = new Table { Title = new TableTitle("Declared experiments"), Border = TableBorder.Rounded };
             experiments.AddColumns("name", "data", "epochs", "seeds", "arms");
-            foreach (var (key, definition) in ExperimentCatalog.In(typeof(ListCommand).Assembly))
+            foreach (var (key, definition) in Host.Experiments)
             {
                 experiments.AddRow(Markup.Escape(key), Markup.Escape(definition.Data.Name), $"{definition.Training.Epochs}", string.Join(" ", definition.Seeds), Markup.Escape(string.Join(", ", definition.Arms.Select(a => a.Name))));
             }

@@ -1,4 +1,4 @@
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>Prints rows as an aligned plain-text table (readable in a terminal and in CI logs).</summary>
 internal sealed class TextTable(params string[] headers)

@@ -13,7 +13,7 @@ using Microsoft.ML.OnnxRuntime;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// The inference benchmark: for a finished experiment, each pruned model of one seed as it is stored (masked), compacted
@@ -199,7 +199,7 @@ internal static class InferenceCommand
     /// </summary>
     private static IDataSource DataOf(ExperimentRecord record)
     {
-        var source = ExperimentCatalog.In(typeof(InferenceCommand).Assembly).GetValueOrDefault(record.Name)?.Data
+        var source = Host.Experiments.GetValueOrDefault(record.Name)?.Data
             ?? (DataSets.Known.Contains(record.Data.Name) ? new BuiltInDataSource(record.Data.Name) : null)
             ?? throw new InvalidOperationException($"Experiment '{record.Name}' ran on data '{record.Data.Name}', which is neither a declared experiment's nor a built-in data set.");
         if (source.ContentHash() != record.Data.ContentHash)

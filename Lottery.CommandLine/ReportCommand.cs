@@ -4,7 +4,7 @@ using Lottery.Reporting;
 using Lottery.Results;
 using Spectre.Console;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>Renders an experiment's report again from its saved runs, without training.</summary>
 internal static class ReportCommand

@@ -4,7 +4,7 @@ using System.Globalization;
 using System.Text;
 using Lottery.Experiments;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Writes an experiment as a sweep for a cluster: per stage, a Slurm job-array script and a Kubernetes Indexed Job,

@@ -5,7 +5,7 @@ using Lottery.Export;
 using Lottery.Masks;
 using static TorchSharp.torch;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Exports a finished run's pruned model (or a pruned-model or ticket file): as ONNX for ONNX Runtime, as a PyTorch

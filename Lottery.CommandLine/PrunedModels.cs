@@ -2,7 +2,7 @@ using Lottery.Compaction;
 using Lottery.Masks;
 using static TorchSharp.torch;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Finds a pruned model on disk (a <c>.pruned</c> file, or a run's folder and round) and loads it into a fresh

@@ -3,7 +3,7 @@ using System.Globalization;
 using Lottery.Experiments;
 using Spectre.Console;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Runs a declared experiment: every arm for every seed, with the run store (finished runs read back, interrupted
@@ -12,9 +12,6 @@ namespace Lottery.Examples.Commands;
 /// </summary>
 internal static class RunCommand
 {
-    /// <summary>The experiment the program runs with no command: the hypothesis comparison on the embedded digits.</summary>
-    public const string DefaultExperiment = "lenet-300-100-mnist-digits";
-
     public static Command Create()
     {
         var experimentOptions = new ExperimentOptions();

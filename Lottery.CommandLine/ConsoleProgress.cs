@@ -4,7 +4,7 @@ using Lottery.Reporting;
 using Lottery.Training;
 using Spectre.Console;
 
-namespace Lottery.Examples.Commands;
+namespace Lottery.CommandLine;
 
 /// <summary>
 /// Shows a comparison's progress: in a terminal, live bars (all runs, and the current run with its round, epoch,
