@@ -73,7 +73,7 @@ internal static class SweepCommand
                 Console.WriteLine($"Kubernetes: {manifests} applies the stages (kubectl, each stage after the one before completed).");
             }
 
-            Console.WriteLine($"While it runs and after: {string.Join(' ', new[] { "lottery", "report" }.Concat(experimentOptions.Arguments(parse, withClaims: false).Select(Shell.Quote)))}");
+            Console.WriteLine($"While it runs and after: {string.Join(' ', LocalWorkers.SelfCommand().Select(Shell.Quote).Append("report").Concat(experimentOptions.Arguments(parse, withClaims: false).Select(Shell.Quote)))}");
             Console.WriteLine("A task that fails (a time limit, a lost node) leaves its run to resume: submit the same sweep again, and finished runs are read back.");
             if (parse.GetValue(submit))
             {
