@@ -220,9 +220,14 @@ internal static class DiagnosticDescriptors
         RegrowthOnStructuredLayer, InvalidNumerics,
     }.ToDictionary(d => d.Id);
 
+    /// <summary>Where each diagnostic is explained: a section per id, relative to the repository's root (no site hosts it).</summary>
+    public const string HelpFile = "docs/diagnostics.md";
+
     private static DiagnosticDescriptor Error(string id, string title, string message, string description) =>
-        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description);
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, description, HelpLink(id));
 
     private static DiagnosticDescriptor Warning(string id, string title, string message, string description) =>
-        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description);
+        new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, description, HelpLink(id));
+
+    private static string HelpLink(string id) => $"{HelpFile}#{id.ToLowerInvariant()}";
 }

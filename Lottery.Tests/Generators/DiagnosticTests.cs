@@ -315,6 +315,23 @@ public class DiagnosticTests
         Assert.All(ids, id => Assert.Contains(id + " |", unshipped, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void Every_descriptor_links_to_its_own_section_of_the_diagnostics_reference_and_the_README_lists_it()
+    {
+        var reference = File.ReadAllLines(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        foreach (var (id, descriptor) in Lottery.Generators.Diagnostics.DiagnosticDescriptors.ById)
+        {
+            // GitHub's anchor of a heading "## LTH0009" is "#lth0009".
+            Assert.Equal($"docs/diagnostics.md#{id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+            Assert.Single(reference, line => line == $"## {id}");
+            var section = reference.SkipWhile(line => line != $"## {id}").Skip(1).TakeWhile(line => !line.StartsWith("## ", StringComparison.Ordinal)).ToList();
+            Assert.Contains(section, line => line.Contains(descriptor.Title.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+            Assert.Contains(section, line => line.StartsWith("When: ", StringComparison.Ordinal));
+            Assert.Contains($"| {id} | {(descriptor.DefaultSeverity == DiagnosticSeverity.Warning ? "warning" : "error")} |", readme, StringComparison.Ordinal);
+        }
+    }
+
     internal static string Model(string attributes, string members, string declaration = "public partial class M", string constructor = "public M() : base(\"M\") { }") => $$"""
         {{attributes}}
         {{declaration}} : nn.Module<Tensor, Tensor>
