@@ -208,6 +208,12 @@ internal static class DiagnosticDescriptors
         "Numerics '{0}' is not a numerics profile; give {1}",
         "An experiment computes with the portable profile (LibTorch's kernels pinned to AVX2: the same figures on any x86-64 CPU with AVX2) unless it declares native (the fastest kernels of the machine at hand).");
 
+    public static readonly DiagnosticDescriptor InvalidCriterionName = Error(
+        "LTH0034",
+        "Invalid criterion name",
+        "{0}",
+        "CriterionName names a criterion of your own, registered with PruningCriteria.Register before the experiment runs; Criterion names a built-in one.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -217,7 +223,7 @@ internal static class DiagnosticDescriptors
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
         InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne, UpdateEveryBelowOne,
-        RegrowthOnStructuredLayer, InvalidNumerics,
+        RegrowthOnStructuredLayer, InvalidNumerics, InvalidCriterionName,
     }.ToDictionary(d => d.Id);
 
     /// <summary>Where each diagnostic is explained: a section per id, relative to the repository's root (no site hosts it).</summary>

@@ -304,6 +304,11 @@ internal static class ModelEmitter
         }
 
         yield return $"Criterion = global::Lottery.CriterionKind.{schedule.Criterion}";
+        if (schedule.CriterionName is { } own)
+        {
+            yield return $"CriterionName = {Format.StringLiteral(own)}";
+        }
+
         if (schedule.ScoringBatchSize is { } batch)
         {
             yield return $"ScoringBatchSize = {batch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
@@ -349,6 +354,6 @@ internal static class ModelEmitter
         var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
         var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Kind == "Iterative" ? " a round" : string.Empty)} in an experiment" : string.Empty;
-        return $"{what}{target}; {schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";
+        return $"{what}{target}; {schedule.CriterionName ?? schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";
     }
 }

@@ -18,6 +18,7 @@ namespace Lottery.Generators.Models;
 /// <param name="Regrowth">DynamicSparse: a RegrowthKind name; null for other kinds.</param>
 /// <param name="DropFraction">DynamicSparse: the first update's drop fraction.</param>
 /// <param name="UpdateEvery">DynamicSparse: batches between updates.</param>
+/// <param name="CriterionName">A criterion of the user's own, by its registered name, or null.</param>
 /// <param name="Epochs">The schedule's own epochs of training in an experiment, or null for the experiment's.</param>
 /// <param name="ScoringBatchSize">
 /// The batch of a criterion that scores on data, when the schedule's criterion or a layer's does (the declared value, or
@@ -42,4 +43,5 @@ internal sealed record ScheduleInfo(
     int? Epochs = null,
     string? Regrowth = null,
     double DropFraction = 0.3,
-    int UpdateEvery = 100);
+    int UpdateEvery = 100,
+    string? CriterionName = null);

@@ -217,6 +217,7 @@ internal static class ModelParser
             // Dynamic sparse training starts from a random mask, as SET and RigL do, unless told otherwise.
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? (kind == "DynamicSparse" ? "Random" : "Magnitude");
             var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
+            var criterionName = OwnCriterion(attribute, diagnostics);
             var layerCriteria = LayerCriteria(type, cancellationToken);
             var rewindEpoch = attribute.Int("RewindEpoch");
             if (rewindEpoch is { } k)
@@ -253,7 +254,7 @@ internal static class ModelParser
 
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery);
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName);
             if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, schedule.Epochs) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
@@ -502,6 +503,30 @@ internal static class ModelParser
     }
 
     /// <summary>The layers that declare their own criterion, with where it is written.</summary>
+    /// <summary>A criterion of the user's own, by the name it is registered under (checked when the run starts); null when none is named.</summary>
+    private static string? OwnCriterion(AttributeArguments attribute, DiagnosticList diagnostics)
+    {
+        if (attribute.Named("CriterionName") is not { } argument)
+        {
+            return null;
+        }
+
+        var name = argument.Value as string;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidCriterionName, attribute.LocationOf("CriterionName"), "CriterionName is empty; give the name your criterion is registered under with PruningCriteria.Register");
+            return null;
+        }
+
+        if (attribute.Named("Criterion") is not null)
+        {
+            diagnostics.Add(DiagnosticDescriptors.InvalidCriterionName, attribute.LocationOf("CriterionName"), $"CriterionName '{name}' and Criterion are both given; give one: Criterion for a built-in criterion, CriterionName for one of your own");
+            return null;
+        }
+
+        return name;
+    }
+
     private static List<LayerCriterion> LayerCriteria(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         var layers = new List<LayerCriterion>();

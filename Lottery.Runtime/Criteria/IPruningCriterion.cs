@@ -4,7 +4,8 @@ namespace Lottery.Criteria;
 
 /// <summary>
 /// Scores weights for pruning: the lowest-scoring surviving weights are removed first.
-/// A new criterion is one class implementing this interface, added to <see cref="PruningCriteria.All"/>; one that needs
+/// A criterion of your own is one class implementing this interface, registered with <see cref="PruningCriteria.Register"/>
+/// and named by <see cref="Runs.PruningMethod.CriterionName"/> or <c>[PruneSchedule(CriterionName = ...)]</c>; one that needs
 /// the model, data or what training gathered implements <see cref="IContextCriterion"/> instead.
 /// </summary>
 public interface IPruningCriterion
@@ -22,4 +23,11 @@ public interface IPruningCriterion
 
     /// <summary>What the criterion needs beyond the weights; <see cref="CriterionNeeds.None"/> unless it says otherwise.</summary>
     CriterionNeeds Needs => CriterionNeeds.None;
+
+    /// <summary>
+    /// Everything besides its name that decides its scores (its parameters, for example <c>power=2</c>), as one line; part of
+    /// the identity of every run that uses a criterion of your own, so that changing a parameter trains the runs again.
+    /// Empty for a criterion without parameters.
+    /// </summary>
+    string Settings => string.Empty;
 }

@@ -93,6 +93,13 @@ public sealed class PruneScheduleAttribute : Attribute
     public CriterionKind Criterion { get; set; }
 
     /// <summary>
+    /// A criterion of your own instead of <see cref="Criterion"/>: the name it is registered under with
+    /// <see cref="Criteria.PruningCriteria.Register"/> before the experiment runs. Its settings are part of every run's
+    /// identity. Not with <see cref="Criterion"/> (LTH0034).
+    /// </summary>
+    public string? CriterionName { get; set; }
+
+    /// <summary>
     /// For a criterion that scores on data (Snip): the number of training examples in the batch it scores on, at least 1;
     /// default 100 (SNIP's batch on MNIST).
     /// </summary>

@@ -76,7 +76,7 @@ internal sealed class PlanState
             Model = model,
             Data = data,
             Training = experiment.Training with { Seed = run.Seed, Epochs = run.EpochsPerRound },
-            Method = request.Method,
+            Method = request.Method.WithCriterionSettings(),
             Numerics = numerics,
             StartMask = request.StartMask,
             StartWeights = request.StartWeights,

@@ -237,7 +237,7 @@ public sealed class ExperimentSummary
                 yield return new SummaryRow(
                     run.Arm,
                     schedule,
-                    prunes ? method.Criterion.ToString() : string.Empty,
+                    prunes ? method.CriterionDisplayName : string.Empty,
                     method.RewindValue.ToString(),
                     run.Seed,
                     perRound ? round.Round : run.Point,

@@ -40,8 +40,35 @@ public sealed record PruningMethod
     /// <summary>Gradual: the sparsity after the start epoch, in [0, 1 - target).</summary>
     public double InitialSparsity { get; init; }
 
-    /// <summary>Which weights go; a layer's own criterion overrides it.</summary>
+    /// <summary>Which weights go; a layer's own criterion overrides it; <see cref="CriterionName"/>, when given, replaces it.</summary>
     public CriterionKind Criterion { get; init; }
+
+    /// <summary>
+    /// A criterion of your own, by the name it is registered under (<see cref="PruningCriteria.Register"/>), instead of
+    /// <see cref="Criterion"/>; null for a built-in one. Left out of the JSON when null, so other methods keep their identities.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CriterionName { get; init; }
+
+    /// <summary>
+    /// With <see cref="CriterionName"/>: that criterion's <see cref="IPruningCriterion.Settings"/>, filled in when an
+    /// experiment plans its runs (<see cref="WithCriterionSettings"/>), so that they are part of the run's identity.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? CriterionSettings { get; init; }
+
+    /// <summary>The name of the criterion the method prunes by: <see cref="CriterionName"/>, or <see cref="Criterion"/>'s.</summary>
+    [JsonIgnore]
+    public string CriterionDisplayName => CriterionName ?? Criterion.ToString();
+
+    /// <summary>
+    /// This method with <see cref="CriterionSettings"/> read from the registered criterion <see cref="CriterionName"/> names
+    /// (itself when it names none).
+    /// </summary>
+    /// <exception cref="ArgumentException">No criterion of that name is registered.</exception>
+    public PruningMethod WithCriterionSettings() => CriterionName is { } name
+        ? this with { CriterionSettings = PruningCriteria.FromName(name).Settings is { Length: > 0 } settings ? settings : null }
+        : this;
 
     /// <summary>Layerwise or Global.</summary>
     public PruningScope Scope { get; init; }
@@ -120,6 +147,8 @@ public sealed record PruningMethod
         }
 
         Check(Rate > 0 && Rate < 1, nameof(Rate), $"{Number(Rate)} is not a fraction in (0, 1); give for example 0.2");
+        Check(CriterionName is null || PruningCriteria.Registered.Any(c => string.Equals(c.Name, CriterionName, StringComparison.OrdinalIgnoreCase)), nameof(CriterionName),
+            $"no criterion named '{CriterionName}' is registered; call PruningCriteria.Register(new YourCriterion()) before the experiment runs (at the top of Main, before LotteryCommandLine.Run)");
         Check(TargetRemaining is null || (TargetRemaining > 0 && TargetRemaining <= 1), nameof(TargetRemaining), $"{Number(TargetRemaining)} is not in (0, 1]; give the fraction of weights to leave, for example 0.1");
         Check(StartEpoch is null || StartEpoch >= 1, nameof(StartEpoch), $"{StartEpoch} is not an epoch; epochs count from 1");
         Check(EndEpoch is null || EndEpoch >= (StartEpoch ?? 1), nameof(EndEpoch), $"{EndEpoch} comes before the start epoch {StartEpoch ?? 1}");
@@ -198,7 +227,7 @@ public sealed record PruningMethod
         return new PruningSettings
         {
             Schedule = schedule,
-            Criterion = PruningCriteria.Of(Criterion),
+            Criterion = CriterionName is { } own ? PruningCriteria.FromName(own) : PruningCriteria.Of(Criterion),
             Scope = Scope,
             Rewind = RewindValue,
             LayerOverrides = Layers,
@@ -239,7 +268,8 @@ public sealed record PruningMethod
         var batch = ScoringBatchSize is { } size ? $", scoring batch {size}" : string.Empty;
         var length = Epochs is { } epochs ? $", {epochs} epochs{(Schedule == ScheduleKind.Iterative ? " per round" : string.Empty)}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
-        return $"{when}{target}, {Criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
+        var criterion = CriterionSettings is { } settings ? $"{CriterionDisplayName} ({settings})" : CriterionDisplayName;
+        return $"{when}{target}, {criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
     }
 
     /// <summary>Every setting equal (the per-layer overrides in order); compared directly, never through JSON.</summary>
@@ -252,6 +282,7 @@ public sealed record PruningMethod
                 && Rewind == other.Rewind && RewindEpoch == other.RewindEpoch && ScoringBatchSize == other.ScoringBatchSize
                 && Epochs == other.Epochs && Regrowth == other.Regrowth && Nullable.Equals(DropFraction, other.DropFraction)
                 && UpdateEvery == other.UpdateEvery && InitSeed == other.InitSeed && Equals(EarlyBird, other.EarlyBird)
+                && CriterionName == other.CriterionName && CriterionSettings == other.CriterionSettings
                 && Layers.SequenceEqual(other.Layers)));
 
     /// <inheritdoc/>
@@ -265,6 +296,7 @@ public sealed record PruningMethod
         hash.Add(StartEpoch);
         hash.Add(EndEpoch);
         hash.Add(Criterion);
+        hash.Add(CriterionName);
         hash.Add(Scope);
         hash.Add(Rewind);
         hash.Add(InitSeed);

@@ -32,9 +32,10 @@ public sealed class PruningMethodEqualityTests
             [typeof(RegrowthKind?)] = RegrowthKind.Gradient,
             [typeof(EarlyBirdStop)] = new EarlyBirdStop(0.05, 3),
             [typeof(IReadOnlyList<LayerOverride>)] = new List<LayerOverride> { new("fc", 0.2) },
+            [typeof(string)] = "OtherName",
         };
         var settings = typeof(PruningMethod).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
-        Assert.True(settings.Count >= 19, $"{settings.Count} settings found");
+        Assert.True(settings.Count >= 21, $"{settings.Count} settings found");
         foreach (var setting in settings)
         {
             var changed = PruningMethod.FromJson(method.ToJson());
