@@ -25,16 +25,17 @@ namespace Lottery.Runs;
 /// snapshots and optimizer exist (moving a TorchSharp module replaces its parameter objects), so all of them live there;
 /// see <see cref="TrainingDevice"/> for what stays on the CPU.
 /// </remarks>
-public sealed class PruningRun : IDisposable
+public sealed partial class PruningRun : IDisposable
 {
-    // TorchSharp's default generator is process-wide: seeding and creating a model must not interleave
-    // with another run doing the same on another thread.
     private static readonly Lock SeedGate = new();
+
     private readonly Trainer trainer;
     private readonly Generator random;
     private readonly Rewinding rewinding;
     private readonly RunCheckpoint checkpoint;
+
     private readonly Dictionary<IPruningCriterion, ICriterionAccumulator> accumulators = new(ReferenceEqualityComparer.Instance);
+
     private bool executed;
 
     /// <summary>Seeds TorchSharp with the training seed, then creates the model on the training device and its masks.</summary>
@@ -310,36 +311,6 @@ public sealed class PruningRun : IDisposable
         }
     }
 
-    /// <summary>
-    /// Saves the ticket: the current masks together with the weights training starts from (the rewind point:
-    /// initialisation, or epoch k for late rewinding), in Lottery's sparse file (<see cref="Ticket"/>), so that
-    /// <c>LoadTicket</c> on a fresh model restores it. The run's model is left as it was.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The run is dense: it has no masks.</exception>
-    public void SaveTicket(string path)
-    {
-        var masks = Masks ?? throw new InvalidOperationException("A dense run has no ticket: it has no masks.");
-        var start = rewinding.TicketStart;
-        using var current = WeightSnapshot.Take(Model);
-        try
-        {
-            start.RestoreInto(Model);
-            Ticket.Save(Model, masks, path);
-        }
-        finally
-        {
-            current.RestoreInto(Model);
-        }
-    }
-
-    /// <summary>
-    /// Saves the pruned model: the current masks with the weights as trained so far, in Lottery's sparse file
-    /// (<see cref="PrunedModel"/>); <c>LoadPrunedModel</c> on a fresh model restores it.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">The run is dense: it has no masks.</exception>
-    public void SavePrunedModel(string path) =>
-        PrunedModel.Save(Model, Masks ?? throw new InvalidOperationException("A dense run has no pruned model: it has no masks. Save the model with Model.save."), path);
-
     /// <inheritdoc/>
     public void Dispose()
     {
@@ -355,120 +326,4 @@ public sealed class PruningRun : IDisposable
         Masks?.Dispose();
         Model.Dispose();
     }
-
-    /// <summary>
-    /// With Early-Bird's stop, once its distances have stayed below the threshold long enough: pruning straight to the
-    /// schedule's target (nothing when the masks already keep no more); null otherwise, and after it has stopped once.
-    /// </summary>
-    private PruningAmount? EarlyBirdAmount(RunState state)
-    {
-        if (Pruning.EarlyBird is not { } bird || state.EarlyBirdEpoch is not null || Pruning.Schedule is not { } schedule
-            || !bird.Stops(state.Metrics.Select(m => m.MaskDistance).ToList()) || MaskDraw.Target(schedule) is not { } target)
-        {
-            return null;
-        }
-
-        return PruningAmount.ToRemaining(target, schedule.Rate);
-    }
-
-    /// <summary>Early-Bird's drawn mask after <paramref name="epoch"/> of <paramref name="round"/> (0: before the first); null for a dense run.</summary>
-    private Measures.MaskBits? Draw(DataSplit data, int round, int epoch) =>
-        Masks is null || Pruning.Schedule is null ? null
-            : MaskDraw.Draw(Model, Masks, Pruning.Schedule, Pruning.Scope, Pruning.Criterion, Training.Seed, round, epoch, drawing => Context(data, round, epoch, drawing));
-
-    /// <summary>The model's multiply-add counts, probed with the first training example (none without training data).</summary>
-    private Measures.MultiplyAdds? ProbeCosts(DataSplit data)
-    {
-        if (data.Train.Count == 0)
-        {
-            return null;
-        }
-
-        using var scope = NewDisposeScope();
-        var example = data.Train.Inputs.narrow(0, 0, 1).to(TrainingDevice.Of(Model));
-        return Measures.MultiplyAdds.Probe(Model, example);
-    }
-
-    private PruningEvent Prune(PruningAmount amount, DataSplit data, int round, int epoch)
-    {
-        var masks = Masks ?? throw new InvalidOperationException("A dense run has no masks to prune.");
-        var pruning = Pruner.Prune(Context(data, round, epoch, random), amount, Pruning.Scope, Pruning.Criterion);
-        masks.ApplyToOptimizerState(trainer.Optimizer);
-        foreach (var hook in Hooks)
-        {
-            hook.AfterPruning(round, epoch, pruning);
-        }
-
-        return pruning;
-    }
-
-    /// <summary>What a criterion scores with at a pruning event (or a drawn mask's) of <paramref name="round"/> after <paramref name="epoch"/>.</summary>
-    private PruningContext Context(DataSplit data, int round, int epoch, Generator numbers) =>
-        new(Masks ?? throw new InvalidOperationException("A dense run has no masks to prune."), numbers)
-        {
-            Loss = Training.Loss,
-            Data = new ScoringBatches(data.Train, Training.Seed, round, epoch, trainer.Device),
-            ScoringBatchSize = Pruning.ScoringBatchSize,
-            InputShape = data.Train.Inputs.shape.Skip(1).ToArray(),
-            Accumulators = accumulators,
-        };
-
-    private RoundResult Summarize(int round, List<EpochMetrics> metrics, List<PruningEvent> events, double trainingSeconds, DataSplit data, bool prunedAfterLastEvaluation)
-    {
-        // The last epoch's evaluation already describes the final model, unless a pruning event changed it since.
-        var last = metrics[^1];
-        var reuse = !prunedAfterLastEvaluation && Training.EvaluateTestEveryEpoch;
-        var hasValidation = data.Validation.Count > 0;
-        // Only epochs that trained the final mask: before a one-run schedule's last event the model had more weights.
-        var weightsRemaining = WeightsRemaining;
-        var finalMaskFrom = Topology?.FinalMaskFrom ?? 0; // A dynamic sparse mask is final only after its last update.
-        var atFinalMask = RoundResult.AtFinalMask(metrics, weightsRemaining, finalMaskFrom);
-        IReadOnlyList<EpochMetrics> candidates = hasValidation && atFinalMask.Count > 0 ? atFinalMask : [metrics[^1]];
-        var bestAccuracy = candidates.MaxBy(m => m.Validation.Accuracy)!;
-        var finalTest = reuse ? last.Test : trainer.Evaluate(data.Test);
-        var finalValidation = reuse ? last.Validation : trainer.Evaluate(data.Validation);
-        // Its loss, iteration and test accuracy: one epoch, or with none at the final mask the model the round ends with.
-        var earlyStop = RoundResult.EarlyStopEpoch(metrics, weightsRemaining, finalMaskFrom);
-        return new RoundResult
-        {
-            Round = round,
-            WeightsRemaining = WeightsRemaining,
-            Epochs = metrics,
-            FinalTest = finalTest,
-            FinalValidation = finalValidation,
-            BestValidationAccuracy = bestAccuracy.Validation.Accuracy,
-            BestValidationAccuracyIteration = bestAccuracy.Iteration,
-            BestValidationLoss = earlyStop?.Validation.Loss ?? finalValidation.Loss,
-            BestValidationLossIteration = (earlyStop ?? last).Iteration,
-            TestAccuracyAtBestValidation = earlyStop?.Test.Accuracy ?? finalTest.Accuracy,
-            PruningEvents = events,
-            TrainingSeconds = trainingSeconds,
-        };
-    }
-}
-
-/// <summary>Where a run's loop stands: what a checkpoint records besides tensors.</summary>
-internal sealed class RunState
-{
-    public int Round { get; set; }
-
-    public int Epoch { get; set; }
-
-    public List<RoundResult> Rounds { get; set; } = [];
-
-    public List<EpochMetrics> Metrics { get; set; } = [];
-
-    public List<PruningEvent> Events { get; set; } = [];
-
-    public List<PruningEvent> PendingEvents { get; set; } = [];
-
-    public double TrainingSeconds { get; set; }
-
-    public bool PrunedAfterLastEvaluation { get; set; }
-
-    /// <summary>The mask drawn after the last epoch (Early-Bird's, <see cref="MaskDraw"/>), as <see cref="Measures.MaskBits.Save"/> text; null before the first or for a dense run.</summary>
-    public string? DrawnMask { get; set; }
-
-    /// <summary>The epoch of this round after which Early-Bird's stop pruned to the target; null before it does.</summary>
-    public int? EarlyBirdEpoch { get; set; }
 }
