@@ -1,0 +1,183 @@
+using Lottery.Criteria;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+/// <summary>Attaching masks to a model's prunable layers: which weights, their rates, criteria and structures, checked against the model.</summary>
+public sealed partial class MaskSet : IDisposable
+{
+    /// <summary>
+    /// Finds the prunable layers of <paramref name="model"/> (Linear and Conv1d/2d/3d) and registers a mask
+    /// buffer on each, or adopts the mask buffers already there (a model loaded from a ticket).
+    /// </summary>
+    /// <exception cref="ArgumentException">A layer named in <paramref name="options"/> is not a prunable layer of the model, or a rate is outside (0, 1).</exception>
+    public static MaskSet Attach(nn.Module model, MaskOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new MaskOptions();
+        var prunable = model.named_modules().Where(m => IsPrunableLayer(m.Item2)).ToList();
+        var available = string.Join(", ", prunable.Select(m => m.Item1));
+
+        foreach (var name in (options.Layers ?? []).Concat(options.LayerRates.Keys).Concat(options.LayerCriteria.Keys).Concat(options.LayerStructures.Keys))
+        {
+            if (!prunable.Any(m => m.Item1 == name))
+            {
+                throw new ArgumentException(
+                    $"Layer '{name}' is not a prunable layer of {model.GetType().Name}. Prunable layers: {available}.",
+                    nameof(options));
+            }
+        }
+
+        var chosen = options.Layers is null ? prunable : prunable.Where(m => options.Layers.Contains(m.Item1)).ToList();
+        if (chosen.Count == 0)
+        {
+            throw new ArgumentException($"{model.GetType().Name} has no Linear or Conv1d/2d/3d layer to prune.", nameof(model));
+        }
+
+        return Attach(model, chosen.Select(m => new PrunableLayer(m.Item1, m.Item2)
+        {
+            Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
+            Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
+            IncludeBias = options.IncludeBiases && HasBias(m.Item2),
+            Structure = options.LayerStructures.GetValueOrDefault(m.Item1),
+        }).ToList());
+    }
+
+    /// <summary>
+    /// Registers a mask buffer on each of <paramref name="layers"/> (or adopts the one already there), in the
+    /// order given. This is what generated code calls: the layers come from the model's fields, not from a search.
+    /// Every layer is checked before any buffer is registered, so a refused declaration leaves the model as it was.
+    /// </summary>
+    /// <exception cref="ArgumentException">
+    /// A layer is not prunable, not registered on the model, listed twice, has a rate outside (0, 1), or asks for its
+    /// bias to be pruned (<see cref="PrunableLayer.IncludeBias"/>, <c>[Prunable(PruneBias = true)]</c>) but has none.
+    /// </exception>
+    public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(layers);
+        var modelName = model.GetType().Name;
+        if (layers.Count == 0)
+        {
+            throw new ArgumentException($"No layers given to prune in {modelName}.", nameof(layers));
+        }
+
+        var registered = model.named_modules().ToList();
+        var chosen = new List<(string LayerName, PrunableLayer Declared, string ParameterName, Parameter Parameter)>();
+        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        foreach (var declared in layers)
+        {
+            var layer = declared.Layer ?? throw new ArgumentException(
+                $"{modelName}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
+            if (!IsPrunableLayer(layer))
+            {
+                throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
+            }
+
+            CheckRate(declared.Rate, declared.Member, nameof(layers));
+            CheckStructure(declared, layer, modelName);
+
+            if (!seen.Add(layer))
+            {
+                throw new ArgumentException($"{modelName}.{declared.Member} is listed twice.", nameof(layers));
+            }
+
+            var name = registered.FirstOrDefault(m => ReferenceEquals(m.Item2, layer)).Item1
+                ?? throw new ArgumentException(
+                    $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
+            var structured = declared.Structure != Structure.Unstructured;
+            var parameters = layer.named_parameters(recurse: false)
+                .Where(p => p.Item1 == "weight" || ((declared.IncludeBias || structured) && p.Item1 == "bias"))
+                .ToList();
+            if (declared.IncludeBias && !parameters.Any(p => p.Item1 == "bias"))
+            {
+                throw new ArgumentException(
+                    $"{modelName}.{declared.Member} declares PruneBias = true, but its layer has no bias (it was created with {(layer is Linear ? "hasBias" : "bias")}: false); remove PruneBias or give the layer a bias.",
+                    nameof(layers));
+            }
+
+            chosen.AddRange(parameters.Select(p => (name, declared, p.Item1, p.Item2)));
+        }
+
+        var result = new List<PrunableWeight>();
+        foreach (var c in chosen)
+        {
+            // A structured layer's bias follows its units: the weight of the same layer, attached just before it.
+            var follows = c.Declared.Structure != Structure.Unstructured && c.ParameterName == "bias"
+                ? result.Last(w => ReferenceEquals(w.Layer, c.Declared.Layer) && w.ParameterName == "weight")
+                : null;
+            result.Add(new PrunableWeight(c.LayerName, c.Declared.Layer, c.ParameterName, c.Parameter, MaskBuffer(c.Declared.Layer, c.ParameterName, c.Parameter), c.Declared.Rate, c.Declared.Criterion, c.Declared.Structure, follows));
+        }
+
+        return new MaskSet(model, result);
+    }
+
+    /// <summary>
+    /// Gives layers their own rate or criterion on top of what they were attached with (a method's per-layer
+    /// overrides); call it before the first pruning event.
+    /// </summary>
+    /// <exception cref="ArgumentException">An override names no masked layer, or its rate is outside (0, 1).</exception>
+    public void Override(IReadOnlyList<LayerOverride> overrides)
+    {
+        ArgumentNullException.ThrowIfNull(overrides);
+        foreach (var layer in overrides)
+        {
+            var matching = weights.Where(w => w.LayerName == layer.Layer).ToList();
+            if (matching.Count == 0)
+            {
+                throw new ArgumentException($"The method overrides layer '{layer.Layer}', which is not a masked layer of {Model.GetType().Name}. Masked layers: {string.Join(", ", weights.Select(w => w.LayerName).Distinct())}.", nameof(overrides));
+            }
+
+            CheckRate(layer.Rate, layer.Layer, nameof(overrides));
+
+            foreach (var weight in matching)
+            {
+                weight.Rate = layer.Rate ?? weight.Rate;
+                weight.Criterion = layer.Criterion is { } kind ? PruningCriteria.Of(kind) : weight.Criterion;
+            }
+        }
+    }
+
+    private static void CheckRate(double? rate, string layer, string parameter)
+    {
+        if (rate is { } own && !(own > 0 && own < 1))
+        {
+            throw new ArgumentException($"The rate {own} for {layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", parameter);
+        }
+    }
+
+    private static void CheckStructure(PrunableLayer declared, nn.Module layer, string modelName)
+    {
+        var fits = declared.Structure switch
+        {
+            Structure.Unstructured => true,
+            Structure.Neurons => layer is Linear,
+            Structure.Channels => layer is Conv1d or Conv2d or Conv3d,
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw new ArgumentException(
+                $"{modelName}.{declared.Member} is a {layer.GetType().Name} declared Structure = {declared.Structure}: neurons are a Linear's output units and channels a Conv's output channels. Use {(layer is Linear ? "Neurons" : "Channels")} (or Unstructured).",
+                "layers");
+        }
+    }
+
+    private static bool HasBias(nn.Module layer) => layer.named_parameters(recurse: false).Any(p => p.Item1 == "bias");
+
+    private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
+    {
+        var bufferName = parameterName + MaskBufferSuffix;
+        var existing = layer.named_buffers(recurse: false).FirstOrDefault(b => b.Item1 == bufferName).Item2;
+        if (existing is not null)
+        {
+            return existing;
+        }
+
+        var mask = ones_like(parameter).DetachFromDisposeScope();
+        layer.register_buffer(bufferName, mask, persistent: true);
+        return mask;
+    }
+}
