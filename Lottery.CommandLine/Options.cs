@@ -68,8 +68,8 @@ internal static class CommonOptions
     }
 
     /// <summary>
-    /// <c>--numerics</c>, on every command: which of LibTorch's kernels this process computes with (see the README's
-    /// "Numerics: the same figures on any CPU"). One instance, so that commands and the program's start read the same option.
+    /// <c>--numerics</c>, on every command: which of LibTorch's kernels this process computes with (see
+    /// docs/numerics-and-devices.md). One instance, so that commands and the program's start read the same option.
     /// </summary>
     public static Option<string?> Numerics { get; } = CreateNumerics();
 
@@ -97,7 +97,7 @@ internal static class CommonOptions
         var device = new Option<string?>(DeviceOption)
         {
             Description = "Where to train and evaluate: cpu, cuda (the current GPU) or cuda:N (GPU N), instead of the declared device (default cpu). "
-                + "A GPU needs TorchSharp's CUDA package (TorchSharp-cuda-linux or TorchSharp-cuda-windows) and an NVIDIA GPU; see the README's \"Choosing a device\".",
+                + "A GPU needs TorchSharp's CUDA package (TorchSharp-cuda-linux or TorchSharp-cuda-windows) and an NVIDIA GPU; see docs/numerics-and-devices.md, \"Choosing a device\".",
         };
         Require(device, TrainingDevice.IsValidName, $"give {TrainingDevice.AllowedNames}");
         return device;

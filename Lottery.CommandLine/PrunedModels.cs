@@ -116,5 +116,5 @@ internal static class PrunedModels
 
     /// <summary>The model as a chain, or a clear error when its class declares none.</summary>
     public static IChainModel Chain(nn.Module model) => model as IChainModel
-        ?? throw new InvalidOperationException($"{model.GetType().Name} declares no [Chain]: compaction needs the order of its layers. Declare it with [Chain(...)] (see the README's \"Smaller and faster\").");
+        ?? throw new InvalidOperationException($"{model.GetType().Name} declares no [Chain]: compaction needs the order of its layers. Declare it with [Chain(...)] (see docs/smaller-and-faster.md).");
 }

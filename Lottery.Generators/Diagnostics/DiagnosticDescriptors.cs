@@ -4,7 +4,7 @@ namespace Lottery.Generators.Diagnostics;
 
 /// <summary>
 /// Every diagnostic Lottery's generator reports: id, title, message, severity and help. The ids are tracked in
-/// AnalyzerReleases.Shipped.md and AnalyzerReleases.Unshipped.md; the README lists them with examples.
+/// AnalyzerReleases.Shipped.md and AnalyzerReleases.Unshipped.md; docs/diagnostics.md explains each.
 /// </summary>
 internal static class DiagnosticDescriptors
 {

@@ -14,7 +14,7 @@ public sealed class BuiltInDataSource : IDataSource
     {
         ArgumentNullException.ThrowIfNull(name);
         Name = DataSets.Known.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase))
-            ?? throw new DataSetException(name, $"unknown data set. Known data sets: {string.Join(", ", DataSets.Known)}; or give your own with an IDataSource (see the README).");
+            ?? throw new DataSetException(name, $"unknown data set. Known data sets: {string.Join(", ", DataSets.Known)}; or give your own with an IDataSource (see docs/extending.md).");
         Folder = folder;
     }
 

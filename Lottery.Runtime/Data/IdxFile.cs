@@ -29,7 +29,7 @@ public static class IdxFile
     {
         if (!File.Exists(path))
         {
-            throw new DataSetException(path, "file not found. Check the data folder, or see the README's data section for where data sets are looked for.");
+            throw new DataSetException(path, "file not found. Check the data folder, or see docs/experiments.md, \"Data sets\", for where data sets are looked for.");
         }
 
         byte[] bytes;
