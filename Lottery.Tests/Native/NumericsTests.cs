@@ -68,8 +68,9 @@ public sealed class NumericsTests : IDisposable
         Assert.All(LotteryProcess.BeganWith(output), b => Assert.Equal(LotteryProcess.PortableKernels, b));
         Assert.Contains("\"Numerics\": \"portable", File.ReadAllText(Path.Combine(output, LotteryProcess.Experiment, "experiment.json")), StringComparison.Ordinal);
 
-        // Native, from the command line: nothing is read back; ten new runs, computed with this machine's own kernels.
-        (code, text) = RunCliTests.Cli("run", LotteryProcess.Experiment, "--seeds", "1", "--workers", "1", "--numerics", "native", "--out", output);
+        // Native, from the command line, on two workers (which get it too): nothing is read back; ten new runs, computed
+        // with this machine's own kernels.
+        (code, text) = RunCliTests.Cli("run", LotteryProcess.Experiment, "--seeds", "1", "--workers", "2", "--numerics", "native", "--out", output);
         Assert.True(code == 0, text);
         Assert.DoesNotContain("(saved result)", text, StringComparison.Ordinal);
         var all = Directory.GetDirectories(Path.Combine(output, "runs")).Select(Path.GetFileName).ToHashSet();
