@@ -28,6 +28,12 @@ internal static class PrunedModels
             throw new FileNotFoundException($"'{path}' is neither a pruned model file nor a run's folder. Give a file saved with SavePrunedModel, or a folder under results/runs/.", path);
         }
 
+        // A finished run's files are used only when they match the checksums recorded when it finished.
+        if (File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName)) && Lottery.Results.RunStore.Verify(path) is { } problem)
+        {
+            throw new InvalidDataException($"Run '{path}' cannot be used: {problem}. Run the `lottery run` command that made it again: it sets the run aside and trains it again.");
+        }
+
         var rounds = Path.Combine(path, "rounds");
         var extension = ticket ? ".ticket" : ".pruned";
         var files = Directory.Exists(rounds) ? Directory.GetFiles(rounds, "round-*" + extension).OrderBy(RoundOf).ToList() : [];

@@ -43,6 +43,12 @@ public sealed class RunStore
     /// <summary>The folder of a run, by id.</summary>
     public string Folder(string id) => Path.Combine(Root, id);
 
+    /// <summary>
+    /// What is wrong with the files of the finished run in <paramref name="runFolder"/> (one that is missing or does not
+    /// match the checksum recorded when the run finished, naming it), or null when all match.
+    /// </summary>
+    public static string? Verify(string runFolder) => RunChecksums.Problem(runFolder);
+
     /// <summary>Told of every finished run that was set aside because its files did not match their checksums: one line naming the file and what happens.</summary>
     public event Action<string>? SetAside;
 

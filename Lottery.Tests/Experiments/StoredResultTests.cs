@@ -51,11 +51,15 @@ public sealed class StoredResultTests : IDisposable
         Assert.True(ticket.AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(control, "rounds", "round-00.ticket"))), "the control trained from the weights its source kept");
         Assert.Equal(figures, LotteryProcess.Figures(output));
 
-        // A damaged ticket under rounds/ no longer blocks the experiment: its run is trained again.
+        // A damaged ticket under rounds/ no longer blocks the experiment: its run is trained again. Before that, export
+        // of the run refuses it in one line naming the file and what recomputes it.
         var damagedTicket = Path.Combine(imp, "rounds", "round-01.ticket");
         bytes = File.ReadAllBytes(damagedTicket);
         bytes[^40] ^= 0x10;
         File.WriteAllBytes(damagedTicket, bytes);
+        (code, text) = LotteryProcess.Run("export", imp, "--format", "ticket", "--to", Path.Combine(root, "exported.ticket"));
+        Assert.Equal(2, code);
+        Assert.Equal($"error: Run '{imp}' cannot be used: '{damagedTicket}' is damaged: its SHA-256 is not the one checksums.sha256 recorded when the run finished. Run the `lottery run` command that made it again: it sets the run aside and trains it again.", text.Trim());
         (code, text) = Run(output);
         Assert.True(code == 0, text);
         Assert.Contains($"'{damagedTicket}' is damaged", text, StringComparison.Ordinal);
