@@ -159,7 +159,7 @@ public sealed class PyTorchExportTests : IDisposable
         }
 
         model.SavePrunedModel(Path.Combine(run, "rounds", "round-01.pruned"));
-        File.WriteAllText(Path.Combine(run, "result.json"), "{}"); // Finished: export takes a run's last round only once the run has its result.
+        Experiments.HandMadeRuns.Finish(run); // Finished: export takes a run's last round only once the run has its result (and its checksums).
 
         var copy = Path.Combine(folder, "copy.ticket");
         var (code, output) = Experiments.RunCliTests.Cli("export", run, "--format", "ticket", "--to", copy);
