@@ -29,10 +29,10 @@ internal static class RunChecksums
         var lines = new StringBuilder();
         foreach (var relative in Covered(folder))
         {
-            lines.Append(Hash(File.ReadAllBytes(Path.Combine(folder, relative)))).Append("  ").Append(relative).Append('\n');
+            lines.Append(HashOf(Path.Combine(folder, relative))).Append("  ").Append(relative).Append('\n');
         }
 
-        lines.Append(Hash(Encoding.UTF8.GetBytes(resultJson))).Append("  ").Append(resultFile).Append('\n');
+        lines.Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(resultJson)))).Append("  ").Append(resultFile).Append('\n');
         AtomicFile.WriteText(Path.Combine(folder, FileName), lines.ToString());
     }
 
@@ -77,7 +77,7 @@ internal static class RunChecksums
                 return $"'{file}' is missing";
             }
 
-            if (!string.Equals(Hash(File.ReadAllBytes(file)), parts[0], StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(HashOf(file), parts[0], StringComparison.OrdinalIgnoreCase))
             {
                 return $"'{file}' is damaged: its SHA-256 is not the one {FileName} recorded when the run finished";
             }
@@ -102,5 +102,9 @@ internal static class RunChecksums
         }
     }
 
-    private static string Hash(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
+    private static string HashOf(string file)
+    {
+        using var stream = File.OpenRead(file);
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
+    }
 }

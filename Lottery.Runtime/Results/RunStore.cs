@@ -31,7 +31,6 @@ public sealed class RunStore
     /// <summary>The file that marks a run finished, written last: a run folder with it is read back, never trained again.</summary>
     public const string ResultFileName = "result.json";
 
-    private const string ResultFile = ResultFileName;
     private const string SettingsFile = "settings.json";
 
     /// <summary>The folder holding one folder per run.</summary>
@@ -58,8 +57,7 @@ public sealed class RunStore
     /// <exception cref="InvalidDataException">A file of the run is damaged or missing, or its <c>result.json</c> cannot be read; the message names the file and the command that trains the run again.</exception>
     public RunResult? TryLoad(string id, string? experiment = null)
     {
-        var path = Path.Combine(Folder(id), ResultFile);
-        if (!File.Exists(path))
+        if (!File.Exists(ResultPath(id)))
         {
             return null;
         }
@@ -69,15 +67,7 @@ public sealed class RunStore
             throw new InvalidDataException($"Run '{id}' cannot be read back: {problem}. Run `lottery run {experiment ?? "<experiment>"}` again with the options it ran with: it sets the run aside and trains it again.");
         }
 
-        try
-        {
-            return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(path), AtomicFile.Json)
-                ?? throw new InvalidDataException("it is empty");
-        }
-        catch (Exception error) when (error is JsonException or InvalidDataException or NotSupportedException)
-        {
-            throw new InvalidDataException($"Run result '{path}' cannot be read ({error.Message}). Delete its folder to compute the run again.", error);
-        }
+        return ReadResult(id);
     }
 
     /// <summary>
@@ -95,13 +85,35 @@ public sealed class RunStore
             throw new InvalidDataException($"'{settings}' holds other settings than the run named {id}: the folder was written by other code or changed by hand. Delete '{Folder(id)}' to compute the run again.");
         }
 
-        if (File.Exists(Path.Combine(Folder(id), ResultFile)) && RunChecksums.Problem(Folder(id)) is { } problem)
+        if (!File.Exists(ResultPath(id)))
+        {
+            return null;
+        }
+
+        if (RunChecksums.Problem(Folder(id)) is { } problem)
         {
             SetAsideDamaged(id, problem);
             return null;
         }
 
-        return TryLoad(id);
+        return ReadResult(id);
+    }
+
+    private string ResultPath(string id) => Path.Combine(Folder(id), ResultFileName);
+
+    /// <summary>Reads a finished run's <c>result.json</c>, once its files have been verified.</summary>
+    private RunResult ReadResult(string id)
+    {
+        var path = ResultPath(id);
+        try
+        {
+            return JsonSerializer.Deserialize<RunResult>(File.ReadAllText(path), AtomicFile.Json)
+                ?? throw new InvalidDataException("it is empty");
+        }
+        catch (Exception error) when (error is JsonException or InvalidDataException or NotSupportedException)
+        {
+            throw new InvalidDataException($"Run result '{path}' cannot be read ({error.Message}). Delete its folder to compute the run again.", error);
+        }
     }
 
     /// <summary>
@@ -111,7 +123,7 @@ public sealed class RunStore
     /// </summary>
     private void SetAsideDamaged(string id, string problem)
     {
-        var result = Path.Combine(Folder(id), ResultFile);
+        var result = ResultPath(id);
         var kept = FormattableString.Invariant($"{result}.damaged-{DateTime.UtcNow:yyyyMMddTHHmmssfff}");
         try
         {
@@ -262,9 +274,9 @@ public sealed class RunStore
         claim?.ThrowIfLost();
         AtomicFile.WriteText(Path.Combine(Folder(id), "epochs.csv"), EpochsCsv(result));
         var json = JsonSerializer.Serialize(result, AtomicFile.Json);
-        RunChecksums.Write(Folder(id), ResultFile, json);
+        RunChecksums.Write(Folder(id), ResultFileName, json);
         claim?.ThrowIfLost();
-        AtomicFile.WriteText(Path.Combine(Folder(id), ResultFile), json);
+        AtomicFile.WriteText(Path.Combine(Folder(id), ResultFileName), json);
         new CheckpointStore(Folder(id)).Clear();
     }
 
