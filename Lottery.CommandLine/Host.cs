@@ -7,12 +7,13 @@ namespace Lottery.CommandLine;
 internal static class Host
 {
     private static IReadOnlyList<Assembly> assemblies = [];
+    private static IReadOnlyDictionary<string, ExperimentDefinition> experiments = new Dictionary<string, ExperimentDefinition>();
 
     /// <summary>The experiment <c>run</c> runs when none is named, or null.</summary>
     public static string? DefaultExperiment { get; private set; }
 
     /// <summary>Every declared experiment of the host, by name.</summary>
-    public static IReadOnlyDictionary<string, ExperimentDefinition> Experiments => ExperimentCatalog.In(assemblies);
+    public static IReadOnlyDictionary<string, ExperimentDefinition> Experiments => experiments;
 
     /// <summary>The declared experiment named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">There is none; the message lists those there are.</exception>
@@ -23,7 +24,7 @@ internal static class Host
         assemblies = options.Experiments.Count > 0
             ? options.Experiments
             : Assembly.GetEntryAssembly() is { } entry ? [entry] : [];
-        var declared = ExperimentCatalog.In(assemblies);
-        DefaultExperiment = options.DefaultExperiment ?? (declared.Count == 1 ? declared.Keys.Single() : null);
+        experiments = ExperimentCatalog.In(assemblies);
+        DefaultExperiment = options.DefaultExperiment ?? (experiments.Count == 1 ? experiments.Keys.Single() : null);
     }
 }

@@ -82,7 +82,8 @@ public static class LotteryCommandLine
                     Console.Error.WriteLine($"error: {string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
                 }
 
-                Console.Error.WriteLine($"Run `lottery {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
+                // The host program's own name (the root command's), which is `lottery` for Lottery.Examples.
+                Console.Error.WriteLine($"Run `{root.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
                 return 2;
             }
 

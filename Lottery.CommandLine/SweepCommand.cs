@@ -51,7 +51,7 @@ internal static class SweepCommand
             var both = !parse.GetValue(slurm) && !parse.GetValue(kubernetes);
             var taskArguments = experimentOptions.Arguments(parse);
             taskArguments.AddRange(["--runs-per-task", sweep.RunsPerTask.ToString(CultureInfo.InvariantCulture), "--threads", (parse.GetValue(threads) ?? 1).ToString(CultureInfo.InvariantCulture)]);
-            var lottery = parse.GetValue(program) ?? string.Join(' ', LocalWorkers.SelfCommand().Select(Shell.Quote));
+            var lottery = parse.GetValue(program) ?? string.Join(' ', LocalWorkers.SelfCommand().Select(SweepScripts.Quote));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{experiment.Name}: {sweep.Plan.Count} runs in {sweep.Stages.Count} stage{(sweep.Stages.Count == 1 ? string.Empty : "s")}, {sweep.RunsPerTask} run{(sweep.RunsPerTask == 1 ? string.Empty : "s")} per task:"));
             for (var stage = 0; stage < sweep.Stages.Count; stage++)
             {
@@ -73,7 +73,7 @@ internal static class SweepCommand
                 Console.WriteLine($"Kubernetes: {manifests} applies the stages (kubectl, each stage after the one before completed).");
             }
 
-            Console.WriteLine($"While it runs and after: {string.Join(' ', LocalWorkers.SelfCommand().Select(Shell.Quote).Append("report").Concat(experimentOptions.Arguments(parse, withClaims: false).Select(Shell.Quote)))}");
+            Console.WriteLine($"While it runs and after: {string.Join(' ', LocalWorkers.SelfCommand().Select(SweepScripts.Quote).Append("report").Concat(experimentOptions.Arguments(parse, withClaims: false).Select(SweepScripts.Quote)))}");
             Console.WriteLine("A task that fails (a time limit, a lost node) leaves its run to resume: submit the same sweep again, and finished runs are read back.");
             if (parse.GetValue(submit))
             {
@@ -116,12 +116,9 @@ internal static class SweepCommand
     }
 }
 
-/// <summary>Running shell commands (sbatch), and quoting their words.</summary>
+/// <summary>Running shell commands (sbatch).</summary>
 internal static class Shell
 {
-    /// <summary><paramref name="value"/> as one shell word (<see cref="SweepScripts.Quote"/>).</summary>
-    public static string Quote(string value) => SweepScripts.Quote(value);
-
     /// <summary>Runs <paramref name="program"/> and returns its exit code and output; a program that is not installed is an error saying so.</summary>
     public static (int Code, string Output) Run(string program, IEnumerable<string> arguments, string folder)
     {

@@ -50,6 +50,6 @@ public static class ExperimentCatalog
             ? definition
             : throw new ArgumentException(all.Count == 0
                 ? $"No experiment named '{name}': this program declares none. Declare one with [Experiment(typeof(YourModel), ...)] on a partial class."
-                : $"No experiment named '{name}'. Declared experiments: {string.Join(", ", all.Keys)} (`lottery list` shows them).");
+                : $"No experiment named '{name}'. Declared experiments: {string.Join(", ", all.Keys)} (the `list` command shows them).");
     }
 }

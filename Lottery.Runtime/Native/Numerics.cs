@@ -72,7 +72,7 @@ public static partial class Numerics
                 return;
             }
 
-            if (fixedByUse || capability is not null)
+            if (fixedByUse)
             {
                 throw new InvalidOperationException($"The numerics profile of this process is already {NameOf(profile)}: LibTorch chose its kernels when it first computed, and they stay for the process. Choose {NameOf(wanted)} before the first TorchSharp computation (Numerics.Use at the top of Main, --numerics {NameOf(wanted)}, or {ProfileVariable}={NameOf(wanted)} in the environment).");
             }
@@ -218,14 +218,14 @@ public static partial class Numerics
                 Inherited[name] = NativeEnvironment.Get(name);
             }
 
+            // Unset, or a name that is no profile (reported by Verify): the portable profile.
             var configured = Environment.GetEnvironmentVariable(ProfileVariable);
-            if (!string.IsNullOrWhiteSpace(configured) && !TryParse(configured, out _))
+            if (!TryParse(configured, out var chosen) && !string.IsNullOrWhiteSpace(configured))
             {
                 variableProblem = $"{ProfileVariable}='{configured}' names no numerics profile: set it to {NumericsName.Allowed}, or unset it for the default.";
             }
 
-            TryParse(configured, out var chosen);
-            Apply(string.IsNullOrWhiteSpace(configured) ? NumericsProfile.Portable : chosen);
+            Apply(chosen);
         }
     }
 
