@@ -1,4 +1,3 @@
-using System;
 using Lottery.Generators.Vocabulary;
 
 namespace Lottery.Generators.Parsing;

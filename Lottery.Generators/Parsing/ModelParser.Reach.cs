@@ -1,9 +1,5 @@
-using System.Threading;
-using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
 using Lottery.Schedules;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace Lottery.Generators.Parsing;
 

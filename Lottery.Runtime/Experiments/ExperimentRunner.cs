@@ -1,12 +1,8 @@
-using System.Globalization;
 using Lottery.Data;
 using Lottery.Masks;
 using Lottery.Reporting;
 using Lottery.Results;
-using Lottery.Runs;
-using Lottery.Schedules;
 using Lottery.Training;
-using static TorchSharp.torch;
 
 namespace Lottery.Experiments;
 

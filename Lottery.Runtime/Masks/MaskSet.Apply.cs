@@ -1,6 +1,3 @@
-using Lottery.Criteria;
-using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Lottery.Masks;

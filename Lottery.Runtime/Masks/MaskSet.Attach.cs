@@ -1,5 +1,4 @@
 using Lottery.Criteria;
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

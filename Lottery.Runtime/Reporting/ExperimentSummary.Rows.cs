@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Lottery.Results;
 using Lottery.Runs;
 using Lottery.Schedules;
-using Lottery.Statistics;
 
 namespace Lottery.Reporting;
 

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Lottery.Results;
-using Lottery.Runs;
-using Lottery.Schedules;
 using Lottery.Statistics;
 
 namespace Lottery.Reporting;

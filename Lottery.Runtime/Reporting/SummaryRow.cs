@@ -1,9 +1,3 @@
-using System.Text.Json;
-using Lottery.Results;
-using Lottery.Runs;
-using Lottery.Schedules;
-using Lottery.Statistics;
-
 namespace Lottery.Reporting;
 
 /// <summary>One row of the summary: one arm, seed and point.</summary>

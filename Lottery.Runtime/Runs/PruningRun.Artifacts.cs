@@ -1,11 +1,5 @@
-using System.Diagnostics;
-using TorchSharp;
-using Lottery.Criteria;
-using Lottery.Data;
 using Lottery.Masks;
-using Lottery.Schedules;
 using Lottery.Training;
-using static TorchSharp.torch;
 
 namespace Lottery.Runs;
 
