@@ -72,18 +72,23 @@ public static class PruningCriteria
 
     /// <summary>The criterion called <paramref name="name"/> (case-insensitive): a built-in one, or one of your own registered with <see cref="Register"/>.</summary>
     /// <exception cref="ArgumentException">No criterion has that name; the message lists the known ones and how to register one.</exception>
-    public static IPruningCriterion FromName(string name)
+    public static IPruningCriterion FromName(string name) =>
+        TryFind(name, out var criterion)
+            ? criterion
+            : throw new ArgumentException($"Unknown pruning criterion '{name}'. Known criteria: {string.Join(", ", All.Select(c => c.Name).Concat(Registered.Select(c => c.Name)))}. A criterion of your own is registered with PruningCriteria.Register(new YourCriterion()) before the experiment runs.", nameof(name));
+
+    /// <summary>The criterion called <paramref name="name"/> (case-insensitive), built-in or registered, when there is one.</summary>
+    public static bool TryFind(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPruningCriterion? criterion)
     {
-        if (All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } builtIn)
+        criterion = All.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (criterion is not null)
         {
-            return builtIn;
+            return true;
         }
 
         lock (Gate)
         {
-            return Own.TryGetValue(name, out var own)
-                ? own
-                : throw new ArgumentException($"Unknown pruning criterion '{name}'. Known criteria: {string.Join(", ", All.Select(c => c.Name).Concat(Own.Keys))}. A criterion of your own is registered with PruningCriteria.Register(new YourCriterion()) before the experiment runs.", nameof(name));
+            return Own.TryGetValue(name, out criterion);
         }
     }
 }

@@ -147,7 +147,7 @@ public sealed record PruningMethod
         }
 
         Check(Rate > 0 && Rate < 1, nameof(Rate), $"{Number(Rate)} is not a fraction in (0, 1); give for example 0.2");
-        Check(CriterionName is null || PruningCriteria.Registered.Any(c => string.Equals(c.Name, CriterionName, StringComparison.OrdinalIgnoreCase)), nameof(CriterionName),
+        Check(CriterionName is null || PruningCriteria.TryFind(CriterionName, out _), nameof(CriterionName),
             $"no criterion named '{CriterionName}' is registered; call PruningCriteria.Register(new YourCriterion()) before the experiment runs (at the top of Main, before LotteryCommandLine.Run)");
         Check(TargetRemaining is null || (TargetRemaining > 0 && TargetRemaining <= 1), nameof(TargetRemaining), $"{Number(TargetRemaining)} is not in (0, 1]; give the fraction of weights to leave, for example 0.1");
         Check(StartEpoch is null || StartEpoch >= 1, nameof(StartEpoch), $"{StartEpoch} is not an epoch; epochs count from 1");
