@@ -136,10 +136,7 @@ internal static class CommonOptions
         try
         {
             var full = Path.GetFullPath(folder);
-            Directory.CreateDirectory(full);
-            var probe = Path.Combine(full, $".lottery-write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, string.Empty);
-            File.Delete(probe);
+            ProbeWrite(full);
             return full;
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException or NotSupportedException or ArgumentException)
@@ -156,18 +153,23 @@ internal static class CommonOptions
     /// </summary>
     public static void RequireWritable(string file, bool chosen)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(file))!;
         try
         {
-            Directory.CreateDirectory(folder);
-            var probe = Path.Combine(folder, $".lottery-write-test-{Environment.ProcessId}");
-            File.WriteAllText(probe, string.Empty);
-            File.Delete(probe);
+            ProbeWrite(Path.GetDirectoryName(Path.GetFullPath(file))!);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             throw Unwritable(file, chosen, error);
         }
+    }
+
+    /// <summary>Creates <paramref name="folder"/> when needed and writes and deletes a file in it: it fails as a real write would.</summary>
+    private static void ProbeWrite(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var probe = Path.Combine(folder, $".lottery-write-test-{Environment.ProcessId}");
+        File.WriteAllText(probe, string.Empty);
+        File.Delete(probe);
     }
 
     /// <summary>The error for a file a command could not write: the file given with --to, or else its folder with a suggestion of --to.</summary>
