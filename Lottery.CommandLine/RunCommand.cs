@@ -30,12 +30,7 @@ internal static class RunCommand
             var experiment = experimentOptions.Experiment(parse);
 
             // A profile this machine cannot run, or that did not reach LibTorch, stops here, before workers start or anything is written.
-            if (experiment.Numerics is { } numerics)
-            {
-                Lottery.Native.Numerics.Use(numerics);
-            }
-
-            Lottery.Native.Numerics.Verify();
+            ExperimentRunner.UseNumerics(experiment);
             var folder = CommonOptions.WritableFolder(experimentOptions.Output(parse));
             var claims = new Results.ClaimSettings { StaleAfter = experimentOptions.StaleAfter(parse), Worker = parse.GetValue(worker) };
             if (parse.GetValue(worker) is not null)

@@ -53,9 +53,17 @@ public static partial class ExperimentRunner
         return WorkOn(new PlanState(experiment, output), progress, options);
     }
 
-    /// <summary>Puts the experiment's numerics profile in force (when it declares one) and, before training, checks that LibTorch computes with it.</summary>
-    private static void UseNumerics(ExperimentDefinition experiment, bool verify)
+    /// <summary>
+    /// Puts the numerics profile <paramref name="experiment"/> declares in force (when it declares one) and, with
+    /// <paramref name="verify"/>, checks before anything trains that this machine can run it and that LibTorch computes
+    /// with it (<see cref="Native.Numerics.Verify"/>). A program that starts worker processes calls it first, so that a
+    /// problem is one error there.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The profile cannot run on this machine.</exception>
+    /// <exception cref="InvalidOperationException">LibTorch already computes with another profile.</exception>
+    public static void UseNumerics(ExperimentDefinition experiment, bool verify = true)
     {
+        ArgumentNullException.ThrowIfNull(experiment);
         if (experiment.Numerics is { } declared)
         {
             Lottery.Native.Numerics.Use(declared);
