@@ -9,6 +9,9 @@ internal static class Host
     private static IReadOnlyList<Assembly> assemblies = [];
     private static IReadOnlyDictionary<string, ExperimentDefinition> experiments = new Dictionary<string, ExperimentDefinition>();
 
+    /// <summary>The host program's name, as its messages tell the user to run it (<c>lottery</c> for Lottery.Examples).</summary>
+    public static string ProgramName { get; private set; } = "lottery";
+
     /// <summary>The experiment <c>run</c> runs when none is named, or null.</summary>
     public static string? DefaultExperiment { get; private set; }
 
@@ -19,8 +22,9 @@ internal static class Host
     /// <exception cref="ArgumentException">There is none; the message lists those there are.</exception>
     public static ExperimentDefinition Find(string name) => ExperimentCatalog.Find(assemblies, name);
 
-    public static void Configure(LotteryHostOptions options)
+    public static void Configure(LotteryHostOptions options, string programName)
     {
+        ProgramName = programName;
         assemblies = options.Experiments.Count > 0
             ? options.Experiments
             : Assembly.GetEntryAssembly() is { } entry ? [entry] : [];

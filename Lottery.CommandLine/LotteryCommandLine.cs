@@ -37,7 +37,7 @@ public static class LotteryCommandLine
     {
         ArgumentNullException.ThrowIfNull(args);
         ArgumentNullException.ThrowIfNull(options);
-        Host.Configure(options);
+        Host.Configure(options, new RootCommand().Name);
         var run = RunCommand.Create();
         var root = new RootCommand(options.Description ?? (Host.DefaultExperiment is { } chosen
             ? $"Lottery: lottery-ticket and pruning experiments on TorchSharp. With no command, runs `run {chosen}`, results under ./results."
@@ -82,8 +82,7 @@ public static class LotteryCommandLine
                     Console.Error.WriteLine($"error: {string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
                 }
 
-                // The host program's own name (the root command's), which is `lottery` for Lottery.Examples.
-                Console.Error.WriteLine($"Run `{root.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
+                Console.Error.WriteLine($"Run `{Host.ProgramName} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
                 return 2;
             }
 

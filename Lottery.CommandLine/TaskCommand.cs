@@ -44,7 +44,7 @@ internal static class TaskCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{experiment.Name}, {label}: {runs.Count} run{(runs.Count == 1 ? string.Empty : "s")} ({string.Join(", ", runs.Order().Select(i => sweep.Plan[i].Label))}) in {folder}"));
             var report = ConsoleProgress.Run(console, progress =>
                 ExperimentRunner.Work(experiment, folder, progress, new WorkerOptions { Assigned = runs, Claims = new ClaimSettings { StaleAfter = experimentOptions.StaleAfter(parse), Worker = label } }));
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: trained {report.Trained}, read back {report.ReadBack}. `lottery report {experiment.Name}` shows what has finished."));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: trained {report.Trained}, read back {report.ReadBack}. `{Host.ProgramName} report {experiment.Name}` shows what has finished."));
             return 0;
         });
         return command;
