@@ -1,4 +1,5 @@
 using Lottery.Generators.Models;
+using Lottery.Generators.Vocabulary;
 using Lottery.Generators.Parsing;
 
 namespace Lottery.Generators.Emitting;
@@ -298,7 +299,7 @@ internal static class ModelEmitter
             yield return $"EndEpoch = {end.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
-        if (schedule.Kind == "Gradual")
+        if (schedule.Descriptor.Takes("InitialSparsity"))
         {
             yield return $"InitialSparsity = {Format.DoubleLiteral(schedule.InitialSparsity)}";
         }
@@ -321,9 +322,9 @@ internal static class ModelEmitter
             yield return $"RewindEpoch = {schedule.RewindEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
-        if (schedule.Kind == "DynamicSparse")
+        if (schedule.Descriptor.RegrowsConnections)
         {
-            yield return $"Regrowth = global::Lottery.RegrowthKind.{schedule.Regrowth ?? "Random"}";
+            yield return $"Regrowth = global::Lottery.RegrowthKind.{schedule.Regrowth ?? RegrowthKind.Random}";
             yield return $"DropFraction = {Format.DoubleLiteral(schedule.DropFraction)}";
             yield return $"UpdateEvery = {schedule.UpdateEvery.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
@@ -341,19 +342,11 @@ internal static class ModelEmitter
 
     private static string Describe(ScheduleInfo schedule)
     {
-        var what = schedule.Kind switch
-        {
-            "Iterative" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} per round" + (schedule.Rounds is { } r ? $", {r} rounds" : string.Empty),
-            "EveryEpoch" => $"{schedule.Kind}: {Format.Percent(schedule.Rate)} after each epoch from epoch {schedule.StartEpoch ?? 1}" + (schedule.EndEpoch is { } e ? $" to {e}" : string.Empty),
-            "Gradual" => $"{schedule.Kind}: cubic from epoch {schedule.StartEpoch} to {schedule.EndEpoch}",
-            "AtInit" => $"{schedule.Kind}: once, before training",
-            "DynamicSparse" => $"{schedule.Kind}: once before training, then every {schedule.UpdateEvery} batches drop {Format.Percent(schedule.DropFraction)} (decaying) and regrow {(schedule.Regrowth == "Gradient" ? "by gradient (RigL)" : "at random (SET)")}" + (schedule.EndEpoch is { } last ? $" to epoch {last}" : string.Empty),
-            _ => $"{schedule.Kind}: once, " + (schedule.StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
-        };
+        var what = schedule.Descriptor.Describe(schedule.Values);
         var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
         var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
-        var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Kind == "Iterative" ? " a round" : string.Empty)} in an experiment" : string.Empty;
+        var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Descriptor.TrainsInRounds ? " a round" : string.Empty)} in an experiment" : string.Empty;
         return $"{what}{target}; {schedule.CriterionName ?? schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";
     }
 }

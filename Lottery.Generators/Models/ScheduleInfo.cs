@@ -1,8 +1,11 @@
+using Lottery.Generators.Vocabulary;
+using Lottery.Schedules;
+
 namespace Lottery.Generators.Models;
 
 /// <summary>A [PruneSchedule] declaration, with every value resolved (defaults applied).</summary>
 /// <param name="Name">The schedule's name (a C# identifier).</param>
-/// <param name="Kind">A ScheduleKind name.</param>
+/// <param name="Kind">The schedule kind.</param>
 /// <param name="Rate">The rate.</param>
 /// <param name="TargetRemaining">The target, or null when not given.</param>
 /// <param name="StartEpoch">The start epoch, or null when not given.</param>
@@ -15,7 +18,7 @@ namespace Lottery.Generators.Models;
 /// <param name="RewindEpoch">The epoch for RewindKind.ToEpoch.</param>
 /// <param name="EarlyBirdDistance">Early-Bird's stop threshold, or null for no stop.</param>
 /// <param name="EarlyBirdEpochs">Early-Bird's epochs in a row.</param>
-/// <param name="Regrowth">DynamicSparse: a RegrowthKind name; null for other kinds.</param>
+/// <param name="Regrowth">DynamicSparse: how it regrows; null for other kinds.</param>
 /// <param name="DropFraction">DynamicSparse: the first update's drop fraction.</param>
 /// <param name="UpdateEvery">DynamicSparse: batches between updates.</param>
 /// <param name="CriterionName">A criterion of the user's own, by its registered name, or null.</param>
@@ -26,7 +29,7 @@ namespace Lottery.Generators.Models;
 /// </param>
 internal sealed record ScheduleInfo(
     string Name,
-    string Kind,
+    ScheduleKind Kind,
     double Rate,
     double? TargetRemaining,
     int? StartEpoch,
@@ -41,7 +44,14 @@ internal sealed record ScheduleInfo(
     int EarlyBirdEpochs = 5,
     int? ScoringBatchSize = null,
     int? Epochs = null,
-    string? Regrowth = null,
+    RegrowthKind? Regrowth = null,
     double DropFraction = 0.3,
     int UpdateEvery = 100,
-    string? CriterionName = null);
+    string? CriterionName = null)
+{
+    /// <summary>The values its kind's rules read (<see cref="ScheduleDescriptor"/>).</summary>
+    public ScheduleValues Values => new(Kind, Rate, TargetRemaining, StartEpoch, EndEpoch, Rounds, InitialSparsity, Regrowth, DropFraction, UpdateEvery);
+
+    /// <summary>The rules of its kind.</summary>
+    public ScheduleDescriptor Descriptor => ScheduleDescriptor.Of(Kind);
+}

@@ -152,9 +152,9 @@ internal static class ExperimentParser
         if (matchTo is not null)
         {
             var source = schedules.FirstOrDefault(s => s.Name == matchTo);
-            if (source is null || !chosen.Contains(matchTo) || source.Kind != "Iterative")
+            if (source is null || !chosen.Contains(matchTo) || !source.Descriptor.TrainsInRounds)
             {
-                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("MatchTo"), $"MatchTo '{matchTo}' is not an Iterative schedule of the experiment; its Iterative schedules: {string.Join(", ", schedules.Where(s => s.Kind == "Iterative" && chosen.Contains(s.Name)).Select(s => s.Name))}");
+                diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("MatchTo"), $"MatchTo '{matchTo}' is not an Iterative schedule of the experiment; its Iterative schedules: {string.Join(", ", schedules.Where(s => s.Descriptor.TrainsInRounds && chosen.Contains(s.Name)).Select(s => s.Name))}");
             }
             else if (points.Count == 0)
             {
@@ -173,11 +173,15 @@ internal static class ExperimentParser
                     diagnostics.Add(DiagnosticDescriptors.Duplicate, attribute.LocationOf("Points"), "Points lists a round twice");
                 }
 
-                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Kind is "EveryEpoch" or "Gradual" or "OneShot" or "AtInit" or "DynamicSparse").Select(s => s.Name));
-                foreach (var schedule in schedules.Where(s => matched.Contains(s.Name) && s.Kind == "EveryEpoch"))
+                matched.AddRange(schedules.Where(s => chosen.Contains(s.Name) && s.Descriptor.RunsToTarget).Select(s => s.Name));
+                foreach (var schedule in schedules.Where(s => matched.Contains(s.Name)))
                 {
                     var trained = schedule.Epochs ?? epochs;
-                    var events = Reach.EveryEpochEvents(schedule.StartEpoch, schedule.EndEpoch, trained);
+                    if (schedule.Descriptor.EventsWithin(schedule.Values, trained) is not { } events)
+                    {
+                        continue;
+                    }
+
                     var needed = Reach.EventsToMatch(points.Max(), source.Rate, schedule.Rate);
                     if (events < needed)
                     {
@@ -253,7 +257,7 @@ internal static class ExperimentParser
         {
             foreach (var schedule in schedules.Where(s => chosen.Contains(s.Name) && !matched.Contains(s.Name)))
             {
-                if (ModelParser.UnreachedTarget(schedule, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
+                if (schedule.Descriptor.Unreached(schedule.Values, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
                 {
                     var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.Location;
                     diagnostics.Add(DiagnosticDescriptors.TargetNotReached, location, schedule.Name, Format.Percent(reach.Reached), Format.Percent(target), reach.Why);

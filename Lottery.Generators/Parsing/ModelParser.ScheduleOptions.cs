@@ -1,4 +1,6 @@
 using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Vocabulary;
+using Lottery.Schedules;
 using Microsoft.CodeAnalysis;
 
 namespace Lottery.Generators.Parsing;
@@ -7,22 +9,15 @@ namespace Lottery.Generators.Parsing;
 internal static partial class ModelParser
 {
     /// <summary>Dynamic sparse training's regrowth, drop fraction and update interval, each checked; not for other kinds.</summary>
-    private static (string? Regrowth, double DropFraction, int UpdateEvery) Regrowth(string kind, AttributeArguments attribute, DiagnosticList diagnostics)
+    private static (RegrowthKind? Regrowth, double DropFraction, int UpdateEvery) Regrowth(ScheduleDescriptor rules, AttributeArguments attribute, DiagnosticList diagnostics)
     {
         var regrowth = attribute.Enum("Regrowth", KnownNames.RegrowthKinds, "RegrowthKind", diagnostics);
         var fraction = attribute.Double("DropFraction");
         var every = attribute.Int("UpdateEvery");
-        if (kind != "DynamicSparse")
+        if (!rules.RegrowsConnections)
         {
-            foreach (var (argument, given) in new[] { ("Regrowth", regrowth is not null), ("DropFraction", fraction is not null), ("UpdateEvery", every is not null) })
-            {
-                if (given)
-                {
-                    diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf(argument), argument, $"a {kind} schedule; only DynamicSparse drops and regrows connections during training");
-                }
-            }
-
-            return (null, 0.3, 100);
+            // The kind refuses them (CheckKindArguments says so).
+            return (null, ScheduleDescriptor.DefaultDropFraction, ScheduleDescriptor.DefaultUpdateEvery);
         }
 
         if (fraction is { } f && !(f > 0 && f < 1))
@@ -35,11 +30,11 @@ internal static partial class ModelParser
             diagnostics.Add(DiagnosticDescriptors.UpdateEveryBelowOne, attribute.LocationOf("UpdateEvery"), every.Value);
         }
 
-        return (regrowth ?? "Random", fraction ?? 0.3, every ?? 100);
+        return (regrowth is null ? RegrowthKind.Random : (RegrowthKind)Array.IndexOf(KnownNames.RegrowthKinds, regrowth), fraction ?? ScheduleDescriptor.DefaultDropFraction, every ?? ScheduleDescriptor.DefaultUpdateEvery);
     }
 
     /// <summary>Early-Bird's stop: its threshold (null when not given) and epochs in a row, each checked.</summary>
-    private static (double? Distance, int Epochs) EarlyBird(string kind, int? start, AttributeArguments attribute, DiagnosticList diagnostics)
+    private static (double? Distance, int Epochs) EarlyBird(ScheduleDescriptor rules, int? start, AttributeArguments attribute, DiagnosticList diagnostics)
     {
         var distance = attribute.Double("EarlyBirdDistance");
         var epochs = attribute.Int("EarlyBirdEpochs");
@@ -63,10 +58,10 @@ internal static partial class ModelParser
             diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("EarlyBirdEpochs"), $"EarlyBirdEpochs is {epochs}; give at least 1 epoch in a row (the paper's 5)");
         }
 
-        if (kind is "Iterative" or "AtInit" or "DynamicSparse" || (kind == "OneShot" && start is null))
+        if (!rules.PrunesDuringOneRun(new ScheduleValues(rules.Kind, 0.2, StartEpoch: start)))
         {
-            var when = kind switch { "OneShot" => " that prunes after a full training", "AtInit" or "DynamicSparse" => ", which prunes before any training", _ => string.Empty };
-            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"a {kind} schedule{when}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
+            var when = rules.PrunesBeforeTraining ? ", which prunes before any training" : rules.TrainsInRounds ? string.Empty : " that prunes after a full training";
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", $"{rules.Named}{when}; Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot with StartEpoch)");
         }
 
         return (distance, epochs ?? 5);

@@ -1,5 +1,7 @@
 using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Models;
+using Lottery.Generators.Vocabulary;
+using Lottery.Schedules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -28,8 +30,9 @@ internal static partial class ModelParser
                 continue;
             }
 
-            var kind = KnownNames.ScheduleKinds[kindValue];
-            var name = attribute.Named("Name") is { Value: string named } ? named : kind;
+            var kind = (ScheduleKind)kindValue;
+            var rules = ScheduleDescriptor.Of(kind);
+            var name = attribute.Named("Name") is { Value: string named } ? named : kind.ToString();
             CheckName(name, attribute, names, type, diagnostics);
 
             var rate = attribute.Double("Rate") ?? 0.2;
@@ -65,9 +68,8 @@ internal static partial class ModelParser
 
             var initialSparsity = attribute.Double("InitialSparsity");
             var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
-            // Dynamic sparse training starts from a random mask, as SET and RigL do, unless told otherwise.
-            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? (kind == "DynamicSparse" ? "Random" : "Magnitude");
-            var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? (kind == "Iterative" ? "ToInit" : "None");
+            var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? rules.DefaultCriterion.ToString();
+            var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? rules.DefaultRewind.ToString();
             var criterionName = OwnCriterion(attribute, diagnostics);
             var layerCriteria = LayerCriteria(type, cancellationToken);
             var rewindEpoch = attribute.Int("RewindEpoch");
@@ -88,14 +90,14 @@ internal static partial class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.LocationOf("Rewind"), "Rewind = RewindKind.ToEpoch", "RewindEpoch, the epoch whose weights training restarts from");
             }
 
-            CheckKindArguments(kind, attribute, target, start, end, rounds, initialSparsity, diagnostics);
-            if (kind is "AtInit" or "DynamicSparse")
+            var (regrowth, dropFraction, updateEvery) = Regrowth(rules, attribute, diagnostics);
+            CheckKindArguments(rules, attribute, new ScheduleValues(kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, regrowth, dropFraction, updateEvery), diagnostics);
+            if (rules.PrunesBeforeTraining)
             {
                 CheckCriteriaAtInit(name, attribute, criterion, layerCriteria, diagnostics);
             }
 
-            var (regrowth, dropFraction, updateEvery) = Regrowth(kind, attribute, diagnostics);
-            if (kind == "DynamicSparse")
+            if (rules.RegrowsConnections)
             {
                 foreach (var layer in layers.Where(l => l.Structure is not null))
                 {
@@ -104,9 +106,9 @@ internal static partial class ModelParser
             }
 
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
-            var (birdDistance, birdEpochs) = EarlyBird(kind, start, attribute, diagnostics);
+            var (birdDistance, birdEpochs) = EarlyBird(rules, start, attribute, diagnostics);
             var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName);
-            if (diagnostics.ErrorCount == errorsBefore && UnreachedTarget(schedule, schedule.Epochs) is { } reach)
+            if (diagnostics.ErrorCount == errorsBefore && rules.Unreached(schedule.Values, schedule.Epochs) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
             }
@@ -134,67 +136,28 @@ internal static partial class ModelParser
         }
     }
 
-    private static void CheckKindArguments(string kind, AttributeArguments attribute, double? target, int? start, int? end, int? rounds, double? initialSparsity, DiagnosticList diagnostics)
+    // The arguments the kind refuses (LTH0012) and those it cannot do without (LTH0013), by its descriptor's rules.
+    private static void CheckKindArguments(ScheduleDescriptor rules, AttributeArguments attribute, ScheduleValues values, DiagnosticList diagnostics)
     {
-        var schedule = $"a {kind} schedule";
-        void NotFor(string argument, string why) => diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf(argument), argument, $"{schedule}{why}");
-
-        if (rounds is not null && kind != "Iterative")
+        var given = new[] { "Rounds", "StartEpoch", "EndEpoch", "InitialSparsity", "Regrowth", "DropFraction", "UpdateEvery" }.Where(attribute.Has).ToList();
+        if (attribute.Named("Rewind") is { Value: int rewind } && rewind != (int)RewindKind.None)
         {
-            NotFor("Rounds", "; only Iterative trains in rounds");
+            given.Add("Rewind");
         }
 
-        if (kind == "Iterative")
+        foreach (var (argument, why) in rules.Refused(given))
         {
-            if (start is not null)
-            {
-                NotFor("StartEpoch", ", which prunes after whole rounds");
-            }
-
-            if (end is not null)
-            {
-                NotFor("EndEpoch", ", which prunes after whole rounds");
-            }
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf(argument), argument, why);
         }
 
-        if (kind == "OneShot" && end is not null)
+        if (rules.Missing(values) is { } missing)
         {
-            NotFor("EndEpoch", ", which prunes once, after StartEpoch");
+            diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.Location, char.ToUpperInvariant(rules.Named[0]) + rules.Named.Substring(1), missing);
         }
 
-        if (kind is "AtInit" or "DynamicSparse")
+        if (rules.Takes("InitialSparsity") && attribute.Has("InitialSparsity") && values.TargetRemaining is { } t && !(values.InitialSparsity >= 0 && values.InitialSparsity < 1 - t))
         {
-            foreach (var epoch in new[] { ("StartEpoch", start), ("EndEpoch", kind == "AtInit" ? end : null) }.Where(e => e.Item2 is not null))
-            {
-                NotFor(epoch.Item1, ", which prunes once, before the first epoch");
-            }
-
-            if (attribute.Named("Rewind") is { Value: int rewind } && rewind != 0)
-            {
-                NotFor("Rewind", kind == "AtInit" ? ", which prunes before training: the weights are still the initial ones" : ", which keeps training the weights it has as its mask changes");
-            }
-        }
-
-        if (initialSparsity is not null && kind != "Gradual")
-        {
-            NotFor("InitialSparsity", "; only Gradual starts from an initial sparsity");
-        }
-
-        var missing = kind switch
-        {
-            "Iterative" when rounds is null && target is null => "Rounds or TargetRemaining, or it never stops",
-            "EveryEpoch" or "OneShot" or "AtInit" or "DynamicSparse" when target is null => "TargetRemaining",
-            "Gradual" when target is null || start is null || end is null => "TargetRemaining, StartEpoch and EndEpoch",
-            _ => null,
-        };
-        if (missing is not null)
-        {
-            diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.Location, $"{(kind == "Gradual" ? "A" : "An")} {kind} schedule", missing);
-        }
-
-        if (kind == "Gradual" && initialSparsity is { } sparsity && target is { } t && !(sparsity >= 0 && sparsity < 1 - t))
-        {
-            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(sparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(values.InitialSparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
         }
     }
 

@@ -15,9 +15,9 @@ public sealed class MatchedArm : ExperimentArm
         : base(name)
     {
         Method = method ?? throw new ArgumentNullException(nameof(method));
-        if (method.Schedule is not (ScheduleKind.EveryEpoch or ScheduleKind.Gradual or ScheduleKind.OneShot or ScheduleKind.AtInit or ScheduleKind.DynamicSparse))
+        if (method.Schedule is not { } kind || !ScheduleDescriptor.Of(kind).RunsToTarget)
         {
-            throw new ArgumentException($"Arm {name}: only a method that prunes to a target (EveryEpoch, Gradual, OneShot, AtInit, DynamicSparse) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
+            throw new ArgumentException($"Arm {name}: only a method that prunes to a target within one run ({string.Join(", ", ScheduleDescriptor.All.Where(d => d.RunsToTarget).Select(d => d.Kind))}) can be matched to points, not {method.Schedule?.ToString() ?? "a dense run"}.", nameof(method));
         }
     }
 
@@ -56,11 +56,11 @@ public sealed class MatchedArm : ExperimentArm
     {
         ArgumentNullException.ThrowIfNull(experiment);
         var points = experiment.Points ?? throw new ArgumentException($"Arm {Name} is matched to points, but the experiment names none: give it Points (the matched arm and its rounds).");
-        if (Method.Schedule == ScheduleKind.EveryEpoch && experiment.Arms.FirstOrDefault(a => a.Name == points.Arm) is MethodArm { Method.Schedule: ScheduleKind.Iterative } matched)
+        var epochs = EpochsPerRound(experiment);
+        if (ScheduleDescriptor.Of(Method.Schedule!.Value).EventsWithin(Method.Values, epochs) is { } events
+            && experiment.Arms.FirstOrDefault(a => a.Name == points.Arm) is MethodArm { Method.TrainsInRounds: true } matched)
         {
             // Pruning at the same rate as IMP takes as many events as IMP's rounds; layers with their own rates follow both alike.
-            var epochs = EpochsPerRound(experiment);
-            var events = Reach.EveryEpochEvents(Method.StartEpoch, Method.EndEpoch, epochs);
             var deepest = points.Rounds.Max();
             var needed = Reach.EventsToMatch(deepest, matched.Method.Rate, Method.Rate);
             if (events < needed)

@@ -28,7 +28,7 @@ public sealed class MethodArm : ExperimentArm
     public override IReadOnlyList<int> OutcomePoints(ExperimentDefinition experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
-        if (Method.Schedule != ScheduleKind.Iterative)
+        if (!Method.TrainsInRounds)
         {
             return [0];
         }
@@ -46,7 +46,7 @@ public sealed class MethodArm : ExperimentArm
     {
         ArgumentNullException.ThrowIfNull(runs);
         var (run, result) = runs[0];
-        if (Method.Schedule != ScheduleKind.Iterative || point == 0)
+        if (!Method.TrainsInRounds || point == 0)
         {
             return new ArmOutcome(run, result, result.Rounds.Count - 1);
         }

@@ -12,8 +12,8 @@ public sealed partial class ExperimentSummary
     /// constant density (DynamicSparse: its last update, from the round's epochs and their batches); 0 otherwise.
     /// </summary>
     private static long FinalMaskFrom(RecordedRun run, Training.RoundResult round) =>
-        !run.TrainsGivenMask && run.Method.Schedule == ScheduleKind.DynamicSparse && round.Epochs.Count > 0
-            ? ((DynamicSparseSchedule)run.Method.ToSettings().Schedule!).FinalMaskFrom(round.Epochs.Count, round.Epochs[0].Iteration)
+        !run.TrainsGivenMask && round.Epochs.Count > 0 && run.Method.ToSettings().Schedule is DynamicSparseSchedule dynamic
+            ? dynamic.FinalMaskFrom(round.Epochs.Count, round.Epochs[0].Iteration)
             : 0;
 
     /// <summary>The rows one run contributes: one per round for an IMP run, one for any other run.</summary>
@@ -22,7 +22,7 @@ public sealed partial class ExperimentSummary
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(result);
         var method = run.Method;
-        var perRound = method.Schedule == ScheduleKind.Iterative && !run.TrainsGivenMask;
+        var perRound = method.TrainsInRounds && !run.TrainsGivenMask;
         var prunes = method.Schedule is not null;
         var schedule = run.TrainsGivenMask ? "FixedMask" : method.Schedule?.ToString() ?? "Dense";
         var epochs = 0;

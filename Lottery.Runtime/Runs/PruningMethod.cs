@@ -123,6 +123,9 @@ public sealed record PruningMethod
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public EarlyBirdStop? EarlyBird { get; init; }
 
+    /// <summary>Whether runs of this method train in rounds, pruning and rewinding between them (IMP, <see cref="ScheduleKind.Iterative"/>).</summary>
+    public bool TrainsInRounds => Schedule is { } kind && ScheduleDescriptor.Of(kind).TrainsInRounds;
+
     /// <summary>Whether the method never prunes.</summary>
     public bool IsDense => Schedule is null;
 
@@ -130,34 +133,44 @@ public sealed record PruningMethod
     public Rewind RewindValue => Rewind == RewindKind.ToEpoch ? Schedules.Rewind.ToEpoch(RewindEpoch) : new Rewind(Rewind);
 
     /// <summary>Rounds of training a run of this method has: IMP's dense round plus its pruning rounds (for a target without Rounds, counted at the method's rate), two for OneShot after a full training, one otherwise.</summary>
-    public int TrainingRounds => Schedule switch
-    {
-        ScheduleKind.Iterative => (Rounds ?? Reach.EventsToReach(TargetRemaining ?? 1, Rate)) + 1,
-        ScheduleKind.OneShot when StartEpoch is null => 2,
-        _ => 1,
-    };
+    public int TrainingRounds => Schedule is { } kind ? ScheduleDescriptor.Of(kind).TrainingRounds(Values) : 1;
+
+    /// <summary>The schedule's values, for the rules of its kind (<see cref="ScheduleDescriptor"/>).</summary>
+    internal ScheduleValues Values => new(Schedule ?? default, Rate, TargetRemaining, StartEpoch, EndEpoch, Rounds, InitialSparsity, Regrowth, DropFraction, UpdateEvery);
 
     /// <summary>Checks that every value the schedule needs is there and in range; the message names the property and what to give.</summary>
     /// <exception cref="ArgumentException">A value is missing or out of range.</exception>
     public PruningMethod Validate()
     {
-        if (Schedule is null)
+        if (Schedule is not { } kind)
         {
             return this;
+        }
+
+        var descriptor = ScheduleDescriptor.Of(kind);
+        foreach (var (setting, why) in descriptor.Refused(GivenSettings()))
+        {
+            Check(false, setting, $"{setting} does not apply to {why}; leave it out");
+        }
+
+        if (descriptor.Missing(Values) is { } missing)
+        {
+            Check(false, new string(missing.TakeWhile(char.IsLetter).ToArray()), $"{descriptor.Named} needs {missing}");
         }
 
         Check(Rate > 0 && Rate < 1, nameof(Rate), $"{Number(Rate)} is not a fraction in (0, 1); give for example 0.2");
         Check(CriterionName is null || PruningCriteria.TryFind(CriterionName, out _), nameof(CriterionName),
             $"no criterion named '{CriterionName}' is registered; call PruningCriteria.Register(new YourCriterion()) before the experiment runs (at the top of Main, before LotteryCommandLine.Run)");
         Check(TargetRemaining is null || (TargetRemaining > 0 && TargetRemaining <= 1), nameof(TargetRemaining), $"{Number(TargetRemaining)} is not in (0, 1]; give the fraction of weights to leave, for example 0.1");
+        Check(Rounds is null || Rounds >= 1, nameof(Rounds), $"{Rounds} rounds cannot prune; give at least 1");
         Check(StartEpoch is null || StartEpoch >= 1, nameof(StartEpoch), $"{StartEpoch} is not an epoch; epochs count from 1");
         Check(EndEpoch is null || EndEpoch >= (StartEpoch ?? 1), nameof(EndEpoch), $"{EndEpoch} comes before the start epoch {StartEpoch ?? 1}");
+        Check(InitialSparsity >= 0 && InitialSparsity < 1 - (TargetRemaining ?? 0) + 1e-12, nameof(InitialSparsity), $"{Number(InitialSparsity)} is not in [0, 1 - target)");
         Check(Rewind != RewindKind.ToEpoch || RewindEpoch >= 0, nameof(RewindEpoch), $"Rewind ToEpoch needs the epoch to rewind to (0 is initialisation), not {RewindEpoch}");
         Check(Rewind == RewindKind.ToEpoch || RewindEpoch == 0, nameof(RewindEpoch), $"{RewindEpoch} is given but Rewind is {Rewind}; use Rewind ToEpoch or leave it out");
         Check(Epochs is null || Epochs >= 1, nameof(Epochs), $"{Epochs} epochs cannot train; give at least 1, or leave it out for the experiment's");
         Check(DropFraction is null || (DropFraction > 0 && DropFraction < 1), nameof(DropFraction), $"{Number(DropFraction)} is not a fraction in (0, 1); give for example 0.3");
         Check(UpdateEvery is null || UpdateEvery >= 1, nameof(UpdateEvery), $"{UpdateEvery} batches between updates: give at least 1, for example 100");
-        Check(Schedule == ScheduleKind.DynamicSparse || (Regrowth is null && DropFraction is null && UpdateEvery is null), Regrowth is not null ? nameof(Regrowth) : DropFraction is not null ? nameof(DropFraction) : nameof(UpdateEvery), $"only a DynamicSparse schedule regrows connections, not {Schedule}; leave it out");
         Check(ScoringBatchSize is null || ScoringBatchSize >= 1, nameof(ScoringBatchSize), $"{ScoringBatchSize} examples cannot make a batch; give at least 1, for example 100");
         foreach (var layer in Layers)
         {
@@ -168,40 +181,16 @@ public sealed record PruningMethod
         {
             Check(bird.Distance > 0 && bird.Distance < 1, nameof(EarlyBird), $"the distance {Number(bird.Distance)} is not a fraction in (0, 1); give for example 0.1");
             Check(bird.Epochs >= 1, nameof(EarlyBird), $"{bird.Epochs} epochs in a row: give at least 1 (the paper's 5)");
-            Check(Schedule is ScheduleKind.EveryEpoch or ScheduleKind.Gradual || (Schedule == ScheduleKind.OneShot && StartEpoch is not null), nameof(EarlyBird), $"Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot after an epoch), not {Schedule}{(Schedule == ScheduleKind.OneShot ? " after a full training" : string.Empty)}");
+            Check(descriptor.PrunesDuringOneRun(Values), nameof(EarlyBird), $"Early-Bird stops a schedule that prunes during one run (EveryEpoch, Gradual, or OneShot after an epoch), not {Schedule}{(kind == ScheduleKind.OneShot ? " after a full training" : string.Empty)}");
         }
 
-        switch (Schedule)
+        if (descriptor.PrunesBeforeTraining)
         {
-            case ScheduleKind.Iterative:
-                Check(Rounds is null || Rounds >= 1, nameof(Rounds), $"Iterative needs at least 1 round, not {Rounds}");
-                Check(Rounds is not null || TargetRemaining < 1, nameof(Rounds), "Iterative needs Rounds, or a TargetRemaining below 1 to stop at");
-                break;
-            case ScheduleKind.EveryEpoch:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), "EveryEpoch needs the fraction of weights to stop at");
-                break;
-            case ScheduleKind.Gradual:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), "Gradual needs the fraction of weights to reach");
-                Check(StartEpoch is not null && EndEpoch is not null, StartEpoch is null ? nameof(StartEpoch) : nameof(EndEpoch), "Gradual needs both StartEpoch and EndEpoch");
-                Check(InitialSparsity >= 0 && InitialSparsity < 1 - (TargetRemaining ?? 0) + 1e-12, nameof(InitialSparsity), $"{Number(InitialSparsity)} is not in [0, 1 - target)");
-                break;
-            case ScheduleKind.OneShot:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), "OneShot needs the fraction of weights to prune to");
-                break;
-            case ScheduleKind.DynamicSparse:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), "DynamicSparse needs the fraction of weights to keep");
-                Check(Regrowth is not null, nameof(Regrowth), "DynamicSparse needs how to regrow: Random (SET) or Gradient (RigL)");
-                Check(Rewind == RewindKind.None, nameof(Rewind), $"DynamicSparse prunes before training and never rewinds, not {Rewind}");
-                goto case ScheduleKind.AtInit;
-            case ScheduleKind.AtInit:
-                Check(TargetRemaining is not null, nameof(TargetRemaining), $"{Schedule} needs the fraction of weights to prune to");
-                foreach (var (criterion, where) in Layers.Where(l => l.Criterion is not null).Select(l => (l.Criterion!.Value, $"{l.Layer}'s criterion")).Prepend((Criterion, "the criterion")))
-                {
-                    Check(!PruningCriteria.Of(criterion).Needs.HasFlag(CriterionNeeds.Training), where == "the criterion" ? nameof(Criterion) : nameof(Layers),
-                        $"{where} {criterion} needs training before it can score, but {Schedule} prunes before any; use Snip, SynFlow, Magnitude or Random");
-                }
-
-                break;
+            foreach (var (criterion, where) in Layers.Where(l => l.Criterion is not null).Select(l => (l.Criterion!.Value, $"{l.Layer}'s criterion")).Prepend((Criterion, "the criterion")))
+            {
+                Check(!PruningCriteria.Of(criterion).Needs.HasFlag(CriterionNeeds.Training), where == "the criterion" ? nameof(Criterion) : nameof(Layers),
+                    $"{where} {criterion} needs training before it can score, but {Schedule} prunes before any; use Snip, SynFlow, Magnitude or Random");
+            }
         }
 
         return this;
@@ -212,18 +201,7 @@ public sealed record PruningMethod
     public PruningSettings ToSettings()
     {
         Validate();
-        var target = TargetRemaining ?? 0.0;
-        IPruningSchedule? schedule = Schedule switch
-        {
-            null => null,
-            ScheduleKind.Iterative => new IterativeSchedule(Rate, Rounds ?? int.MaxValue, target),
-            ScheduleKind.EveryEpoch => new EveryEpochSchedule(Rate, target, StartEpoch ?? 1, EndEpoch ?? int.MaxValue),
-            ScheduleKind.Gradual => new GradualSchedule(target, StartEpoch!.Value, EndEpoch!.Value, InitialSparsity, Rate),
-            ScheduleKind.OneShot => new OneShotSchedule(target, StartEpoch, Rate),
-            ScheduleKind.AtInit => new AtInitSchedule(target, Rate),
-            ScheduleKind.DynamicSparse => new DynamicSparseSchedule(target, Regrowth!.Value, Rate, DropFraction ?? DynamicSparseSchedule.DefaultDropFraction, UpdateEvery ?? DynamicSparseSchedule.DefaultUpdateEvery, EndEpoch),
-            _ => throw new ArgumentOutOfRangeException(nameof(Schedule), Schedule, "Unknown schedule kind."),
-        };
+        var schedule = Schedule is { } kind ? ScheduleDescriptor.Of(kind).Create(Values) : null;
         return new PruningSettings
         {
             Schedule = schedule,
@@ -253,20 +231,12 @@ public sealed record PruningMethod
             return InitSeed is { } seed ? $"no pruning, weights initialised with seed {seed}" : "no pruning";
         }
 
-        var when = Schedule switch
-        {
-            ScheduleKind.Iterative => $"Iterative {Percent(Rate)} per round" + (Rounds is { } r ? $", {r} rounds" : string.Empty),
-            ScheduleKind.EveryEpoch => $"EveryEpoch {Percent(Rate)} after epochs {StartEpoch ?? 1}-" + (EndEpoch is { } e ? e.ToString(CultureInfo.InvariantCulture) : "end"),
-            ScheduleKind.Gradual => $"Gradual cubic after epochs {StartEpoch}-{EndEpoch}" + (InitialSparsity > 0 ? $" from {Percent(InitialSparsity)} sparsity" : string.Empty),
-            ScheduleKind.AtInit => "AtInit before training",
-            ScheduleKind.DynamicSparse => $"DynamicSparse regrowing {(Regrowth == RegrowthKind.Gradient ? "by gradient (RigL)" : "at random (SET)")}, dropping {Percent(DropFraction ?? DynamicSparseSchedule.DefaultDropFraction)} every {UpdateEvery ?? DynamicSparseSchedule.DefaultUpdateEvery} batches" + (EndEpoch is { } last ? $" to epoch {last}" : " for 3/4 of training"),
-            _ => "OneShot " + (StartEpoch is { } s ? $"after epoch {s}" : "after a full training"),
-        };
+        var when = ScheduleDescriptor.Of(Schedule.Value).Describe(Values);
         var target = TargetRemaining is { } t ? $" to {Percent(t)}" : string.Empty;
         var layers = Layers.Count == 0 ? string.Empty : "; " + string.Join(", ", Layers.Select(l => $"{l.Layer}{(l.Rate is { } lr ? " " + Percent(lr) : string.Empty)}{(l.Criterion is { } lc ? " " + lc : string.Empty)}"));
         var seedText = InitSeed is { } init ? $", init seed {init}" : string.Empty;
         var batch = ScoringBatchSize is { } size ? $", scoring batch {size}" : string.Empty;
-        var length = Epochs is { } epochs ? $", {epochs} epochs{(Schedule == ScheduleKind.Iterative ? " per round" : string.Empty)}" : string.Empty;
+        var length = Epochs is { } epochs ? $", {epochs} epochs{(TrainsInRounds ? " per round" : string.Empty)}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
         var criterion = CriterionSettings is { } settings ? $"{CriterionDisplayName} ({settings})" : CriterionDisplayName;
         return $"{when}{target}, {criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
@@ -302,6 +272,18 @@ public sealed record PruningMethod
         hash.Add(InitSeed);
         hash.Add(Layers.Count);
         return hash.ToHashCode();
+    }
+
+    // The settings this method gives beyond its kind and rate, by name, for the settings its kind refuses.
+    private IEnumerable<string> GivenSettings()
+    {
+        var given = new (string Setting, bool Given)[]
+        {
+            (nameof(Rounds), Rounds is not null), (nameof(StartEpoch), StartEpoch is not null), (nameof(EndEpoch), EndEpoch is not null),
+            (nameof(InitialSparsity), InitialSparsity != 0), (nameof(Rewind), Rewind != RewindKind.None), (nameof(Regrowth), Regrowth is not null),
+            (nameof(DropFraction), DropFraction is not null), (nameof(UpdateEvery), UpdateEvery is not null),
+        };
+        return given.Where(g => g.Given).Select(g => g.Setting);
     }
 
     private static string Number(double? value) => value?.ToString("R", CultureInfo.InvariantCulture) ?? "null";

@@ -14,10 +14,10 @@ namespace Lottery.Schedules;
 public sealed class DynamicSparseSchedule : IPruningSchedule
 {
     /// <summary>The drop fraction the papers use, 0.3.</summary>
-    public const double DefaultDropFraction = 0.3;
+    public const double DefaultDropFraction = ScheduleDescriptor.DefaultDropFraction;
 
     /// <summary>RigL's update interval, 100 batches.</summary>
-    public const int DefaultUpdateEvery = 100;
+    public const int DefaultUpdateEvery = ScheduleDescriptor.DefaultUpdateEvery;
 
     /// <summary>Creates the schedule.</summary>
     /// <param name="targetRemaining">The density kept throughout training.</param>

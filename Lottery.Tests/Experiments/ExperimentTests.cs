@@ -120,9 +120,10 @@ public sealed class ExperimentTests : IDisposable
     }
 
     [Theory]
-    [InlineData(ScheduleKind.EveryEpoch, null, null, "PruningMethod.TargetRemaining: EveryEpoch needs the fraction of weights to stop at.")]
-    [InlineData(ScheduleKind.Gradual, 0.1, null, "PruningMethod.StartEpoch: Gradual needs both StartEpoch and EndEpoch.")]
-    [InlineData(ScheduleKind.OneShot, null, 3, "PruningMethod.TargetRemaining: OneShot needs the fraction of weights to prune to.")]
+    [InlineData(ScheduleKind.EveryEpoch, null, null, "PruningMethod.TargetRemaining: an EveryEpoch schedule needs TargetRemaining, the fraction of the prunable weights to leave, for example 0.1.")]
+    [InlineData(ScheduleKind.Gradual, 0.1, null, "PruningMethod.StartEpoch: a Gradual schedule needs StartEpoch and EndEpoch.")]
+    [InlineData(ScheduleKind.Gradual, 0.1, 2, "PruningMethod.EndEpoch: a Gradual schedule needs EndEpoch, the epoch after which the target is reached.")]
+    [InlineData(ScheduleKind.OneShot, null, 3, "PruningMethod.TargetRemaining: a OneShot schedule needs TargetRemaining, the fraction of the prunable weights to leave, for example 0.1.")]
     public void A_value_a_schedule_needs_is_never_defaulted(ScheduleKind kind, double? target, int? start, string message) =>
         Assert.Equal(message, Assert.Throws<ArgumentException>(() => new PruningMethod { Schedule = kind, TargetRemaining = target, StartEpoch = start }.ToSettings()).Message);
 

@@ -217,7 +217,7 @@ public class DiagnosticTests
         var outcome = Run(Usings + Model("[PruneSchedule(ScheduleKind.Gradual, TargetRemaining = 0.1, StartEpoch = 1)]", "[Prunable] private Linear fc = null!;"));
 
         var message = Assert.Single(outcome.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("A Gradual schedule needs TargetRemaining, StartEpoch and EndEpoch", message);
+        Assert.Equal("A Gradual schedule needs EndEpoch, the epoch after which the target is reached", message);
     }
 
     [Theory]

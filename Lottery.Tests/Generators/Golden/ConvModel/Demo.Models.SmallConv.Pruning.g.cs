@@ -84,7 +84,7 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
-            /// <summary>EveryEpoch: 10% after each epoch from epoch 2, down to 50% of the weights; Magnitude, Global, rewind None.</summary>
+            /// <summary>EveryEpoch 10% after epochs 2-end, down to 50% of the weights; Magnitude, Global, rewind None.</summary>
             public static global::Lottery.Runs.PruningMethod EveryEpoch { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.EveryEpoch,

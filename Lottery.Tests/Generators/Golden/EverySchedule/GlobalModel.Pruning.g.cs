@@ -72,7 +72,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
     [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
     public static class PruneSchedules
     {
-        /// <summary>Iterative: 20% per round, down to 30% of the weights; Magnitude, Layerwise, rewind ToEpoch(1).</summary>
+        /// <summary>Iterative 20% per round, down to 30% of the weights; Magnitude, Layerwise, rewind ToEpoch(1).</summary>
         public static global::Lottery.Runs.PruningMethod Imp { get; } = new()
         {
             Schedule = global::Lottery.ScheduleKind.Iterative,
@@ -84,7 +84,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
             RewindEpoch = 1,
         };
 
-        /// <summary>EveryEpoch: 20% after each epoch from epoch 1 to 20, down to 10% of the weights; LeastChange, Layerwise, rewind None.</summary>
+        /// <summary>EveryEpoch 20% after epochs 1-20, down to 10% of the weights; LeastChange, Layerwise, rewind None.</summary>
         public static global::Lottery.Runs.PruningMethod Hypothesis { get; } = new()
         {
             Schedule = global::Lottery.ScheduleKind.EveryEpoch,
@@ -97,7 +97,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
             Rewind = global::Lottery.Schedules.RewindKind.None,
         };
 
-        /// <summary>Gradual: cubic from epoch 1 to 8, down to 10% of the weights; Magnitude, Layerwise, rewind LearningRate.</summary>
+        /// <summary>Gradual cubic after epochs 1-8 from 5% sparsity, down to 10% of the weights; Magnitude, Layerwise, rewind LearningRate.</summary>
         public static global::Lottery.Runs.PruningMethod Gradual { get; } = new()
         {
             Schedule = global::Lottery.ScheduleKind.Gradual,
@@ -111,7 +111,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
             Rewind = global::Lottery.Schedules.RewindKind.LearningRate,
         };
 
-        /// <summary>OneShot: once, after epoch 3, down to 20% of the weights; Random, Layerwise, rewind None.</summary>
+        /// <summary>OneShot after epoch 3, down to 20% of the weights; Random, Layerwise, rewind None.</summary>
         public static global::Lottery.Runs.PruningMethod OneShot { get; } = new()
         {
             Schedule = global::Lottery.ScheduleKind.OneShot,
@@ -123,7 +123,7 @@ partial class GlobalModel : global::Lottery.Masks.IPrunableModel
             Rewind = global::Lottery.Schedules.RewindKind.None,
         };
 
-        /// <summary>OneShot: once, after a full training, down to 20% of the weights; Magnitude, Layerwise, rewind ToInit.</summary>
+        /// <summary>OneShot after a full training, down to 20% of the weights; Magnitude, Layerwise, rewind ToInit.</summary>
         public static global::Lottery.Runs.PruningMethod OneShotAfterTraining { get; } = new()
         {
             Schedule = global::Lottery.ScheduleKind.OneShot,

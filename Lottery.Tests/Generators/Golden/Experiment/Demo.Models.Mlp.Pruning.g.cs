@@ -74,7 +74,7 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
-            /// <summary>Iterative: 20% per round, 3 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
+            /// <summary>Iterative 20% per round, 3 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
             public static global::Lottery.Runs.PruningMethod Imp { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.Iterative,
@@ -85,7 +85,7 @@ namespace Demo.Models
                 Rewind = global::Lottery.Schedules.RewindKind.ToInit,
             };
 
-            /// <summary>EveryEpoch: 20% after each epoch from epoch 1, down to 50% of the weights; Magnitude, Layerwise, rewind None.</summary>
+            /// <summary>EveryEpoch 20% after epochs 1-end, down to 50% of the weights; Magnitude, Layerwise, rewind None.</summary>
             public static global::Lottery.Runs.PruningMethod EveryEpoch { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.EveryEpoch,

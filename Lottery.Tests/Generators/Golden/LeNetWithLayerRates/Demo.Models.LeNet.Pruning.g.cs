@@ -102,7 +102,7 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
-            /// <summary>Iterative: 20% per round, 12 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
+            /// <summary>Iterative 20% per round, 12 rounds; Magnitude, Layerwise, rewind ToInit.</summary>
             public static global::Lottery.Runs.PruningMethod Imp { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.Iterative,

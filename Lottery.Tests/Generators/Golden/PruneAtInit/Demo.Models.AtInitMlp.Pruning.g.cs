@@ -84,7 +84,7 @@ namespace Demo.Models
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         public static class PruneSchedules
         {
-            /// <summary>AtInit: once, before training, down to 7% of the weights; Snip, Global, rewind None; scoring batches of 256.</summary>
+            /// <summary>AtInit before training, down to 7% of the weights; Snip, Global, rewind None; scoring batches of 256.</summary>
             public static global::Lottery.Runs.PruningMethod Snip { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.AtInit,
@@ -96,7 +96,7 @@ namespace Demo.Models
                 Rewind = global::Lottery.Schedules.RewindKind.None,
             };
 
-            /// <summary>AtInit: once, before training, down to 7% of the weights; SynFlow, Global, rewind None; scoring batches of 100.</summary>
+            /// <summary>AtInit before training, down to 7% of the weights; SynFlow, Global, rewind None; scoring batches of 100.</summary>
             public static global::Lottery.Runs.PruningMethod SynFlow { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.AtInit,
@@ -108,7 +108,7 @@ namespace Demo.Models
                 Rewind = global::Lottery.Schedules.RewindKind.None,
             };
 
-            /// <summary>EveryEpoch: 20% after each epoch from epoch 1 to 12, down to 7% of the weights; Movement, Layerwise, rewind None; scoring batches of 100.</summary>
+            /// <summary>EveryEpoch 20% after epochs 1-12, down to 7% of the weights; Movement, Layerwise, rewind None; scoring batches of 100.</summary>
             public static global::Lottery.Runs.PruningMethod Movement { get; } = new()
             {
                 Schedule = global::Lottery.ScheduleKind.EveryEpoch,
