@@ -69,8 +69,9 @@ internal static partial class DocSnippets
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest);
 
     /// <summary>
-    /// The test process's platform assemblies (the .NET 10 runtime, Lottery.Runtime, Lottery.CommandLine, TorchSharp,
-    /// ONNX Runtime and the examples' models), less the tests and the generator: a user's project references neither.
+    /// The test process's platform assemblies, among them the .NET 10 runtime, Lottery.Runtime, Lottery.CommandLine,
+    /// TorchSharp, ONNX Runtime and the examples' models; less the tests and the generator, which a user's project
+    /// does not reference.
     /// </summary>
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
@@ -175,7 +176,7 @@ internal static partial class DocSnippets
         var blocks = new Dictionary<string, DocSnippet>(StringComparer.Ordinal);
         var trees = new List<SyntaxTree>
         {
-            CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, path: "ImplicitUsings.g.cs"),
+            CSharpSyntaxTree.ParseText(ImplicitUsings, ParseOptions, path: "GlobalUsings.g.cs"),
             CSharpSyntaxTree.ParseText(NativeInitializer.Value, ParseOptions, path: "LotteryNativeInitializer.cs"),
         };
         if (snippet.Kind == SnippetKind.Continues)
