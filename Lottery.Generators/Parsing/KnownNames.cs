@@ -40,20 +40,6 @@ internal static class KnownNames
     /// <summary>Lottery.CriterionKind, in value order.</summary>
     public static readonly string[] CriterionKinds = Enum.GetNames(typeof(CriterionKind));
 
-    /// <summary>
-    /// The criteria that need training before they can score (CriterionNeeds.Training in Lottery.Runtime), with why:
-    /// an AtInit schedule cannot use them.
-    /// </summary>
-    public static readonly IReadOnlyDictionary<string, string> CriteriaNeedingTraining = new Dictionary<string, string>
-    {
-        ["LeastChange"] = "every |w - w0| is 0 before training",
-        ["MagnitudeIncrease"] = "every |w| - |w0| is 0 before training",
-        ["Movement"] = "it sums -w * g over the training steps",
-    };
-
-    /// <summary>The criteria that score on a batch of training data (CriterionNeeds.Data): ScoringBatchSize applies to them.</summary>
-    public static readonly string[] CriteriaScoringOnData = ["Snip"];
-
     /// <summary>The Structure enum's members, in value order (Unstructured = 0).</summary>
     public static readonly string[] Structures = Enum.GetNames(typeof(Structure));
 

@@ -1,3 +1,4 @@
+using Lottery.Criteria;
 using Lottery.Generators.Diagnostics;
 using Lottery.Generators.Vocabulary;
 using Lottery.Schedules;
@@ -73,14 +74,14 @@ internal static partial class ModelParser
     /// </summary>
     private static void CheckCriteriaAtInit(string schedule, AttributeArguments attribute, string criterion, List<LayerCriterion> layers, DiagnosticList diagnostics)
     {
-        if (KnownNames.CriteriaNeedingTraining.TryGetValue(criterion, out var why))
+        if (WhyTrainingFirst(criterion) is { } why)
         {
             diagnostics.Add(DiagnosticDescriptors.CriterionNeedsTraining, attribute.LocationOf("Criterion"), $"Criterion {criterion}", why, schedule);
         }
 
         foreach (var layer in layers)
         {
-            if (KnownNames.CriteriaNeedingTraining.TryGetValue(layer.Criterion, out var layerWhy))
+            if (WhyTrainingFirst(layer.Criterion) is { } layerWhy)
             {
                 diagnostics.Add(DiagnosticDescriptors.CriterionNeedsTraining, layer.Location, $"Layer '{layer.Member}''s criterion {layer.Criterion}", layerWhy, schedule);
             }
@@ -94,20 +95,19 @@ internal static partial class ModelParser
     private static int? ScoringBatchSize(string schedule, AttributeArguments attribute, string criterion, List<LayerCriterion> layers, DiagnosticList diagnostics)
     {
         var given = attribute.Int("ScoringBatchSize");
-        var onData = KnownNames.CriteriaScoringOnData.Contains(criterion) || layers.Any(l => KnownNames.CriteriaScoringOnData.Contains(l.Criterion));
+        var onData = ScoresOnData(criterion) || layers.Any(l => ScoresOnData(l.Criterion));
         if (given is { } size && size < 1)
         {
             diagnostics.Add(DiagnosticDescriptors.ScoringBatchSizeBelowOne, attribute.LocationOf("ScoringBatchSize"), size);
         }
         else if (given is not null && !onData)
         {
-            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("ScoringBatchSize"), "ScoringBatchSize", $"schedule '{schedule}', whose criteria score without data (only {string.Join(", ", KnownNames.CriteriaScoringOnData)} scores on a batch)");
+            diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("ScoringBatchSize"), "ScoringBatchSize", $"schedule '{schedule}', whose criteria score without data (only {string.Join(", ", CriterionKindNeeds.ScoringOnData)} scores on a batch)");
         }
 
         return onData ? given ?? 100 : null;
     }
 
-    /// <summary>The layers that declare their own criterion, with where it is written.</summary>
     /// <summary>A criterion of the user's own, by the name it is registered under (checked when the run starts); null when none is named.</summary>
     private static string? OwnCriterion(AttributeArguments attribute, DiagnosticList diagnostics)
     {
@@ -131,4 +131,11 @@ internal static partial class ModelParser
 
         return name;
     }
+
+    // A built-in criterion by name (attribute arguments arrive as names): why it needs training, whether it scores on data.
+    private static string? WhyTrainingFirst(string criterion) =>
+        Enum.TryParse<CriterionKind>(criterion, out var kind) ? CriterionKindNeeds.WhyTrainingFirst(kind) : null;
+
+    private static bool ScoresOnData(string criterion) =>
+        Enum.TryParse<CriterionKind>(criterion, out var kind) && CriterionKindNeeds.ScoringOnData.Contains(kind);
 }

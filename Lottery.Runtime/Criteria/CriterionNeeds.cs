@@ -1,4 +1,9 @@
+// Compiled into Lottery.Runtime, and into Lottery.Generators (in a namespace of its own) for CriterionKindNeeds.cs.
+#if LOTTERY_GENERATOR
+namespace Lottery.Generators.Vocabulary;
+#else
 namespace Lottery.Criteria;
+#endif
 
 /// <summary>
 /// What a criterion needs beyond each weight and its value at initialisation. A run provides it through the

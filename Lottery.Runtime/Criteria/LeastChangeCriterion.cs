@@ -14,7 +14,7 @@ public sealed class LeastChangeCriterion : IPruningCriterion
 
     /// <inheritdoc/>
     /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>
-    public CriterionNeeds Needs => CriterionNeeds.Training;
+    public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.LeastChange);
 
     /// <inheritdoc/>
     public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => (weight - initialWeight).abs();

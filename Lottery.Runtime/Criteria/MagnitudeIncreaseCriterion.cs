@@ -10,7 +10,7 @@ public sealed class MagnitudeIncreaseCriterion : IPruningCriterion
 
     /// <inheritdoc/>
     /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>
-    public CriterionNeeds Needs => CriterionNeeds.Training;
+    public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.MagnitudeIncrease);
 
     /// <inheritdoc/>
     public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => weight.abs() - initialWeight.abs();

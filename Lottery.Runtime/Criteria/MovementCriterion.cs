@@ -22,7 +22,7 @@ public sealed class MovementCriterion : IContextCriterion
     public string Name => "Movement";
 
     /// <inheritdoc/>
-    public CriterionNeeds Needs => CriterionNeeds.Training;
+    public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.Movement);
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">Always: Movement's scores are gathered during training, which a weight alone does not hold.</exception>

@@ -23,7 +23,7 @@ public sealed class SnipCriterion : IContextCriterion
     public string Name => "Snip";
 
     /// <inheritdoc/>
-    public CriterionNeeds Needs => CriterionNeeds.Model | CriterionNeeds.Data;
+    public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.Snip);
 
     /// <inheritdoc/>
     /// <exception cref="InvalidOperationException">Always: SNIP needs a batch and gradients, which a <see cref="PruningContext"/> gives.</exception>

@@ -22,7 +22,7 @@ public sealed class SynFlowCriterion : IContextCriterion
     public string Name => "SynFlow";
 
     /// <inheritdoc/>
-    public CriterionNeeds Needs => CriterionNeeds.Model;
+    public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.SynFlow);
 
     /// <summary>The paper's 100 scoring passes per pruning event.</summary>
     public int Iterations => 100;
