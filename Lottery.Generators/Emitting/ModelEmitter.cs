@@ -317,7 +317,7 @@ internal static class ModelEmitter
 
         yield return $"Scope = global::Lottery.Masks.PruningScope.{schedule.Scope}";
         yield return $"Rewind = global::Lottery.Schedules.RewindKind.{schedule.Rewind}";
-        if (schedule.Rewind == "ToEpoch")
+        if (schedule.Rewind == nameof(RewindKind.ToEpoch))
         {
             yield return $"RewindEpoch = {schedule.RewindEpoch.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
@@ -344,7 +344,7 @@ internal static class ModelEmitter
     {
         var what = schedule.Descriptor.Describe(schedule.Values);
         var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
-        var rewind = schedule.Rewind == "ToEpoch" ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
+        var rewind = schedule.Rewind == nameof(RewindKind.ToEpoch) ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
         var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Descriptor.TrainsInRounds ? " a round" : string.Empty)} in an experiment" : string.Empty;
         return $"{what}{target}; {schedule.CriterionName ?? schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";

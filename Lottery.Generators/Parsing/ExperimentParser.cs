@@ -1,5 +1,6 @@
 using System.Threading;
 using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Vocabulary;
 using Lottery.Generators.Models;
 using Lottery.Schedules;
 using Lottery.Training;
@@ -57,7 +58,7 @@ internal static class ExperimentParser
             diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, attribute.LocationOf("Name"), $"Name '{experimentName}' cannot be a folder name; use letters, digits and dashes");
         }
 
-        var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? "Adam";
+        var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? nameof(OptimizerKind.Adam);
         var device = attribute.Named("Device")?.Value as string;
         if (!DeviceName.IsValid(device))
         {

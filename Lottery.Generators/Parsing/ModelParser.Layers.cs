@@ -1,4 +1,5 @@
 using Lottery.Generators.Diagnostics;
+using Lottery.Generators.Vocabulary;
 using Lottery.Generators.Models;
 using Microsoft.CodeAnalysis;
 
@@ -57,12 +58,12 @@ internal static partial class ModelParser
             }
 
             var structure = attribute.Enum("Structure", KnownNames.Structures, "Structure", diagnostics);
-            if (structure is "Neurons" or "Channels" && (structure == "Neurons") != (layerType == "Linear"))
+            if (structure is nameof(Structure.Neurons) or nameof(Structure.Channels) && (structure == nameof(Structure.Neurons)) != (layerType == "Linear"))
             {
-                diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, layerType == "Linear" ? "Neurons" : "Channels");
+                diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, layerType == "Linear" ? nameof(Structure.Neurons) : nameof(Structure.Channels));
             }
 
-            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or "Unstructured" ? null : structure });
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure });
         }
 
         return layers;

@@ -67,7 +67,7 @@ internal static partial class ModelParser
             }
 
             var initialSparsity = attribute.Double("InitialSparsity");
-            var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? "Layerwise";
+            var scope = attribute.Enum("Scope", KnownNames.Scopes, "PruningScope", diagnostics) ?? nameof(PruningScope.Layerwise);
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics) ?? rules.DefaultCriterion.ToString();
             var rewind = attribute.Enum("Rewind", KnownNames.RewindKinds, "RewindKind", diagnostics) ?? rules.DefaultRewind.ToString();
             var criterionName = OwnCriterion(attribute, diagnostics);
@@ -75,7 +75,7 @@ internal static partial class ModelParser
             var rewindEpoch = attribute.Int("RewindEpoch");
             if (rewindEpoch is { } k)
             {
-                if (rewind != "ToEpoch")
+                if (rewind != nameof(RewindKind.ToEpoch))
                 {
                     diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("RewindEpoch"), "RewindEpoch", $"Rewind = RewindKind.{rewind}; it is the epoch that RewindKind.ToEpoch rewinds to");
                 }
@@ -84,7 +84,7 @@ internal static partial class ModelParser
                     diagnostics.Add(DiagnosticDescriptors.InvalidEpoch, attribute.LocationOf("RewindEpoch"), $"RewindEpoch is {k}; give 0 (initialisation) or a later epoch");
                 }
             }
-            else if (rewind == "ToEpoch")
+            else if (rewind == nameof(RewindKind.ToEpoch))
             {
                 // Not defaulted to 0: that would silently make late rewinding rewind to initialisation.
                 diagnostics.Add(DiagnosticDescriptors.MissingArgument, attribute.LocationOf("Rewind"), "Rewind = RewindKind.ToEpoch", "RewindEpoch, the epoch whose weights training restarts from");

@@ -10,7 +10,7 @@ namespace Lottery.Criteria;
 public sealed class LeastChangeCriterion : IPruningCriterion
 {
     /// <inheritdoc/>
-    public string Name => "LeastChange";
+    public string Name => nameof(CriterionKind.LeastChange);
 
     /// <inheritdoc/>
     /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>

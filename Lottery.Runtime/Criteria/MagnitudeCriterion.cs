@@ -6,7 +6,7 @@ namespace Lottery.Criteria;
 public sealed class MagnitudeCriterion : IPruningCriterion
 {
     /// <inheritdoc/>
-    public string Name => "Magnitude";
+    public string Name => nameof(CriterionKind.Magnitude);
 
     /// <inheritdoc/>
     public Tensor Score(Tensor weight, Tensor initialWeight, Generator random) => weight.abs();

@@ -6,7 +6,7 @@ namespace Lottery.Criteria;
 public sealed class MagnitudeIncreaseCriterion : IPruningCriterion
 {
     /// <inheritdoc/>
-    public string Name => "MagnitudeIncrease";
+    public string Name => nameof(CriterionKind.MagnitudeIncrease);
 
     /// <inheritdoc/>
     /// <remarks>Training: every score is 0 before training, so it cannot prune at initialisation.</remarks>

@@ -19,7 +19,7 @@ namespace Lottery.Criteria;
 public sealed class MovementCriterion : IContextCriterion
 {
     /// <inheritdoc/>
-    public string Name => "Movement";
+    public string Name => nameof(CriterionKind.Movement);
 
     /// <inheritdoc/>
     public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.Movement);

@@ -20,7 +20,7 @@ namespace Lottery.Criteria;
 public sealed class SnipCriterion : IContextCriterion
 {
     /// <inheritdoc/>
-    public string Name => "Snip";
+    public string Name => nameof(CriterionKind.Snip);
 
     /// <inheritdoc/>
     public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.Snip);

@@ -19,7 +19,7 @@ namespace Lottery.Criteria;
 public sealed class SynFlowCriterion : IContextCriterion
 {
     /// <inheritdoc/>
-    public string Name => "SynFlow";
+    public string Name => nameof(CriterionKind.SynFlow);
 
     /// <inheritdoc/>
     public CriterionNeeds Needs => CriterionKindNeeds.Of(CriterionKind.SynFlow);

@@ -159,7 +159,7 @@ public sealed partial class MaskSet : IDisposable
         if (!fits)
         {
             throw new ArgumentException(
-                $"{modelName}.{declared.Member} is a {layer.GetType().Name} declared Structure = {declared.Structure}: neurons are a Linear's output units and channels a Conv's output channels. Use {(layer is Linear ? "Neurons" : "Channels")} (or Unstructured).",
+                $"{modelName}.{declared.Member} is a {layer.GetType().Name} declared Structure = {declared.Structure}: neurons are a Linear's output units and channels a Conv's output channels. Use {(layer is Linear ? Structure.Neurons : Structure.Channels)} (or Unstructured).",
                 "layers");
         }
     }

@@ -48,7 +48,7 @@ public static class SummaryTables
         // Arms the matched table does not show (all arms when nothing is matched), IMP-like arms aside: they have their own table.
         var inMatrix = record.MatchedArm is null ? [] : arms.Where(a => summary.IsDense(a) || matched.Any(r => summary.Point(a, r) is not null)).ToHashSet();
         var ends = summary.Points
-            .Where(p => !inMatrix.Contains(p.Arm) && !summary.Rows.Any(r => r.Arm == p.Arm && r.Schedule == "Iterative"))
+            .Where(p => !inMatrix.Contains(p.Arm) && !summary.Rows.Any(r => r.Arm == p.Arm && r.Schedule == nameof(ScheduleKind.Iterative)))
             .Select(p => (IReadOnlyList<string>)[p.Arm, Invariant($"{p.Point}"), Invariant($"{p.WeightsRemainingPercent:0.0}%"), Accuracy(p.Final), Interval(p.Final.Interval), Accuracy(p.AtBestValidation), Invariant($"{p.EpochsTrained:0}")])
             .ToList();
         if (ends.Count > 0)
@@ -59,7 +59,7 @@ public static class SummaryTables
                 ends));
         }
 
-        foreach (var iterative in record.Arms.Where(a => summary.Rows.Any(r => r.Arm == a.Name && r.Schedule == "Iterative")))
+        foreach (var iterative in record.Arms.Where(a => summary.Rows.Any(r => r.Arm == a.Name && r.Schedule == nameof(ScheduleKind.Iterative))))
         {
             var controls = record.Arms.Where(a => a.Source == iterative.Name).ToList();
             var rows = summary.Points.Where(p => p.Arm == iterative.Name).Select(p => (IReadOnlyList<string>)

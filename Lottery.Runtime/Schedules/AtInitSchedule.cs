@@ -17,7 +17,7 @@ public sealed class AtInitSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "AtInit";
+    public string Name => nameof(ScheduleKind.AtInit);
 
     /// <summary>The reference rate that per-layer rates are compared with.</summary>
     public double Rate { get; }

@@ -39,7 +39,7 @@ public sealed class DynamicSparseSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "DynamicSparse";
+    public string Name => nameof(ScheduleKind.DynamicSparse);
 
     /// <summary>The reference rate that per-layer rates are compared with.</summary>
     public double Rate { get; }

@@ -21,7 +21,7 @@ public sealed class EveryEpochSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "EveryEpoch";
+    public string Name => nameof(ScheduleKind.EveryEpoch);
 
     /// <inheritdoc/>
     public double Rate { get; }

@@ -27,7 +27,7 @@ public sealed class GradualSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "Gradual";
+    public string Name => nameof(ScheduleKind.Gradual);
 
     /// <summary>The reference rate that per-layer rates are compared with (it does not set the pace).</summary>
     public double Rate { get; }

@@ -28,7 +28,7 @@ public sealed class IterativeSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "Iterative";
+    public string Name => nameof(ScheduleKind.Iterative);
 
     /// <inheritdoc/>
     public double Rate { get; }

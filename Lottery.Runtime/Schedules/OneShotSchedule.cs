@@ -18,7 +18,7 @@ public sealed class OneShotSchedule : IPruningSchedule
     }
 
     /// <inheritdoc/>
-    public string Name => "OneShot";
+    public string Name => nameof(ScheduleKind.OneShot);
 
     /// <summary>The reference rate that per-layer rates are compared with.</summary>
     public double Rate { get; }
