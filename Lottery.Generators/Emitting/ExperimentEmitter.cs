@@ -17,7 +17,7 @@ internal static class ExperimentEmitter
         {
             var seeds = string.Join(", ", experiment.Seeds.Select(s => s.ToString(CultureInfo.InvariantCulture) + "L"));
             var arms = Arms(experiment).ToList();
-            var data = experiment.DataType is { } dataType ? $"new {dataType}()" : $"global::Lottery.Data.DataSets.Source({Format.StringLiteral(experiment.DataSet)})";
+            var data = experiment.DataType is { } dataType ? $"new {dataType}()" : $"global::Lottery.Data.DataSets.Source({ValueText.StringLiteral(experiment.DataSet)})";
             writer.Lines($$"""
                 /// <summary>
                 /// {{experiment.ModelType.Replace("global::", string.Empty)}} on {{(experiment.DataType ?? experiment.DataSet).Replace("global::", string.Empty)}}, seeds {{string.Join(", ", experiment.Seeds)}}: {{string.Join(", ", arms.Select(a => a.Name))}}.
@@ -26,13 +26,13 @@ internal static class ExperimentEmitter
                 {{SourceFile.GeneratedCodeAttribute}}
                 public static {{Experiments}}.ExperimentDefinition Definition { get; } = new()
                 {
-                    Name = {{Format.StringLiteral(experiment.Name)}},
+                    Name = {{ValueText.StringLiteral(experiment.Name)}},
                     CreateModel = static () => new {{experiment.ModelType}}(),
                     Data = {{data}},
                     Training = new global::Lottery.Training.TrainingSettings
                     {
                         Optimizer = global::Lottery.Training.OptimizerKind.{{experiment.Optimizer}},
-                        LearningRate = {{Format.DoubleLiteral(experiment.LearningRate)}},
+                        LearningRate = {{ValueText.DoubleLiteral(experiment.LearningRate)}},
                         BatchSize = {{experiment.BatchSize}},
                         Epochs = {{experiment.Epochs}},
                 """);
@@ -44,9 +44,9 @@ internal static class ExperimentEmitter
             if (experiment.Device is { } device)
             {
                 // The source lets an unavailable device's error point at this declaration.
-                var declaration = $"[Experiment(Device = {Format.StringLiteral(device)})] on {experiment.Hierarchy.FullName.Replace("global::", string.Empty)}";
-                writer.Line($"        Device = {Format.StringLiteral(device)},");
-                writer.Line($"        DeviceSource = {Format.StringLiteral(declaration)},");
+                var declaration = $"[Experiment(Device = {ValueText.StringLiteral(device)})] on {experiment.Hierarchy.FullName.Replace("global::", string.Empty)}";
+                writer.Line($"        Device = {ValueText.StringLiteral(device)},");
+                writer.Line($"        DeviceSource = {ValueText.StringLiteral(declaration)},");
             }
 
             writer.Line("    },");
@@ -59,10 +59,10 @@ internal static class ExperimentEmitter
             writer.Line($"    ValidationCount = {experiment.Validation},");
             if (experiment.MatchTo is { } matchTo)
             {
-                writer.Line($"    Points = new({Format.StringLiteral(matchTo)}, [{string.Join(", ", experiment.Points.Select(p => p.ToString(CultureInfo.InvariantCulture)))}]),");
+                writer.Line($"    Points = new({ValueText.StringLiteral(matchTo)}, [{string.Join(", ", experiment.Points.Select(p => p.ToString(CultureInfo.InvariantCulture)))}]),");
             }
 
-            writer.Line($"    EquivalenceMargin = {Format.DoubleLiteral(experiment.EquivalenceMargin)},");
+            writer.Line($"    EquivalenceMargin = {ValueText.DoubleLiteral(experiment.EquivalenceMargin)},");
 
             writer.Line("    Arms =");
             writer.Line("    [");
@@ -98,14 +98,14 @@ internal static class ExperimentEmitter
         }
 
         arms.AddRange(experiment.Schedules.Select(schedule =>
-            (schedule, $"new {Experiments}.{(experiment.Matched.Contains(schedule) ? "MatchedArm" : "MethodArm")}({Format.StringLiteral(schedule)}, {experiment.ModelType}.PruneSchedules.{schedule})")));
+            (schedule, $"new {Experiments}.{(experiment.Matched.Contains(schedule) ? "MatchedArm" : "MethodArm")}({ValueText.StringLiteral(schedule)}, {experiment.ModelType}.PruneSchedules.{schedule})")));
         foreach (var arm in arms)
         {
             yield return arm;
             foreach (var control in experiment.Controls.Where(c => c.Of == arm.Name))
             {
                 var epoch = control.Epoch is { } k ? ", " + k.ToString(CultureInfo.InvariantCulture) : string.Empty;
-                yield return ($"{control.Type.Split('.').Last()}({arm.Name}{epoch})", $"new {control.Type}({Format.StringLiteral(arm.Name)}{epoch})");
+                yield return ($"{control.Type.Split('.').Last()}({arm.Name}{epoch})", $"new {control.Type}({ValueText.StringLiteral(arm.Name)}{epoch})");
             }
         }
     }

@@ -50,7 +50,7 @@ internal static class ModelEmitter
             var overrides = new List<string>();
             if (layer.Rate is { } rate)
             {
-                overrides.Add($"Rate = {Format.DoubleLiteral(rate)}");
+                overrides.Add($"Rate = {ValueText.DoubleLiteral(rate)}");
             }
 
             if (layer.Criterion is { } criterion)
@@ -278,10 +278,10 @@ internal static class ModelEmitter
     private static IEnumerable<string> MethodProperties(ScheduleInfo schedule)
     {
         yield return $"Schedule = global::Lottery.ScheduleKind.{schedule.Kind}";
-        yield return $"Rate = {Format.DoubleLiteral(schedule.Rate)}";
+        yield return $"Rate = {ValueText.DoubleLiteral(schedule.Rate)}";
         if (schedule.TargetRemaining is { } target)
         {
-            yield return $"TargetRemaining = {Format.DoubleLiteral(target)}";
+            yield return $"TargetRemaining = {ValueText.DoubleLiteral(target)}";
         }
 
         if (schedule.Rounds is { } rounds)
@@ -301,13 +301,13 @@ internal static class ModelEmitter
 
         if (schedule.Descriptor.Takes("InitialSparsity"))
         {
-            yield return $"InitialSparsity = {Format.DoubleLiteral(schedule.InitialSparsity)}";
+            yield return $"InitialSparsity = {ValueText.DoubleLiteral(schedule.InitialSparsity)}";
         }
 
         yield return $"Criterion = global::Lottery.CriterionKind.{schedule.Criterion}";
         if (schedule.CriterionName is { } own)
         {
-            yield return $"CriterionName = {Format.StringLiteral(own)}";
+            yield return $"CriterionName = {ValueText.StringLiteral(own)}";
         }
 
         if (schedule.ScoringBatchSize is { } batch)
@@ -325,7 +325,7 @@ internal static class ModelEmitter
         if (schedule.Descriptor.RegrowsConnections)
         {
             yield return $"Regrowth = global::Lottery.RegrowthKind.{schedule.Regrowth ?? RegrowthKind.Random}";
-            yield return $"DropFraction = {Format.DoubleLiteral(schedule.DropFraction)}";
+            yield return $"DropFraction = {ValueText.DoubleLiteral(schedule.DropFraction)}";
             yield return $"UpdateEvery = {schedule.UpdateEvery.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
         }
 
@@ -336,14 +336,14 @@ internal static class ModelEmitter
 
         if (schedule.EarlyBirdDistance is { } bird)
         {
-            yield return $"EarlyBird = new global::Lottery.Schedules.EarlyBirdStop({Format.DoubleLiteral(bird)}, {schedule.EarlyBirdEpochs.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
+            yield return $"EarlyBird = new global::Lottery.Schedules.EarlyBirdStop({ValueText.DoubleLiteral(bird)}, {schedule.EarlyBirdEpochs.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
         }
     }
 
     private static string Describe(ScheduleInfo schedule)
     {
         var what = schedule.Descriptor.Describe(schedule.Values);
-        var target = schedule.TargetRemaining is { } t ? $", down to {Format.Percent(t)} of the weights" : string.Empty;
+        var target = schedule.TargetRemaining is { } t ? $", down to {ValueText.Percent(t)} of the weights" : string.Empty;
         var rewind = schedule.Rewind == nameof(RewindKind.ToEpoch) ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
         var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Descriptor.TrainsInRounds ? " a round" : string.Empty)} in an experiment" : string.Empty;

@@ -64,14 +64,14 @@ internal static class ChainParser
                 continue;
             }
 
-            if (!TypeFacts.DerivesFrom(memberType, KnownNames.TensorModule))
+            if (!SymbolQueries.DerivesFrom(memberType, KnownNames.TensorModule))
             {
                 Report(diagnostics, location, type, $"names '{name}', a {memberType.ToDisplayString()}, which is not a module taking and returning a Tensor");
                 continue;
             }
 
             // A member typed only as a module taking a Tensor could be anything, a Flatten included: it is not held against the chain.
-            var kind = TypeFacts.LayerType(memberType)
+            var kind = SymbolQueries.LayerType(memberType)
                 ?? (memberType.ToDisplayString() is KnownNames.Flatten or KnownNames.TensorModule ? "Flatten" : "Other");
             if (kind.StartsWith("Conv", StringComparison.Ordinal))
             {
@@ -114,7 +114,7 @@ internal static class ChainParser
         }
 
         var writesForward = OwnAndInherited(type, "forward").Any(m => m is IMethodSymbol { Parameters.Length: 1, IsAbstract: false });
-        if (!writesForward && !TypeFacts.DerivesFrom(type, KnownNames.TensorModule))
+        if (!writesForward && !SymbolQueries.DerivesFrom(type, KnownNames.TensorModule))
         {
             Report(diagnostics, attribute.Location, type, "cannot write forward: the class writes none and is not a Module<Tensor, Tensor>; derive from nn.Module<Tensor, Tensor> or write forward");
         }

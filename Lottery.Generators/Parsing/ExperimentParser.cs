@@ -19,8 +19,8 @@ internal static class ExperimentParser
         }
 
         var diagnostics = new DiagnosticList();
-        TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
-        TypeFacts.CheckTakenNames(type, KnownNames.GeneratedExperimentMembers, "for every experiment", diagnostics);
+        SymbolQueries.CheckPartial(type, diagnostics, cancellationToken);
+        SymbolQueries.CheckTakenNames(type, KnownNames.GeneratedExperimentMembers, "for every experiment", diagnostics);
 
         var attribute = new AttributeArguments(data, cancellationToken);
         if (attribute.Constructor(0) is not { Value: INamedTypeSymbol model })
@@ -35,7 +35,7 @@ internal static class ExperimentParser
         {
             diagnostics.Add(DiagnosticDescriptors.ModelWithoutPruning, modelLocation, model.ToDisplayString());
         }
-        else if (TypeFacts.WhyCannotCreate(model) is { } why)
+        else if (SymbolQueries.WhyCannotCreate(model) is { } why)
         {
             diagnostics.Add(DiagnosticDescriptors.ModelCannotBeCreated, modelLocation, model.ToDisplayString(), why);
         }
@@ -72,7 +72,7 @@ internal static class ExperimentParser
         }
 
         var learningRate = attribute.Double("LearningRate") ?? 1.2e-3;
-        Require(learningRate > 0 && !double.IsInfinity(learningRate), "LearningRate", Format.Number(learningRate), "give a positive learning rate, for example 1.2e-3");
+        Require(learningRate > 0 && !double.IsInfinity(learningRate), "LearningRate", ValueText.Number(learningRate), "give a positive learning rate, for example 1.2e-3");
         var batchSize = attribute.Int("BatchSize") ?? 60;
         Require(batchSize >= 1, "BatchSize", batchSize, "a batch holds at least 1 image");
         var epochs = attribute.Int("Epochs") ?? 10;
@@ -82,7 +82,7 @@ internal static class ExperimentParser
         var margin = attribute.Double("EquivalenceMargin") ?? 0.5;
         if (!(margin > 0 && margin < 100))
         {
-            diagnostics.Add(DiagnosticDescriptors.InvalidEquivalenceMargin, attribute.LocationOf("EquivalenceMargin"), Format.Number(margin));
+            diagnostics.Add(DiagnosticDescriptors.InvalidEquivalenceMargin, attribute.LocationOf("EquivalenceMargin"), ValueText.Number(margin));
         }
 
         var seeds = new List<int>();
@@ -216,7 +216,7 @@ internal static class ExperimentParser
             var of = arguments.Named("Of")?.Value as string;
             var epoch = arguments.Int("Epoch");
             var controlLocation = arguments.LocationOfConstructor(0);
-            var isControl = TypeFacts.DerivesFrom(controlType, KnownNames.ControlArm) && !controlType.IsAbstract;
+            var isControl = SymbolQueries.DerivesFrom(controlType, KnownNames.ControlArm) && !controlType.IsAbstract;
             if (!isControl || !HasConstructor(controlType, withEpoch: false))
             {
                 diagnostics.Add(DiagnosticDescriptors.InvalidExperimentValue, controlLocation, $"{controlType.ToDisplayString()} is not a control: a control is a non-abstract class deriving from Lottery.Experiments.ControlArm with a public constructor taking the source arm's name");
@@ -261,7 +261,7 @@ internal static class ExperimentParser
                 if (schedule.Descriptor.Unreached(schedule.Values, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
                 {
                     var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.Location;
-                    diagnostics.Add(DiagnosticDescriptors.TargetNotReached, location, schedule.Name, Format.Percent(reach.Reached), Format.Percent(target), reach.Why);
+                    diagnostics.Add(DiagnosticDescriptors.TargetNotReached, location, schedule.Name, ValueText.Percent(reach.Reached), ValueText.Percent(target), reach.Why);
                 }
             }
         }
@@ -280,7 +280,7 @@ internal static class ExperimentParser
         }
 
         var info = new ExperimentInfo(
-            TypeFacts.Hierarchy(type, cancellationToken),
+            SymbolQueries.Hierarchy(type, cancellationToken),
             model.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
             dataSet!,
             optimizer,

@@ -10,7 +10,7 @@ internal static partial class ModelParser
     private static void CheckGeneratedNames(INamedTypeSymbol type, List<LayerInfo> layers, DiagnosticList diagnostics)
     {
         var location = LocationInfo.From(type.Locations.FirstOrDefault());
-        var declared = TypeFacts.CheckTakenNames(type, KnownNames.GeneratedModelMembers, "for every prunable model", diagnostics);
+        var declared = SymbolQueries.CheckTakenNames(type, KnownNames.GeneratedModelMembers, "for every prunable model", diagnostics);
 
         var generated = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var layer in layers)

@@ -37,7 +37,7 @@ internal static partial class ModelParser
                 memberType = ((IFieldSymbol)member).Type;
             }
 
-            if (TypeFacts.LayerType(memberType) is not { } layerType)
+            if (SymbolQueries.LayerType(memberType) is not { } layerType)
             {
                 diagnostics.Add(DiagnosticDescriptors.NotAPrunableLayer, location, member.Name, memberType.ToDisplayString());
                 continue;
@@ -47,12 +47,12 @@ internal static partial class ModelParser
             double? rate = attribute.Double("Rate") ?? (attribute.Constructor(0) is { Value: double fromConstructor } ? fromConstructor : null);
             if (rate is { } given && !(given > 0 && given < 1))
             {
-                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.Has("Rate") ? attribute.LocationOf("Rate") : attribute.LocationOfConstructor(0), Format.Number(given));
+                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.Has("Rate") ? attribute.LocationOf("Rate") : attribute.LocationOfConstructor(0), ValueText.Number(given));
             }
 
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
             var pruneBias = attribute.Bool("PruneBias") ?? false;
-            if (pruneBias && TypeFacts.CreatedWithoutBias(member, cancellationToken) is { } noBias)
+            if (pruneBias && SymbolQueries.CreatedWithoutBias(member, cancellationToken) is { } noBias)
             {
                 diagnostics.Add(DiagnosticDescriptors.PrunedBiasMissing, attribute.LocationOf("PruneBias"), member.Name, noBias);
             }

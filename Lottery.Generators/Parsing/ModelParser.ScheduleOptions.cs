@@ -23,7 +23,7 @@ internal static partial class ModelParser
 
         if (fraction is { } f && !(f > 0 && f < 1))
         {
-            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("DropFraction"), "DropFraction", Format.Number(f), "(0, 1)", "it is the fraction of each layer's surviving weights the first mask update drops; SET and RigL use 0.3");
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("DropFraction"), "DropFraction", ValueText.Number(f), "(0, 1)", "it is the fraction of each layer's surviving weights the first mask update drops; SET and RigL use 0.3");
         }
 
         if (every is < 1)
@@ -51,7 +51,7 @@ internal static partial class ModelParser
 
         if (!(distance > 0 && distance < 1))
         {
-            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", Format.Number(distance.Value), "(0, 1)", "it is the fraction of the prunable entries on which consecutive drawn masks may differ; the paper's is 0.1");
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("EarlyBirdDistance"), "EarlyBirdDistance", ValueText.Number(distance.Value), "(0, 1)", "it is the fraction of the prunable entries on which consecutive drawn masks may differ; the paper's is 0.1");
         }
 
         if (epochs is < 1)

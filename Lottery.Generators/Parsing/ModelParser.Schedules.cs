@@ -38,13 +38,13 @@ internal static partial class ModelParser
             var rate = attribute.Double("Rate") ?? 0.2;
             if (!(rate > 0 && rate < 1))
             {
-                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.LocationOf("Rate"), Format.Number(rate));
+                diagnostics.Add(DiagnosticDescriptors.RateOutOfRange, attribute.LocationOf("Rate"), ValueText.Number(rate));
             }
 
             var target = attribute.Double("TargetRemaining");
             if (target is { } t && !(t > 0 && t <= 1))
             {
-                diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("TargetRemaining"), "TargetRemaining", Format.Number(t), "(0, 1]", "it is the fraction of the prunable weights left at the end; give for example 0.1");
+                diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("TargetRemaining"), "TargetRemaining", ValueText.Number(t), "(0, 1]", "it is the fraction of the prunable weights left at the end; give for example 0.1");
             }
 
             var start = Epoch(attribute, "StartEpoch", diagnostics);
@@ -110,7 +110,7 @@ internal static partial class ModelParser
             var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName);
             if (diagnostics.ErrorCount == errorsBefore && rules.Unreached(schedule.Values, schedule.Epochs) is { } reach)
             {
-                diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, Format.Percent(reach.Reached), Format.Percent(target!.Value), reach.Why);
+                diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, ValueText.Percent(reach.Reached), ValueText.Percent(target!.Value), reach.Why);
             }
 
             schedules.Add(schedule);
@@ -157,7 +157,7 @@ internal static partial class ModelParser
 
         if (rules.Takes("InitialSparsity") && attribute.Has("InitialSparsity") && values.TargetRemaining is { } t && !(values.InitialSparsity >= 0 && values.InitialSparsity < 1 - t))
         {
-            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", Format.Number(values.InitialSparsity), $"[0, {Format.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
+            diagnostics.Add(DiagnosticDescriptors.FractionOutOfRange, attribute.LocationOf("InitialSparsity"), "InitialSparsity", ValueText.Number(values.InitialSparsity), $"[0, {ValueText.Number(1 - t)})", "pruning starts from it and moves towards 1 - TargetRemaining");
         }
     }
 

@@ -60,12 +60,12 @@ internal static partial class ModelParser
     {
         var diagnostics = new DiagnosticList();
         var typeLocation = LocationInfo.From(type.Locations.FirstOrDefault());
-        if (type.TypeKind != TypeKind.Class || !TypeFacts.DerivesFrom(type, KnownNames.Module))
+        if (type.TypeKind != TypeKind.Class || !SymbolQueries.DerivesFrom(type, KnownNames.Module))
         {
             diagnostics.Add(DiagnosticDescriptors.NotAModule, typeLocation, type.Name);
         }
 
-        TypeFacts.CheckPartial(type, diagnostics, cancellationToken);
+        SymbolQueries.CheckPartial(type, diagnostics, cancellationToken);
         var layers = ParseLayers(type, diagnostics, cancellationToken);
         var schedules = ParseSchedules(type, layers, diagnostics, cancellationToken);
         if (schedules.Count > 0 && !type.GetMembers().Any(IsPrunable))
@@ -77,7 +77,7 @@ internal static partial class ModelParser
         var chain = ChainParser.Parse(type, layers, diagnostics, cancellationToken);
         if (chain is not null)
         {
-            TypeFacts.CheckTakenNames(type, KnownNames.GeneratedChainMembers, "for a model with a [Chain]", diagnostics);
+            SymbolQueries.CheckTakenNames(type, KnownNames.GeneratedChainMembers, "for a model with a [Chain]", diagnostics);
         }
 
         if (diagnostics.HasErrors)
@@ -86,10 +86,10 @@ internal static partial class ModelParser
         }
 
         var model = new ModelInfo(
-            TypeFacts.Hierarchy(type, cancellationToken),
+            SymbolQueries.Hierarchy(type, cancellationToken),
             layers.ToEquatableArray(),
             schedules.ToEquatableArray(),
-            CanCreate: TypeFacts.WhyCannotCreate(type) is null) { Chain = chain };
+            CanCreate: SymbolQueries.WhyCannotCreate(type) is null) { Chain = chain };
         return new ParseResult<ModelInfo>(model, diagnostics.ToEquatableArray());
     }
 }

@@ -29,7 +29,7 @@ public sealed record LayerDeclaration(string Member, string LayerType)
     {
         Rate = Rate,
         Criterion = Criterion is { } kind ? PruningCriteria.Of(kind) : null,
-        IncludeBias = PruneBias,
+        PruneBias = PruneBias,
         Structure = Structure,
     };
 }

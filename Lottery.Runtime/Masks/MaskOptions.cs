@@ -17,9 +17,9 @@ public sealed record MaskOptions
     /// <summary>
     /// Also prune the biases of the chosen layers (off by default, as in the paper). A layer created without a
     /// bias is skipped, not refused, since this asks for every bias there is; a single declared layer whose bias is
-    /// missing (<see cref="PrunableLayer.IncludeBias"/>) is an error instead.
+    /// missing (<see cref="PrunableLayer.PruneBias"/>) is an error instead.
     /// </summary>
-    public bool IncludeBiases { get; init; }
+    public bool PruneBiases { get; init; }
 
     /// <summary>Per-layer structures (neurons of a Linear, channels of a Conv), by layer name; unstructured when not given.</summary>
     public IReadOnlyDictionary<string, Structure> LayerStructures { get; init; } = new Dictionary<string, Structure>();

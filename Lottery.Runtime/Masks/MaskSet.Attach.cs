@@ -39,7 +39,7 @@ public sealed partial class MaskSet : IDisposable
         {
             Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
             Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
-            IncludeBias = options.IncludeBiases && HasBias(m.Item2),
+            PruneBias = options.PruneBiases && HasBias(m.Item2),
             Structure = options.LayerStructures.GetValueOrDefault(m.Item1),
         }).ToList());
     }
@@ -51,7 +51,7 @@ public sealed partial class MaskSet : IDisposable
     /// </summary>
     /// <exception cref="ArgumentException">
     /// A layer is not prunable, not registered on the model, listed twice, has a rate outside (0, 1), or asks for its
-    /// bias to be pruned (<see cref="PrunableLayer.IncludeBias"/>, <c>[Prunable(PruneBias = true)]</c>) but has none.
+    /// bias to be pruned (<see cref="PrunableLayer.PruneBias"/>, <c>[Prunable(PruneBias = true)]</c>) but has none.
     /// </exception>
     public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers)
     {
@@ -88,9 +88,9 @@ public sealed partial class MaskSet : IDisposable
                     $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
             var structured = declared.Structure != Structure.Unstructured;
             var parameters = layer.named_parameters(recurse: false)
-                .Where(p => p.Item1 == "weight" || ((declared.IncludeBias || structured) && p.Item1 == "bias"))
+                .Where(p => p.Item1 == "weight" || ((declared.PruneBias || structured) && p.Item1 == "bias"))
                 .ToList();
-            if (declared.IncludeBias && !parameters.Any(p => p.Item1 == "bias"))
+            if (declared.PruneBias && !parameters.Any(p => p.Item1 == "bias"))
             {
                 throw new ArgumentException(
                     $"{modelName}.{declared.Member} declares PruneBias = true, but its layer has no bias (it was created with {(layer is Linear ? "hasBias" : "bias")}: false); remove PruneBias or give the layer a bias.",

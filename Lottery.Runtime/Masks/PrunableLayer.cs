@@ -18,7 +18,7 @@ public sealed record PrunableLayer(string Member, nn.Module Layer)
     public IPruningCriterion? Criterion { get; init; }
 
     /// <summary>Also prune the layer's bias.</summary>
-    public bool IncludeBias { get; init; }
+    public bool PruneBias { get; init; }
 
     /// <summary>What a pruning event removes: single weights, or whole neurons (Linear) or channels (Conv) with their biases.</summary>
     public Structure Structure { get; init; }

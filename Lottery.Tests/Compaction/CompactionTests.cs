@@ -25,7 +25,7 @@ public class CompactionTests
     private static MaskSet PruneMlp(Sequential model, long seed)
     {
         manual_seed(seed);
-        var masks = MaskSet.Attach(model, new MaskOptions { IncludeBiases = true });
+        var masks = MaskSet.Attach(model, new MaskOptions { PruneBiases = true });
         using var generator = new Generator((ulong)seed);
         using var noGrad = no_grad();
         foreach (var weight in masks.Weights.Where(w => w.ParameterName == "weight"))
@@ -158,7 +158,7 @@ public class CompactionTests
         var side = (12 - 2 - 2 + (2 * padding)) / 2;
         var model = nn.Sequential(
             nn.Conv2d(1, 6, 3), nn.ReLU(), nn.Conv2d(6, 8, 3, padding: padding), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * side * side, 10));
-        var masks = MaskSet.Attach(model, new MaskOptions { IncludeBiases = true });
+        var masks = MaskSet.Attach(model, new MaskOptions { PruneBiases = true });
         using var generator = new Generator(21);
         using var noGrad = no_grad();
         foreach (var weight in masks.Weights.Where(w => w.ParameterName == "weight"))
@@ -223,7 +223,7 @@ public class CompactionTests
             norm.bias!.copy_(randn(6));
         }
 
-        using var masks = MaskSet.Attach(source, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(source, new MaskOptions { PruneBiases = true });
         using (no_grad())
         {
             ZeroRows(masks["0.weight"].Mask, 0, 3);
@@ -264,7 +264,7 @@ public class CompactionTests
             norm.bias!.copy_(randn(6));
         }
 
-        using var masks = MaskSet.Attach(source, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(source, new MaskOptions { PruneBiases = true });
         using (no_grad())
         {
             ZeroRows(masks["0.weight"].Mask, 1, 4);
@@ -295,7 +295,7 @@ public class CompactionTests
         // border than inside, so no bias can stand for it.
         manual_seed(17);
         using var source = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.AvgPool2d(2, padding: 1), nn.Conv2d(4, 4, 1), nn.Flatten(), nn.Linear(4 * 4 * 4, 5));
-        using var masks = MaskSet.Attach(source, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(source, new MaskOptions { PruneBiases = true });
         using (no_grad())
         {
             ZeroRows(masks["0.weight"].Mask, 0, 2);
@@ -317,7 +317,7 @@ public class CompactionTests
     {
         manual_seed(3);
         using var source = nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 3));
-        using var masks = MaskSet.Attach(source, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(source, new MaskOptions { PruneBiases = true });
         using (no_grad())
         {
             ZeroRows(masks["0.weight"].Mask, 0, 1, 2, 3);
@@ -365,7 +365,7 @@ public class CompactionTests
         var inputShape = data.Test.Inputs.shape[1..];
         var features = inputShape.Aggregate(1L, (product, size) => product * size);
         using var source = nn.Sequential(nn.Flatten(), nn.Linear(features, 64), nn.ReLU(), nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10));
-        using var masks = MaskSet.Attach(source, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(source, new MaskOptions { PruneBiases = true });
         using (no_grad())
         {
             foreach (var (layer, units) in new[] { ("1", 64L), ("3", 32L) })

@@ -174,7 +174,7 @@ public class GeneratedModelTests
         using var handMasks = MaskSet.Attach(hand,
         [
             new PrunableLayer("fc1", hand.First) { Criterion = PruningCriteria.Random },
-            new PrunableLayer("fc2", hand.Second) { Rate = 0.5, IncludeBias = true },
+            new PrunableLayer("fc2", hand.Second) { Rate = 0.5, PruneBias = true },
             new PrunableLayer("fc3", hand.Third),
         ]);
 

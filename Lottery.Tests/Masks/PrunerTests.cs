@@ -277,7 +277,7 @@ public class PrunerTests
     [Fact]
     public void Biases_are_pruned_only_when_asked()
     {
-        var (net, masks) = Setup(new MaskOptions { IncludeBiases = true });
+        var (net, masks) = Setup(new MaskOptions { PruneBiases = true });
         using (net)
         using (masks)
         {
@@ -296,7 +296,7 @@ public class PrunerTests
     public void Including_every_bias_skips_a_layer_created_without_one()
     {
         using var model = nn.Sequential(("a", nn.Linear(4, 3, hasBias: false)), ("b", nn.Linear(3, 2)));
-        using var masks = MaskSet.Attach(model, new MaskOptions { IncludeBiases = true });
+        using var masks = MaskSet.Attach(model, new MaskOptions { PruneBiases = true });
         Assert.Equal(new[] { "a.weight", "b.weight", "b.bias" }, masks.Weights.Select(w => w.Name));
     }
 

@@ -2,8 +2,8 @@ using System.Globalization;
 
 namespace Lottery.Generators.Parsing;
 
-/// <summary>Numbers as messages and generated code write them.</summary>
-internal static class Format
+/// <summary>Values as text: numbers as messages write them, and literals for generated code.</summary>
+internal static class ValueText
 {
     /// <summary>A fraction as a percentage for messages: 0.32768 gives 32.8%.</summary>
     public static string Percent(double fraction) => (fraction * 100).ToString("0.#", CultureInfo.InvariantCulture) + "%";

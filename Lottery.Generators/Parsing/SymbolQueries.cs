@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace Lottery.Generators.Parsing;
 
 /// <summary>What the parsers ask of a type symbol: where it is, whether it can take a partial part, what it derives from.</summary>
-internal static class TypeFacts
+internal static class SymbolQueries
 {
     public static TypeHierarchy Hierarchy(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
