@@ -31,7 +31,7 @@ public interface IArmOutcomes
 
     /// <summary>The outcome at <paramref name="point"/> of the arm the experiment's <see cref="ExperimentDefinition.Points"/> match to.</summary>
     /// <exception cref="InvalidOperationException">The experiment matches no arm to points.</exception>
-    ArmOutcome Matched(int point);
+    ArmOutcome Reference(int point);
 }
 
 /// <summary>

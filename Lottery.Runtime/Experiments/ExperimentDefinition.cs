@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 
 namespace Lottery.Experiments;
 
-/// <summary>The points matched arms are run to: the weights remaining <paramref name="Arm"/> reached after each of <paramref name="Rounds"/>.</summary>
-/// <param name="Arm">The arm matched to, usually IMP.</param>
+/// <summary>The points matched arms are run to: the weights remaining the reference arm <paramref name="Reference"/> (the experiment's MatchTo) reached after each of its <paramref name="Rounds"/>.</summary>
+/// <param name="Reference">The reference arm, matched to (usually IMP).</param>
 /// <param name="Rounds">Its rounds, for example 3, 7 and 12 (51.3%, 21.1% and 7.0% of LeNet's weights at 20%).</param>
-public sealed record MatchedPoints(string Arm, IReadOnlyList<int> Rounds);
+public sealed record MatchedPoints(string Reference, IReadOnlyList<int> Rounds);
 
 /// <summary>
 /// An experiment: a model, its data, how every run trains, the seeds and the arms compared. Generated from an
@@ -43,7 +43,7 @@ public sealed record ExperimentDefinition
 
     /// <summary>
     /// The largest difference in test accuracy, in percentage points, that does not matter: the report tests each arm
-    /// against <see cref="MatchedPoints.Arm"/>, seed by seed at each point, for equivalence within ± this margin. It
+    /// against <see cref="MatchedPoints.Reference"/>, seed by seed at each point, for equivalence within ± this margin. It
     /// decides no run's figures, so it is not part of any run's identity; <c>experiment.json</c> records it.
     /// </summary>
     public double EquivalenceMargin { get; init; } = 0.5;
@@ -79,17 +79,17 @@ public sealed record ExperimentDefinition
 
         if (Points is { } points)
         {
-            var matched = Arms.FirstOrDefault(a => a.Name == points.Arm);
-            Check(matched is not null, "Points", $"the matched arm {points.Arm} is not an arm of the experiment; arms: {string.Join(", ", Arms.Select(a => a.Name))}");
+            var matched = Arms.FirstOrDefault(a => a.Name == points.Reference);
+            Check(matched is not null, "Points", $"the reference arm {points.Reference} is not an arm of the experiment; arms: {string.Join(", ", Arms.Select(a => a.Name))}");
             Check(points.Rounds.Count > 0, "Points", "give at least one round to match");
             Check(points.Rounds.Distinct().Count() == points.Rounds.Count, "Points", $"{string.Join(" ", points.Rounds)} repeats a round");
             var available = matched!.OutcomePoints(this with { Points = null });
             Check(
                 points.Rounds.All(available.Contains),
                 "Points",
-                $"{string.Join(" ", points.Rounds)}: {points.Arm} has points {string.Join(" ", available)}; match to those, or give {points.Arm} more rounds (--rounds)");
+                $"{string.Join(" ", points.Rounds)}: {points.Reference} has points {string.Join(" ", available)}; match to those, or give {points.Reference} more rounds (--rounds)");
             var first = Arms.ToList().FindIndex(a => a is MatchedArm);
-            Check(first < 0 || Arms.ToList().FindIndex(a => a.Name == points.Arm) < first, "Points", $"the matched arm {points.Arm} must be listed before the arms matched to it");
+            Check(first < 0 || Arms.ToList().FindIndex(a => a.Name == points.Reference) < first, "Points", $"the reference arm {points.Reference} must be listed before the arms matched to it");
         }
 
         foreach (var arm in Arms)

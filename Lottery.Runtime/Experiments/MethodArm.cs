@@ -33,7 +33,7 @@ public sealed class MethodArm : ExperimentArm
             return [0];
         }
 
-        return experiment.Points is { } points && points.Arm == Name
+        return experiment.Points is { } points && points.Reference == Name
             ? points.Rounds
             : Enumerable.Range(1, Method.TrainingRounds - 1).ToList();
     }

@@ -145,7 +145,7 @@ internal sealed class PlanState
         Training = experiment.Training,
         Seeds = experiment.Seeds,
         Numerics = numerics,
-        MatchedArm = experiment.Points?.Arm,
+        ReferenceArm = experiment.Points?.Reference,
         Points = experiment.Points?.Rounds ?? [],
         EquivalenceMargin = experiment.EquivalenceMargin,
         Arms = experiment.Arms.Select(a => new RecordedArm(a.Name, a.GetType().Name, a.Source, a.Describe())).ToList(),
@@ -160,8 +160,8 @@ internal sealed class PlanState
     /// <summary>The outcomes of one seed's finished runs, for resolving the runs derived from them.</summary>
     private sealed class Outcomes(PlanState state, long seed) : IArmOutcomes
     {
-        public ArmOutcome Matched(int point) =>
-            Of(state.experiment.Points?.Arm ?? throw new InvalidOperationException($"Experiment {state.experiment.Name} matches no arm to points."), point);
+        public ArmOutcome Reference(int point) =>
+            Of(state.experiment.Points?.Reference ?? throw new InvalidOperationException($"Experiment {state.experiment.Name} matches no arm to points."), point);
 
         public ArmOutcome Of(string arm, int point)
         {

@@ -10,7 +10,7 @@ namespace Lottery.Reporting;
 /// their data order and initial weights and end at the same weights remaining.
 /// </summary>
 /// <param name="Arm">The arm compared.</param>
-/// <param name="Reference">The arm it is compared with (the experiment's matched arm).</param>
+/// <param name="Reference">The arm it is compared with (the experiment's reference arm, its MatchTo).</param>
 /// <param name="Point">The reference's round.</param>
 /// <param name="WeightsRemainingPercent">The reference's mean weights remaining at the point, over the paired seeds.</param>
 /// <param name="Seeds">The seeds both arms have at the point (the pairs).</param>

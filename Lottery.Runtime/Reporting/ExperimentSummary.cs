@@ -29,7 +29,7 @@ public sealed partial class ExperimentSummary
             .OrderBy(p => order.IndexOf(p.Arm))
             .ThenBy(p => p.Point)
             .ToList();
-        Comparisons = record.MatchedArm is { } reference ? ArmComparison.Of(rows, order, reference, record.Points, record.EquivalenceMargin) : [];
+        Comparisons = record.ReferenceArm is { } reference ? ArmComparison.Of(rows, order, reference, record.Points, record.EquivalenceMargin) : [];
     }
 
     /// <summary>What was run.</summary>
@@ -41,19 +41,19 @@ public sealed partial class ExperimentSummary
     /// <summary>The rows averaged over seeds.</summary>
     public IReadOnlyList<SummaryPoint> Points { get; }
 
-    /// <summary>Each arm against the matched arm at each point, seed by seed (none when the experiment matched nothing).</summary>
+    /// <summary>Each arm against the reference arm at each point, seed by seed (none when the experiment matched nothing).</summary>
     public IReadOnlyList<ArmComparison> Comparisons { get; }
 
     /// <summary>The summary of <paramref name="record"/> from its runs' results (every run of the record must be there).</summary>
     /// <param name="record">What was run.</param>
     /// <param name="results">The runs' results, by run id.</param>
-    /// <param name="store">The runs' folders, to read the masks the overlap with the matched arm compares (none without).</param>
+    /// <param name="store">The runs' folders, to read the masks the overlap with the reference arm compares (none without).</param>
     public static ExperimentSummary From(ExperimentRecord record, IReadOnlyDictionary<string, RunResult> results, RunStore? store = null)
     {
         ArgumentNullException.ThrowIfNull(record);
         ArgumentNullException.ThrowIfNull(results);
         IReadOnlyList<SummaryRow> rows = record.Runs.SelectMany(run => RowsOf(run, results[run.Id])).ToList();
-        if (store is not null && record.MatchedArm is { } matched)
+        if (store is not null && record.ReferenceArm is { } matched)
         {
             rows = MaskOverlap.Add(rows, matched, store);
         }

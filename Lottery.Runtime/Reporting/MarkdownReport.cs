@@ -19,7 +19,7 @@ public static class MarkdownReport
         if (summary.Comparisons.Count > 0)
         {
             var margin = record.EquivalenceMargin.ToString("0.###", CultureInfo.InvariantCulture);
-            text.Append(CultureInfo.InvariantCulture, $"\nEach arm is compared with {record.MatchedArm} seed by seed at each point (the runs of a seed share data order and initial weights). ");
+            text.Append(CultureInfo.InvariantCulture, $"\nEach arm is compared with {record.ReferenceArm} seed by seed at each point (the runs of a seed share data order and initial weights). ");
             text.Append(CultureInfo.InvariantCulture, $"The equivalence margin, declared with the experiment before any run, is ±{margin} points of test accuracy. ");
             text.Append("*Equivalent*: the 90% interval of the difference lies within the margin (both one-sided tests p < 0.05); ");
             text.Append("*different*: the 95% interval excludes 0 (paired t-test p < 0.05), and *equivalent, yet lower/higher* when both hold; ");

@@ -5,7 +5,7 @@ using Lottery.Results;
 namespace Lottery.Reporting;
 
 /// <summary>
-/// How much each arm's mask overlaps the matched arm's (IMP's) at the same point and seed: the Jaccard overlap of the
+/// How much each arm's mask overlaps the reference arm's (IMP's) at the same point and seed: the Jaccard overlap of the
 /// entries the two pruned models keep (<see cref="MaskBits.Jaccard"/>), read from the runs' <c>rounds/round-NN.pruned</c>
 /// files. A row whose files are missing (runs finished before Lottery kept them) gets none.
 /// </summary>

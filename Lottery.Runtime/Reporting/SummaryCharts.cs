@@ -90,7 +90,7 @@ public static class SummaryCharts
             points.Select(p => FormattableString.Invariant($"{p.Arm} ({p.WeightsRemainingPercent:0.#}%)")).ToArray());
         plot.Axes.Margins(left: 0, right: 0.3);
         plot.Title(deepest is { } d
-            ? $"{ShortName(summary)}: training cost to {summary.Record.MatchedArm} round {d}, mean over {Seeds(summary)}"
+            ? $"{ShortName(summary)}: training cost to {summary.Record.ReferenceArm} round {d}, mean over {Seeds(summary)}"
             : $"{ShortName(summary)}: training cost of each arm, mean over {Seeds(summary)}");
         plot.XLabel("Training seconds (evaluation excluded)");
         AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, plot.GetImageBytes(Width, Height, ImageFormat.Png)));

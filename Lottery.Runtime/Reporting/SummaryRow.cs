@@ -50,8 +50,8 @@ public sealed record SummaryRow(
     public long? InferenceMultiplyAdds { get; init; }
 
     /// <summary>
-    /// For an arm other than the matched one (IMP), the Jaccard overlap of its mask with the matched arm's at the same
-    /// point and seed (entries kept by both over entries kept by either); null for the matched arm, dense rows, an
+    /// For an arm other than the reference one (IMP), the Jaccard overlap of its mask with the reference arm's at the same
+    /// point and seed (entries kept by both over entries kept by either); null for the reference arm, dense rows, an
     /// experiment matched to no arm, or runs without their pruned-model files.
     /// </summary>
     public double? OverlapWithMatched { get; init; }

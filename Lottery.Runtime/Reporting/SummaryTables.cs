@@ -11,7 +11,7 @@ public sealed record ReportTable(string Title, IReadOnlyList<string> Headers, IR
 
 /// <summary>
 /// The report's tables, for any arms: accuracy at the matched points (or each arm at its end), each arm against the
-/// matched arm seed by seed (difference, 95% interval, paired t-test, equivalence test), IMP-like arms round by round
+/// reference arm seed by seed (difference, 95% interval, paired t-test, equivalence test), IMP-like arms round by round
 /// with the controls on their masks, training cost, and the list of arms.
 /// </summary>
 public static class SummaryTables
@@ -26,7 +26,7 @@ public static class SummaryTables
         var arms = record.Arms.Select(a => a.Name).ToList();
         var dense = arms.FirstOrDefault(summary.IsDense) is { } denseArm ? summary.Point(denseArm, 0) : null;
         var matched = record.Points.OrderBy(r => r).ToList();
-        if (record.MatchedArm is { } matchedArm && matched.Count > 0)
+        if (record.ReferenceArm is { } matchedArm && matched.Count > 0)
         {
             var headers = new List<string> { "arm" };
             headers.AddRange(matched.Select(r => Invariant($"{summary.Point(matchedArm, r)?.WeightsRemainingPercent ?? double.NaN:0.#}% ({matchedArm} round {r})")));
@@ -46,7 +46,7 @@ public static class SummaryTables
         }
 
         // Arms the matched table does not show (all arms when nothing is matched), IMP-like arms aside: they have their own table.
-        var inMatrix = record.MatchedArm is null ? [] : arms.Where(a => summary.IsDense(a) || matched.Any(r => summary.Point(a, r) is not null)).ToHashSet();
+        var inMatrix = record.ReferenceArm is null ? [] : arms.Where(a => summary.IsDense(a) || matched.Any(r => summary.Point(a, r) is not null)).ToHashSet();
         var ends = summary.Points
             .Where(p => !inMatrix.Contains(p.Arm) && !summary.Rows.Any(r => r.Arm == p.Arm && r.Schedule == nameof(ScheduleKind.Iterative)))
             .Select(p => (IReadOnlyList<string>)[p.Arm, Invariant($"{p.Point}"), Invariant($"{p.WeightsRemainingPercent:0.0}%"), Accuracy(p.Final), Interval(p.Final.Interval), Accuracy(p.AtBestValidation), Invariant($"{p.EpochsTrained:0}")])
@@ -93,7 +93,7 @@ public static class SummaryTables
         ]).ToList();
         tables.Add(new ReportTable(
             deepest is { } d2
-                ? $"Training cost to reach the smallest matched point ({record.MatchedArm} round {d2}); a control also needs the run that found its mask"
+                ? $"Training cost to reach the smallest matched point ({record.ReferenceArm} round {d2}); a control also needs the run that found its mask"
                 : "Training cost of each arm to its end",
             ["arm", "weights remaining", "test accuracy (end)", "epochs", "seconds", "epochs vs dense", "training multiply-adds", "inference multiply-adds an example"],
             cost));
@@ -113,7 +113,7 @@ public static class SummaryTables
         if (masks.Count > 0)
         {
             tables.Add(new ReportTable(
-                $"Masks: overlap with {record.MatchedArm ?? "the matched arm"}'s (Jaccard, mean over seeds) and when they settled (Early-Bird: mask distance below 0.1 for 5 epochs in a row)",
+                $"Masks: overlap with {record.ReferenceArm ?? "the reference arm"}'s (Jaccard, mean over seeds) and when they settled (Early-Bird: mask distance below 0.1 for 5 epochs in a row)",
                 ["arm", "point", "weights remaining", "overlap", "settled in", "settled after epoch (mean)"],
                 masks));
         }
@@ -165,7 +165,7 @@ public static class SummaryTables
         { } value => Invariant($"{value:0.000}"),
     };
 
-    // Each arm against the matched arm at each point: the difference in points with its 95% interval, the paired
+    // Each arm against the reference arm at each point: the difference in points with its 95% interval, the paired
     // t-test and the equivalence test, one row per arm and point.
     private static ReportTable ComparisonTable(ExperimentSummary summary, string when, Func<ArmComparison, EquivalenceTest> measure)
     {
@@ -188,7 +188,7 @@ public static class SummaryTables
             ];
         }).ToList();
         return new ReportTable(
-            $"Each arm against {record.MatchedArm}, paired by seed, test accuracy {when}: difference in points (arm − {record.MatchedArm}) with its 95% interval, "
+            $"Each arm against {record.ReferenceArm}, paired by seed, test accuracy {when}: difference in points (arm − {record.ReferenceArm}) with its 95% interval, "
             + $"paired t-test, and equivalence within ±{margin} points (two one-sided tests, α = 0.05; margin declared with the experiment)",
             ["arm", "at", "seeds", "difference", "95% interval", "p (t-test)", $"p (equivalence ±{margin})", "verdict"],
             rows);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Lottery.Runs;
 using Lottery.Training;
 
@@ -43,10 +44,23 @@ public sealed record ExperimentRecord
     /// <summary>The numerics profile the runs computed with (<see cref="Native.Numerics.Identity"/>; empty in a record written before it was recorded).</summary>
     public string Numerics { get; init; } = string.Empty;
 
-    /// <summary>The arm matched arms were matched to, or null.</summary>
-    public string? MatchedArm { get; init; }
+    /// <summary>The reference arm (the experiment's MatchTo): the arm whose rounds the matched arms were run to, and that the report compares every arm with; null when none.</summary>
+    public string? ReferenceArm { get; init; }
 
-    /// <summary>The points: the rounds of <see cref="MatchedArm"/> the matched arms were run to.</summary>
+    /// <summary>
+    /// Reads <see cref="ReferenceArm"/> from a record written before it had that name ("MatchedArm", which also names the
+    /// arms run to the points); never written.
+    /// </summary>
+    [JsonInclude]
+    [JsonPropertyName("MatchedArm")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    private string? FormerReferenceArmName
+    {
+        get => null;
+        init => ReferenceArm ??= value;
+    }
+
+    /// <summary>The points: the rounds of <see cref="ReferenceArm"/> the matched arms were run to.</summary>
     public IReadOnlyList<int> Points { get; init; } = [];
 
     /// <summary>
