@@ -31,7 +31,7 @@ internal static class PrunedModels
         // A finished run's files are used only when they match the checksums recorded when it finished.
         if (File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName)) && Lottery.Results.RunStore.Verify(path) is { } problem)
         {
-            throw new InvalidDataException($"Run '{path}' cannot be used: {problem}. Run the `{Host.ProgramName} run` command that made it again: it sets the run aside and trains it again.");
+            throw new InvalidDataException($"Run '{path}' cannot be used: {problem}. Run the `{HostProgram.Name} run` command that made it again: it sets the run aside and trains it again.");
         }
 
         var rounds = Path.Combine(path, "rounds");
@@ -48,7 +48,7 @@ internal static class PrunedModels
             return File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName))
                 ? files[^1]
                 : throw new InvalidOperationException(
-                    $"Run '{path}' has not finished (it has no {Lottery.Results.RunStore.ResultFileName}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `{Host.ProgramName} run` command again "
+                    $"Run '{path}' has not finished (it has no {Lottery.Results.RunStore.ResultFileName}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `{HostProgram.Name} run` command again "
                     + $"(it resumes where it stopped), or take that round as it stands with --round {RoundOf(files[^1])}.");
         }
 
