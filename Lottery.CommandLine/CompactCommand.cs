@@ -24,7 +24,7 @@ internal static class CompactCommand
     private static int Run(string source, int? round, string? output, TextWriter console)
     {
         var file = PrunedModels.Locate(source, round);
-        using var model = PrunedModels.Load(file);
+        using var model = SavedModels.LoadPrunedModel(file);
         var chain = PrunedModels.Chain(model);
         var result = chain.Compact();
         using var compacted = result.Model;

@@ -60,7 +60,7 @@ internal static class ExportCommand
             }
 
             var file = PrunedModels.Locate(given, parse.GetValue(round), ticket: wantsTicket && Directory.Exists(given));
-            var (model, kind) = PrunedModels.LoadAny(file);
+            var (model, kind) = SavedModels.Load(file);
             using (model)
             {
                 if (wantsTicket && kind != ArtifactKind.Ticket)

@@ -9,9 +9,6 @@ internal static class Host
     private static IReadOnlyList<Assembly> assemblies = [];
     private static IReadOnlyDictionary<string, ExperimentDefinition> experiments = new Dictionary<string, ExperimentDefinition>();
 
-    /// <summary>The host program's name, as its messages tell the user to run it (<c>lottery</c> for Lottery.Examples).</summary>
-    public static string ProgramName { get; private set; } = "lottery";
-
     /// <summary>The experiment <c>run</c> runs when none is named, or null.</summary>
     public static string? DefaultExperiment { get; private set; }
 
@@ -24,7 +21,8 @@ internal static class Host
 
     public static void Configure(LotteryHostOptions options, string programName)
     {
-        ProgramName = programName;
+        // The runtime's messages name it too (HostProgram): one name for the program, wherever a message comes from.
+        HostProgram.Name = programName;
         assemblies = options.Experiments.Count > 0
             ? options.Experiments
             : Assembly.GetEntryAssembly() is { } entry ? [entry] : [];

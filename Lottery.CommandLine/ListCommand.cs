@@ -31,7 +31,7 @@ internal static class ListCommand
                 : [];
             if (saved.Count == 0)
             {
-                AnsiConsole.MarkupLineInterpolated($"No experiments saved under {root} yet; `{Host.ProgramName} run <name>` runs one.");
+                AnsiConsole.MarkupLineInterpolated($"No experiments saved under {root} yet; `{HostProgram.Name} run <name>` runs one.");
                 return 0;
             }
 

@@ -26,6 +26,10 @@ internal static class LocalWorkers
         return Math.Clamp(workers, 1, Math.Max(1, runs));
     }
 
+    /// <summary>The command line of worker <paramref name="number"/>: `run` with the experiment's <paramref name="arguments"/>, as one worker of several with <paramref name="threads"/> threads.</summary>
+    public static IReadOnlyList<string> WorkerArguments(IReadOnlyList<string> arguments, int threads, int number) =>
+        ["run", .. arguments, "--workers", "1", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--worker", FormattableString.Invariant($"worker {number}")];
+
     /// <summary>
     /// Starts <paramref name="workers"/> workers running `run` with <paramref name="arguments"/>, relays their progress
     /// to <paramref name="progress"/> (each run once), waits for all, and returns the error lines of those that failed.
@@ -38,7 +42,7 @@ internal static class LocalWorkers
         {
             for (var i = 1; i <= workers; i++)
             {
-                var process = Self(["run", .. arguments, "--workers", "1", "--threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "--worker", FormattableString.Invariant($"worker {i}")]);
+                var process = Self(WorkerArguments(arguments, threads, i));
                 var errors = process.StandardError.ReadToEndAsync();
                 var lines = Task.Run(() =>
                 {

@@ -82,7 +82,7 @@ public static class LotteryCommandLine
                     Console.Error.WriteLine($"error: {string.Join(' ', error.Message.Split(['\n', '\r', '\t'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))}");
                 }
 
-                Console.Error.WriteLine($"Run `{Host.ProgramName} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
+                Console.Error.WriteLine($"Run `{HostProgram.Name} {string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name })} --help` for the options.".Replace("  ", " ", StringComparison.Ordinal));
                 return 2;
             }
 

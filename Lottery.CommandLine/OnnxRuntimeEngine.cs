@@ -1,31 +1,27 @@
 using Lottery.Inference;
+using Lottery.Reporting;
 using Microsoft.ML.OnnxRuntime;
 using static TorchSharp.torch;
 
 namespace Lottery.CommandLine;
 
 /// <summary>
-/// An exported ONNX file in ONNX Runtime, for the inference benchmark: a session with as many threads as TorchSharp
+/// ONNX Runtime for the inference benchmark: each exported ONNX file in a session with as many threads as TorchSharp
 /// uses, its inputs converted once to ONNX Runtime's values (so that a timed call is ONNX Runtime's work alone).
 /// </summary>
-internal sealed class OnnxRuntimeEngine : IInferenceEngine
+internal sealed class OnnxRuntimeEngine : IOnnxEngine
 {
-    private readonly InferenceSession session;
-    private readonly List<OrtValue> singles;
-    private readonly OrtValue batch;
-    private readonly RunOptions options = new();
     private static readonly string[] InputNames = [Export.OnnxExport.InputName];
     private static readonly string[] OutputNames = [Export.OnnxExport.OutputName];
 
-    public OnnxRuntimeEngine(InferenceSession session, InferenceInputs inputs, IReadOnlyList<long> inputShape)
-    {
-        this.session = session;
-        singles = inputs.Singles.Select(s => Value(s, inputShape)).ToList();
-        batch = Value(inputs.Batch, inputShape);
-    }
+    public static OnnxRuntimeEngine Instance { get; } = new();
+
+    public string Name => InferenceEngines.OnnxRuntime;
+
+    public IOnnxSession Open(byte[] onnx, IReadOnlyList<long> inputShape) => new Session(Create(onnx), inputShape);
 
     /// <summary>A session on <paramref name="onnx"/> with TorchSharp's thread count, every graph optimisation on, and no spinning threads.</summary>
-    public static InferenceSession Session(byte[] onnx)
+    private static InferenceSession Create(byte[] onnx)
     {
         using var settings = new SessionOptions
         {
@@ -40,58 +36,80 @@ internal sealed class OnnxRuntimeEngine : IInferenceEngine
         return new InferenceSession(onnx, settings);
     }
 
-    /// <summary>The class ONNX Runtime predicts for every sample of <paramref name="inputs"/>, in batches of 256.</summary>
-    public static long[] Predict(InferenceSession session, Tensor inputs, IReadOnlyList<long> inputShape)
-    {
-        var predictions = new long[inputs.shape[0]];
-        using var run = new RunOptions();
-        for (long start = 0; start < inputs.shape[0]; start += 256)
-        {
-            var length = Math.Min(256, inputs.shape[0] - start);
-            using var part = inputs.narrow(0, start, length);
-            using var value = Value(part, inputShape);
-            using var outputs = session.Run(run, InputNames, [value], OutputNames);
-            var logits = outputs[0].GetTensorDataAsSpan<float>();
-            var classes = logits.Length / (int)length;
-            for (var i = 0; i < length; i++)
-            {
-                var row = logits.Slice(i * classes, classes);
-                var best = 0;
-                for (var c = 1; c < classes; c++)
-                {
-                    if (row[c] > row[best])
-                    {
-                        best = c;
-                    }
-                }
-
-                predictions[start + i] = best;
-            }
-        }
-
-        return predictions;
-    }
-
-    public void Single(int index) => session.Run(options, InputNames, [singles[index]], OutputNames).Dispose();
-
-    public void Batch() => session.Run(options, InputNames, [batch], OutputNames).Dispose();
-
-    public void Dispose()
-    {
-        foreach (var value in singles)
-        {
-            value.Dispose();
-        }
-
-        batch.Dispose();
-        options.Dispose();
-    }
-
     /// <summary>A float tensor of shape [n, ...inputShape] holding a copy of <paramref name="samples"/>.</summary>
     private static OrtValue Value(Tensor samples, IReadOnlyList<long> inputShape)
     {
         using var scope = NewDisposeScope();
         var flat = samples.to(ScalarType.Float32).cpu().contiguous();
         return OrtValue.CreateTensorValueFromMemory(flat.data<float>().ToArray(), [samples.shape[0], .. inputShape]);
+    }
+
+    private sealed class Session(InferenceSession session, IReadOnlyList<long> inputShape) : IOnnxSession
+    {
+        public IInferenceEngine Engine(InferenceInputs inputs) => new Timed(session, inputs, inputShape);
+
+        public long[] Predict(Tensor inputs)
+        {
+            var predictions = new long[inputs.shape[0]];
+            using var run = new RunOptions();
+            for (long start = 0; start < inputs.shape[0]; start += 256)
+            {
+                var length = Math.Min(256, inputs.shape[0] - start);
+                using var part = inputs.narrow(0, start, length);
+                using var value = Value(part, inputShape);
+                using var outputs = session.Run(run, InputNames, [value], OutputNames);
+                var logits = outputs[0].GetTensorDataAsSpan<float>();
+                var classes = logits.Length / (int)length;
+                for (var i = 0; i < length; i++)
+                {
+                    var row = logits.Slice(i * classes, classes);
+                    var best = 0;
+                    for (var c = 1; c < classes; c++)
+                    {
+                        if (row[c] > row[best])
+                        {
+                            best = c;
+                        }
+                    }
+
+                    predictions[start + i] = best;
+                }
+            }
+
+            return predictions;
+        }
+
+        public void Dispose() => session.Dispose();
+    }
+
+    /// <summary>The session as the timer calls it, on inputs converted once.</summary>
+    private sealed class Timed : IInferenceEngine
+    {
+        private readonly InferenceSession session;
+        private readonly List<OrtValue> singles;
+        private readonly OrtValue batch;
+        private readonly RunOptions options = new();
+
+        public Timed(InferenceSession session, InferenceInputs inputs, IReadOnlyList<long> inputShape)
+        {
+            this.session = session;
+            singles = inputs.Singles.Select(s => Value(s, inputShape)).ToList();
+            batch = Value(inputs.Batch, inputShape);
+        }
+
+        public void Single(int index) => session.Run(options, InputNames, [singles[index]], OutputNames).Dispose();
+
+        public void Batch() => session.Run(options, InputNames, [batch], OutputNames).Dispose();
+
+        public void Dispose()
+        {
+            foreach (var value in singles)
+            {
+                value.Dispose();
+            }
+
+            batch.Dispose();
+            options.Dispose();
+        }
     }
 }

@@ -5,8 +5,8 @@ using static TorchSharp.torch;
 namespace Lottery.CommandLine;
 
 /// <summary>
-/// Finds a pruned model on disk (a <c>.pruned</c> file, or a run's folder and round) and loads it into a fresh
-/// instance of the model class it was saved from, found among the program's types by its full name.
+/// Finds a pruned model on disk (a <c>.pruned</c> file, or a run's folder and round); <see cref="SavedModels"/> loads it
+/// into a fresh instance of the model class it was saved from.
 /// </summary>
 internal static class PrunedModels
 {
@@ -31,7 +31,7 @@ internal static class PrunedModels
         // A finished run's files are used only when they match the checksums recorded when it finished.
         if (File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName)) && Lottery.Results.RunStore.Verify(path) is { } problem)
         {
-            throw new InvalidDataException($"Run '{path}' cannot be used: {problem}. Run the `{Host.ProgramName} run` command that made it again: it sets the run aside and trains it again.");
+            throw new InvalidDataException($"Run '{path}' cannot be used: {problem}. Run the `{HostProgram.Name} run` command that made it again: it sets the run aside and trains it again.");
         }
 
         var rounds = Path.Combine(path, "rounds");
@@ -48,7 +48,7 @@ internal static class PrunedModels
             return File.Exists(Path.Combine(path, Lottery.Results.RunStore.ResultFileName))
                 ? files[^1]
                 : throw new InvalidOperationException(
-                    $"Run '{path}' has not finished (it has no {Lottery.Results.RunStore.ResultFileName}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `{Host.ProgramName} run` command again "
+                    $"Run '{path}' has not finished (it has no {Lottery.Results.RunStore.ResultFileName}), so its newest round, {RoundOf(files[^1])}, is not its final model. Finish it by running the same `{HostProgram.Name} run` command again "
                     + $"(it resumes where it stopped), or take that round as it stands with --round {RoundOf(files[^1])}.");
         }
 
@@ -59,66 +59,6 @@ internal static class PrunedModels
     }
 
     private static int RoundOf(string file) => int.Parse(Path.GetFileNameWithoutExtension(file)[6..], System.Globalization.CultureInfo.InvariantCulture);
-
-    /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
-    public static nn.Module<Tensor, Tensor> Load(string file)
-    {
-        if (ArtifactInfo.ReadHeader(file).Kind != ArtifactKind.PrunedModel)
-        {
-            throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
-        }
-
-        return LoadAny(file).Model;
-    }
-
-    /// <summary>A fresh instance of the model class a ticket or pruned-model file was saved from, with the file's masks and weights loaded, and which of the two it was.</summary>
-    public static (nn.Module<Tensor, Tensor> Model, ArtifactKind Kind) LoadAny(string file)
-    {
-        var (kind, modelType) = ArtifactInfo.ReadHeader(file);
-        var model = Create(modelType, file);
-        try
-        {
-            var masks = ((IPrunableModel)model).AttachMasks();
-            if (kind == ArtifactKind.Ticket)
-            {
-                Ticket.Load(model, masks, file);
-            }
-            else
-            {
-                PrunedModel.Load(model, file, masks);
-            }
-
-            return (model, kind);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>The model class a pruned-model file or run was saved from, created with its parameterless constructor.</summary>
-    public static nn.Module<Tensor, Tensor> Create(string typeName, string source)
-    {
-        var type = AppDomain.CurrentDomain.GetAssemblies()
-            .Select(a => a.GetType(typeName, throwOnError: false))
-            .FirstOrDefault(t => t is not null)
-            ?? throw new InvalidOperationException($"'{source}' was saved from {typeName}, a class this program does not have. Load it in your own program with the class's LoadPrunedModel.");
-        var constructor = type.GetConstructors().FirstOrDefault(c => c.GetParameters().All(p => p.HasDefaultValue));
-        if (!typeof(IPrunableModel).IsAssignableFrom(type) || !typeof(nn.Module<Tensor, Tensor>).IsAssignableFrom(type) || constructor is null)
-        {
-            throw new InvalidOperationException($"{typeName} (from '{source}') is not a [Prunable] model that can be created without arguments.");
-        }
-
-        try
-        {
-            return (nn.Module<Tensor, Tensor>)constructor.Invoke(constructor.GetParameters().Select(p => p.DefaultValue).ToArray());
-        }
-        catch (System.Reflection.TargetInvocationException error) when (error.InnerException is not null)
-        {
-            throw new InvalidOperationException($"{typeName}'s constructor failed: {error.InnerException.Message}", error.InnerException);
-        }
-    }
 
     /// <summary>The model as a chain, or a clear error when its class declares none.</summary>
     public static IChainModel Chain(nn.Module model) => model as IChainModel

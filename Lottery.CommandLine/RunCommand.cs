@@ -20,7 +20,7 @@ internal static class RunCommand
         var worker = new Option<string?>("--worker") { Description = "Run as one worker of several, labelled so: train what no other worker has claimed, write no summary.", Hidden = true };
         CommonOptions.Require(workers, v => v is null or >= 1, "it must be at least 1");
 
-        var command = new Command("run", "Runs a declared experiment: every arm for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and three charts to <out>/<name>/. Any number of `lottery run` processes may share one --out folder: each run is trained once.");
+        var command = new Command("run", $"Runs a declared experiment: every arm for every seed (finished runs are read back, interrupted ones resume), then writes summary.json, summary.csv, report.md and three charts to <out>/<name>/. Any number of {HostProgram.Command("run")} processes may share one --out folder: each run is trained once.");
         experimentOptions.AddTo(command);
         command.Options.Add(threads);
         command.Options.Add(workers);

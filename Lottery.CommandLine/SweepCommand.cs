@@ -27,7 +27,7 @@ internal static class SweepCommand
         var memory = new Option<string?>("--mem") { Description = "Memory of one task (#SBATCH --mem), for example 4G." };
         var parallel = new Option<int?>("--max-parallel") { Description = "Tasks of one array that run at once at most (#SBATCH --array=...%N)." };
         var extra = new Option<string[]>("--sbatch-option") { Description = "Another #SBATCH option, as sbatch takes it (for example --gres=gpu:1); repeat for more.", AllowMultipleArgumentsPerToken = false };
-        var program = new Option<string?>("--command") { Description = "How the cluster's nodes start lottery (default: the command that started this program, which must be reachable there)." };
+        var program = new Option<string?>("--command") { Description = $"How the cluster's nodes start {HostProgram.Name} (default: the command that started this program, which must be reachable there)." };
         var image = new Option<string>("--image") { Description = "Container image of the Kubernetes jobs, with lottery as its entry point.", DefaultValueFactory = _ => "lottery:latest" };
         var claim = new Option<string>("--volume-claim") { Description = "PersistentVolumeClaim holding the results folder, shared by the Kubernetes jobs' pods.", DefaultValueFactory = _ => "lottery-results" };
         var submit = new Option<bool>("--submit") { Description = "Submit the Slurm stages with sbatch after writing them." };
@@ -35,7 +35,7 @@ internal static class SweepCommand
         CommonOptions.Require(cpus, v => v >= 1, "a task needs at least 1 core");
         CommonOptions.Require(parallel, v => v is null or >= 1, "at least 1 task must run at once");
 
-        var command = new Command("sweep", "Writes an experiment as a cluster sweep: a Slurm job array (and a Kubernetes Indexed Job) per stage, each task running `lottery task` with its index on the shared --out folder, and submit scripts that start each stage after the one before; --submit submits to Slurm. `lottery report` shows what has finished at any time.");
+        var command = new Command("sweep", $"Writes an experiment as a cluster sweep: a Slurm job array (and a Kubernetes Indexed Job) per stage, each task running {HostProgram.Command("task")} with its index on the shared --out folder, and submit scripts that start each stage after the one before; --submit submits to Slurm. {HostProgram.Command("report")} shows what has finished at any time.");
         experimentOptions.AddTo(command);
         foreach (var option in new Option[] { slurm, kubernetes, perTask, threads, partition, account, time, cpus, memory, parallel, extra, program, image, claim, submit })
         {

@@ -19,12 +19,12 @@ internal static class TaskCommand
     public static Command Create()
     {
         var experimentOptions = new ExperimentOptions();
-        var stage = new Option<int>("--stage") { Description = "The sweep's stage (`lottery sweep` writes one job array per stage).", Required = true };
+        var stage = new Option<int>("--stage") { Description = $"The sweep's stage ({HostProgram.Command("sweep")} writes one job array per stage).", Required = true };
         var index = new Option<int?>("--index") { Description = $"The task's index in its stage (default: ${IndexVariables[0]} or ${IndexVariables[1]})." };
         var perTask = new Option<int>("--runs-per-task") { Description = "Runs each task trains (as the sweep was written with).", DefaultValueFactory = _ => 1 };
         var threads = CommonOptions.WorkerThreads();
         CommonOptions.Require(perTask, v => v >= 1, "each task trains at least 1 run");
-        var command = new Command("task", "Trains one task of a sweep: the runs of --stage that --index (or SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX) names, in the shared --out folder. `lottery sweep` writes the scripts that run it.");
+        var command = new Command("task", $"Trains one task of a sweep: the runs of --stage that --index (or SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX) names, in the shared --out folder. {HostProgram.Command("sweep")} writes the scripts that run it.");
         experimentOptions.AddTo(command);
         command.Options.Add(stage);
         command.Options.Add(index);
@@ -44,7 +44,7 @@ internal static class TaskCommand
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{experiment.Name}, {label}: {runs.Count} run{(runs.Count == 1 ? string.Empty : "s")} ({string.Join(", ", runs.Order().Select(i => sweep.Plan[i].Label))}) in {folder}"));
             var report = ConsoleProgress.Run(console, progress =>
                 ExperimentRunner.Work(experiment, folder, progress, new WorkerOptions { Assigned = runs, Claims = new ClaimSettings { StaleAfter = experimentOptions.StaleAfter(parse), Worker = label } }));
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: trained {report.Trained}, read back {report.ReadBack}. `{Host.ProgramName} report {experiment.Name}` shows what has finished."));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{label}: trained {report.Trained}, read back {report.ReadBack}. `{HostProgram.Name} report {experiment.Name}` shows what has finished."));
             return 0;
         });
         return command;

@@ -61,21 +61,40 @@ internal static class ImpCommand
             // The models' [Prunable] declarations give the paper's per-layer rates; --output-rate replaces the slower
             // ones (the output layer, and Conv-2's convolutions) when asked.
             var declared = isConv ? Conv2.PrunableLayers : LeNet300100.PrunableLayers;
-            var slowRate = parse.GetValue(outputRate);
-            var pruning = new PruningSettings
-            {
-                Schedule = new IterativeSchedule(parse.GetValue(rate), rounds: parse.GetValue(rounds)),
-                Criterion = PruningCriteria.FromName(parse.GetValue(criterion)!),
-                Rewind = ParseRewind(parse.GetValue(rewind)!),
-                Masks = new MaskOptions { LayerRates = declared.Where(l => l.Rate is not null).ToDictionary(l => l.Member, _ => slowRate) },
-            };
+            var method = Method(parse.GetValue(rate), parse.GetValue(rounds), parse.GetValue(criterion)!, parse.GetValue(rewind)!, declared.Where(l => l.Rate is not null).Select(l => l.Member), parse.GetValue(outputRate));
             Func<TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>> create = isConv ? () => new Conv2() : () => new LeNet300100();
-            return Run(isConv ? "Conv-2" : "LeNet-300-100", create, parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, pruning, Console.Out);
+            return Run(isConv ? "Conv-2" : "LeNet-300-100", create, parse.GetValue(data)!, parse.GetValue(dataFolder), parse.GetValue(validation), settings, method, Console.Out);
         });
         return command;
     }
 
-    public static Rewind ParseRewind(string text) => text.ToLowerInvariant() switch
+    /// <summary>
+    /// IMP as one method value, as an experiment's arm declares it: <paramref name="rounds"/> rounds at
+    /// <paramref name="rate"/>, the <paramref name="slowLayers"/> at <paramref name="slowRate"/>.
+    /// </summary>
+    private static PruningMethod Method(double rate, int rounds, string criterion, string rewind, IEnumerable<string> slowLayers, double slowRate)
+    {
+        if (!PruningCriteria.TryFind(criterion, out var found))
+        {
+            throw new ArgumentException($"--criterion '{criterion}' is not a criterion. Known criteria: {string.Join(", ", PruningCriteria.All.Concat(PruningCriteria.Registered).Select(c => c.Name))}.");
+        }
+
+        var builtIn = Enum.TryParse<CriterionKind>(found.Name, out var kind);
+        var rewinding = ParseRewind(rewind);
+        return new PruningMethod
+        {
+            Schedule = ScheduleKind.Iterative,
+            Rate = rate,
+            Rounds = rounds,
+            Criterion = builtIn ? kind : default,
+            CriterionName = builtIn ? null : found.Name,
+            Rewind = rewinding.Kind,
+            RewindEpoch = rewinding.Epoch,
+            Layers = slowLayers.Select(layer => new LayerOverride(layer, Rate: slowRate)).ToList(),
+        }.WithCriterionSettings();
+    }
+
+    private static Rewind ParseRewind(string text) => text.ToLowerInvariant() switch
     {
         "init" => Rewind.ToInit,
         "none" => Rewind.None,
@@ -91,13 +110,14 @@ internal static class ImpCommand
         string? dataFolder,
         int validation,
         TrainingSettings settings,
-        PruningSettings pruning,
+        PruningMethod method,
         TextWriter output)
     {
         using var data = DataSets.Load(dataName, dataFolder);
         using var split = DataSplit.HoldOutValidation(data, validation, settings.Seed);
         output.WriteLine($"{modelName} on {data.Name}: {split.Train.Count} training, {split.Validation.Count} validation, {split.Test.Count} test images");
-        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}, on {settings.Device ?? "cpu"}; {pruning}, {string.Join(", ", pruning.Masks!.LayerRates.Select(r => FormattableString.Invariant($"{r.Key} at {r.Value * 100:0.#}%")))}");
+        var pruning = method.ToSettings();
+        output.WriteLine($"Adam lr {settings.LearningRate}, batch {settings.BatchSize}, {settings.Epochs} epochs per round, seed {settings.Seed}, on {settings.Device ?? "cpu"}; {pruning}, {string.Join(", ", method.Layers.Select(l => FormattableString.Invariant($"{l.Layer} at {l.Rate * 100:0.#}%")))}");
         output.WriteLine();
 
         var table = new TextTable("round", "weights remaining", "test accuracy (end)", "test accuracy (early stop)", "early-stop iteration", "seconds");

@@ -49,7 +49,7 @@ public static partial class ExperimentRunner
         unfinished = missing;
         if (missing == state.Plan.Count && missing > 0)
         {
-            throw new InvalidOperationException($"No run of experiment {experiment.Name} has finished under '{state.Store.Root}' yet: run `lottery run {experiment.Name}` (or its sweep's tasks) with the same options first.");
+            throw new InvalidOperationException($"No run of experiment {experiment.Name} has finished under '{state.Store.Root}' yet: run {HostProgram.Command($"run {experiment.Name}")} (or its sweep's tasks) with the same options first.");
         }
 
         var folder = Path.Combine(Path.GetFullPath(output), experiment.Name);

@@ -133,7 +133,7 @@ internal sealed class PlanState
         var waiting = assigned.Where(i => !Finished(i)).Select(i => Plan[i]).ToList();
         var missing = Enumerable.Range(0, Plan.Count).Where(i => !Finished(i) && !assigned.Contains(i)).Select(i => Plan[i].Label).ToList();
         return $"Runs {string.Join(", ", waiting.Take(5).Select(r => r.Label))}{(waiting.Count > 5 ? ", ..." : string.Empty)} need runs that have not finished and that no worker is training: "
-            + $"{string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : string.Empty)}. Run those first (an earlier stage of the sweep; see its log), or run `lottery run {experiment.Name}` to train everything that is missing.";
+            + $"{string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : string.Empty)}. Run those first (an earlier stage of the sweep; see its log), or run {HostProgram.Command($"run {experiment.Name}")} to train everything that is missing.";
     }
 
     /// <summary>The record of the runs finished so far, in plan order.</summary>

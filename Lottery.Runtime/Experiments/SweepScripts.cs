@@ -56,7 +56,7 @@ public static class SweepScripts
                 .AppendLine(sweep.RunsPerTask == 1
                     ? FormattableString.Invariant($"# Stage {stage} of experiment {sweep.Experiment.Name}: {sweep.Stages[stage].Count} runs; task i trains run i of the stage.")
                     : FormattableString.Invariant($"# Stage {stage} of experiment {sweep.Experiment.Name}: {sweep.Stages[stage].Count} runs, {sweep.RunsPerTask} per task; task i trains runs i*{sweep.RunsPerTask} to i*{sweep.RunsPerTask}+{sweep.RunsPerTask - 1} of the stage."))
-                .AppendLine("# Every task claims its runs in the shared results folder: a task run twice, or beside `lottery run`, trains nothing twice.")
+                .AppendLine($"# Every task claims its runs in the shared results folder: a task run twice, or beside {HostProgram.Command("run")}, trains nothing twice.")
                 .AppendLine("set -euo pipefail")
                 .AppendLine($"exec {lottery} task {string.Join(' ', taskArguments.Select(Quote))} --stage {stage.ToString(CultureInfo.InvariantCulture)}");
             File.WriteAllText(Path.Combine(folder, SlurmScript(stage)), script.ToString());

@@ -32,6 +32,6 @@ public sealed record UnfinishedRuns(string Experiment, int Planned, IReadOnlyLis
             : string.Create(CultureInfo.InvariantCulture, $"; the {Waiting.Count} run{(Waiting.Count == 1 ? string.Empty : "s")} derived from {(one ? "it" : "them")} cannot be matched to a saved result until {(one ? "it has" : "they have")} finished");
         return string.Create(
             CultureInfo.InvariantCulture,
-            $"{shown} of {Planned} runs are in the tables. {WithoutResult.Count} {(one ? "has" : "have")} no result yet ({names}){waiting}. `lottery run {Experiment}` with the same options finishes {(Count == 1 ? "it" : "them")}.");
+            $"{shown} of {Planned} runs are in the tables. {WithoutResult.Count} {(one ? "has" : "have")} no result yet ({names}){waiting}. {HostProgram.Command($"run {Experiment}")} with the same options finishes {(Count == 1 ? "it" : "them")}.");
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using static TorchSharp.torch;
 
 namespace Lottery.Inference;
@@ -49,19 +48,24 @@ public static class InferenceTimer
         return Measure(models.Select(Engine).ToList(), samples, timing);
     }
 
-    /// <summary>The engine that runs a TorchSharp module, for <see cref="Measure(IReadOnlyList{Func{InferenceInputs, IInferenceEngine}}, Tensor, InferenceTiming?)"/>.</summary>
+    /// <summary>The engine that runs a TorchSharp module, for <see cref="Measure(IReadOnlyList{Func{InferenceInputs, IInferenceEngine}}, Tensor, InferenceTiming?, TimeProvider?)"/>.</summary>
     public static Func<InferenceInputs, IInferenceEngine> Engine(nn.Module<Tensor, Tensor> model) => inputs => new ModuleEngine(model, inputs);
 
     /// <summary>
     /// Measures every engine, each made by its factory from the same prepared inputs (the first samples, at most 16 of
     /// them one at a time, and the first batch), side by side: rounds over all the engines in turn, the median round reported.
     /// </summary>
+    /// <param name="engines">Makes each engine.</param>
+    /// <param name="samples">The samples, at least one batch of them.</param>
+    /// <param name="timing">How long to measure (default: <see cref="InferenceTiming"/>'s).</param>
+    /// <param name="time">The clock (default: <see cref="TimeProvider.System"/>, the high-resolution timestamp).</param>
     /// <exception cref="ArgumentException">Fewer samples than the batch, or no engines.</exception>
-    public static IReadOnlyList<InferenceSpeed> Measure(IReadOnlyList<Func<InferenceInputs, IInferenceEngine>> engines, Tensor samples, InferenceTiming? timing = null)
+    public static IReadOnlyList<InferenceSpeed> Measure(IReadOnlyList<Func<InferenceInputs, IInferenceEngine>> engines, Tensor samples, InferenceTiming? timing = null, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(engines);
         ArgumentNullException.ThrowIfNull(samples);
         timing ??= new InferenceTiming();
+        time ??= TimeProvider.System;
         if (engines.Count == 0)
         {
             throw new ArgumentException("No models to measure.", nameof(engines));
@@ -92,20 +96,20 @@ public static class InferenceTimer
             {
                 for (var m = 0; m < made.Count; m++)
                 {
-                    var clock = Stopwatch.StartNew();
+                    var start = time.GetTimestamp();
                     for (var call = 0; call < timing.LatencyCalls; call++)
                     {
                         made[m].Single(call % singles.Count);
                     }
 
-                    var latency = clock.Elapsed.TotalMicroseconds / timing.LatencyCalls;
-                    clock.Restart();
+                    var latency = time.GetElapsedTime(start).TotalMicroseconds / timing.LatencyCalls;
+                    start = time.GetTimestamp();
                     for (var b = 0; b < timing.ThroughputBatches; b++)
                     {
                         made[m].Batch();
                     }
 
-                    var throughput = timing.BatchSize * timing.ThroughputBatches / clock.Elapsed.TotalSeconds;
+                    var throughput = timing.BatchSize * timing.ThroughputBatches / time.GetElapsedTime(start).TotalSeconds;
                     if (round >= 0)
                     {
                         latencies[m].Add(latency);

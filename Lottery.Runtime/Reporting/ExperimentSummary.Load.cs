@@ -18,7 +18,7 @@ public sealed partial class ExperimentSummary
         var path = Path.Combine(folder, ExperimentRecord.FileName);
         if (!File.Exists(path))
         {
-            throw new FileNotFoundException($"'{folder}' holds no {ExperimentRecord.FileName}: it is not a finished experiment's folder. Run `lottery run <experiment>` first (it writes the file when every run has finished), or name a folder under the results folder.", path);
+            throw new FileNotFoundException($"'{folder}' holds no {ExperimentRecord.FileName}: it is not a finished experiment's folder. Run {HostProgram.Command("run <experiment>")} first (it writes the file when every run has finished), or name a folder under the results folder.", path);
         }
 
         ExperimentRecord record;
@@ -44,7 +44,7 @@ public sealed partial class ExperimentSummary
         var unfinished = record.Runs.Count(r => !results.ContainsKey(r.Id));
         if (unfinished > 0)
         {
-            throw new InvalidOperationException($"{unfinished} of the {record.Runs.Count} runs of experiment '{record.Name}' are missing from {store.Root}. Run `lottery run {record.Name}` again: it trains them.");
+            throw new InvalidOperationException($"{unfinished} of the {record.Runs.Count} runs of experiment '{record.Name}' are missing from {store.Root}. Run {HostProgram.Command($"run {record.Name}")} again: it trains them.");
         }
 
         return From(record, results, store);

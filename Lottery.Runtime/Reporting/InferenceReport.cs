@@ -8,7 +8,7 @@ namespace Lottery.Reporting;
 /// <param name="Arm">The arm the model comes from (the dense reference: its name, at 100%).</param>
 /// <param name="Point">The point (IMP round, or matched round).</param>
 /// <param name="WeightsRemainingPercent">Prunable weights remaining, in percent.</param>
-/// <param name="Variant">dense, masked, compacted or sparse.</param>
+/// <param name="Variant">The form of the model measured (its name in the files: <see cref="InferenceVariants.Name"/>).</param>
 /// <param name="FileBytes">The size of the file this variant is stored in.</param>
 /// <param name="Parameters">Parameters the variant stores (non-zero ones for masked and sparse).</param>
 /// <param name="LatencyMicroseconds">Median microseconds of one batch-1 forward call.</param>
@@ -21,7 +21,7 @@ public sealed record InferenceRow(
     string Arm,
     int Point,
     double WeightsRemainingPercent,
-    string Variant,
+    InferenceVariant Variant,
     long FileBytes,
     long Parameters,
     double LatencyMicroseconds,
@@ -56,7 +56,7 @@ public static class InferenceReport
                 r.Arm,
                 r.Point.ToString(CultureInfo.InvariantCulture),
                 r.WeightsRemainingPercent.ToString("0.##", CultureInfo.InvariantCulture),
-                r.Variant,
+                r.Variant.Name(),
                 r.Engine,
                 r.FileBytes.ToString(CultureInfo.InvariantCulture),
                 r.Parameters.ToString(CultureInfo.InvariantCulture),
@@ -83,7 +83,7 @@ public static class InferenceReport
         foreach (var r in rows)
         {
             text.AppendLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {r.Arm} | {r.Point} | {r.WeightsRemainingPercent:0.#}% | {r.Variant} | {r.Engine} | {r.FileBytes / 1024.0:N0} kB ({100.0 * r.FileBytes / dense.FileBytes:0.#}%) | {r.Parameters:N0} | {r.LatencyMicroseconds:0.0} µs ({dense.LatencyMicroseconds / r.LatencyMicroseconds:0.00}x) | {r.SamplesPerSecond:N0}/s ({r.SamplesPerSecond / dense.SamplesPerSecond:0.00}x) | {r.TestAccuracy * 100:0.00}% | {Agreement(r)} |"));
+                $"| {r.Arm} | {r.Point} | {r.WeightsRemainingPercent:0.#}% | {r.Variant.Name()} | {r.Engine} | {r.FileBytes / 1024.0:N0} kB ({100.0 * r.FileBytes / dense.FileBytes:0.#}%) | {r.Parameters:N0} | {r.LatencyMicroseconds:0.0} µs ({dense.LatencyMicroseconds / r.LatencyMicroseconds:0.00}x) | {r.SamplesPerSecond:N0}/s ({r.SamplesPerSecond / dense.SamplesPerSecond:0.00}x) | {r.TestAccuracy * 100:0.00}% | {Agreement(r)} |"));
         }
 
         return text.ToString();
@@ -111,9 +111,9 @@ public static class InferenceReport
 
     /// <summary>The rows' reference: the dense model in TorchSharp.</summary>
     private static InferenceRow Dense(IReadOnlyList<InferenceRow> rows) =>
-        rows.FirstOrDefault(r => r.Variant == "dense" && r.Engine == InferenceEngines.TorchSharp) ?? throw new ArgumentException("The rows have no dense reference in TorchSharp.", nameof(rows));
+        rows.FirstOrDefault(r => r.Variant == InferenceVariant.Dense && r.Engine == InferenceEngines.TorchSharp) ?? throw new ArgumentException("The rows have no dense reference in TorchSharp.", nameof(rows));
 
-    private static string Series(InferenceRow row) => row.Engine == InferenceEngines.TorchSharp ? row.Variant : $"{row.Variant}, {row.Engine}";
+    private static string Series(InferenceRow row) => row.Engine == InferenceEngines.TorchSharp ? row.Variant.Name() : $"{row.Variant.Name()}, {row.Engine}";
 
     private static void Chart(IReadOnlyList<InferenceRow> rows, string title, string xLabel, Func<InferenceRow, double> x, string path)
     {

@@ -64,7 +64,7 @@ public sealed class RunStore
 
         if (RunChecksums.Problem(Folder(id)) is { } problem)
         {
-            throw new InvalidDataException($"Run '{id}' cannot be read back: {problem}. Run `lottery run {experiment ?? "<experiment>"}` again with the options it ran with: it sets the run aside and trains it again.");
+            throw new InvalidDataException($"Run '{id}' cannot be read back: {problem}. Run {HostProgram.Command($"run {experiment ?? "<experiment>"}")} again with the options it ran with: it sets the run aside and trains it again.");
         }
 
         return ReadResult(id);
@@ -135,7 +135,7 @@ public sealed class RunStore
         }
 
         Log(id, "lottery", $"set aside: {problem}; its result is kept as {Path.GetFileName(kept)} and the run is trained again");
-        SetAside?.Invoke($"Run {id} was set aside: {problem}. Its result is kept as '{Path.GetFileName(kept)}'; `lottery run` trains the run again.");
+        SetAside?.Invoke($"Run {id} was set aside: {problem}. Its result is kept as '{Path.GetFileName(kept)}'; {HostProgram.Command("run")} trains the run again.");
     }
 
     /// <summary>The masks run <paramref name="id"/> trained round <paramref name="round"/> with, read from its ticket; the caller owns them.</summary>

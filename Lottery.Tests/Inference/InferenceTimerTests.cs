@@ -19,16 +19,17 @@ public sealed class InferenceTimerTests
     }
 
     [Fact]
-    public void Measure_gives_one_speed_per_model_and_restores_their_modes()
+    public void Measure_restores_the_modes_of_the_models_and_refuses_fewer_samples_than_a_batch()
     {
         using var first = nn.Linear(8, 4);
         using var second = nn.Sequential(nn.Linear(8, 4), nn.ReLU());
+        first.eval();
         second.train();
         using var samples = rand(32, 8);
         var speeds = InferenceTimer.Measure([first, second], samples, new InferenceTiming(Repeats: 1, LatencyCalls: 3, ThroughputBatches: 1, BatchSize: 16));
         Assert.Equal(2, speeds.Count);
-        Assert.All(speeds, s => Assert.True(s.LatencyMicroseconds > 0 && s.SamplesPerSecond > 0));
         Assert.True(second.training, "the model's training mode is put back");
+        Assert.False(first.training, "a model in evaluation mode stays in it");
         Assert.Throws<ArgumentException>(() => InferenceTimer.Measure([first], samples, new InferenceTiming(BatchSize: 64)));
     }
 
@@ -60,6 +61,57 @@ public sealed class InferenceTimerTests
         {
             engines.Add(engine);
             return engine;
+        }
+    }
+
+    [Fact]
+    public void Each_speed_is_the_median_of_the_measured_rounds_and_the_warm_up_round_counts_for_nothing()
+    {
+        // A clock that moves only when an engine runs, by what the test says each call takes in each round: the warm-up
+        // round is slow, the three measured ones take 30, 10 and 20 µs a batch-1 call for the first engine (twice that
+        // for the second), and 4, 2 and 8 ms a batch of 8 (twice that for the second).
+        var clock = new ManualClock();
+        long[] singleMicroseconds = [1_000_000, 30, 10, 20];
+        long[] batchMicroseconds = [1_000_000, 4_000, 2_000, 8_000];
+        var timing = new InferenceTiming(Repeats: 3, LatencyCalls: 4, ThroughputBatches: 2, BatchSize: 8);
+        using var samples = zeros(8, 3);
+
+        var speeds = InferenceTimer.Measure(
+            [_ => new TimedEngine(clock, singleMicroseconds, batchMicroseconds, timing, factor: 1), _ => new TimedEngine(clock, singleMicroseconds, batchMicroseconds, timing, factor: 2)],
+            samples,
+            timing,
+            clock);
+
+        // Medians of {30, 10, 20} µs and of {16 samples in 8, 4 and 16 ms} = {2,000, 4,000, 1,000} a second; counted with the
+        // warm-up they would be 25 µs and 1,500 a second.
+        Assert.Equal(20, speeds[0].LatencyMicroseconds, 9);
+        Assert.Equal(2_000, speeds[0].SamplesPerSecond, 6);
+        Assert.Equal(40, speeds[1].LatencyMicroseconds, 9);
+        Assert.Equal(1_000, speeds[1].SamplesPerSecond, 6);
+    }
+
+    /// <summary>A clock in microseconds that only the test moves.</summary>
+    private sealed class ManualClock : TimeProvider
+    {
+        public long Microseconds { get; set; }
+
+        public override long TimestampFrequency => 1_000_000;
+
+        public override long GetTimestamp() => Microseconds;
+    }
+
+    /// <summary>An engine whose calls move the clock by the round's given time, times <paramref name="factor"/>; it tells rounds apart by counting its calls.</summary>
+    private sealed class TimedEngine(ManualClock clock, long[] single, long[] batch, InferenceTiming timing, int factor) : IInferenceEngine
+    {
+        private int singles;
+        private int batches;
+
+        public void Single(int index) => clock.Microseconds += factor * single[singles++ / timing.LatencyCalls];
+
+        public void Batch() => clock.Microseconds += factor * batch[batches++ / timing.ThroughputBatches];
+
+        public void Dispose()
+        {
         }
     }
 

@@ -96,8 +96,10 @@ public sealed class DeviceTests : IDisposable
     [Fact]
     public void A_cpu_run_keeps_its_identity_set_or_unset_and_a_gpu_run_gets_another()
     {
-        // The ids of the main job's dense and IMP runs for seed 1, as the committed reference run named them (under the
-        // portable numerics profile): results on disk rely on them.
+        // The main job's dense run for seed 1, under the portable numerics profile: its identity is the literal below, each
+        // field read against the declaration (LeNet-300-100, 784-300-100-10, the output layer at 10%; Adam 1.2e-3, batch 60,
+        // 15 epochs; the embedded digits with 1,000 held out; no pruning), and its id follows the documented recipe
+        // (the arm, the seed, then 16 hex digits of the SHA-256 of that text), computed here.
         var experiment = ExperimentCatalog.Find(typeof(LeNet300100).Assembly, "lenet-300-100-mnist-digits");
         Assert.Null(experiment.Training.Device);
         var dense = new RunSpec
@@ -110,11 +112,13 @@ public sealed class DeviceTests : IDisposable
             Numerics = Lottery.Native.Numerics.PortableIdentity,
         };
         var imp = dense with { Arm = "Imp", Method = LeNet300100.PruneSchedules.Imp };
+        Assert.Equal(DenseIdentity, dense.ToJson());
+        Assert.Equal("dense-s1-" + Sha256Prefix(DenseIdentity), dense.Id);
+
+        // The committed reference run named its folder so: results on disk rely on the recipe and the identity not moving.
         var reference = File.ReadAllLines(Path.Combine(Lottery.Tests.Generators.DiagnosticTests.RepositoryRoot(), "docs", "results", "lenet-300-100-mnist-digits", "summary.csv"))
             .Select(l => l.Split(',')).ToList();
-        string Named(string arm) => reference.First(r => r[1] == arm && r[5] == "1")[13];
-        Assert.Equal(Named("Dense"), dense.Id);
-        Assert.Equal(Named("Imp"), imp.Id);
+        Assert.Equal(reference.First(r => r[1] == "Dense" && r[5] == "1")[13], "dense-s1-" + Sha256Prefix(DenseIdentity));
 
         // cpu, given from code or as the option gives it, is the same run as unset, to the byte.
         foreach (var spec in new[] { dense, imp })
@@ -127,14 +131,87 @@ public sealed class DeviceTests : IDisposable
             Assert.DoesNotContain("Device", cpu.ToJson(), StringComparison.Ordinal);
         }
 
-        // A GPU is another run: its figures differ slightly. Which GPU is not: workers on two GPUs share runs.
+        // A GPU is another run: its figures differ slightly. Which GPU is not: workers on two GPUs share runs. Its identity
+        // is the CPU run's with the device added after the training's last setting.
+        var onCuda = DenseIdentity.Replace("\"EvaluateTestEveryEpoch\": true\n", "\"EvaluateTestEveryEpoch\": true,\n    \"Device\": \"cuda\"\n", StringComparison.Ordinal);
         var cuda = dense with { Training = dense.Training with { Device = "cuda" } };
         var cuda1 = dense with { Training = dense.Training with { Device = "cuda:1", DeviceSource = "--device" } };
-        Assert.NotEqual(dense.Id, cuda.Id);
-        Assert.StartsWith("dense-s1-", cuda.Id, StringComparison.Ordinal);
+        Assert.Equal(onCuda, cuda1.ToJson());
+        Assert.Equal("dense-s1-" + Sha256Prefix(onCuda), cuda.Id);
         Assert.Equal(cuda.Id, cuda1.Id);
-        Assert.Contains("\"Device\": \"cuda\"", cuda1.ToJson(), StringComparison.Ordinal);
+        Assert.NotEqual(dense.Id, cuda.Id);
+        Assert.NotEqual(dense.Id, imp.Id);
     }
+
+    /// <summary>The first 16 hex digits of the SHA-256 of the text's UTF-8 bytes.</summary>
+    private static string Sha256Prefix(string text) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
+
+    /// <summary>The identity of the main job's dense run for seed 1 (its <c>settings.json</c>).</summary>
+    private const string DenseIdentity = """
+        {
+          "Format": 4,
+          "Model": {
+            "Class": "Lottery.Examples.Models.LeNet300100",
+            "Parameters": [
+              "fc1.weight [300, 784] Float32",
+              "fc1.bias [300] Float32",
+              "fc2.weight [100, 300] Float32",
+              "fc2.bias [100] Float32",
+              "fc3.weight [10, 100] Float32",
+              "fc3.bias [10] Float32"
+            ],
+            "Masked": [
+              "fc1.weight rate method criterion method",
+              "fc2.weight rate method criterion method",
+              "fc3.weight rate 0.1 criterion method"
+            ]
+          },
+          "Data": {
+            "Name": "mnist-digits",
+            "ContentHash": "5e495c205572f7bdd76e92b4ad64fd4a201a5c0279effa27275967f4a2d1214c",
+            "ValidationCount": 1000
+          },
+          "Training": {
+            "Epochs": 15,
+            "BatchSize": 60,
+            "Optimizer": "Adam",
+            "LearningRate": 0.0012,
+            "Momentum": 0,
+            "Nesterov": false,
+            "WeightDecay": 0,
+            "LearningRateMilestones": [],
+            "LearningRateGamma": 0.1,
+            "Seed": 1,
+            "LossName": "cross-entropy",
+            "EvaluateTestEveryEpoch": true
+          },
+          "Method": {
+            "Schedule": null,
+            "Rate": 0.2,
+            "TargetRemaining": null,
+            "Rounds": null,
+            "StartEpoch": null,
+            "EndEpoch": null,
+            "InitialSparsity": 0,
+            "Criterion": "Magnitude",
+            "Scope": "Layerwise",
+            "Rewind": "None",
+            "RewindEpoch": 0,
+            "Layers": [],
+            "InitSeed": null,
+            "IsDense": true,
+            "RewindValue": {
+              "Kind": "None",
+              "Epoch": 0,
+              "RestoresWeights": false,
+              "SnapshotEpoch": 0
+            },
+            "TrainingRounds": 1
+          },
+          "Numerics": "portable (ATen, oneDNN and MKL pinned to AVX2)",
+          "StartMask": null
+        }
+        """;
 
     [Fact]
     public void A_recorded_gpu_device_reads_back()
