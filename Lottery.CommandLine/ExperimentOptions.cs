@@ -38,9 +38,9 @@ internal sealed class ExperimentOptions
             new ExperimentOption<int?>(new("--rounds") { Description = "Rounds of every Iterative (IMP) arm instead of the declared number." })
             {
                 Valid = (v => v is null or >= 1, "it must be at least 1"),
-                Apply = (e, v) => e with { Arms = e.Arms.Select(a => a is MethodArm { Method.Schedule: ScheduleKind.Iterative } imp ? new MethodArm(imp.Name, imp.Method with { Rounds = v }) : a).ToList() },
+                Apply = (e, v) => e with { Arms = e.Arms.Select(a => a is MethodArm { Method.TrainsInRounds: true } imp ? new MethodArm(imp.Name, imp.Method with { Rounds = v }) : a).ToList() },
             },
-            new ExperimentOption<int[]?>(new("--points") { Description = "The matched arm's rounds that one-run arms are matched to, instead of the declared points.", AllowMultipleArgumentsPerToken = true })
+            new ExperimentOption<int[]?>(new("--points") { Description = "The points: the reference arm's (MatchTo's) rounds that one-run arms are matched to, instead of the declared ones.", AllowMultipleArgumentsPerToken = true })
             {
                 IsGiven = v => v is { Length: > 0 },
                 Apply = (e, v) => e with { Points = e.Points is { } declared ? declared with { Rounds = v! } : throw new ArgumentException($"--points: experiment {e.Name} matches no arms to points.") },
