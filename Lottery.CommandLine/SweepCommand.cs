@@ -104,7 +104,7 @@ internal static class SweepCommand
             }
 
             arguments.Add(script);
-            var (code, output) = Shell.Run("sbatch", arguments, folder);
+            var (code, output) = ExternalProgram.Run("sbatch", arguments, folder);
             if (code != 0)
             {
                 throw new InvalidOperationException($"sbatch could not submit {script} (exit code {code}): {output.Trim().Split('\n')[^1]}");
@@ -112,33 +112,6 @@ internal static class SweepCommand
 
             previous = output.Trim().Split(';')[0];
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"stage {stage}: job {previous} ({sweep.Tasks(stage)} tasks)"));
-        }
-    }
-}
-
-/// <summary>Running shell commands (sbatch).</summary>
-internal static class Shell
-{
-    /// <summary>Runs <paramref name="program"/> and returns its exit code and output; a program that is not installed is an error saying so.</summary>
-    public static (int Code, string Output) Run(string program, IEnumerable<string> arguments, string folder)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = folder };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var errors = process.StandardError.ReadToEndAsync();
-            process.WaitForExit();
-            return (process.ExitCode, output.Result + errors.Result);
-        }
-        catch (System.ComponentModel.Win32Exception error)
-        {
-            throw new InvalidOperationException($"{program} cannot be started ({error.Message}): is Slurm installed here and on PATH? Submit {folder}/submit.sh on the cluster's login node instead.", error);
         }
     }
 }

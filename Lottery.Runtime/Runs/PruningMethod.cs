@@ -124,6 +124,7 @@ public sealed record PruningMethod
     public EarlyBirdStop? EarlyBird { get; init; }
 
     /// <summary>Whether runs of this method train in rounds, pruning and rewinding between them (IMP, <see cref="ScheduleKind.Iterative"/>).</summary>
+    [JsonIgnore]
     public bool TrainsInRounds => Schedule is { } kind && ScheduleDescriptor.Of(kind).TrainsInRounds;
 
     /// <summary>Whether the method never prunes.</summary>
