@@ -88,25 +88,33 @@ internal static class ModelEmitter
             public double WeightsRemaining => AttachedMasks.WeightsRemaining;
 
             /// <summary>
-            /// Registers a mask buffer on each [Prunable] layer (or adopts the one a loaded ticket brought) and returns
-            /// the masks; later calls return the same set. Pruned weights are kept at zero in place (gradients and
-            /// optimizer state are masked by the trainer), so the layers' own forward needs no change.
+            /// Registers a mask buffer on each [Prunable] layer, this class's own and those its submodules declare at any
+            /// depth (fields, Sequential, ModuleList, ModuleDict), named as the state dictionary names them, or adopts the
+            /// buffers a loaded ticket brought; returns the masks, and later calls return the same set. Pruned weights are
+            /// kept at zero in place (gradients and optimizer state are masked by the trainer), so forward needs no change.
             /// </summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.MaskSet AttachMasks() => Masks ??= {{Masks}}.MaskSet.Attach(this,
+            public {{Masks}}.MaskSet AttachMasks() => Masks ??= {{Masks}}.MaskSet.Attach(this, {{Masks}}.DeclaredLayers.Of(this));
+
+            /// <summary>The layers this class itself declares [Prunable] (its submodules' come from their own), for <see cref="{{Masks}}.DeclaredLayers"/>.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            global::System.Collections.Generic.IReadOnlyList<{{Masks}}.PrunableLayer> {{Masks}}.IPrunableModel.OwnLayers() =>
             [
             """);
         for (var i = 0; i < model.Layers.Count; i++)
         {
-            writer.Line($"    PrunableLayers[{i}].For(this.{model.Layers[i].Member}),");
+            var member = model.Layers[i].Member;
+            writer.Line(model.Layers[i].MayBeNull
+                ? $"    .. (this.{member} is {{ }} {Local(member)} ? [PrunableLayers[{i}].For({Local(member)})] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
+                : $"    PrunableLayers[{i}].For(this.{member}),");
         }
 
         writer.Lines($$"""
-            ]);
+            ];
 
             {{SourceFile.GeneratedCodeAttribute}}
             private {{Masks}}.MaskSet AttachedMasks =>
-                Masks ?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) first.");
+                Masks {{string.Concat(model.Layers.Where(l => !l.MayBeNull).Take(1).Select(l => $"?? {Masks}.MaskSet.Holding(this.{l.Member}) "))}}?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) on it or on the model that holds it first.");
 
             """);
     }
@@ -128,7 +136,18 @@ internal static class ModelEmitter
     }
 
     private static void WriteAccessor(IndentedWriter writer, LayerInfo layer, string stem, string parameter) =>
-        writer.Lines($$"""
+        writer.Lines(layer.MayBeNull
+            ? $$"""
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>'s {{parameter}}, with its counts (the masks must be attached); null when the model has no such layer.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.PrunableWeight? {{stem}}Mask => this.{{layer.Member}} is { } layer ? AttachedMasks.Of(layer, "{{parameter}}") : null;
+
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/>'s {{parameter}} pruned; null when the model has no such layer.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public double? {{stem}}Sparsity => {{stem}}Mask?.Sparsity;
+
+            """
+            : $$"""
             /// <summary>The mask of <see cref="{{layer.Member}}"/>'s {{parameter}}, with its counts (the masks must be attached).</summary>
             {{SourceFile.GeneratedCodeAttribute}}
             public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Of(this.{{layer.Member}}, "{{parameter}}");
@@ -339,6 +358,9 @@ internal static class ModelEmitter
             yield return $"EarlyBird = new global::Lottery.Schedules.EarlyBirdStop({ValueText.DoubleLiteral(bird)}, {schedule.EarlyBirdEpochs.ToString(System.Globalization.CultureInfo.InvariantCulture)})";
         }
     }
+
+    // A local variable's name for a member's value (members may start with an underscore or be keywords elsewhere).
+    private static string Local(string member) => "present" + char.ToUpperInvariant(member.TrimStart('_')[0]) + member.TrimStart('_').Substring(1);
 
     private static string Describe(ScheduleInfo schedule)
     {

@@ -11,4 +11,7 @@ internal sealed record LayerInfo(string Member, string LayerType, double? Rate, 
 {
     /// <summary>Neurons or Channels for a structured layer; null for the default, unstructured.</summary>
     public string? Structure { get; init; }
+
+    /// <summary>Whether the member is declared nullable (<c>Conv2d?</c>): a layer when it holds one, nothing when it is null.</summary>
+    public bool MayBeNull { get; init; }
 }

@@ -20,6 +20,9 @@ internal static class KnownNames
     public const string LossInterface = "Lottery.Training.ILossFunction";
 
     public const string Module = "TorchSharp.torch.nn.Module";
+
+    /// <summary>TorchSharp's module containers: what they hold is known only when the model runs.</summary>
+    public static readonly string[] Containers = ["TorchSharp.Modules.Sequential", "TorchSharp.Modules.ModuleList<T>", "TorchSharp.Modules.ModuleDict<T>"];
     public const string TensorModule = "TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>";
 
     /// <summary>The prunable layer types, by full name, with the short name the generated code uses.</summary>

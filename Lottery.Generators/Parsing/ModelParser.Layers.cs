@@ -63,7 +63,7 @@ internal static partial class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, layerType == "Linear" ? nameof(Structure.Neurons) : nameof(Structure.Channels));
             }
 
-            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure });
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure, MayBeNull = memberType.NullableAnnotation == NullableAnnotation.Annotated });
         }
 
         return layers;

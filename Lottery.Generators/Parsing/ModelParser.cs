@@ -68,7 +68,7 @@ internal static partial class ModelParser
         SymbolQueries.CheckPartial(type, diagnostics, cancellationToken);
         var layers = ParseLayers(type, diagnostics, cancellationToken);
         var schedules = ParseSchedules(type, layers, diagnostics, cancellationToken);
-        if (schedules.Count > 0 && !type.GetMembers().Any(IsPrunable))
+        if (schedules.Count > 0 && !type.GetMembers().Any(IsPrunable) && !SymbolQueries.HoldsSubmodules(type))
         {
             diagnostics.Add(DiagnosticDescriptors.ScheduleWithoutLayers, new AttributeArguments(Schedules(type).First(), cancellationToken).Location, type.Name);
         }

@@ -82,10 +82,21 @@ internal static class SymbolQueries
         return false;
     }
 
+    /// <summary>
+    /// Whether <paramref name="type"/> holds modules that may declare [Prunable] layers of their own: an instance field or
+    /// property of a module class of the user's (a block), or of a container (Sequential, ModuleList, ModuleDict), whose
+    /// contents only the run can see.
+    /// </summary>
+    public static bool HoldsSubmodules(INamedTypeSymbol type) =>
+        type.GetMembers().Where(m => !m.IsStatic).Select(m => m switch { IFieldSymbol f => f.Type, IPropertySymbol p => p.Type, _ => null })
+            .Any(t => t is INamedTypeSymbol named && DerivesFrom(named, KnownNames.Module) && LayerType(named) is null
+                && (!named.ContainingNamespace.ToDisplayString().StartsWith("TorchSharp", StringComparison.Ordinal) || KnownNames.Containers.Contains(named.OriginalDefinition.ToDisplayString())));
+
     /// <summary>The prunable layer type <paramref name="type"/> is or derives from (Linear, Conv1d, Conv2d, Conv3d), or null.</summary>
     public static string? LayerType(ITypeSymbol type)
     {
-        for (var current = type as INamedTypeSymbol; current is not null; current = current.BaseType)
+        // Conv2d? is a Conv2d that may be absent: the annotation is not part of the layer's type.
+        for (var current = type.WithNullableAnnotation(NullableAnnotation.NotAnnotated) as INamedTypeSymbol; current is not null; current = current.BaseType)
         {
             if (KnownNames.Layers.TryGetValue(current.ToDisplayString(), out var name))
             {

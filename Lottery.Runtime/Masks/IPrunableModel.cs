@@ -9,6 +9,12 @@ public interface IPrunableModel
     /// <summary>The masks, once attached; null before <see cref="AttachMasks"/>.</summary>
     MaskSet? Masks { get; }
 
-    /// <summary>Registers the declared layers' mask buffers (once; later calls return the same set).</summary>
+    /// <summary>Registers the declared layers' mask buffers, its submodules' included (once; later calls return the same set).</summary>
     MaskSet AttachMasks();
+
+    /// <summary>
+    /// The layers this module itself declares [Prunable], named by their members, not those of its submodules:
+    /// <see cref="DeclaredLayers.Of"/> gathers those from each submodule and names them by their place in the model.
+    /// </summary>
+    IReadOnlyList<PrunableLayer> OwnLayers() => [];
 }

@@ -139,6 +139,35 @@ public sealed partial class MaskSet : IDisposable
         }
     }
 
+    /// <summary>
+    /// Masks one more parameter, by its full name (<c>block.conv1.weight</c>): a file saved from this model with masks its
+    /// declarations do not make (masks attached by hand) brings them back. The mask starts full; its rate and criterion
+    /// are the method's.
+    /// </summary>
+    /// <exception cref="InvalidDataException">No prunable layer of the model has that parameter.</exception>
+    internal PrunableWeight Include(string name, string source)
+    {
+        var dot = name.LastIndexOf('.');
+        var (layerName, parameterName) = dot < 0 ? (string.Empty, name) : (name[..dot], name[(dot + 1)..]);
+        var layer = Model.named_modules().FirstOrDefault(m => m.Item1 == layerName).Item2;
+        var parameter = layer?.named_parameters(recurse: false).FirstOrDefault(p => p.Item1 == parameterName).Item2;
+        if (layer is null || parameter is null || !IsPrunableLayer(layer))
+        {
+            throw new InvalidDataException(
+                $"'{source}' has a mask for {name}, which {Model.GetType().Name} cannot mask ({(layer is null || parameter is null ? "it has no such parameter" : $"it belongs to a {layer.GetType().Name}")}): load the file into the model class it was saved from.");
+        }
+
+        var weight = new PrunableWeight(layerName, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), null, null);
+        weights.Add(weight);
+        using (var noGrad = no_grad())
+        {
+            initialWeights[weight] = parameter.detach().clone().DetachFromDisposeScope();
+        }
+
+        Holders.AddOrUpdate(layer, this);
+        return weight;
+    }
+
     private static void CheckRate(double? rate, string layer, string parameter)
     {
         if (rate is { } own && !(own > 0 && own < 1))

@@ -14,12 +14,26 @@ public sealed partial class MaskSet : IDisposable
 
     private readonly Dictionary<PrunableWeight, Tensor> initialWeights = [];
 
+    // Which mask set each masked layer belongs to, so that a block whose layers its model masked finds them.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<nn.Module, MaskSet> Holders = new();
+
     private MaskSet(nn.Module model, List<PrunableWeight> weights)
     {
         Model = model;
         this.weights = weights;
         CaptureInitialWeights();
+        foreach (var weight in weights)
+        {
+            Holders.AddOrUpdate(weight.Layer, this);
+        }
     }
+
+    /// <summary>
+    /// The mask set that masks <paramref name="layer"/>, attached by the model that holds it (a block's layers are
+    /// masked by its model's <c>AttachMasks</c>); null when none does. Generated accessors of a block use it.
+    /// </summary>
+    public static MaskSet? Holding(nn.Module layer) =>
+        layer is not null && Holders.TryGetValue(layer, out var set) ? set : null;
 
     /// <summary>The model the masks belong to.</summary>
     public nn.Module Model { get; }

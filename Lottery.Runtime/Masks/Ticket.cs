@@ -170,6 +170,14 @@ internal static class SparseArtifact
             }
         }
 
+        // Masks the file has and the loading model's declarations do not make (attached by hand when it was saved) are
+        // attached now, so that no mask is lost: one optimizer step later its layer would be dense again.
+        foreach (var name in file.Masks.Keys.Where(n => masks is not null && !masks.Weights.Any(w => w.Name == n)))
+        {
+            masks!.Include(name, path);
+        }
+
+        state = model.state_dict();
         using (var noGrad = no_grad())
         {
             foreach (var (name, values) in file.Values)

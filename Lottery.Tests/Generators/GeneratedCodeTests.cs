@@ -55,6 +55,45 @@ public class GeneratedCodeTests
             }
             """,
         ],
+        ["NestedBlocks"] =
+        [
+            Usings + """
+            namespace Demo.Models;
+
+            public sealed partial class Block : nn.Module<Tensor, Tensor>
+            {
+                [Prunable] private readonly Conv2d conv;
+                [Prunable(0.3)] private readonly Conv2d? projection;
+
+                public Block(int inChannels, int outChannels) : base(nameof(Block))
+                {
+                    conv = nn.Conv2d(inChannels, outChannels, 3, padding: 1);
+                    if (inChannels != outChannels)
+                    {
+                        projection = nn.Conv2d(inChannels, outChannels, 1);
+                    }
+
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor input) => conv.forward(input) + (projection is null ? input : projection.forward(input));
+            }
+
+            [PruneSchedule(ScheduleKind.Iterative, Rounds = 2)]
+            public sealed partial class Blocks : nn.Module<Tensor, Tensor>
+            {
+                private readonly Sequential body;
+
+                public Blocks() : base(nameof(Blocks))
+                {
+                    body = nn.Sequential(new Block(1, 4), new Block(4, 4));
+                    RegisterComponents();
+                }
+
+                public override Tensor forward(Tensor input) => body.forward(input);
+            }
+            """,
+        ],
         ["ChainedModel"] =
         [
             Usings + """

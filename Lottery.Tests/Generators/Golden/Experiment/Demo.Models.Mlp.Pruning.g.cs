@@ -23,19 +23,24 @@ namespace Demo.Models
         public double WeightsRemaining => AttachedMasks.WeightsRemaining;
 
         /// <summary>
-        /// Registers a mask buffer on each [Prunable] layer (or adopts the one a loaded ticket brought) and returns
-        /// the masks; later calls return the same set. Pruned weights are kept at zero in place (gradients and
-        /// optimizer state are masked by the trainer), so the layers' own forward needs no change.
+        /// Registers a mask buffer on each [Prunable] layer, this class's own and those its submodules declare at any
+        /// depth (fields, Sequential, ModuleList, ModuleDict), named as the state dictionary names them, or adopts the
+        /// buffers a loaded ticket brought; returns the masks, and later calls return the same set. Pruned weights are
+        /// kept at zero in place (gradients and optimizer state are masked by the trainer), so forward needs no change.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
-        public global::Lottery.Masks.MaskSet AttachMasks() => Masks ??= global::Lottery.Masks.MaskSet.Attach(this,
+        public global::Lottery.Masks.MaskSet AttachMasks() => Masks ??= global::Lottery.Masks.MaskSet.Attach(this, global::Lottery.Masks.DeclaredLayers.Of(this));
+
+        /// <summary>The layers this class itself declares [Prunable] (its submodules' come from their own), for <see cref="global::Lottery.Masks.DeclaredLayers"/>.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
+        global::System.Collections.Generic.IReadOnlyList<global::Lottery.Masks.PrunableLayer> global::Lottery.Masks.IPrunableModel.OwnLayers() =>
         [
             PrunableLayers[0].For(this.fc),
-        ]);
+        ];
 
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
         private global::Lottery.Masks.MaskSet AttachedMasks =>
-            Masks ?? throw new global::System.InvalidOperationException("Mlp has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) first.");
+            Masks ?? global::Lottery.Masks.MaskSet.Holding(this.fc) ?? throw new global::System.InvalidOperationException("Mlp has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) on it or on the model that holds it first.");
 
         /// <summary>The mask of <see cref="fc"/>'s weight, with its counts (the masks must be attached).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Lottery.Generators", "0.1.0")]
