@@ -214,6 +214,12 @@ internal static class DiagnosticDescriptors
         "{0}",
         "CriterionName names a criterion of your own, registered with PruningCriteria.Register before the experiment runs; Criterion names a built-in one.");
 
+    public static readonly DiagnosticDescriptor UnreachedLayers = Warning(
+        "LTH0035",
+        "No model holds the class's [Prunable] layers",
+        "'{0}' declares [Prunable] layers but no [PruneSchedule], and nothing in this project holds or creates a {0}; its layers are masked only when a model that holds one attaches its masks",
+        "A block's [Prunable] layers are masked by the model that holds the block (a field, a Sequential, a ModuleList or ModuleDict entry). A class that declares layers, has no schedule and is neither held by a field nor created anywhere in the project is likely a block that was never put into a model.");
+
     /// <summary>Every descriptor, by id.</summary>
     public static readonly IReadOnlyDictionary<string, DiagnosticDescriptor> ById = new[]
     {
@@ -223,7 +229,7 @@ internal static class DiagnosticDescriptors
         InvalidExperimentValue, UnreadableMember, InvalidScheduleName, UndefinedEnumValue, PrunedBiasMissing,
         StructureDoesNotFit, InvalidChain, StructuredOutputLayer, InvalidDevice,
         InvalidEquivalenceMargin, CriterionNeedsTraining, ScoringBatchSizeBelowOne, UpdateEveryBelowOne,
-        RegrowthOnStructuredLayer, InvalidNumerics, InvalidCriterionName,
+        RegrowthOnStructuredLayer, InvalidNumerics, InvalidCriterionName, UnreachedLayers,
     }.ToDictionary(d => d.Id);
 
     /// <summary>Where each diagnostic is explained: a section per id, relative to the repository's root (no site hosts it).</summary>

@@ -60,6 +60,11 @@ internal static class GeneratorHarness
 
     public static GeneratorOutcome Run(params string[] sources) => Run(Compile(sources));
 
+    /// <summary>What Lottery's analyzers report on a compilation (the generator's output included, as in a user's build).</summary>
+    public static ImmutableArray<Diagnostic> AnalyzerDiagnostics(Compilation compilation) =>
+        new Microsoft.CodeAnalysis.Diagnostics.CompilationWithAnalyzers(compilation, [new Lottery.Generators.Diagnostics.UnreachedLayersAnalyzer()], new Microsoft.CodeAnalysis.Diagnostics.CompilationWithAnalyzersOptions(new Microsoft.CodeAnalysis.Diagnostics.AnalyzerOptions([]), onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false))
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
+
     public static GeneratorOutcome Run(Compilation compilation)
     {
         var driver = Driver().RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
