@@ -25,8 +25,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotAPrunableLayer = Error(
         "LTH0003",
         "The member is not a prunable layer",
-        "[Prunable] member '{0}' has type '{1}', which is not a prunable layer; mark Linear, Conv1d, Conv2d or Conv3d members",
-        "Lottery prunes the weights of Linear and Conv1d/2d/3d layers.");
+        "[Prunable] member '{0}' has type '{1}', which is not a prunable layer; mark Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding members, or name other weights with MaskOptions.Parameters",
+        "Lottery prunes the weights of Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d and Embedding layers by declaration, and any other weight (an attention projection, a TransformerEncoderLayer's feed-forward) by its name in named_parameters().");
 
     public static readonly DiagnosticDescriptor StaticMember = Error(
         "LTH0004",

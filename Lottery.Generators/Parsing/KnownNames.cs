@@ -32,7 +32,14 @@ internal static class KnownNames
         ["TorchSharp.Modules.Conv1d"] = "Conv1d",
         ["TorchSharp.Modules.Conv2d"] = "Conv2d",
         ["TorchSharp.Modules.Conv3d"] = "Conv3d",
+        ["TorchSharp.Modules.ConvTranspose1d"] = "ConvTranspose1d",
+        ["TorchSharp.Modules.ConvTranspose2d"] = "ConvTranspose2d",
+        ["TorchSharp.Modules.ConvTranspose3d"] = "ConvTranspose3d",
+        ["TorchSharp.Modules.Embedding"] = "Embedding",
     };
+
+    /// <summary>The layers whose units can be pruned whole: a Linear's neurons, a Conv's output channels.</summary>
+    public static readonly string[] StructuredLayers = ["Linear", "Conv1d", "Conv2d", "Conv3d"];
 
     /// <summary>Lottery.ScheduleKind, in value order.</summary>
     public static readonly string[] ScheduleKinds = Enum.GetNames(typeof(ScheduleKind));

@@ -58,9 +58,11 @@ internal static partial class ModelParser
             }
 
             var structure = attribute.Enum("Structure", KnownNames.Structures, "Structure", diagnostics);
-            if (structure is nameof(Structure.Neurons) or nameof(Structure.Channels) && (structure == nameof(Structure.Neurons)) != (layerType == "Linear"))
+            if (structure is nameof(Structure.Neurons) or nameof(Structure.Channels)
+                && (!KnownNames.StructuredLayers.Contains(layerType) || (structure == nameof(Structure.Neurons)) != (layerType == "Linear")))
             {
-                diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, layerType == "Linear" ? nameof(Structure.Neurons) : nameof(Structure.Channels));
+                var fits = !KnownNames.StructuredLayers.Contains(layerType) ? nameof(Structure.Unstructured) : layerType == "Linear" ? nameof(Structure.Neurons) : nameof(Structure.Channels);
+                diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, fits);
             }
 
             layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure, MayBeNull = memberType.NullableAnnotation == NullableAnnotation.Annotated });

@@ -1,7 +1,7 @@
 namespace Lottery;
 
 /// <summary>
-/// Marks a field or property holding a Linear or Conv1d/2d/3d layer of a <c>partial</c> TorchSharp model as
+/// Marks a field or property holding a Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding layer of a <c>partial</c> TorchSharp model (or of a block a model holds) as
 /// prunable. The source generator then emits the model's mask registration, typed access to this layer's mask
 /// and sparsity, and the ticket's save and load.
 /// </summary>

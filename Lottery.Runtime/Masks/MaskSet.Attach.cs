@@ -30,18 +30,21 @@ public sealed partial class MaskSet : IDisposable
         }
 
         var chosen = options.Layers is null ? prunable : prunable.Where(m => options.Layers.Contains(m.Item1)).ToList();
-        if (chosen.Count == 0)
+        if (chosen.Count == 0 && options.Parameters.Count == 0)
         {
-            throw new ArgumentException($"{model.GetType().Name} has no Linear or Conv1d/2d/3d layer to prune.", nameof(model));
+            throw new ArgumentException($"{model.GetType().Name} has no Linear, Conv, ConvTranspose or Embedding layer to prune; name the weights to prune with MaskOptions.Parameters.", nameof(model));
         }
 
-        return Attach(model, chosen.Select(m => new PrunableLayer(m.Item1, m.Item2)
-        {
-            Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
-            Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
-            PruneBias = options.PruneBiases && HasBias(m.Item2),
-            Structure = options.LayerStructures.GetValueOrDefault(m.Item1),
-        }).ToList());
+        return Attach(
+            model,
+            chosen.Select(m => new PrunableLayer(m.Item1, m.Item2)
+            {
+                Rate = options.LayerRates.TryGetValue(m.Item1, out var rate) ? rate : null,
+                Criterion = options.LayerCriteria.GetValueOrDefault(m.Item1),
+                PruneBias = options.PruneBiases && HasBias(m.Item2),
+                Structure = options.LayerStructures.GetValueOrDefault(m.Item1),
+            }).ToList(),
+            options.Parameters);
     }
 
     /// <summary>
@@ -53,12 +56,20 @@ public sealed partial class MaskSet : IDisposable
     /// A layer is not prunable, not registered on the model, listed twice, has a rate outside (0, 1), or asks for its
     /// bias to be pruned (<see cref="PrunableLayer.PruneBias"/>, <c>[Prunable(PruneBias = true)]</c>) but has none.
     /// </exception>
-    public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers)
+    public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers) => Attach(model, layers, []);
+
+    /// <summary>
+    /// As <see cref="Attach(nn.Module, IReadOnlyList{PrunableLayer})"/>, and masks <paramref name="parameters"/> too: weights
+    /// named as <c>named_parameters()</c> names them, held by any module (see <see cref="MaskOptions.Parameters"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">A parameter is not one of the model's, is listed twice, or is already masked as a layer's.</exception>
+    public static MaskSet Attach(nn.Module model, IReadOnlyList<PrunableLayer> layers, IReadOnlyList<string> parameters)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(layers);
+        ArgumentNullException.ThrowIfNull(parameters);
         var modelName = model.GetType().Name;
-        if (layers.Count == 0)
+        if (layers.Count == 0 && parameters.Count == 0)
         {
             throw new ArgumentException($"No layers given to prune in {modelName}.", nameof(layers));
         }
@@ -87,17 +98,17 @@ public sealed partial class MaskSet : IDisposable
                 ?? throw new ArgumentException(
                     $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
             var structured = declared.Structure != Structure.Unstructured;
-            var parameters = layer.named_parameters(recurse: false)
+            var own = layer.named_parameters(recurse: false)
                 .Where(p => p.Item1 == "weight" || ((declared.PruneBias || structured) && p.Item1 == "bias"))
                 .ToList();
-            if (declared.PruneBias && !parameters.Any(p => p.Item1 == "bias"))
+            if (declared.PruneBias && !own.Any(p => p.Item1 == "bias"))
             {
                 throw new ArgumentException(
                     $"{modelName}.{declared.Member} declares PruneBias = true, but its layer has no bias (it was created with {(layer is Linear ? "hasBias" : "bias")}: false); remove PruneBias or give the layer a bias.",
                     nameof(layers));
             }
 
-            chosen.AddRange(parameters.Select(p => (name, declared, p.Item1, p.Item2)));
+            chosen.AddRange(own.Select(p => (name, declared, p.Item1, p.Item2)));
         }
 
         var result = new List<PrunableWeight>();
@@ -110,7 +121,43 @@ public sealed partial class MaskSet : IDisposable
             result.Add(new PrunableWeight(c.LayerName, c.Declared.Layer, c.ParameterName, c.Parameter, MaskBuffer(c.Declared.Layer, c.ParameterName, c.Parameter), c.Declared.Rate, c.Declared.Criterion, c.Declared.Structure, follows));
         }
 
+        foreach (var (owner, ownerName, parameterName, parameter) in NamedParameters(model, parameters, result))
+        {
+            result.Add(new PrunableWeight(ownerName, owner, parameterName, parameter, MaskBuffer(owner, parameterName, parameter), null, null));
+        }
+
         return new MaskSet(model, result);
+    }
+
+    // Each named parameter with the module that holds it: the deepest registered module whose own parameters include the
+    // rest of the name (a TransformerEncoderLayer holds "linear1.weight" itself: its layers are not modules of their own).
+    private static List<(nn.Module Owner, string OwnerName, string ParameterName, Parameter Parameter)> NamedParameters(nn.Module model, IReadOnlyList<string> names, List<PrunableWeight> masked)
+    {
+        var modules = model.named_modules().Prepend((string.Empty, model)).ToList();
+        var found = new List<(nn.Module, string, string, Parameter)>();
+        foreach (var name in names)
+        {
+            var owner = modules
+                .Where(m => m.Item1.Length == 0 || name.StartsWith(m.Item1 + ".", StringComparison.Ordinal))
+                .OrderByDescending(m => m.Item1.Length)
+                .Select(m => (Module: m.Item2, Name: m.Item1, Local: m.Item1.Length == 0 ? name : name[(m.Item1.Length + 1)..]))
+                .Select(m => (m.Module, m.Name, m.Local, Parameter: m.Module.named_parameters(recurse: false).FirstOrDefault(p => p.name == m.Local).parameter))
+                .FirstOrDefault(m => m.Parameter is not null);
+            if (owner.Parameter is null)
+            {
+                var weights = model.named_parameters().Where(p => p.parameter.dim() > 1).Select(p => p.name);
+                throw new ArgumentException($"MaskOptions.Parameters: {model.GetType().Name} has no parameter '{name}'. Its weights: {string.Join(", ", weights)}.", "options");
+            }
+
+            if (masked.Any(w => ReferenceEquals(w.Parameter, owner.Parameter) || w.Name == name) || found.Any(f => f.Item2 + (f.Item2.Length > 0 ? "." : string.Empty) + f.Item3 == name))
+            {
+                throw new ArgumentException($"MaskOptions.Parameters: '{name}' is masked twice (listed twice, or also a chosen layer's); give it once.", "options");
+            }
+
+            found.Add((owner.Module, owner.Name, owner.Local, owner.Parameter));
+        }
+
+        return found;
     }
 
     /// <summary>
@@ -147,24 +194,25 @@ public sealed partial class MaskSet : IDisposable
     /// <exception cref="InvalidDataException">No prunable layer of the model has that parameter.</exception>
     internal PrunableWeight Include(string name, string source)
     {
-        var dot = name.LastIndexOf('.');
-        var (layerName, parameterName) = dot < 0 ? (string.Empty, name) : (name[..dot], name[(dot + 1)..]);
-        var layer = Model.named_modules().FirstOrDefault(m => m.Item1 == layerName).Item2;
-        var parameter = layer?.named_parameters(recurse: false).FirstOrDefault(p => p.Item1 == parameterName).Item2;
-        if (layer is null || parameter is null || !IsPrunableLayer(layer))
+        (nn.Module Owner, string OwnerName, string ParameterName, Parameter Parameter) found;
+        try
+        {
+            found = NamedParameters(Model, [name], weights).Single();
+        }
+        catch (ArgumentException)
         {
             throw new InvalidDataException(
-                $"'{source}' has a mask for {name}, which {Model.GetType().Name} cannot mask ({(layer is null || parameter is null ? "it has no such parameter" : $"it belongs to a {layer.GetType().Name}")}): load the file into the model class it was saved from.");
+                $"'{source}' has a mask for {name}, which {Model.GetType().Name} has no parameter of: load the file into the model class it was saved from.");
         }
 
-        var weight = new PrunableWeight(layerName, layer, parameterName, parameter, MaskBuffer(layer, parameterName, parameter), null, null);
+        var weight = new PrunableWeight(found.OwnerName, found.Owner, found.ParameterName, found.Parameter, MaskBuffer(found.Owner, found.ParameterName, found.Parameter), null, null);
         weights.Add(weight);
         using (var noGrad = no_grad())
         {
-            initialWeights[weight] = parameter.detach().clone().DetachFromDisposeScope();
+            initialWeights[weight] = found.Parameter.detach().clone().DetachFromDisposeScope();
         }
 
-        Holders.AddOrUpdate(layer, this);
+        Holders.AddOrUpdate(found.Owner, this);
         return weight;
     }
 
@@ -197,6 +245,13 @@ public sealed partial class MaskSet : IDisposable
 
     private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
     {
+        if (parameterName.Contains('.', StringComparison.Ordinal))
+        {
+            // A parameter the module holds under a dotted name (a TransformerEncoderLayer's "linear1.weight"): no buffer can
+            // take that name, so the mask lives in the mask set, and tickets and pruned files carry it.
+            return ones_like(parameter).DetachFromDisposeScope();
+        }
+
         var bufferName = parameterName + MaskBufferSuffix;
         var existing = layer.named_buffers(recurse: false).FirstOrDefault(b => b.Item1 == bufferName).Item2;
         if (existing is not null)

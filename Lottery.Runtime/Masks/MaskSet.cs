@@ -61,7 +61,7 @@ public sealed partial class MaskSet : IDisposable
     public static bool IsMaskBuffer(string name) => name.EndsWith(MaskBufferSuffix, StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="module"/> is a layer whose weight Lottery can prune.</summary>
-    public static bool IsPrunableLayer(nn.Module module) => module is Linear or Conv1d or Conv2d or Conv3d;
+    public static bool IsPrunableLayer(nn.Module module) => module is Linear or Conv1d or Conv2d or Conv3d or ConvTranspose1d or ConvTranspose2d or ConvTranspose3d or Embedding;
 
     /// <summary>The prunable parameter with the given full name (for example <c>fc1.weight</c>).</summary>
     public PrunableWeight this[string name] =>
@@ -139,5 +139,11 @@ public sealed partial class MaskSet : IDisposable
         }
 
         initialWeights.Clear();
+
+        // The masks of parameters held under dotted names live here, not in a module's buffers (see MaskOptions.Parameters).
+        foreach (var weight in weights.Where(w => w.ParameterName.Contains('.', StringComparison.Ordinal)))
+        {
+            weight.Mask.Dispose();
+        }
     }
 }

@@ -191,6 +191,11 @@ internal static class SparseArtifact
                 {
                     buffer.copy_(mask);
                 }
+                else if (masks?.Weights.FirstOrDefault(w => w.Name == name) is { } held)
+                {
+                    // A mask the set holds itself (a parameter under a dotted name, MaskOptions.Parameters).
+                    held.Mask.copy_(mask);
+                }
             }
         }
 
