@@ -125,7 +125,8 @@ internal static class ModelEmitter
     /// </summary>
     private static void WriteAccessors(IndentedWriter writer, ModelInfo model)
     {
-        foreach (var layer in model.Layers)
+        // An attention or transformer layer's masks are several (masks["name.self_attn.in_proj_weight"]): no one accessor.
+        foreach (var layer in model.Layers.Where(l => !KnownNames.ManyWeightLayers.Contains(l.LayerType)))
         {
             WriteAccessor(writer, layer, layer.AccessorName, "weight");
             if (layer.PruneBias)

@@ -36,7 +36,13 @@ internal static class KnownNames
         ["TorchSharp.Modules.ConvTranspose2d"] = "ConvTranspose2d",
         ["TorchSharp.Modules.ConvTranspose3d"] = "ConvTranspose3d",
         ["TorchSharp.Modules.Embedding"] = "Embedding",
+        ["TorchSharp.Modules.MultiheadAttention"] = "MultiheadAttention",
+        ["TorchSharp.Modules.TransformerEncoderLayer"] = "TransformerEncoderLayer",
+        ["TorchSharp.Modules.TransformerDecoderLayer"] = "TransformerDecoderLayer",
     };
+
+    /// <summary>The layers whose mask covers several weights (attention projections, feed-forward), none named <c>weight</c>.</summary>
+    public static readonly string[] ManyWeightLayers = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer"];
 
     /// <summary>The layers whose units can be pruned whole: a Linear's neurons, a Conv's output channels.</summary>
     public static readonly string[] StructuredLayers = ["Linear", "Conv1d", "Conv2d", "Conv3d"];

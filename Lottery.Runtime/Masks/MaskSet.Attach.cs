@@ -30,6 +30,20 @@ public sealed partial class MaskSet : IDisposable
         }
 
         var chosen = options.Layers is null ? prunable : prunable.Where(m => options.Layers.Contains(m.Item1)).ToList();
+        if (options.Layers is null)
+        {
+            // Every layer was asked for: a weight no layer covers (held by a module Lottery does not know, such as a
+            // TransformerEncoder stack or a parameter of the model's own) would stay dense unseen. Say so instead.
+            var covered = chosen.SelectMany(m => WeightNames(m.Item2).Select(w => m.Item1.Length == 0 ? w : $"{m.Item1}.{w}")).Concat(options.Parameters).ToHashSet(StringComparer.Ordinal);
+            var hidden = model.named_parameters().Where(p => p.parameter.dim() > 1 && !covered.Contains(p.name)).Select(p => p.name).ToList();
+            if (hidden.Count > 0)
+            {
+                throw new ArgumentException(
+                    $"{model.GetType().Name} has weights no prunable layer holds: {string.Join(", ", hidden)}. Name the ones to prune in MaskOptions.Parameters, or list the layers to prune in MaskOptions.Layers (the others then stay dense on purpose).",
+                    nameof(options));
+            }
+        }
+
         if (chosen.Count == 0 && options.Parameters.Count == 0)
         {
             throw new ArgumentException($"{model.GetType().Name} has no Linear, Conv, ConvTranspose or Embedding layer to prune; name the weights to prune with MaskOptions.Parameters.", nameof(model));
@@ -83,7 +97,7 @@ public sealed partial class MaskSet : IDisposable
                 $"{modelName}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
             if (!IsPrunableLayer(layer))
             {
-                throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear and Conv1d/2d/3d layers.", nameof(layers));
+                throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear, Conv, ConvTranspose, Embedding, MultiheadAttention and Transformer layers, and any other weight named in MaskOptions.Parameters.", nameof(layers));
             }
 
             CheckRate(declared.Rate, declared.Member, nameof(layers));
@@ -98,8 +112,9 @@ public sealed partial class MaskSet : IDisposable
                 ?? throw new ArgumentException(
                     $"{modelName}.{declared.Member} is not registered on the model: call RegisterComponents() (or register_module) in the constructor, after creating the layers.", nameof(layers));
             var structured = declared.Structure != Structure.Unstructured;
-            var own = layer.named_parameters(recurse: false)
-                .Where(p => p.Item1 == "weight" || ((declared.PruneBias || structured) && p.Item1 == "bias"))
+            var weightNames = WeightNames(layer);
+            var own = layer.named_parameters()
+                .Where(p => weightNames.Contains(p.Item1) || ((declared.PruneBias || structured) && p.Item1 == "bias"))
                 .ToList();
             if (declared.PruneBias && !own.Any(p => p.Item1 == "bias"))
             {

@@ -61,7 +61,36 @@ public sealed partial class MaskSet : IDisposable
     public static bool IsMaskBuffer(string name) => name.EndsWith(MaskBufferSuffix, StringComparison.Ordinal);
 
     /// <summary>Whether <paramref name="module"/> is a layer whose weight Lottery can prune.</summary>
-    public static bool IsPrunableLayer(nn.Module module) => module is Linear or Conv1d or Conv2d or Conv3d or ConvTranspose1d or ConvTranspose2d or ConvTranspose3d or Embedding;
+    public static bool IsPrunableLayer(nn.Module module) => WeightNames(module).Count > 0;
+
+    /// <summary>
+    /// The weights a prunable layer's mask covers, by their names on the layer: <c>weight</c> for Linear, Conv,
+    /// ConvTranspose and Embedding; the input projection (Q, K and V) and the output projection for MultiheadAttention; and
+    /// for a TransformerEncoderLayer or TransformerDecoderLayer, which hold their layers' weights themselves, every
+    /// attention projection and both feed-forward weights. Empty for any other module.
+    /// </summary>
+    public static IReadOnlyList<string> WeightNames(nn.Module module)
+    {
+        string[] candidates = module switch
+        {
+            Linear or Conv1d or Conv2d or Conv3d or ConvTranspose1d or ConvTranspose2d or ConvTranspose3d or Embedding => ["weight"],
+            MultiheadAttention => Attention(string.Empty),
+            TransformerEncoderLayer => [.. Attention("self_attn."), "linear1.weight", "linear2.weight"],
+            TransformerDecoderLayer => [.. Attention("self_attn."), .. Attention("multihead_attn."), "linear1.weight", "linear2.weight"],
+            _ => [],
+        };
+        if (candidates.Length == 0)
+        {
+            return [];
+        }
+
+        var present = module.named_parameters().Select(p => p.name).ToHashSet(StringComparer.Ordinal);
+        return candidates.Where(present.Contains).ToList();
+
+        // With kdim or vdim unlike the embedding, Q, K and V have weights of their own instead of one stacked projection.
+        static string[] Attention(string prefix) =>
+            [prefix + "in_proj_weight", prefix + "q_proj_weight", prefix + "k_proj_weight", prefix + "v_proj_weight", prefix + "out_proj.weight"];
+    }
 
     /// <summary>The prunable parameter with the given full name (for example <c>fc1.weight</c>).</summary>
     public PrunableWeight this[string name] =>

@@ -22,6 +22,18 @@ internal sealed class TokenClassifier : nn.Module<Tensor, Tensor>
     }
 }
 
+/// <summary>A model with a weight of its own, held by no layer (as positional embeddings are).</summary>
+internal sealed class WithOwnWeight : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear fc = nn.Linear(4, 4);
+    private readonly Parameter positions = nn.Parameter(randn(3, 4));
+
+    public WithOwnWeight()
+        : base(nameof(WithOwnWeight)) => RegisterComponents();
+
+    public override Tensor forward(Tensor input) => fc.forward(input + positions.sum(0));
+}
+
 /// <summary>Every weight can be pruned: embeddings, attention projections and a transformer layer's feed-forward weights, by name.</summary>
 public class EveryWeightTests
 {
@@ -29,16 +41,16 @@ public class EveryWeightTests
         ["encoder.self_attn.in_proj_weight", "encoder.self_attn.out_proj.weight", "encoder.linear1.weight", "encoder.linear2.weight"];
 
     [Fact]
-    public void A_transformers_attention_and_feed_forward_weights_are_masked_by_name_and_their_pruned_entries_stay_zero_through_training()
+    public void A_transformers_attention_and_feed_forward_weights_are_masked_and_their_pruned_entries_stay_zero_through_training()
     {
         manual_seed(7);
         using var model = new TokenClassifier();
-        using var masks = MaskSet.Attach(model, new MaskOptions { Parameters = TransformerWeights });
+        using var masks = MaskSet.Attach(model, new MaskOptions());
 
-        // The embedding and the head are found as layers; the transformer's weights come by name. Sizes by hand: Q, K, V
-        // stacked (3 x 16 x 16), the output projection 16 x 16, the feed-forward 32 x 16 and 16 x 32.
+        // Every weight is found: the embedding, the transformer layer's (which holds them itself) and the head. Sizes by
+        // hand: Q, K, V stacked (3 x 16 x 16), the output projection 16 x 16, the feed-forward 32 x 16 and 16 x 32.
         Assert.Equal(
-            [("embed.weight", 20L * 16), ("head.weight", 3L * 16), ("encoder.self_attn.in_proj_weight", 48L * 16), ("encoder.self_attn.out_proj.weight", 16L * 16), ("encoder.linear1.weight", 32L * 16), ("encoder.linear2.weight", 16L * 32)],
+            [("embed.weight", 20L * 16), ("encoder.self_attn.in_proj_weight", 48L * 16), ("encoder.self_attn.out_proj.weight", 16L * 16), ("encoder.linear1.weight", 32L * 16), ("encoder.linear2.weight", 16L * 32), ("head.weight", 3L * 16)],
             masks.Weights.Select(w => (w.Name, w.Count)));
 
         using var random = new Generator().manual_seed(3);
@@ -71,6 +83,25 @@ public class EveryWeightTests
     }
 
     [Fact]
+    public void Weights_named_one_by_one_are_the_only_ones_masked_when_no_layer_is_asked_for()
+    {
+        using var model = new TokenClassifier();
+        using var masks = MaskSet.Attach(model, new MaskOptions { Layers = [], Parameters = TransformerWeights });
+        Assert.Equal(TransformerWeights, masks.Weights.Select(w => w.Name));
+    }
+
+    [Fact]
+    public void A_weight_no_layer_holds_is_never_skipped_unseen_when_every_layer_is_asked_for()
+    {
+        using var model = new WithOwnWeight();
+        var error = Assert.Throws<ArgumentException>(() => MaskSet.Attach(model, new MaskOptions()));
+        Assert.StartsWith("WithOwnWeight has weights no prunable layer holds: positions. Name the ones to prune in MaskOptions.Parameters", error.Message, StringComparison.Ordinal);
+
+        using var chosen = MaskSet.Attach(model, new MaskOptions { Parameters = ["positions"] });
+        Assert.Equal(["fc.weight", "positions"], chosen.Weights.Select(w => w.Name));
+    }
+
+    [Fact]
     public void A_weight_that_is_not_the_models_is_one_line_naming_it_and_the_models_weights()
     {
         using var model = new TokenClassifier();
@@ -90,7 +121,7 @@ public class EveryWeightTests
             manual_seed(2);
             using (var saved = new TokenClassifier())
             {
-                using var masks = MaskSet.Attach(saved, new MaskOptions { Parameters = TransformerWeights });
+                using var masks = MaskSet.Attach(saved, new MaskOptions());
                 using var random = new Generator().manual_seed(1);
                 Pruner.Prune(masks, new PruningAmount(0.3, 0.7, ExactTarget: true), PruningScope.Layerwise, PruningCriteria.Magnitude, random);
                 masks.ApplyToWeights();
@@ -99,7 +130,7 @@ public class EveryWeightTests
             }
 
             using var loaded = new TokenClassifier();
-            using var loadedMasks = MaskSet.Attach(loaded, new MaskOptions { Parameters = TransformerWeights });
+            using var loadedMasks = MaskSet.Attach(loaded, new MaskOptions());
             PrunedModel.Load(loaded, path, loadedMasks);
             Assert.Equal(savedMask, loadedMasks["encoder.linear1.weight"].Mask.data<float>().ToArray());
             Assert.True(loadedMasks["encoder.linear1.weight"].Remaining < loadedMasks["encoder.linear1.weight"].Count);

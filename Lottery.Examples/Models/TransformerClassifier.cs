@@ -1,0 +1,50 @@
+using Lottery.Schedules;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Examples.Models;
+
+/// <summary>
+/// A transformer classifier for square grey images read as rows: each row of pixels is a token, embedded by a Linear
+/// layer, with a learned position for each row; one TransformerEncoderLayer (4 heads, a feed-forward of twice the width);
+/// the tokens' mean; a Linear head. Every weight is declared [Prunable]: the embedding, the encoder layer's attention
+/// projections and feed-forward weights (it holds them itself), and the head.
+/// </summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
+public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear embed;
+
+    private readonly Parameter positions;
+
+    [Prunable]
+    private readonly TransformerEncoderLayer encoder;
+
+    [Prunable(0.1)]
+    private readonly Linear head;
+
+    private readonly int side;
+
+    /// <summary>A classifier of <paramref name="side"/> x <paramref name="side"/> images into <paramref name="classes"/> classes, <paramref name="width"/> wide.</summary>
+    public TransformerClassifier(int side = 28, int classes = 10, int width = 32)
+        : base(nameof(TransformerClassifier))
+    {
+        this.side = side;
+        embed = nn.Linear(side, width);
+        positions = nn.Parameter(zeros(side, 1, width));
+        encoder = nn.TransformerEncoderLayer(width, 4, 2 * width, dropout: 0.0);
+        head = nn.Linear(width, classes);
+        RegisterComponents();
+    }
+
+    /// <summary>Takes images as [batch, pixels] (flattened) or [batch, 1, side, side].</summary>
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var rows = input.reshape(input.shape[0], side, side).transpose(0, 1);   // [rows, batch, pixels]: a token per row
+        var tokens = encoder.call(embed.forward(rows) + positions);
+        return head.forward(tokens.mean([0])).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,63 @@
+using Lottery.Examples.Models;
+using Lottery.Training;
+
+namespace Lottery.Tests.Masks;
+
+/// <summary>The reference models with blocks, declared only with attributes: what they mask, counted by hand, and a short run of each.</summary>
+public class ReferenceModelTests
+{
+    [Fact]
+    public void The_small_MobileNet_masks_each_inverted_residuals_expand_depthwise_and_project_convolutions()
+    {
+        using var model = new SmallMobileNet();
+        var masks = model.AttachMasks();
+
+        // out x in / groups x kernel area; a depthwise conv has one input channel per filter.
+        (string Name, long Count)[] expected =
+        [
+            ("stem.weight", 16 * 9), ("head.weight", 10 * 32),
+            ("blocks.0.expand.weight", 64 * 16), ("blocks.0.depthwise.weight", 64 * 9), ("blocks.0.project.weight", 16 * 64),
+            ("blocks.1.expand.weight", 64 * 16), ("blocks.1.depthwise.weight", 64 * 9), ("blocks.1.project.weight", 24 * 64),
+            ("blocks.2.expand.weight", 96 * 24), ("blocks.2.depthwise.weight", 96 * 9), ("blocks.2.project.weight", 24 * 96),
+            ("blocks.3.expand.weight", 96 * 24), ("blocks.3.depthwise.weight", 96 * 9), ("blocks.3.project.weight", 32 * 96),
+        ];
+        Assert.Equal(expected, masks.Weights.Select(w => (w.Name, w.Count)));
+    }
+
+    [Fact]
+    public void The_transformer_classifier_masks_its_embedding_every_weight_of_its_encoder_layer_and_its_head()
+    {
+        using var model = new TransformerClassifier();
+        var masks = model.AttachMasks();
+
+        (string Name, long Count)[] expected =
+        [
+            ("embed.weight", 32 * 28),
+            ("encoder.self_attn.in_proj_weight", 3 * 32 * 32), ("encoder.self_attn.out_proj.weight", 32 * 32),
+            ("encoder.linear1.weight", 64 * 32), ("encoder.linear2.weight", 32 * 64),
+            ("head.weight", 10 * 32),
+        ];
+        Assert.Equal(expected, masks.Weights.Select(w => (w.Name, w.Count)));
+        Assert.Equal(0.1, masks["head.weight"].Rate);
+    }
+
+    [Fact]
+    public void Short_runs_of_the_mobile_net_and_the_transformer_prune_every_declared_weight_and_keep_the_pruned_ones_zero()
+    {
+        using var data = TestData.SmallDigits(train: 200, validation: 50, test: 50);
+        var training = new TrainingSettings { Epochs = 1, Seed = 4, BatchSize = 50 };
+        using var mobile = SmallMobileNet.CreateRun(training, SmallMobileNet.PruneSchedules.EveryEpochMagnitude);
+        mobile.Execute(data);
+        using var transformer = TransformerClassifier.CreateRun(training, TransformerClassifier.PruneSchedules.EveryEpochMagnitude);
+        transformer.Execute(data);
+
+        foreach (var weight in mobile.Masks!.Weights.Concat(transformer.Masks!.Weights))
+        {
+            // 20% after the one epoch (10% for the heads), each layer rounding to whole weights.
+            var kept = weight.Name == "head.weight" ? 0.9 : 0.8;
+            Assert.Equal(kept, (double)weight.Remaining / weight.Count, 1);
+            using var pruned = weight.Parameter.masked_select(weight.Mask.eq(0));
+            Assert.Equal(0, pruned.count_nonzero().item<long>());
+        }
+    }
+}
