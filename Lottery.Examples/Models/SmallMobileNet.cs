@@ -47,8 +47,8 @@ public sealed partial class InvertedResidual : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var hidden = nn.functional.relu6(depthwiseNorm.forward(depthwise.forward(nn.functional.relu6(expandNorm.forward(expand.forward(input))))));
-        var output = projectNorm.forward(project.forward(hidden));
+        var hidden = nn.functional.relu6(depthwiseNorm.call(depthwise.call(nn.functional.relu6(expandNorm.call(expand.call(input))))));
+        var output = projectNorm.call(project.call(hidden));
         return (residual ? output + input : output).MoveToOuterDisposeScope();
     }
 }
@@ -87,12 +87,12 @@ public sealed partial class SmallMobileNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var features = nn.functional.relu6(stemNorm.forward(stem.forward(input.dim() == 2 ? input.view(input.shape[0], 1, (long)Math.Sqrt(input.shape[1]), -1) : input)));
+        var features = nn.functional.relu6(stemNorm.call(stem.call(input.dim() == 2 ? input.view(input.shape[0], 1, (long)Math.Sqrt(input.shape[1]), -1) : input)));
         foreach (var block in blocks)
         {
-            features = block.forward(features);
+            features = block.call(features);
         }
 
-        return head.forward(features.mean([2, 3])).MoveToOuterDisposeScope();
+        return head.call(features.mean([2, 3])).MoveToOuterDisposeScope();
     }
 }

@@ -48,8 +48,8 @@ public sealed partial class BasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        var main = norm2.forward(conv2.forward(nn.functional.relu(norm1.forward(conv1.forward(input)))));
-        var shortcut = projection is null ? input : projectionNorm!.forward(projection.forward(input));
+        var main = norm2.call(conv2.call(nn.functional.relu(norm1.call(conv1.call(input)))));
+        var shortcut = projection is null ? input : projectionNorm!.call(projection.call(input));
         return nn.functional.relu(main + shortcut).MoveToOuterDisposeScope();
     }
 }
@@ -89,7 +89,7 @@ public sealed partial class SmallResNet : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var images = input.dim() == 2 ? input.view(input.shape[0], 1, (long)Math.Sqrt(input.shape[1]), -1) : input;
-        var features = blocks.forward(nn.functional.relu(stemNorm.forward(stem.forward(images))));
-        return head.forward(features.mean([2, 3])).MoveToOuterDisposeScope();
+        var features = blocks.call(nn.functional.relu(stemNorm.call(stem.call(images))));
+        return head.call(features.mean([2, 3])).MoveToOuterDisposeScope();
     }
 }

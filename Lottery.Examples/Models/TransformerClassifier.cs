@@ -44,7 +44,7 @@ public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var rows = input.reshape(input.shape[0], side, side).transpose(0, 1);   // [rows, batch, pixels]: a token per row
-        var tokens = encoder.call(embed.forward(rows) + positions);
-        return head.forward(tokens.mean([0])).MoveToOuterDisposeScope();
+        var tokens = encoder.call(embed.call(rows) + positions);
+        return head.call(tokens.mean([0])).MoveToOuterDisposeScope();
     }
 }

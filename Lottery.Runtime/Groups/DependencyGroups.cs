@@ -1,0 +1,306 @@
+using System.Text;
+using Lottery.Masks;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Groups;
+
+/// <summary>
+/// The dependency groups of a model: which slices of which parameters must be pruned together when a channel or neuron
+/// goes (its layer's row and bias, the batch norm after it, the depthwise filter that carries it, the next layers' input
+/// columns, and across a residual add the same channel of every branch). Found by tracing the model once on an example
+/// input (<see cref="Trace"/>), as Torch-Pruning's dependency graph does, but by probing instead of reading an autograd
+/// graph, which TorchSharp does not expose: each layer's units are marked one at a time while every other mixing layer
+/// gives its unmarked output, and the marks are read at every layer's input.
+/// </summary>
+public sealed class DependencyGroups
+{
+    private DependencyGroups(IReadOnlyList<DependencyGroup> groups) => Groups = groups;
+
+    /// <summary>The groups, in the order of their first producing layer in the model.</summary>
+    public IReadOnlyList<DependencyGroup> Groups { get; }
+
+    /// <summary>The groups, one per line.</summary>
+    public string Describe()
+    {
+        var text = new StringBuilder();
+        foreach (var group in Groups)
+        {
+            text.AppendLine(group.Describe());
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// Traces <paramref name="model"/> on <paramref name="example"/> (one input, with its batch dimension of 1) in eval mode
+    /// and returns its groups. The layers of the model's output (whose units nothing consumes) form no group: they are
+    /// never pruned by unit.
+    /// </summary>
+    /// <exception cref="NotSupportedException">
+    /// The model holds a module whose coupling the tracer does not follow yet (grouped convolutions that are not depthwise,
+    /// transposed convolutions, LayerNorm, attention), or a layer its forward calls with <c>forward</c> instead of
+    /// <c>call</c>, which hides it from the trace.
+    /// </exception>
+    public static DependencyGroups Trace(nn.Module<Tensor, Tensor> model, Tensor example)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(example);
+        var modules = model.named_modules().Select(m => (Name: m.name, Module: m.module, Role: RoleOf(m.module))).Where(m => m.Role != Role.None).ToList();
+        var unsupported = modules.Where(m => m.Role == Role.Unsupported).Select(m => $"{m.Name} ({m.Module.GetType().Name})").ToList();
+        if (unsupported.Count > 0)
+        {
+            throw new NotSupportedException(
+                $"{model.GetType().Name}: dependency groups are not traced through {string.Join(", ", unsupported)} yet; prune those layers weight by weight (Structure.Unstructured), or by neurons and channels layer by layer.");
+        }
+
+        var training = model.training;
+        model.eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var tracer = new Tracer(modules.Select(m => (m.Name, (nn.Module<Tensor, Tensor>)m.Module, m.Role)).ToList());
+            tracer.Baseline(model, example);
+            var hidden = modules.Where(m => !tracer.Seen(m.Name)).Select(m => m.Name).ToList();
+            if (hidden.Count > 0)
+            {
+                throw new NotSupportedException(
+                    $"{model.GetType().Name}: the trace did not see {string.Join(", ", hidden)}: a forward that calls a layer's forward(x) directly skips TorchSharp's hooks. Call layer.call(x) instead (as Sequential does), so that the layer can be traced.");
+            }
+
+            var hits = new Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>>();
+            foreach (var producer in modules.Where(m => m.Role == Role.Mixing))
+            {
+                foreach (var (unit, consumed) in tracer.Probe(model, example, producer.Name))
+                {
+                    hits[(producer.Name, unit)] = consumed;
+                }
+            }
+
+            return new DependencyGroups(Build(modules.Select(m => (m.Name, m.Module, m.Role)).ToList(), hits));
+        }
+        finally
+        {
+            model.train(training);
+        }
+    }
+
+    internal enum Role
+    {
+        None,
+        Mixing,
+        Depthwise,
+        Norm,
+        Unsupported,
+    }
+
+    internal static Role RoleOf(nn.Module module) => module switch
+    {
+        Linear => Role.Mixing,
+        Convolution { transposed: true } => Role.Unsupported,
+        Convolution conv when conv.groups == 1 => Role.Mixing,
+        Convolution conv when conv.groups == conv.in_channels && conv.groups == conv.out_channels => Role.Depthwise,
+        Convolution => Role.Unsupported,
+        BatchNorm1d or BatchNorm2d or BatchNorm3d => Role.Norm,
+        LayerNorm or GroupNorm or MultiheadAttention or TransformerEncoderLayer or TransformerDecoderLayer or Embedding => Role.Unsupported,
+        _ => Role.None,
+    };
+
+    // Units coupled through any input index they both reach are one unit (union-find over the producers' units); a unit's
+    // slices are its producers' rows and biases and, for each input index it reaches, that layer's entries.
+    private static List<DependencyGroup> Build(List<(string Name, nn.Module Module, Role Role)> modules, Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>> hits)
+    {
+        var parent = hits.Keys.ToDictionary(k => k, k => k);
+        (string, long) Find((string, long) x)
+        {
+            while (!parent[x].Equals(x))
+            {
+                x = parent[x] = parent[parent[x]];
+            }
+
+            return x;
+        }
+
+        var firstAt = new Dictionary<(string, long), (string, long)>();
+        foreach (var (unit, consumed) in hits)
+        {
+            foreach (var index in consumed)
+            {
+                if (firstAt.TryGetValue(index, out var other))
+                {
+                    parent[Find(unit)] = Find(other);
+                }
+                else
+                {
+                    firstAt[index] = unit;
+                }
+            }
+        }
+
+        var order = modules.Select((m, i) => (m.Name, i)).ToDictionary(p => p.Name, p => p.i);
+        var byName = modules.ToDictionary(m => m.Name);
+        var components = hits.Keys.GroupBy(Find)
+            .Select(c => c.OrderBy(u => order[u.Producer]).ThenBy(u => u.Unit).ToList())
+            .Where(c => c.Any(u => hits[u].Count > 0))   // the output layers' units reach nothing: never pruned by unit
+            .ToList();
+        var groups = components
+            .GroupBy(c => string.Join("|", c.Select(u => u.Producer).Distinct()))
+            .Select(g => new DependencyGroup(
+                g.First().Select(u => u.Producer).Distinct().ToList(),
+                g.OrderBy(c => c[0].Unit).Select(c => Unit(c, hits, byName)).ToList()))
+            .OrderBy(g => order[g.Layers[0]])
+            .ToList();
+        return groups;
+    }
+
+    private static CoupledUnit Unit(List<(string Producer, long Unit)> units, Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>> hits, Dictionary<string, (string Name, nn.Module Module, Role Role)> modules)
+    {
+        var slices = new List<(string Parameter, int Dimension, long Index)>();
+        foreach (var (producer, unit) in units)
+        {
+            slices.AddRange(Own(producer, modules[producer].Module, unit));
+        }
+
+        foreach (var (consumer, index) in units.SelectMany(u => hits[u]).Distinct())
+        {
+            var module = modules[consumer];
+            if (module.Role == Role.Mixing)
+            {
+                slices.Add(($"{consumer}.weight", 1, index));
+            }
+            else
+            {
+                slices.AddRange(Own(consumer, module.Module, index));
+            }
+        }
+
+        var members = slices
+            .GroupBy(s => (s.Parameter, s.Dimension))
+            .Select(g => new GroupMember(g.Key.Parameter, g.Key.Dimension, g.Select(s => s.Index).Distinct().Order().ToList()))
+            .ToList();
+        return new CoupledUnit(members);
+    }
+
+    // A layer's own entries for unit k: its weight's row (a norm's or depthwise filter's entry) and its bias.
+    private static IEnumerable<(string, int, long)> Own(string name, nn.Module module, long unit) =>
+        module.named_parameters(recurse: false).Where(p => p.name is "weight" or "bias").Select(p => ($"{name}.{p.name}", 0, unit));
+
+    /// <summary>The traced model's layers with forward hooks: the baseline pass, and one probe per producing layer.</summary>
+    private sealed class Tracer(List<(string Name, nn.Module<Tensor, Tensor> Module, Role Role)> modules) : IDisposable
+    {
+        private readonly Dictionary<string, (Tensor Input, Tensor Output)> baseline = [];
+
+        public void Dispose()
+        {
+            foreach (var (input, output) in baseline.Values)
+            {
+                input.Dispose();
+                output.Dispose();
+            }
+        }
+
+        public bool Seen(string name) => baseline.ContainsKey(name);
+
+        public void Baseline(nn.Module<Tensor, Tensor> model, Tensor example)
+        {
+            var removers = modules.Select(m => m.Module.register_forward_hook((_, input, output) =>
+            {
+                if (baseline.ContainsKey(m.Name))
+                {
+                    throw new NotSupportedException($"{model.GetType().Name}: {m.Name} is called twice in one forward (a shared layer); dependency groups need each layer once.");
+                }
+
+                // Kept past the model's own dispose scopes (a forward's NewDisposeScope disposes what it does not return).
+                baseline[m.Name] = (input.detach().clone().DetachFromDisposeScope(), output.detach().clone().DetachFromDisposeScope());
+                return null!;
+            })).ToList();
+            try
+            {
+                model.call(example);
+            }
+            finally
+            {
+                removers.ForEach(r => r.remove());
+            }
+        }
+
+        /// <summary>Marks each unit of <paramref name="producer"/> (+K in one copy of the input, -K in another) and returns, per unit, the input indices it reaches.</summary>
+        public IEnumerable<(long Unit, List<(string Consumer, long Index)> Consumed)> Probe(nn.Module<Tensor, Tensor> model, Tensor example, string producer)
+        {
+            var (_, output) = baseline[producer];
+            var units = output.shape[ChannelDimension(modules.Single(m => m.Name == producer).Module, output)];
+            var batch = 2 * units;
+            var inputs = new Dictionary<string, Tensor>();
+            var removers = modules.Select(m => m.Module.register_forward_hook((_, input, result) =>
+            {
+                inputs[m.Name] = input.detach().clone().DetachFromDisposeScope();
+                if (m.Name == producer)
+                {
+                    var dimension = ChannelDimension(m.Module, result);
+                    var size = 10.0 * (1 + baseline[m.Name].Output.abs().max().item<float>());
+                    var mark = zeros(Expanded(baseline[m.Name].Output, batch));
+                    for (long unit = 0; unit < units; unit++)
+                    {
+                        mark[unit].select(dimension - 1, unit).fill_(size);
+                        mark[units + unit].select(dimension - 1, unit).fill_(-size);
+                    }
+
+                    return baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)) + mark;
+                }
+
+                // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly.
+                return m.Role == Role.Mixing ? baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)).clone() : null!;
+            })).ToList();
+            try
+            {
+                model.call(example.expand(Expanded(example, batch)).contiguous());
+            }
+            finally
+            {
+                removers.ForEach(r => r.remove());
+            }
+
+            using var owned = NewDisposeScope();
+            foreach (var kept in inputs.Values)
+            {
+                kept.MoveToOtherDisposeScope(owned);
+            }
+
+            var reached = new List<(string, long)>[units];
+            for (var unit = 0; unit < units; unit++)
+            {
+                reached[unit] = [];
+            }
+
+            foreach (var (name, module, role) in modules.Where(m => m.Name != producer))
+            {
+                var before = baseline[name].Input;
+                var after = inputs[name];
+                var dimension = ChannelDimension(module, before);
+                var change = (after - before).abs();
+                var others = Enumerable.Range(1, (int)change.dim() - 1).Where(d => d != dimension).Select(d => (long)d).ToArray();
+                var moved = (others.Length > 0 ? change.amax(others) : change) > 1e-3 * (1 + before.abs().max().item<float>());
+                var flags = moved.view(2, units, -1).any(0).to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
+                var width = flags.Length / units;
+                for (var unit = 0; unit < units; unit++)
+                {
+                    for (var index = 0; index < width; index++)
+                    {
+                        if (flags[(unit * width) + index] != 0)
+                        {
+                            reached[unit].Add((name, index));
+                        }
+                    }
+                }
+            }
+
+            return reached.Select((consumed, unit) => ((long)unit, consumed));
+        }
+
+        // A Linear's units and inputs run along its last dimension; a convolution's and a norm's along dimension 1.
+        private static int ChannelDimension(nn.Module module, Tensor tensor) => module is Linear ? (int)tensor.dim() - 1 : 1;
+
+        private static long[] Expanded(Tensor tensor, long batch) => [batch, .. tensor.shape.Skip(1)];
+    }
+}
