@@ -5,8 +5,8 @@ namespace Lottery.Groups;
 
 /// <summary>
 /// Prunes whole units of dependency groups: a unit's importance is the mean, over its slices, of each slice's L2 norm
-/// (as Torch-Pruning's group magnitude importance with mean reduction); the least important go, and every slice of a
-/// unit that goes is zeroed in its mask. No group ever loses all its units: each keeps at least a minimum, so that no
+/// (as Torch-Pruning's group magnitude importance with mean reduction), divided by the mean importance of its group's
+/// kept units; the least important go, and every slice of a unit that goes is zeroed in its mask. No group ever loses all its units: each keeps at least a minimum, so that no
 /// scope can cut the network apart.
 /// </summary>
 public static class GroupPruner
@@ -94,7 +94,15 @@ public static class GroupPruner
                 nameof(minimumUnits));
         }
 
-        var kept = groups.Groups.Select(g => g.Units.Where(u => IsKept(masks, u)).Select(u => (Group: g, Unit: u, Score: Importance(masks, u))).ToList()).ToList();
+        // Each group's scores divided by their mean, as Torch-Pruning's mean normalizer does: groups of different widths,
+        // fan-ins and member counts compare on one scale, so that Global scope does not strip the groups whose units simply
+        // have fewer or smaller slices.
+        var kept = groups.Groups.Select(g =>
+        {
+            var scored = g.Units.Where(u => IsKept(masks, u)).Select(u => (Group: g, Unit: u, Score: Importance(masks, u))).ToList();
+            var mean = scored.Count > 0 ? scored.Average(u => u.Score) : 0;
+            return scored.Select(u => (u.Group, u.Unit, Score: mean > 0 ? u.Score / mean : u.Score)).ToList();
+        }).ToList();
         var removed = new List<CoupledUnit>();
         if (scope == PruningScope.Layerwise)
         {

@@ -1,0 +1,94 @@
+using Lottery.Groups;
+using Lottery.Masks;
+using static TorchSharp.torch;
+
+namespace Lottery.Tests.Groups;
+
+/// <summary>Dependency groups of TorchVision's models, whose forward the generator never sees, through the runtime API.</summary>
+public class TorchVisionGroupTests
+{
+    [Fact]
+    public void ResNet18s_groups_are_its_four_stages_and_each_blocks_first_convolution()
+    {
+        manual_seed(1);
+        using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+
+        // By hand, from ResNet-18's layout: a stage's second convolutions and its downsample projection share their
+        // channels through the residual adds (the first stage with the stem), each block's first conv is a group alone,
+        // and fc is the output.
+        (string Layers, int Units)[] expected =
+        [
+            ("conv1 + layer1.0.conv2 + layer1.1.conv2", 64), ("layer1.0.conv1", 64), ("layer1.1.conv1", 64),
+            ("layer2.0.conv1", 128), ("layer2.0.conv2 + layer2.0.downsample.0 + layer2.1.conv2", 128), ("layer2.1.conv1", 128),
+            ("layer3.0.conv1", 256), ("layer3.0.conv2 + layer3.0.downsample.0 + layer3.1.conv2", 256), ("layer3.1.conv1", 256),
+            ("layer4.0.conv1", 512), ("layer4.0.conv2 + layer4.0.downsample.0 + layer4.1.conv2", 512), ("layer4.1.conv1", 512),
+        ];
+        Assert.Equal(expected.OrderBy(e => e.Layers), groups.Groups.Select(g => (string.Join(" + ", g.Layers), g.Units.Count)).OrderBy(e => e.Item1));
+
+        // Channel 3 of the first stage: the stem's row and norm, both blocks' second convs and norms, and the inputs of
+        // every conv that reads the stage: both blocks' first convs and the second stage's first conv and projection.
+        GroupMember[] channel3 =
+        [
+            new("conv1.weight", 0, [3]), new("bn1.weight", 0, [3]), new("bn1.bias", 0, [3]),
+            new("layer1.0.conv1.weight", 1, [3]), new("layer1.0.conv2.weight", 0, [3]), new("layer1.0.bn2.weight", 0, [3]), new("layer1.0.bn2.bias", 0, [3]),
+            new("layer1.1.conv1.weight", 1, [3]), new("layer1.1.conv2.weight", 0, [3]), new("layer1.1.bn2.weight", 0, [3]), new("layer1.1.bn2.bias", 0, [3]),
+            new("layer2.0.conv1.weight", 1, [3]), new("layer2.0.downsample.0.weight", 1, [3]),
+        ];
+        Assert.Equal(channel3.Select(m => m.ToString()).Order(), groups.Groups.Single(g => g.Layers[0] == "conv1").Units[3].Members.Select(m => m.ToString()).Order());
+    }
+
+    [Fact]
+    public void Global_channel_pruning_of_ResNet18_to_a_tenth_keeps_every_layer_alive_and_the_output_depends_on_the_input()
+    {
+        manual_seed(2);
+        using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        GroupPruner.AttachMembers(masks, groups);
+        GroupPruner.Prune(masks, groups, 0.9, PruningScope.Global);
+
+        Assert.All(groups.Groups, g => Assert.True(g.Units.Count(u => GroupPruner.IsKept(masks, u)) >= 1, $"{string.Join(" + ", g.Layers)} lost every unit."));
+        var kept = groups.Groups.Sum(g => g.Units.Count(u => GroupPruner.IsKept(masks, u)));
+        Assert.Equal(Math.Round(0.1 * groups.Groups.Sum(g => g.Units.Count)), kept);
+        model.eval();
+        using var first = model.call(randn(2, 3, 8, 8));
+        using var second = model.call(randn(2, 3, 8, 8));
+        Assert.False(allclose(first, second), "The pruned network's output no longer depends on its input.");
+    }
+
+    [Fact]
+    public void MobileNetV2s_groups_follow_each_channel_through_its_depthwise_filter_and_the_residual_adds_of_each_stage()
+    {
+        manual_seed(3);
+        using var model = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        var found = groups.Groups.ToDictionary(g => string.Join(" + ", g.Layers), g => g.Units.Count);
+
+        // By hand, from MobileNetV2's table (t, c, n, s): each inverted residual's expand conv is a group of its own (the
+        // first block, with no expansion, has none); the project convs of a stage's blocks share their channels through the
+        // adds; the last 1x1 conv (1280) feeds the classifier.
+        Assert.Equal(32, found["features.0.0"]);
+        Assert.Equal(16, found["features.1.conv.1"]);
+        Assert.Equal(24, found["features.2.conv.2 + features.3.conv.2"]);
+        Assert.Equal(32, found["features.4.conv.2 + features.5.conv.2 + features.6.conv.2"]);
+        Assert.Equal(64, found["features.7.conv.2 + features.8.conv.2 + features.9.conv.2 + features.10.conv.2"]);
+        Assert.Equal(96, found["features.11.conv.2 + features.12.conv.2 + features.13.conv.2"]);
+        Assert.Equal(160, found["features.14.conv.2 + features.15.conv.2 + features.16.conv.2"]);
+        Assert.Equal(320, found["features.17.conv.2"]);
+        Assert.Equal(1280, found["features.18.0"]);
+        Assert.Equal(9 + 16, groups.Groups.Count);   // the nine above and the sixteen expand convs
+
+        // The stem's channel 7 runs through the first block's depthwise filter into its project conv.
+        GroupMember[] channel7 =
+        [
+            new("features.0.0.weight", 0, [7]), new("features.0.1.weight", 0, [7]), new("features.0.1.bias", 0, [7]),
+            new("features.1.conv.0.0.weight", 0, [7]), new("features.1.conv.0.1.weight", 0, [7]), new("features.1.conv.0.1.bias", 0, [7]),
+            new("features.1.conv.1.weight", 1, [7]),
+        ];
+        Assert.Equal(channel7.Select(m => m.ToString()).Order(), groups.Groups.Single(g => g.Layers[0] == "features.0.0").Units[7].Members.Select(m => m.ToString()).Order());
+    }
+}
