@@ -51,6 +51,7 @@ public static class LotteryCommandLine
             TaskCommand.Create(),
             SweepCommand.Create(),
             ExportCommand.Create(),
+            GroupsCommand.Create(),
         };
         foreach (var extra in options.Commands)
         {
