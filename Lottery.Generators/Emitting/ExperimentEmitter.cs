@@ -1,6 +1,7 @@
 using System.Globalization;
 using Lottery.Generators.Models;
 using Lottery.Generators.Parsing;
+using Lottery.Generators.Vocabulary;
 using Lottery.Training;
 
 namespace Lottery.Generators.Emitting;
@@ -53,7 +54,7 @@ internal static class ExperimentEmitter
             writer.Line($"    Seeds = [{seeds}],");
             if (experiment.Numerics is { } numerics)
             {
-                writer.Line($"    Numerics = global::Lottery.Training.NumericsProfile.{(numerics == NumericsName.Native ? "Native" : "Portable")},");
+                writer.Line($"    Numerics = global::Lottery.Training.NumericsProfile.{(numerics == NumericsName.Native ? nameof(NumericsProfile.Native) : nameof(NumericsProfile.Portable))},");
             }
 
             writer.Line($"    ValidationCount = {experiment.Validation},");

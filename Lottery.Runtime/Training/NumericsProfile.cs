@@ -1,4 +1,10 @@
+// One home for this vocabulary: compiled into Lottery.Runtime, and into Lottery.Generators (in a namespace of its own),
+// which writes an experiment's profile by these members' names.
+#if LOTTERY_GENERATOR
+namespace Lottery.Generators.Vocabulary;
+#else
 namespace Lottery.Training;
+#endif
 
 /// <summary>Which of LibTorch's CPU kernels a process computes with, and so which figures it gets.</summary>
 public enum NumericsProfile

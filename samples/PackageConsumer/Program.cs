@@ -36,7 +36,46 @@ if (Math.Abs(app.HiddenMask.WeightsRemaining - expected) > 1e-3 || result.Final.
     return 1;
 }
 
+// A model built from blocks, declared in the block's class only: from the package, the model masks every block's layers
+// under their names in the model, and a pruned file keeps them all.
+using var blocks = new Residual();
+var blockMasks = blocks.AttachMasks();
+var names = string.Join(", ", blockMasks.Weights.Select(w => w.Name));
+if (names != "head.weight, body.0.inner.weight, body.1.inner.weight")
+{
+    Console.Error.WriteLine($"The model built from blocks masks {names}; expected head.weight, body.0.inner.weight, body.1.inner.weight.");
+    return 1;
+}
+
+Console.WriteLine($"A model built from blocks masks {names}.");
 return 0;
+
+/// <summary>A residual block whose one Linear layer is declared here, once.</summary>
+internal sealed partial class Block : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear inner = nn.Linear(16, 16);
+
+    public Block()
+        : base(nameof(Block)) => RegisterComponents();
+
+    public override Tensor forward(Tensor input) => input + inner.call(input);
+}
+
+/// <summary>Two blocks in a Sequential and a head: the blocks declare their own layers.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Rounds = 2)]
+internal sealed partial class Residual : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential body = nn.Sequential(new Block(), new Block());
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(16, 4);
+
+    public Residual()
+        : base(nameof(Residual)) => RegisterComponents();
+
+    public override Tensor forward(Tensor input) => head.call(body.call(input));
+}
 
 /// <summary>A two-layer network pruned 25% after each epoch, the output layer at 10%.</summary>
 [PruneSchedule(ScheduleKind.EveryEpoch, Rate = 0.25, TargetRemaining = 0.2)]
