@@ -58,9 +58,14 @@ public sealed partial class BasicBlock : nn.Module<Tensor, Tensor>
 /// A small ResNet for square grey images (28x28 Fashion-MNIST, 8x8 digits): a 3x3 stem conv of 16 channels, three
 /// <see cref="BasicBlock"/>s (16, 32 and 64 channels, the last two striding by 2 with projection shortcuts), global
 /// average pooling and a Linear head. Only the stem and the head are declared here; the blocks declare their own.
+/// Imp and EveryEpochMagnitude prune single weights; ImpChannels and EveryEpochChannels prune whole channels by dependency
+/// groups (each with its batch-norm entries, the next convolutions' input channels and, across the residual adds, the same
+/// channel of every branch), 20% of each group's channels per event; the head, in no group, loses single weights.
 /// </summary>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
+[PruneSchedule(ScheduleKind.Iterative, Name = "ImpChannels", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit, Groups = true)]
+[PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochChannels", Rate = 0.2, TargetRemaining = 0.27, EndEpoch = 3, Groups = true)]
 public sealed partial class SmallResNet : nn.Module<Tensor, Tensor>
 {
     [Prunable]

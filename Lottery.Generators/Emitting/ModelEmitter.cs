@@ -336,6 +336,11 @@ internal static class ModelEmitter
         }
 
         yield return $"Scope = global::Lottery.Masks.PruningScope.{schedule.Scope}";
+        if (schedule.Groups)
+        {
+            yield return "Groups = true";
+        }
+
         yield return $"Rewind = global::Lottery.Schedules.RewindKind.{schedule.Rewind}";
         if (schedule.Rewind == nameof(RewindKind.ToEpoch))
         {
@@ -370,6 +375,7 @@ internal static class ModelEmitter
         var rewind = schedule.Rewind == nameof(RewindKind.ToEpoch) ? $"ToEpoch({schedule.RewindEpoch})" : schedule.Rewind;
         var batch = schedule.ScoringBatchSize is { } size ? $"; scoring batches of {size}" : string.Empty;
         var length = schedule.Epochs is { } epochs ? $"; {epochs} epochs of training{(schedule.Descriptor.TrainsInRounds ? " a round" : string.Empty)} in an experiment" : string.Empty;
-        return $"{what}{target}; {schedule.CriterionName ?? schedule.Criterion}, {schedule.Scope}, rewind {rewind}{batch}{length}";
+        var groups = schedule.Groups ? " by dependency groups" : string.Empty;
+        return $"{what}{target}; {schedule.CriterionName ?? schedule.Criterion}, {schedule.Scope}{groups}, rewind {rewind}{batch}{length}";
     }
 }

@@ -22,6 +22,7 @@ namespace Lottery.Generators.Models;
 /// <param name="DropFraction">DynamicSparse: the first update's drop fraction.</param>
 /// <param name="UpdateEvery">DynamicSparse: batches between updates.</param>
 /// <param name="CriterionName">A criterion of the user's own, by its registered name, or null.</param>
+/// <param name="Groups">Whether the schedule prunes by dependency groups.</param>
 /// <param name="Epochs">The schedule's own epochs of training in an experiment, or null for the experiment's.</param>
 /// <param name="ScoringBatchSize">
 /// The batch of a criterion that scores on data, when the schedule's criterion or a layer's does (the declared value, or
@@ -47,7 +48,8 @@ internal sealed record ScheduleInfo(
     RegrowthKind? Regrowth = null,
     double DropFraction = 0.3,
     int UpdateEvery = 100,
-    string? CriterionName = null)
+    string? CriterionName = null,
+    bool Groups = false)
 {
     /// <summary>The values its kind's rules read (<see cref="ScheduleDescriptor"/>).</summary>
     public ScheduleValues Values => new(Kind, Rate, TargetRemaining, StartEpoch, EndEpoch, Rounds, InitialSparsity, Regrowth, DropFraction, UpdateEvery);

@@ -258,7 +258,7 @@ internal static class ExperimentParser
         {
             foreach (var schedule in schedules.Where(s => chosen.Contains(s.Name) && !matched.Contains(s.Name)))
             {
-                if (schedule.Descriptor.Unreached(schedule.Values, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
+                if (!schedule.Groups && schedule.Descriptor.Unreached(schedule.Values, schedule.Epochs ?? epochs) is { } reach && schedule.TargetRemaining is { } target)
                 {
                     var location = attribute.Has("Epochs") ? attribute.LocationOf("Epochs") : attribute.Location;
                     diagnostics.Add(DiagnosticDescriptors.TargetNotReached, location, schedule.Name, ValueText.Percent(reach.Reached), ValueText.Percent(target), reach.Why);

@@ -105,10 +105,18 @@ internal static partial class ModelParser
                 }
             }
 
+            var groups = attribute.Bool("Groups") ?? false;
+            if (groups && rules.RegrowsConnections)
+            {
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("Groups"), "Groups", $"{kind}, which drops and regrows single connections");
+            }
+
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(rules, start, attribute, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName);
-            if (diagnostics.ErrorCount == errorsBefore && rules.Unreached(schedule.Values, schedule.Epochs) is { } reach)
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName, groups);
+            // By dependency groups a unit takes its consumers' columns too, so the weights fall faster than the rate says:
+            // only the run knows where they stop.
+            if (diagnostics.ErrorCount == errorsBefore && !groups && rules.Unreached(schedule.Values, schedule.Epochs) is { } reach)
             {
                 diagnostics.Add(DiagnosticDescriptors.TargetNotReached, attribute.LocationOf("TargetRemaining"), name, ValueText.Percent(reach.Reached), ValueText.Percent(target!.Value), reach.Why);
             }

@@ -105,6 +105,14 @@ public sealed class PruneScheduleAttribute : Attribute
     /// </summary>
     public int ScoringBatchSize { get; set; } = 100;
 
+    /// <summary>
+    /// Prune by dependency groups: the masked layers lose whole units (channels, neurons), each with every slice that
+    /// depends on it (batch-norm entries, the next layers' input columns, the same channel of every branch of a residual
+    /// add), and each group keeps at least one unit. The run traces the groups on its first training example. Layers in no
+    /// group (the output layer) are pruned by their own structure. Not with DynamicSparse (LTH0012).
+    /// </summary>
+    public bool Groups { get; set; }
+
     /// <summary>What happens to the surviving weights after each pruning event.</summary>
     public RewindKind Rewind { get; set; }
 

@@ -51,7 +51,7 @@ public sealed class DependencyGroups
         if (unsupported.Count > 0)
         {
             throw new NotSupportedException(
-                $"{model.GetType().Name}: dependency groups are not traced through {string.Join(", ", unsupported)} yet; prune those layers weight by weight (Structure.Unstructured), or by neurons and channels layer by layer.");
+                $"{model.GetType().Name}: dependency groups are not traced through {string.Join(", ", unsupported)} yet; prune those layers weight by weight (Structure.Unstructured), by neurons and channels layer by layer, or, for attention, by heads with DependencyGroups.Attention.");
         }
 
         var training = model.training;
@@ -85,6 +85,100 @@ public sealed class DependencyGroups
             model.train(training);
         }
     }
+
+    /// <summary>
+    /// The groups of <paramref name="model"/>'s attention layers, found from their parameters' shapes (no trace): for every
+    /// <c>MultiheadAttention</c>, and the attentions of every <c>TransformerEncoderLayer</c> and <c>TransformerDecoderLayer</c>,
+    /// one group whose units are its heads (a head's rows of the Q, K and V projections and their biases, and the output
+    /// projection's columns that read it); for every Transformer layer also one group whose units are its feed-forward
+    /// neurons (<c>linear1</c>'s row and bias, <c>linear2</c>'s column). A group's layer is the module that holds the weights.
+    /// </summary>
+    /// <param name="model">The model.</param>
+    /// <param name="heads">The heads of each attention (TorchSharp does not expose them): the embedding width must divide by it.</param>
+    /// <exception cref="ArgumentException">The model has no attention, or an attention's width does not divide by <paramref name="heads"/>.</exception>
+    public static DependencyGroups Attention(nn.Module model, int heads)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var groups = new List<DependencyGroup>();
+        foreach (var (name, module) in model.named_modules())
+        {
+            string[] attentions = module switch
+            {
+                MultiheadAttention => [string.Empty],
+                TransformerEncoderLayer => ["self_attn."],
+                TransformerDecoderLayer => ["self_attn.", "multihead_attn."],
+                _ => [],
+            };
+            var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+            foreach (var prefix in attentions)
+            {
+                groups.Add(Heads(name, prefix, parameters, heads));
+            }
+
+            if (module is TransformerEncoderLayer or TransformerDecoderLayer)
+            {
+                var neurons = parameters["linear1.weight"][0];
+                groups.Add(new DependencyGroup(
+                    [name],
+                    Enumerable.Range(0, (int)neurons).Select(j => new CoupledUnit(
+                    [
+                        new GroupMember(Qualified(name, "linear1.weight"), 0, [j]),
+                        new GroupMember(Qualified(name, "linear1.bias"), 0, [j]),
+                        new GroupMember(Qualified(name, "linear2.weight"), 1, [j]),
+                    ])).ToList()));
+            }
+        }
+
+        if (groups.Count == 0)
+        {
+            throw new ArgumentException($"{model.GetType().Name} holds no MultiheadAttention, TransformerEncoderLayer or TransformerDecoderLayer, so it has no attention heads; trace its layers with DependencyGroups.Trace.", nameof(model));
+        }
+
+        return new DependencyGroups(groups);
+    }
+
+    private static DependencyGroup Heads(string name, string prefix, Dictionary<string, long[]> parameters, int heads)
+    {
+        var width = parameters[prefix + "out_proj.weight"][1];
+        if (heads < 1 || width % heads != 0)
+        {
+            throw new ArgumentException($"{(name.Length == 0 ? "The attention" : name)}'s width {width} does not divide into {heads} heads; give the heads it was created with.", nameof(heads));
+        }
+
+        var size = width / heads;
+        var units = new List<CoupledUnit>();
+        for (var head = 0; head < heads; head++)
+        {
+            var own = Enumerable.Range((int)(head * size), (int)size).Select(i => (long)i).ToList();
+            var members = new List<GroupMember>();
+            if (parameters.ContainsKey(prefix + "in_proj_weight"))
+            {
+                // Q, K and V stacked: the head's rows in each third.
+                var rows = new[] { 0L, width, 2 * width }.SelectMany(offset => own.Select(i => offset + i)).ToList();
+                members.Add(new GroupMember(Qualified(name, prefix + "in_proj_weight"), 0, rows));
+                if (parameters.ContainsKey(prefix + "in_proj_bias"))
+                {
+                    members.Add(new GroupMember(Qualified(name, prefix + "in_proj_bias"), 0, rows));
+                }
+            }
+            else
+            {
+                members.AddRange(new[] { "q", "k", "v" }.Select(p => new GroupMember(Qualified(name, $"{prefix}{p}_proj_weight"), 0, own)));
+                if (parameters.ContainsKey(prefix + "in_proj_bias"))
+                {
+                    var rows = new[] { 0L, width, 2 * width }.SelectMany(offset => own.Select(i => offset + i)).ToList();
+                    members.Add(new GroupMember(Qualified(name, prefix + "in_proj_bias"), 0, rows));
+                }
+            }
+
+            members.Add(new GroupMember(Qualified(name, prefix + "out_proj.weight"), 1, own));
+            units.Add(new CoupledUnit(members));
+        }
+
+        return new DependencyGroup([name], units);
+    }
+
+    private static string Qualified(string module, string parameter) => module.Length == 0 ? parameter : $"{module}.{parameter}";
 
     internal enum Role
     {

@@ -204,7 +204,8 @@ public sealed partial class MaskSet : IDisposable
     /// <summary>
     /// Masks one more parameter, by its full name (<c>block.conv1.weight</c>): a file saved from this model with masks its
     /// declarations do not make (masks attached by hand) brings them back. The mask starts full; its rate and criterion
-    /// are the method's.
+    /// are the method's. A parameter that is not a layer's weight (a norm's entries, a bias) is coupled
+    /// (<see cref="PrunableWeight.IsCoupled"/>): its entries go with the units of a dependency group.
     /// </summary>
     /// <exception cref="InvalidDataException">No prunable layer of the model has that parameter.</exception>
     internal PrunableWeight Include(string name, string source)
@@ -220,7 +221,10 @@ public sealed partial class MaskSet : IDisposable
                 $"'{source}' has a mask for {name}, which {Model.GetType().Name} has no parameter of: load the file into the model class it was saved from.");
         }
 
-        var weight = new PrunableWeight(found.OwnerName, found.Owner, found.ParameterName, found.Parameter, MaskBuffer(found.Owner, found.ParameterName, found.Parameter), null, null);
+        // A layer's weight counts as a declared one would; anything else (a norm's entries, a bias) is masked only to follow
+        // its units, so that a file's masks come back counted as they were when the groups attached them.
+        var coupled = !WeightNames(found.Owner).Contains(found.ParameterName);
+        var weight = new PrunableWeight(found.OwnerName, found.Owner, found.ParameterName, found.Parameter, MaskBuffer(found.Owner, found.ParameterName, found.Parameter), null, null, coupled: coupled);
         weights.Add(weight);
         using (var noGrad = no_grad())
         {

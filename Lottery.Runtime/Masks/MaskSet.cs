@@ -45,11 +45,11 @@ public sealed partial class MaskSet : IDisposable
     /// </summary>
     public IReadOnlyList<PrunableWeight> Weights => weights;
 
-    /// <summary>Total number of prunable entries (a structured layer's bias, which follows its units, not counted).</summary>
-    public long Count => weights.Where(w => w.Follows is null).Sum(w => w.Count);
+    /// <summary>Total number of prunable entries (a structured layer's bias, which follows its units, and the entries a dependency group couples not counted).</summary>
+    public long Count => weights.Where(w => w.IsCounted).Sum(w => w.Count);
 
-    /// <summary>Number of prunable entries not yet pruned (a structured layer's bias not counted).</summary>
-    public long Remaining => weights.Where(w => w.Follows is null).Sum(w => w.Remaining);
+    /// <summary>Number of prunable entries not yet pruned (counted as <see cref="Count"/> counts).</summary>
+    public long Remaining => weights.Where(w => w.IsCounted).Sum(w => w.Remaining);
 
     /// <summary>Fraction of the prunable weights still remaining (1.0 for a dense model).</summary>
     public double WeightsRemaining => (double)Remaining / Count;

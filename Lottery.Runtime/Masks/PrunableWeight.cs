@@ -14,9 +14,10 @@ namespace Lottery.Masks;
 /// </remarks>
 public sealed class PrunableWeight
 {
-    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate, IPruningCriterion? criterion, Structure structure = Structure.Unstructured, PrunableWeight? follows = null)
+    internal PrunableWeight(string layerName, nn.Module layer, string parameterName, Parameter parameter, Tensor mask, double? rate, IPruningCriterion? criterion, Structure structure = Structure.Unstructured, PrunableWeight? follows = null, bool coupled = false)
     {
         Structure = structure;
+        IsCoupled = coupled;
         Follows = follows;
         LayerName = layerName;
         Layer = layer;
@@ -62,8 +63,18 @@ public sealed class PrunableWeight
     /// </summary>
     public PrunableWeight? Follows { get; }
 
+    /// <summary>
+    /// Whether the mask is here only because a dependency group slices the parameter (a batch norm's entries, a bias that
+    /// was not declared): its entries go with their units (<see cref="MaskSet.UseGroups"/>), are never scored on their own
+    /// and are not counted in the weights remaining.
+    /// </summary>
+    public bool IsCoupled { get; }
+
+    /// <summary>Whether the entries count in the weights remaining: neither a bias that follows its units nor a coupled mask.</summary>
+    public bool IsCounted => Follows is null && !IsCoupled;
+
     /// <summary>Whether a pruning event removes whole units (neurons or channels) of this parameter.</summary>
-    public bool IsStructured => Structure != Structure.Unstructured && Follows is null;
+    public bool IsStructured => Structure != Structure.Unstructured && IsCounted;
 
     /// <summary>Number of units: output neurons or channels (the first dimension), or 1 for a bias.</summary>
     public long Units => Parameter.dim() > 1 ? Parameter.shape[0] : 1;

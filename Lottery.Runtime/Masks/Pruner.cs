@@ -1,4 +1,5 @@
 using Lottery.Criteria;
+using Lottery.Groups;
 using static TorchSharp.torch;
 
 namespace Lottery.Masks;
@@ -65,11 +66,22 @@ public static class Pruner
             throw new ArgumentOutOfRangeException(nameof(amount), amount.TargetRemaining, "The target is a fraction of all prunable weights and must be in [0, 1].");
         }
 
+        return Prune(context, amount, Units(context.Masks, scope, amount.Rate, criterion, null));
+    }
+
+    /// <summary>
+    /// Prunes whole units of <paramref name="groups"/> (every one of them, structured layers or not) and nothing else: the
+    /// event <see cref="Lottery.Groups.GroupPruner"/> runs. The masks must use the groups (<see cref="MaskSet.UseGroups"/>).
+    /// </summary>
+    internal static PruningEvent PruneGroups(PruningContext context, PruningAmount amount, PruningScope scope, IPruningCriterion criterion, IReadOnlyList<DependencyGroup> groups) =>
+        Prune(context, amount, Units(context.Masks, scope, amount.Rate, criterion, groups));
+
+    private static PruningEvent Prune(PruningContext context, PruningAmount amount, List<PruningUnit> units)
+    {
         var masks = context.Masks;
         var before = masks.WeightsRemaining;
-        var units = Units(masks, scope, amount.Rate, criterion);
-        var counts = Counts(units, amount);
-        var plans = units.Select((u, i) => new PassPlan(u.Structured ? u.Weights.Sum(w => w.UnitsRemaining) : u.Weights.Sum(w => w.Remaining), counts[i], Iterations(u.Criterion))).ToList();
+        var counts = Counts(masks, units, amount);
+        var plans = units.Select((u, i) => new PassPlan(UnitsRemaining(masks, u), counts[i], Iterations(u.Criterion))).ToList();
         var passes = plans.Where(p => p.Count > 0).Select(p => p.Iterations).DefaultIfEmpty(1).Max();
         var removed = new Dictionary<string, long>();
         for (var pass = 1; pass <= passes; pass++)
@@ -80,7 +92,9 @@ public static class Pruner
                 for (var u = 0; u < units.Count; u++)
                 {
                     var count = plans[u].RemovedAfter(pass) - plans[u].RemovedAfter(pass - 1);
-                    var pruned = units[u].Structured
+                    var pruned = units[u].Groups is { } groups
+                        ? PruneGroups(masks, units[u], groups, count, amount, scores)
+                        : units[u].Structured
                         ? PruneStructured(masks, units[u].Weights, count, units[u].Criterion, scores)
                         : PruneUnit(masks, units[u].Weights, count, units[u].Criterion, scores);
                     foreach (var (name, removedNow) in pruned)
@@ -103,7 +117,7 @@ public static class Pruner
     /// The count each group loses: the unstructured groups share their removal as <see cref="RemovalCounts"/> decides
     /// (over their own entries), each structured group counts its units on its own (<see cref="UnitRemovalCount"/>).
     /// </summary>
-    private static long[] Counts(IReadOnlyList<PruningUnit> units, PruningAmount amount)
+    private static long[] Counts(MaskSet masks, IReadOnlyList<PruningUnit> units, PruningAmount amount)
     {
         var counts = new long[units.Count];
         var unstructured = Enumerable.Range(0, units.Count).Where(i => !units[i].Structured).ToList();
@@ -115,7 +129,7 @@ public static class Pruner
 
         foreach (var i in Enumerable.Range(0, units.Count).Where(i => units[i].Structured))
         {
-            counts[i] = UnitRemovalCount(units[i], amount);
+            counts[i] = UnitRemovalCount(masks, units[i], amount);
         }
 
         return counts;
@@ -177,10 +191,21 @@ public static class Pruner
     /// layers that follow the run's rate and criterion, and apart from it each layer with its own rate or
     /// criterion (scores of different criteria cannot be ranked against each other).
     /// </summary>
-    internal static List<PruningUnit> Units(MaskSet masks, PruningScope scope, double rate, IPruningCriterion criterion)
+    /// <remarks>
+    /// With dependency groups (<see cref="MaskSet.UseGroups"/>), a group whose producing layers include a masked weight is
+    /// one group of units (its rate and criterion those of its first masked producer, or the run's): each on its own when
+    /// layerwise, pooled with the others that follow the run's rate and criterion when global; its producers' weights are
+    /// then not pruned on their own (the layers outside every group, such as the output layer, are, by their own structure). <paramref name="only"/>: prune those groups, all of them, and nothing else.
+    /// </remarks>
+    internal static List<PruningUnit> Units(MaskSet masks, PruningScope scope, double rate, IPruningCriterion criterion, IReadOnlyList<DependencyGroup>? only)
     {
-        var units = new List<PruningUnit>();
-        var scored = masks.Weights.Where(w => w.Follows is null).ToList();
+        var units = GroupUnits(masks, scope, rate, criterion, only, out var grouped);
+        if (only is not null)
+        {
+            return units;
+        }
+
+        var scored = masks.Weights.Where(w => w.IsCounted && !grouped.Contains(w)).ToList();
         if (scope == PruningScope.Global)
         {
             foreach (var structured in new[] { false, true })
@@ -202,13 +227,70 @@ public static class Pruner
         return units;
     }
 
+    // The groups pruned by unit, as pruning units, and the producers' weights they take over.
+    private static List<PruningUnit> GroupUnits(MaskSet masks, PruningScope scope, double rate, IPruningCriterion criterion, IReadOnlyList<DependencyGroup>? only, out HashSet<PrunableWeight> grouped)
+    {
+        grouped = [];
+        if (masks.Groups is null)
+        {
+            return [];
+        }
+
+        var pruned = new List<(DependencyGroup Group, PrunableWeight? Lead)>();
+        foreach (var group in only ?? masks.Groups.Groups)
+        {
+            var structured = masks.Weights.Where(w => w.IsCounted && group.Layers.Contains(w.LayerName)).ToList();
+            if (only is null && structured.Count == 0)
+            {
+                continue;
+            }
+
+            grouped.UnionWith(structured);
+            pruned.Add((group, structured.FirstOrDefault()));
+        }
+
+        PruningUnit Unit(IReadOnlyList<DependencyGroup> groups, double unitRate, IPruningCriterion unitCriterion) =>
+            new(groups.SelectMany(g => g.Units).SelectMany(u => u.Members).Select(m => m.Parameter).Distinct().Select(p => masks[p]).Where(w => w.IsCounted).ToList(), unitRate, unitCriterion, true, groups, scope);
+
+        // The groups that follow the run's rate and criterion are pruned in one pass, so that a target of weights remaining
+        // is shared between them (each group still loses its own count when layerwise); a group with its own rate or
+        // criterion on its own.
+        var units = new List<PruningUnit>();
+        var pool = pruned.Where(g => g.Lead is not { Rate: not null } and not { Criterion: not null }).Select(g => g.Group).ToList();
+        if (pool.Count > 0)
+        {
+            units.Add(Unit(pool, rate, criterion));
+        }
+
+        units.AddRange(pruned.Where(g => g.Lead is { Rate: not null } or { Criterion: not null }).Select(g => Unit([g.Group], g.Lead!.Rate ?? rate, g.Lead.Criterion ?? criterion)));
+        return units;
+    }
+
+    // What a group of the event has left: its kept units (of its groups, or of its structured weights), or its entries.
+    private static long UnitsRemaining(MaskSet masks, PruningUnit unit) =>
+        unit.Groups is { } groups ? groups.Sum(masks.KeptUnits)
+        : unit.Structured ? unit.Weights.Sum(w => w.UnitsRemaining)
+        : unit.Weights.Sum(w => w.Remaining);
+
     /// <summary>
     /// The count one group loses on its own, in its own currency (units for a structured group, entries otherwise):
     /// <c>round(p * r)</c>, or fewer where that would go below <c>round(target * total)</c>; the target exactly when asked.
     /// </summary>
-    private static long UnitRemovalCount(PruningUnit unit, PruningAmount amount)
+    private static long UnitRemovalCount(MaskSet masks, PruningUnit unit, PruningAmount amount)
     {
-        var remaining = unit.Structured ? unit.Weights.Sum(w => w.UnitsRemaining) : unit.Weights.Sum(w => w.Remaining);
+        if (unit.Groups is { } grouped)
+        {
+            // The most units the event may take (the weights-remaining target stops it earlier, in PruneGroups): each
+            // group's round(p * r) (layerwise) or round(p * r) of the pool (global); every unit above the minimum for a target.
+            var kept = grouped.Select(masks.KeptUnits).ToList();
+            var above = kept.Sum(k => (long)Math.Max(0, k - masks.MinimumUnits));
+            var unitsByRate = unit.Scope == PruningScope.Global
+                ? (long)Math.Round(unit.Rate * kept.Sum(), MidpointRounding.AwayFromZero)
+                : kept.Sum(k => (long)Math.Round(unit.Rate * k, MidpointRounding.AwayFromZero));
+            return Math.Min(above, amount.ExactTarget ? above : unitsByRate);
+        }
+
+        var remaining = UnitsRemaining(masks, unit);
         var total = unit.Structured ? unit.Weights.Sum(w => w.Units) : unit.Weights.Sum(w => w.Count);
         var target = (long)Math.Round(amount.TargetRemaining * total, MidpointRounding.AwayFromZero);
         var needed = Math.Max(0, remaining - target);
@@ -264,6 +346,81 @@ public static class Pruner
     }
 
     /// <summary>
+    /// Removes at most <paramref name="count"/> kept units of <paramref name="groups"/>, the lowest-scoring first, each group
+    /// keeping the mask set's minimum (and, layerwise, losing at most its own <c>round(p * r)</c>), and stops once the
+    /// weights remaining reach the target (<paramref name="amount"/>, a fraction of the counted weights): the last unit
+    /// taken may leave them up to one unit's weights below it.
+    /// </summary>
+    /// <remarks>
+    /// A unit scores the mean, over its slices of counted weights (the layers' rows and input columns, not the coupled norm
+    /// entries and biases, whose scale says nothing of the weights'), of the slice's mean criterion score, divided by the
+    /// mean score of its group's kept units. Globally units go in score order; layerwise in order of their rank within
+    /// their group as a fraction of the group's kept units, then score, so that a target stops every group at about the
+    /// same fraction. Ties go to the earlier unit (groups in order, units in order).
+    /// </remarks>
+    private static List<(string Name, long Count)> PruneGroups(MaskSet masks, PruningUnit unit, IReadOnlyList<DependencyGroup> groups, long count, PruningAmount amount, PassScores scorer)
+    {
+        var before = unit.Weights.ToDictionary(w => w, w => w.Remaining);
+        if (count > 0)
+        {
+            using var scope = NewDisposeScope();
+            var entryScores = unit.Weights.ToDictionary(w => w.Name, w => scorer.Score(w, unit.Criterion).to(ScalarType.Float64));
+            var candidates = new List<(int Group, CoupledUnit Unit, double Score, double Rank)>();
+            var left = new int[groups.Count];
+            var cap = new long[groups.Count];
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var kept = groups[g].Units.Where(masks.IsKept).ToList();
+                var scores = kept.Select(u => u.Members.Where(m => entryScores.ContainsKey(m.Parameter)).Average(m => entryScores[m.Parameter].index_select(m.Dimension, tensor(m.Indices.ToArray())).mean().item<double>())).ToList();
+                if (scores.Any(double.IsNaN))
+                {
+                    throw new InvalidOperationException($"The {unit.Criterion.Name} scores of {string.Join(" + ", groups[g].Layers)} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
+                }
+
+                var mean = scores.Count > 0 ? scores.Average() : 0;
+                var normalized = scores.Select(x => mean > 0 ? x / mean : x).ToList();
+                var ranks = Enumerable.Range(0, kept.Count).OrderBy(i => normalized[i]).Select((i, r) => (i, r)).ToDictionary(p => p.i, p => (double)(p.r + 1) / kept.Count);
+                candidates.AddRange(kept.Select((u, i) => (g, u, normalized[i], ranks[i])));
+                left[g] = kept.Count;
+                cap[g] = amount.ExactTarget || unit.Scope == PruningScope.Global ? long.MaxValue : (long)Math.Round(unit.Rate * kept.Count, MidpointRounding.AwayFromZero);
+            }
+
+            var floor = (long)Math.Round(amount.TargetRemaining * masks.Count, MidpointRounding.AwayFromZero);
+            var order = unit.Scope == PruningScope.Global ? candidates.OrderBy(c => c.Score) : candidates.OrderBy(c => c.Rank).ThenBy(c => c.Score);
+            var removed = 0L;
+            foreach (var candidate in order)
+            {
+                if (removed == count || masks.Remaining <= floor)
+                {
+                    break;
+                }
+
+                if (left[candidate.Group] > masks.MinimumUnits && cap[candidate.Group] > 0)
+                {
+                    left[candidate.Group]--;
+                    cap[candidate.Group]--;
+                    masks.ZeroSlices(candidate.Unit);
+                    foreach (var parameter in candidate.Unit.Members.Select(m => m.Parameter).Distinct())
+                    {
+                        masks[parameter].RefreshRemaining();
+                    }
+
+                    removed++;
+                }
+            }
+        }
+
+        masks.RefreshRemaining();
+        var result = new List<(string Name, long Count)>();
+        foreach (var w in unit.Weights)
+        {
+            result.Add((w.Name, before[w] - w.Remaining));
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// The <paramref name="count"/> entries of <paramref name="alive"/> (indices into <paramref name="scores"/>) whose
     /// scores are lowest, ties to the earlier (a stable sort); NaN scores are refused, naming the weights.
     /// </summary>
@@ -307,7 +464,13 @@ public static class Pruner
 }
 
 /// <summary>Weights that lose one shared count at a pruning event, ranked by one criterion.</summary>
-internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion, bool Structured = false);
+/// <param name="Weights">The weights ranked together (for a group of units: the counted weights its units slice).</param>
+/// <param name="Rate">Their rate.</param>
+/// <param name="Criterion">Their criterion.</param>
+/// <param name="Structured">Whether they lose whole units.</param>
+/// <param name="Groups">Dependency groups whose units the event removes (their members are <paramref name="Weights"/>); null for weights pruned on their own.</param>
+/// <param name="Scope">For groups: whether each group loses its own count (Layerwise) or they share one (Global).</param>
+internal sealed record PruningUnit(IReadOnlyList<PrunableWeight> Weights, double Rate, IPruningCriterion Criterion, bool Structured = false, IReadOnlyList<DependencyGroup>? Groups = null, PruningScope Scope = PruningScope.Layerwise);
 
 /// <summary>
 /// How one group's count is spread over the scoring passes of an event: all of it in the first pass for a criterion
@@ -355,7 +518,7 @@ internal sealed class PassScores(PruningContext context, IReadOnlyList<PruningUn
 
         if (!computed.TryGetValue(contextual, out var scores))
         {
-            var ranked = units.Where(u => ReferenceEquals(u.Criterion, criterion)).SelectMany(u => u.Weights).ToList();
+            var ranked = units.Where(u => ReferenceEquals(u.Criterion, criterion)).SelectMany(u => u.Weights).Distinct().ToList();
             var list = contextual.Score(context, ranked);
             if (list.Count != ranked.Count)
             {

@@ -95,6 +95,16 @@ public sealed record PruningMethod
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Epochs { get; init; }
 
+    /// <summary>
+    /// Whether the masked layers are pruned by the units of their dependency groups (channels, neurons) instead of single
+    /// weights: each unit with its norm entries, its consumers' input columns and the same unit of every branch of a
+    /// residual add, each group keeping at least one unit (<see cref="MaskSet.UseGroups"/>); layers in no group (the output
+    /// layer) are pruned by their own structure. A run traces the groups on its first training example. Left out of the JSON
+    /// when false, so methods without it keep their identities.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Groups { get; init; }
+
     /// <summary>DynamicSparse: how pruned connections are chosen to regrow (null for other schedules).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RegrowthKind? Regrowth { get; init; }
@@ -213,6 +223,7 @@ public sealed record PruningMethod
             InitSeed = InitSeed,
             EarlyBird = EarlyBird,
             ScoringBatchSize = ScoringBatchSize ?? PruningContext.DefaultScoringBatchSize,
+            Groups = Groups,
         };
     }
 
@@ -240,7 +251,8 @@ public sealed record PruningMethod
         var length = Epochs is { } epochs ? $", {epochs} epochs{(TrainsInRounds ? " per round" : string.Empty)}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
         var criterion = CriterionSettings is { } settings ? $"{CriterionDisplayName} ({settings})" : CriterionDisplayName;
-        return $"{when}{target}, {criterion}{batch}, {Scope}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
+        var groups = Groups ? " by dependency groups" : string.Empty;
+        return $"{when}{target}, {criterion}{batch}, {Scope}{groups}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
     }
 
     /// <summary>Every setting equal (the per-layer overrides in order); compared directly, never through JSON.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using Lottery.Criteria;
 using Lottery.Data;
+using Lottery.Groups;
 using Lottery.Masks;
 using Lottery.Schedules;
 using Lottery.Training;
@@ -78,6 +79,11 @@ public sealed partial class PruningRun : IDisposable
             Masks?.Dispose();
             Model.Dispose();
             throw new ArgumentException($"The {untrained.Name} criterion needs training before it can score, but the {pruning.Schedule!.Name} schedule prunes before any; use Snip, SynFlow, Magnitude or Random, or prune after training.", nameof(pruning));
+        }
+
+        if (pruning.Groups && pruning.DependencyGroups is { } traced)
+        {
+            Masks?.UseGroups(traced);
         }
 
         rewinding = new Rewinding(Model, pruning.Rewind);
@@ -174,6 +180,14 @@ public sealed partial class PruningRun : IDisposable
         }
 
         executed = true;
+        if (Pruning.Groups && Masks is { Groups: null } masks)
+        {
+            // Traced once, on the first training example, before any training and before a checkpoint is resumed (whose
+            // files carry the coupled masks); the trace runs in eval mode and draws no random numbers.
+            using var example = data.Train.Inputs.narrow(0, 0, 1).to(Model.parameters().First().device);
+            masks.UseGroups(DependencyGroups.Trace(Model, example));
+        }
+
         var schedule = Pruning.Schedule;
         var epochs = Training.Epochs;
         var costs = ProbeCosts(data);

@@ -44,6 +44,15 @@ public sealed record PruningSettings
     /// </summary>
     public int ScoringBatchSize { get; init; } = PruningContext.DefaultScoringBatchSize;
 
+    /// <summary>
+    /// Whether the masked layers are pruned by the units of their dependency groups (<see cref="MaskSet.UseGroups"/>): the run uses
+    /// <see cref="DependencyGroups"/> when given, or traces them on its first training example when it starts.
+    /// </summary>
+    public bool Groups { get; init; }
+
+    /// <summary>With <see cref="Groups"/>: groups traced already (on any model of the run's class); null: the run traces them.</summary>
+    public Lottery.Groups.DependencyGroups? DependencyGroups { get; init; }
+
     /// <summary>A dense run: no pruning.</summary>
     public static PruningSettings Dense { get; } = new();
 

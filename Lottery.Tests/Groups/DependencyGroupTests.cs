@@ -60,11 +60,11 @@ public class DependencyGroupTests
         using var model = new SmallResNet();
         var groups = TraceResNet(model);
         var masks = model.AttachMasks();
-        GroupPruner.AttachMembers(masks, groups);
+        masks.UseGroups(groups);
         var removed = groups.Groups.Select(g => g.Units[3]).ToList();
         foreach (var unit in removed)
         {
-            GroupPruner.Remove(masks, unit);
+            masks.Remove(unit);
         }
 
         // Exactly the listed slices are zero in the masks, nothing else.
@@ -108,12 +108,12 @@ public class DependencyGroupTests
         using var model = new SmallResNet();
         var groups = TraceResNet(model);
         var masks = model.AttachMasks();
-        GroupPruner.AttachMembers(masks, groups);
+        masks.UseGroups(groups);
         var total = groups.Groups.Sum(g => g.Units.Count);
         var removed = GroupPruner.Prune(masks, groups, 0.9, PruningScope.Global);
 
         Assert.Equal((int)Math.Round(0.9 * total), removed.Count);
-        Assert.All(groups.Groups, g => Assert.True(g.Units.Count(u => GroupPruner.IsKept(masks, u)) >= 1, $"{string.Join(" + ", g.Layers)} lost every unit."));
+        Assert.All(groups.Groups, g => Assert.True(g.Units.Count(u => masks.IsKept(u)) >= 1, $"{string.Join(" + ", g.Layers)} lost every unit."));
         model.eval();
         using var first = model.call(randn(2, 1, 28, 28));
         using var second = model.call(randn(2, 1, 28, 28));

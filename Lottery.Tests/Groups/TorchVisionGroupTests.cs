@@ -47,11 +47,11 @@ public class TorchVisionGroupTests
         using var example = randn(1, 3, 8, 8);
         var groups = DependencyGroups.Trace(model, example);
         using var masks = MaskSet.Attach(model, new MaskOptions());
-        GroupPruner.AttachMembers(masks, groups);
+        masks.UseGroups(groups);
         GroupPruner.Prune(masks, groups, 0.9, PruningScope.Global);
 
-        Assert.All(groups.Groups, g => Assert.True(g.Units.Count(u => GroupPruner.IsKept(masks, u)) >= 1, $"{string.Join(" + ", g.Layers)} lost every unit."));
-        var kept = groups.Groups.Sum(g => g.Units.Count(u => GroupPruner.IsKept(masks, u)));
+        Assert.All(groups.Groups, g => Assert.True(g.Units.Count(u => masks.IsKept(u)) >= 1, $"{string.Join(" + ", g.Layers)} lost every unit."));
+        var kept = groups.Groups.Sum(g => g.Units.Count(u => masks.IsKept(u)));
         Assert.Equal(Math.Round(0.1 * groups.Groups.Sum(g => g.Units.Count)), kept);
         model.eval();
         using var first = model.call(randn(2, 3, 8, 8));

@@ -1,0 +1,125 @@
+using Lottery.Groups;
+using static TorchSharp.torch;
+
+namespace Lottery.Masks;
+
+public sealed partial class MaskSet
+{
+    /// <summary>The dependency groups whose units are pruned (<see cref="UseGroups"/>); null: each layer by its own structure.</summary>
+    public DependencyGroups? Groups { get; private set; }
+
+    /// <summary>The units each group keeps at least, whatever the scope and the rate (<see cref="UseGroups"/>).</summary>
+    public int MinimumUnits { get; private set; } = 1;
+
+    /// <summary>
+    /// Prunes by <paramref name="groups"/> from now on: a group whose producing layers include a masked one loses whole
+    /// units (channels, neurons) instead of single weights, each unit with every slice of it (the layers' rows and biases, the norms' entries, the consumers' input columns, every branch of a
+    /// residual add), and keeps at least <paramref name="minimumUnits"/>. The parameters the groups slice that are not
+    /// masked yet are masked here, coupled (<see cref="PrunableWeight.IsCoupled"/>), and a unit already pruned in its
+    /// first slice loses the rest of its slices now.
+    /// </summary>
+    /// <remarks>
+    /// At a pruning event (<see cref="Pruner"/>) a unit's score is the mean, over its slices of counted weights (the layers'
+    /// rows and input columns; not the coupled entries), of the slice's mean criterion score; a group loses <c>round(p * r)</c> of its <c>r</c> kept units (Layerwise), or the groups pool their
+    /// units (Global) after each group's scores are divided by their mean, as Torch-Pruning's mean normalizer does, so
+    /// that groups of different widths and fan-ins compare on one scale. A target counts the groups' units.
+    /// </remarks>
+    /// <exception cref="ArgumentException">
+    /// The groups name a parameter the model does not have (they were traced on another model), or
+    /// <paramref name="minimumUnits"/> is below 1 or above a group's units.
+    /// </exception>
+    public void UseGroups(DependencyGroups groups, int minimumUnits = 1)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var smallest = groups.Groups.MinBy(g => g.Units.Count);
+        if (minimumUnits < 1 || (smallest is not null && minimumUnits > smallest.Units.Count))
+        {
+            throw new ArgumentException(
+                $"A minimum of {minimumUnits} units per group cannot be kept{(smallest is null ? string.Empty : $": {string.Join(" + ", smallest.Layers)} has {smallest.Units.Count}")}. Give a minimum from 1 to {smallest?.Units.Count ?? 1}.",
+                nameof(minimumUnits));
+        }
+
+        var parameters = Model.named_parameters().Select(p => p.name).ToHashSet(StringComparer.Ordinal);
+        var members = groups.Groups.SelectMany(g => g.Units).SelectMany(u => u.Members).Select(m => m.Parameter).Distinct().ToList();
+        var missing = members.Where(p => !parameters.Contains(p)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new ArgumentException(
+                $"The dependency groups slice {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? $" and {missing.Count - 5} more" : string.Empty)}, which {Model.GetType().Name} has no parameter of: trace the groups on this model's class.",
+                nameof(groups));
+        }
+
+        var masked = weights.Select(w => w.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var parameter in members.Where(masked.Add))
+        {
+            Include(parameter, "the dependency groups");
+        }
+
+        Groups = groups;
+        MinimumUnits = minimumUnits;
+        CoupleUnits();
+    }
+
+    /// <summary>Whether any entry of <paramref name="unit"/>'s first slice (its first producing layer's row) is kept.</summary>
+    public bool IsKept(CoupledUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        var first = unit.Members[0];
+        using var scope = NewDisposeScope();
+        return this[first.Parameter].Mask.index_select(first.Dimension, tensor(first.Indices.ToArray())).count_nonzero().item<long>() > 0;
+    }
+
+    /// <summary>The kept units of <paramref name="group"/>.</summary>
+    public int KeptUnits(DependencyGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return group.Units.Count(IsKept);
+    }
+
+    /// <summary>Zeroes every slice of <paramref name="unit"/> in its masks and in the weights.</summary>
+    public void Remove(CoupledUnit unit)
+    {
+        ArgumentNullException.ThrowIfNull(unit);
+        ZeroSlices(unit);
+        ApplyToWeights();
+        RefreshRemaining();
+    }
+
+    /// <summary>
+    /// The groups, one per line, each with its kept units (<c>layer1.0.conv2 + layer1.1.conv2 + conv1: 52 of 64 units
+    /// kept</c>); an empty string when no groups are used.
+    /// </summary>
+    public string DescribeGroups()
+    {
+        if (Groups is null)
+        {
+            return string.Empty;
+        }
+
+        return string.Concat(Groups.Groups.Select(g => $"{string.Join(" + ", g.Layers)}: {KeptUnits(g)} of {g.Units.Count} units kept; unit 0 is {string.Join(", ", g.Units[0].Members)}{Environment.NewLine}"));
+    }
+
+    /// <summary>Zeroes the mask entries of every slice of <paramref name="unit"/> (the weights are left to the caller).</summary>
+    internal void ZeroSlices(CoupledUnit unit)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        foreach (var member in unit.Members)
+        {
+            this[member.Parameter].Mask.index_fill_(member.Dimension, tensor(member.Indices.ToArray()), 0);
+        }
+    }
+
+    // A unit whose first slice is gone (masks loaded from a file or another run, or pruned before the groups were used)
+    // loses its other slices too, so that no norm entry or bias brings the channel back.
+    private void CoupleUnits()
+    {
+        foreach (var unit in Groups!.Groups.SelectMany(g => g.Units).Where(u => !IsKept(u)))
+        {
+            ZeroSlices(unit);
+        }
+
+        ApplyToWeights();
+        RefreshRemaining();
+    }
+}

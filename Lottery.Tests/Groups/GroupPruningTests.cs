@@ -1,0 +1,303 @@
+using Lottery.Criteria;
+using Lottery.Examples.Models;
+using Lottery.Groups;
+using Lottery.Masks;
+using Lottery.Runs;
+using Lottery.Schedules;
+using Lottery.Training;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Lottery.Tests.Groups;
+
+/// <summary>
+/// Pruning by dependency groups through the Pruner: counts per group, the weights-remaining target, the minimum, and the
+/// pruned network against the same network with the pruned channels (or heads) cut out by hand.
+/// </summary>
+public class GroupPruningTests
+{
+    private static (SmallResNet Model, MaskSet Masks, DependencyGroups Groups) GroupedResNet(int seed)
+    {
+        manual_seed(seed);
+        var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        return (model, masks, groups);
+    }
+
+    [Fact]
+    public void A_layerwise_event_removes_a_fifth_of_each_groups_channels_while_the_head_loses_their_columns_and_its_own_rate_of_weights()
+    {
+        var (model, masks, groups) = GroupedResNet(11);
+        using var disposeModel = model;
+        using var random = new Generator(1UL);
+        Pruner.Prune(masks, PruningAmount.ByRate(0.2), PruningScope.Layerwise, PruningCriteria.Magnitude, random);
+
+        // By hand: round(0.2 * 16) = 3, round(0.2 * 32) = 6, round(0.2 * 64) = 13 channels per group.
+        var expected = new Dictionary<string, int> { ["stem"] = 13, ["blocks.0.conv1"] = 13, ["blocks.1.conv1"] = 26, ["blocks.1.conv2"] = 26, ["blocks.2.conv1"] = 51, ["blocks.2.conv2"] = 51 };
+        Assert.Equal(expected.OrderBy(e => e.Key), groups.Groups.Select(g => new KeyValuePair<string, int>(g.Layers[0], masks.KeptUnits(g))).OrderBy(e => e.Key));
+
+        // The head is in no group: it loses the 13 input columns of the last stage's pruned channels (10 weights each) and,
+        // by its own rate ([Prunable(0.1)]), single weights: 10% of its 640.
+        Assert.Equal(640 - 130 - 64, masks["head.weight"].Remaining);
+
+        // A pruned channel is gone everywhere: its conv rows, its norm's weight and bias, the next convs' input channels.
+        foreach (var unit in groups.Groups.SelectMany(g => g.Units).Where(u => !masks.IsKept(u)))
+        {
+            foreach (var member in unit.Members)
+            {
+                using var slice = masks[member.Parameter].Parameter.index_select(member.Dimension, tensor(member.Indices.ToArray()));
+                Assert.Equal(0, slice.count_nonzero().item<long>());
+            }
+        }
+
+        Assert.True(masks["blocks.1.norm2.weight"].IsCoupled);
+        Assert.False(masks["blocks.1.conv2.weight"].IsCoupled);
+    }
+
+    [Fact]
+    public void A_target_counts_weights_remaining_and_stops_within_one_channel_of_it()
+    {
+        var (model, masks, groups) = GroupedResNet(12);
+        using var disposeModel = model;
+        using var random = new Generator(1UL);
+        var largestUnit = groups.Groups.SelectMany(g => g.Units).Max(u => u.Members.Where(m => masks[m.Parameter].IsCounted).Sum(m => SliceSize(masks, m)));
+        Pruner.Prune(masks, PruningAmount.ToRemaining(0.5), PruningScope.Layerwise, PruningCriteria.Magnitude, random);
+
+        Assert.True(masks.WeightsRemaining <= 0.5, $"{masks.WeightsRemaining:P2} remain; the target was 50%.");
+        Assert.True(masks.Remaining > (0.5 * masks.Count) - largestUnit - 1, $"{masks.Remaining} remain of {masks.Count}: more than one channel past the target.");
+
+        // Layerwise, every group stops at about the same fraction of its channels.
+        var fractions = groups.Groups.Select(g => (double)masks.KeptUnits(g) / g.Units.Count).ToList();
+        Assert.True(fractions.Max() - fractions.Min() <= 1.0 / 16 + 1e-9, string.Join(", ", fractions));
+    }
+
+    [Fact]
+    public void Global_pruning_by_the_pruner_never_takes_a_groups_last_channel()
+    {
+        var (model, masks, groups) = GroupedResNet(13);
+        using var disposeModel = model;
+        using var random = new Generator(1UL);
+        for (var i = 0; i < 6; i++)
+        {
+            Pruner.Prune(masks, PruningAmount.ByRate(0.9), PruningScope.Global, PruningCriteria.Magnitude, random);
+        }
+
+        Assert.All(groups.Groups, g => Assert.Equal(1, masks.KeptUnits(g)));
+        model.eval();
+        using var first = model.call(randn(2, 1, 28, 28));
+        using var second = model.call(randn(2, 1, 28, 28));
+        Assert.False(allclose(first, second), "The pruned network's output no longer depends on its input.");
+    }
+
+    [Fact]
+    public void The_pruned_small_ResNet_computes_what_the_same_network_with_those_channels_cut_out_computes()
+    {
+        var (model, masks, groups) = GroupedResNet(14);
+        using var disposeModel = model;
+        using var random = new Generator(1UL);
+
+        // Norm statistics that are not the defaults, so that a channel left in a norm would show.
+        model.train();
+        using (var noGrad = no_grad())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                model.call(randn(8, 1, 28, 28)).Dispose();
+            }
+        }
+
+        Pruner.Prune(masks, PruningAmount.ByRate(0.3), PruningScope.Global, PruningCriteria.Magnitude, random);
+        model.eval();
+        using var input = randn(4, 1, 28, 28);
+        using var masked = model.call(input);
+
+        // By hand: each group's kept channels; every conv keeps its group's rows and its input group's columns.
+        List<long> Kept(string layer)
+        {
+            var group = groups.Groups.Single(g => g.Layers.Contains(layer));
+            return group.Units.Select((u, i) => (u, (long)i)).Where(p => masks.IsKept(p.u)).Select(p => p.Item2).ToList();
+        }
+
+        var parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
+        var buffers = model.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        Tensor Conv(Tensor x, string layer, List<long> rows, List<long> columns, long stride, long padding) =>
+            F.conv2d(x, parameters[$"{layer}.weight"].index_select(0, tensor(rows.ToArray())).index_select(1, tensor(columns.ToArray())), strides: [stride, stride], padding: [padding, padding]);
+        Tensor Norm(Tensor x, string norm, List<long> rows)
+        {
+            using var index = tensor(rows.ToArray());
+            return F.batch_norm(x, buffers[$"{norm}.running_mean"].index_select(0, index), buffers[$"{norm}.running_var"].index_select(0, index), parameters[$"{norm}.weight"].index_select(0, index), parameters[$"{norm}.bias"].index_select(0, index), training: false, eps: 1e-5);
+        }
+
+        using var noGrad2 = no_grad();
+        var stage = Kept("stem");
+        var x = F.relu(Norm(Conv(input, "stem", stage, [0], 1, 1), "stemNorm", stage));
+        var strides = new long[] { 1, 2, 2 };
+        for (var b = 0; b < 3; b++)
+        {
+            var inner = Kept($"blocks.{b}.conv1");
+            var output = Kept($"blocks.{b}.conv2");
+            var main = Norm(Conv(F.relu(Norm(Conv(x, $"blocks.{b}.conv1", inner, stage, strides[b], 1), $"blocks.{b}.norm1", inner)), $"blocks.{b}.conv2", output, inner, 1, 1), $"blocks.{b}.norm2", output);
+            var shortcut = b == 0 ? x : Norm(Conv(x, $"blocks.{b}.projection", output, stage, strides[b], 0), $"blocks.{b}.projectionNorm", output);
+            x = F.relu(main + shortcut);
+            stage = output;
+        }
+
+        using var byHand = F.linear(x.mean([2, 3]), parameters["head.weight"].index_select(1, tensor(stage.ToArray())), parameters["head.bias"]);
+        Assert.True(groups.Groups.All(g => masks.KeptUnits(g) < g.Units.Count), "Every group should have lost channels.");
+        Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
+    }
+
+    [Fact]
+    public void Concatenated_branches_keep_their_offsets_and_split_channels_reach_only_their_own_consumer()
+    {
+        manual_seed(15);
+        using var model = new BranchModel();
+        using var example = randn(1, 1, 6, 6);
+        var groups = DependencyGroups.Trace(model, example);
+
+        // By hand: the split conv's channels 0-1 feed narrow, 2-5 feed wide; the concatenation puts narrow's 3 channels
+        // before wide's 5 at the merge's input.
+        var split = groups.Groups.Single(g => g.Layers.SequenceEqual(["split"]));
+        Assert.Equal(["split.weight[3]", "split.bias[3]", "wide.weight[:, 1]"], split.Units[3].Members.Select(m => m.ToString()));
+        Assert.Equal(["split.weight[1]", "split.bias[1]", "narrow.weight[:, 1]"], split.Units[1].Members.Select(m => m.ToString()));
+        var wide = groups.Groups.Single(g => g.Layers.SequenceEqual(["wide"]));
+        Assert.Equal(5, wide.Units.Count);
+        Assert.Equal(["wide.weight[2]", "wide.bias[2]", "merge.weight[:, 5]"], wide.Units[2].Members.Select(m => m.ToString()));
+        var narrow = groups.Groups.Single(g => g.Layers.SequenceEqual(["narrow"]));
+        Assert.Equal(["narrow.weight[2]", "narrow.bias[2]", "merge.weight[:, 2]"], narrow.Units[2].Members.Select(m => m.ToString()));
+    }
+
+    [Fact]
+    public void Removing_a_head_zeroes_exactly_its_query_key_and_value_rows_and_the_output_projections_columns()
+    {
+        manual_seed(16);
+        using var model = new TransformerClassifier(side: 8, width: 16);
+        var groups = DependencyGroups.Attention(model, heads: 4);
+        using var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        var heads = groups.Groups.Single(g => g.Units.Count == 4);
+        masks.Remove(heads.Units[1]);
+
+        // Head 1 of 4 on a width of 16: rows 4-7 of Q, 20-23 of K, 36-39 of V; columns 4-7 of the output projection.
+        long[] rows = [4, 5, 6, 7, 20, 21, 22, 23, 36, 37, 38, 39];
+        AssertZeroExactly(masks["encoder.self_attn.in_proj_weight"].Mask, 0, rows);
+        AssertZeroExactly(masks["encoder.self_attn.in_proj_bias"].Mask, 0, rows);
+        AssertZeroExactly(masks["encoder.self_attn.out_proj.weight"].Mask, 1, [4, 5, 6, 7]);
+        var feedForward = groups.Groups.Single(g => g.Units.Count == 32);
+        Assert.Equal(["encoder.linear1.weight[9]", "encoder.linear1.bias[9]", "encoder.linear2.weight[:, 9]"], feedForward.Units[9].Members.Select(m => m.ToString()));
+        Assert.Throws<ArgumentException>(() => DependencyGroups.Attention(model, heads: 3));
+    }
+
+    [Fact]
+    public void An_attention_without_a_pruned_head_computes_what_the_same_attention_with_that_head_cut_out_computes()
+    {
+        manual_seed(17);
+        using var model = new AttentionModel();
+        var groups = DependencyGroups.Attention(model, heads: 2);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        masks.Remove(groups.Groups[0].Units[0]);
+        using var input = randn(5, 3, 8);
+        using var masked = model.call(input);
+
+        // By hand: only head 1 (rows 4-7 of each projection) attends; the output projection reads its columns 4-7.
+        using var noGrad = no_grad();
+        var p = model.named_parameters().ToDictionary(q => q.name, q => (Tensor)q.parameter);
+        Tensor Project(long offset) => F.linear(input, p["attention.in_proj_weight"].narrow(0, offset + 4, 4), p["attention.in_proj_bias"].narrow(0, offset + 4, 4));
+        var q = Project(0).permute(1, 0, 2);
+        var k = Project(8).permute(1, 0, 2);
+        var v = Project(16).permute(1, 0, 2);
+        var attended = matmul(softmax(matmul(q, k.transpose(1, 2)) / Math.Sqrt(4), -1), v).permute(1, 0, 2);
+        using var byHand = F.linear(attended, p["attention.out_proj.weight"].narrow(1, 4, 4), p["attention.out_proj.bias"]);
+        Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
+    }
+
+    [Fact]
+    public void A_run_by_groups_traces_them_itself_keeps_pruned_channels_zero_through_training_and_says_so_in_its_identity()
+    {
+        using var data = TestData.SmallDigits(train: 300, validation: 100, test: 100);
+        var method = new PruningMethod { Schedule = ScheduleKind.Iterative, Rate = 0.2, Rounds = 2, Groups = true };
+        var training = new TrainingSettings { Epochs = 1, Seed = 3, BatchSize = 50 };
+        using var run = new PruningRun(() => new SmallResNet(), training, method.ToSettings());
+        var result = run.Execute(data);
+
+        var masks = run.Masks!;
+        var groups = masks.Groups ?? throw new InvalidOperationException("The run did not use its groups.");
+        Assert.Equal(6, groups.Groups.Count);
+
+        // Two rounds of 20% of each group's channels: 16 -> 13 -> 10, 32 -> 26 -> 21, 64 -> 51 -> 41.
+        Assert.Equal([10, 10, 21, 21, 41, 41], groups.Groups.Select(masks.KeptUnits).Order());
+
+        // Every slice of every pruned channel, coupled norms included, is still zero after the last round's training.
+        foreach (var unit in groups.Groups.SelectMany(g => g.Units).Where(u => !masks.IsKept(u)))
+        {
+            foreach (var member in unit.Members)
+            {
+                using var slice = masks[member.Parameter].Parameter.index_select(member.Dimension, tensor(member.Indices.ToArray()));
+                Assert.Equal(0, slice.count_nonzero().item<long>());
+            }
+        }
+
+        Assert.Equal(masks.WeightsRemaining, result.FinalWeightsRemaining, 12);
+        Assert.Contains("\"Groups\": true", method.ToJson(), StringComparison.Ordinal);
+        Assert.DoesNotContain("Groups", (method with { Groups = false }).ToJson(), StringComparison.Ordinal);
+        Assert.Contains(", Layerwise by dependency groups, rewind ", method.ToString(), StringComparison.Ordinal);
+
+        // The generator writes Groups = true where the schedule declares it, and nothing where it does not.
+        Assert.True(SmallResNet.PruneSchedules.ImpChannels.Groups);
+        Assert.True(SmallResNet.PruneSchedules.EveryEpochChannels.Groups);
+        Assert.False(SmallResNet.PruneSchedules.Imp.Groups);
+    }
+
+    private static long SliceSize(MaskSet masks, GroupMember member) =>
+        member.Indices.Count * (masks[member.Parameter].Count / masks[member.Parameter].Parameter.shape[member.Dimension]);
+
+    private static void AssertZeroExactly(Tensor mask, int dimension, long[] indices)
+    {
+        using var expected = ones_like(mask);
+        expected.index_fill_(dimension, tensor(indices), 0);
+        Assert.True(expected.eq(mask).all().item<bool>(), "The mask zeroes other entries than the head's.");
+    }
+
+    /// <summary>A conv split in two (channels 0-1 and 2-5), each part through its own conv, concatenated into a 1x1 merge.</summary>
+    private sealed class BranchModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d split = nn.Conv2d(1, 6, 3, padding: 1);
+        private readonly Conv2d narrow = nn.Conv2d(2, 3, 3, padding: 1);
+        private readonly Conv2d wide = nn.Conv2d(4, 5, 3, padding: 1);
+        private readonly Conv2d merge = nn.Conv2d(8, 4, 1);
+        private readonly Linear head = nn.Linear(4, 2);
+
+        public BranchModel()
+            : base(nameof(BranchModel)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var x = F.relu(split.call(input));
+            var joined = cat([F.relu(narrow.call(x.narrow(1, 0, 2))), F.relu(wide.call(x.narrow(1, 2, 4)))], 1);
+            return head.call(F.relu(merge.call(joined)).mean([2, 3])).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>One MultiheadAttention of width 8 with 2 heads, self-attending over [tokens, batch, width].</summary>
+    private sealed class AttentionModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly MultiheadAttention attention = nn.MultiheadAttention(8, 2);
+
+        public AttentionModel()
+            : base(nameof(AttentionModel)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var (output, weights) = attention.call(input, input, input, null, false, null);
+            weights?.Dispose();
+            return output.MoveToOuterDisposeScope();
+        }
+    }
+}
