@@ -29,7 +29,7 @@ internal static class GroupsCommand
             }
 
             AnsiConsole.Write(table);
-            Console.WriteLine($"{groups.Groups.Count} groups; the output layers (whose units nothing consumes) are in none. Prune them with GroupPruner (docs/smaller-and-faster.md#dependency-groups).");
+            Console.WriteLine($"{groups.Groups.Count} groups; the output layers (whose units nothing consumes) are in none. Prune by them with [PruneSchedule(..., Groups = true)] or MaskSet.UseGroups (docs/smaller-and-faster.md#dependency-groups).");
             return 0;
         });
         return command;

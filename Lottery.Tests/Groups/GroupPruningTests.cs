@@ -253,6 +253,43 @@ public class GroupPruningTests
         Assert.False(SmallResNet.PruneSchedules.Imp.Groups);
     }
 
+    [Fact]
+    public void A_model_pruned_by_groups_reads_back_from_its_file_with_every_coupled_mask_counted_as_before()
+    {
+        var folder = Directory.CreateTempSubdirectory("lottery-groups-");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "resnet.pruned");
+            var (model, masks, _) = GroupedResNet(18);
+            Dictionary<string, (float[] Mask, bool Coupled)> saved;
+            double remaining;
+            using (model)
+            {
+                using var random = new Generator(1UL);
+                Pruner.Prune(masks, PruningAmount.ByRate(0.4), PruningScope.Global, PruningCriteria.Magnitude, random);
+                PrunedModel.Save(model, masks, path);
+                saved = masks.Weights.ToDictionary(w => w.Name, w => (w.Mask.data<float>().ToArray(), w.IsCoupled));
+                remaining = masks.WeightsRemaining;
+            }
+
+            using var loaded = new SmallResNet();
+            loaded.LoadPrunedModel(path);
+            Assert.Equal(saved.Keys.Order(), loaded.Masks!.Weights.Select(w => w.Name).Order());
+            Assert.Contains(loaded.Masks.Weights, w => w.Name == "blocks.2.norm1.bias" && w.IsCoupled);
+            foreach (var weight in loaded.Masks.Weights)
+            {
+                Assert.Equal(saved[weight.Name].Mask, weight.Mask.data<float>().ToArray());
+                Assert.Equal(saved[weight.Name].Coupled, weight.IsCoupled);
+            }
+
+            Assert.Equal(remaining, loaded.Masks.WeightsRemaining, 12);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static long SliceSize(MaskSet masks, GroupMember member) =>
         member.Indices.Count * (masks[member.Parameter].Count / masks[member.Parameter].Parameter.shape[member.Dimension]);
 
