@@ -100,53 +100,28 @@ public class GroupPruningTests
         using var disposeModel = model;
         using var random = new Generator(1UL);
 
-        // Norm statistics that are not the defaults, so that a channel left in a norm would show.
-        model.train();
-        using (var noGrad = no_grad())
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                model.call(randn(8, 1, 28, 28)).Dispose();
-            }
-        }
-
+        CutByHand.WarmNorms(model, [8, 1, 28, 28]);
         Pruner.Prune(masks, PruningAmount.ByRate(0.3), PruningScope.Global, PruningCriteria.Magnitude, random);
-        model.eval();
         using var input = randn(4, 1, 28, 28);
         using var masked = model.call(input);
 
         // By hand: each group's kept channels; every conv keeps its group's rows and its input group's columns.
-        List<long> Kept(string layer)
-        {
-            var group = groups.Groups.Single(g => g.Layers.Contains(layer));
-            return group.Units.Select((u, i) => (u, (long)i)).Where(p => masks.IsKept(p.u)).Select(p => p.Item2).ToList();
-        }
-
-        var parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
-        var buffers = model.named_buffers().ToDictionary(b => b.name, b => b.buffer);
-        Tensor Conv(Tensor x, string layer, List<long> rows, List<long> columns, long stride, long padding) =>
-            F.conv2d(x, parameters[$"{layer}.weight"].index_select(0, tensor(rows.ToArray())).index_select(1, tensor(columns.ToArray())), strides: [stride, stride], padding: [padding, padding]);
-        Tensor Norm(Tensor x, string norm, List<long> rows)
-        {
-            using var index = tensor(rows.ToArray());
-            return F.batch_norm(x, buffers[$"{norm}.running_mean"].index_select(0, index), buffers[$"{norm}.running_var"].index_select(0, index), parameters[$"{norm}.weight"].index_select(0, index), parameters[$"{norm}.bias"].index_select(0, index), training: false, eps: 1e-5);
-        }
-
-        using var noGrad2 = no_grad();
-        var stage = Kept("stem");
-        var x = F.relu(Norm(Conv(input, "stem", stage, [0], 1, 1), "stemNorm", stage));
+        var cut = new CutByHand(model, masks, groups);
+        using var noGrad = no_grad();
+        var stage = cut.Kept("stem");
+        var x = F.relu(cut.Norm(cut.Conv(input, "stem", stage, [0], 1, 1), "stemNorm", stage));
         var strides = new long[] { 1, 2, 2 };
         for (var b = 0; b < 3; b++)
         {
-            var inner = Kept($"blocks.{b}.conv1");
-            var output = Kept($"blocks.{b}.conv2");
-            var main = Norm(Conv(F.relu(Norm(Conv(x, $"blocks.{b}.conv1", inner, stage, strides[b], 1), $"blocks.{b}.norm1", inner)), $"blocks.{b}.conv2", output, inner, 1, 1), $"blocks.{b}.norm2", output);
-            var shortcut = b == 0 ? x : Norm(Conv(x, $"blocks.{b}.projection", output, stage, strides[b], 0), $"blocks.{b}.projectionNorm", output);
+            var inner = cut.Kept($"blocks.{b}.conv1");
+            var output = cut.Kept($"blocks.{b}.conv2");
+            var main = cut.Norm(cut.Conv(F.relu(cut.Norm(cut.Conv(x, $"blocks.{b}.conv1", inner, stage, strides[b], 1), $"blocks.{b}.norm1", inner)), $"blocks.{b}.conv2", output, inner, 1, 1), $"blocks.{b}.norm2", output);
+            var shortcut = b == 0 ? x : cut.Norm(cut.Conv(x, $"blocks.{b}.projection", output, stage, strides[b], 0), $"blocks.{b}.projectionNorm", output);
             x = F.relu(main + shortcut);
             stage = output;
         }
 
-        using var byHand = F.linear(x.mean([2, 3]), parameters["head.weight"].index_select(1, tensor(stage.ToArray())), parameters["head.bias"]);
+        using var byHand = cut.Linear(x.mean([2, 3]), "head", stage);
         Assert.True(groups.Groups.All(g => masks.KeptUnits(g) < g.Units.Count), "Every group should have lost channels.");
         Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
     }

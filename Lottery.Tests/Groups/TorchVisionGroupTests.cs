@@ -1,6 +1,7 @@
 using Lottery.Groups;
 using Lottery.Masks;
 using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
 
 namespace Lottery.Tests.Groups;
 
@@ -90,5 +91,103 @@ public class TorchVisionGroupTests
             new("features.1.conv.1.weight", 1, [7]),
         ];
         Assert.Equal(channel7.Select(m => m.ToString()).Order(), groups.Groups.Single(g => g.Layers[0] == "features.0.0").Units[7].Members.Select(m => m.ToString()).Order());
+    }
+
+    [Fact]
+    public void ResNet18_without_one_channel_of_each_group_computes_what_ResNet18_with_those_channels_cut_out_computes()
+    {
+        manual_seed(4);
+        using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [4, 3, 32, 32]);
+        var removed = groups.Groups.Select((g, i) => g.Units[(5 * i) + 3]).ToList();
+        removed.ForEach(masks.Remove);
+        CutByHand.AssertZeroesExactly(masks, removed);
+        using var input = randn(2, 3, 32, 32);
+        using var masked = model.call(input);
+
+        // ResNet-18 written again on the kept channels: stem, max pool, four stages of two basic blocks, mean, fc.
+        var cut = new CutByHand(model, masks, groups);
+        using var noGrad = no_grad();
+        var stage = cut.Kept("conv1");
+        var x = F.max_pool2d(F.relu(cut.Norm(cut.Conv(input, "conv1", stage, null, 2, 3), "bn1", stage)), 3, 2, 1);
+        for (var layer = 1; layer <= 4; layer++)
+        {
+            for (var block = 0; block < 2; block++)
+            {
+                var name = $"layer{layer}.{block}";
+                var stride = layer > 1 && block == 0 ? 2 : 1;
+                var inner = cut.Kept($"{name}.conv1");
+                var output = cut.Kept($"{name}.conv2");
+                var main = cut.Norm(cut.Conv(F.relu(cut.Norm(cut.Conv(x, $"{name}.conv1", inner, stage, stride, 1), $"{name}.bn1", inner)), $"{name}.conv2", output, inner, 1, 1), $"{name}.bn2", output);
+                var shortcut = layer > 1 && block == 0 ? cut.Norm(cut.Conv(x, $"{name}.downsample.0", output, stage, stride, 0), $"{name}.downsample.1", output) : x;
+                x = F.relu(main + shortcut);
+                stage = output;
+            }
+        }
+
+        using var byHand = cut.Linear(x.mean([2, 3]), "fc", stage);
+        Assert.All(groups.Groups, g => Assert.Equal(g.Units.Count - 1, masks.KeptUnits(g)));
+        Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
+    }
+
+    [Fact]
+    public void MobileNetV2_without_one_channel_of_each_group_computes_what_MobileNetV2_with_those_channels_cut_out_computes()
+    {
+        manual_seed(5);
+        using var model = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [4, 3, 32, 32]);
+        var removed = groups.Groups.Select((g, i) => g.Units[i % g.Units.Count]).ToList();
+        removed.ForEach(masks.Remove);
+        CutByHand.AssertZeroesExactly(masks, removed);
+        using var input = randn(2, 3, 32, 32);
+        using var masked = model.call(input);
+
+        // MobileNetV2 written again on the kept channels, from its table (t, c, n, s): a stem, seventeen inverted
+        // residuals (expand 1x1 unless t is 1, depthwise 3x3, project 1x1; the input added when the stride is 1 and the
+        // width is kept), a last 1x1 conv, the mean, the classifier.
+        var cut = new CutByHand(model, masks, groups);
+        using var noGrad = no_grad();
+        var stage = cut.Kept("features.0.0");
+        var x = F.relu6(cut.Norm(cut.Conv(input, "features.0.0", stage, null, 2, 1), "features.0.1", stage));
+        (int T, int C, int N, int S)[] table = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)];
+        var index = 1;
+        var width = 32;
+        foreach (var (t, c, n, s) in table)
+        {
+            for (var i = 0; i < n; i++, index++)
+            {
+                var name = $"features.{index}.conv";
+                var stride = i == 0 ? s : 1;
+                var h = x;
+                var hidden = stage;
+                var next = 0;
+                if (t != 1)
+                {
+                    hidden = cut.Kept($"{name}.0.0");
+                    h = F.relu6(cut.Norm(cut.Conv(h, $"{name}.0.0", hidden, stage, 1, 0), $"{name}.0.1", hidden));
+                    next = 1;
+                }
+
+                h = F.relu6(cut.Norm(cut.Conv(h, $"{name}.{next}.0", hidden, null, stride, 1, depthwise: true), $"{name}.{next}.1", hidden));
+                var output = cut.Kept($"{name}.{next + 1}");
+                h = cut.Norm(cut.Conv(h, $"{name}.{next + 1}", output, hidden, 1, 0), $"{name}.{next + 2}", output);
+                x = stride == 1 && width == c ? x + h : h;
+                width = c;
+                stage = output;
+            }
+        }
+
+        var last = cut.Kept("features.18.0");
+        x = F.relu6(cut.Norm(cut.Conv(x, "features.18.0", last, stage, 1, 0), "features.18.1", last));
+        using var byHand = cut.Linear(x.mean([2, 3]), "classifier.1", last);
+        Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
     }
 }
