@@ -20,6 +20,23 @@ public sealed class DependencyGroups
     /// <summary>The groups, in the order of their first producing layer in the model.</summary>
     public IReadOnlyList<DependencyGroup> Groups { get; }
 
+    /// <summary>
+    /// These groups and <paramref name="other"/>'s, as one set: a model's traced groups with its attention heads
+    /// (<see cref="Attention"/>), for example. The two should not share a producing layer.
+    /// </summary>
+    /// <exception cref="ArgumentException">A layer produces units in both.</exception>
+    public DependencyGroups With(DependencyGroups other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        var shared = Groups.SelectMany(g => g.Layers).Intersect(other.Groups.SelectMany(g => g.Layers)).ToList();
+        if (shared.Count > 0)
+        {
+            throw new ArgumentException($"Both sets of groups prune the units of {string.Join(", ", shared)}; give each layer's units to one group.", nameof(other));
+        }
+
+        return new DependencyGroups([.. Groups, .. other.Groups]);
+    }
+
     /// <summary>The groups, one per line.</summary>
     public string Describe()
     {
@@ -38,9 +55,9 @@ public sealed class DependencyGroups
     /// never pruned by unit.
     /// </summary>
     /// <exception cref="NotSupportedException">
-    /// The model holds a module whose coupling the tracer does not follow yet (grouped convolutions that are not depthwise,
-    /// transposed convolutions, LayerNorm, attention), or a layer its forward calls with <c>forward</c> instead of
-    /// <c>call</c>, which hides it from the trace.
+    /// The model holds a module whose coupling the tracer does not follow yet (transposed convolutions, a LayerNorm over
+    /// more than one dimension, GroupNorm, Embedding, attention: give attention's groups with <see cref="Attention"/>), or a
+    /// layer its forward calls with <c>forward</c> instead of <c>call</c>, which hides it from the trace.
     /// </exception>
     public static DependencyGroups Trace(nn.Module<Tensor, Tensor> model, Tensor example)
     {
@@ -186,6 +203,7 @@ public sealed class DependencyGroups
         Mixing,
         Depthwise,
         Norm,
+        FeatureNorm,
         Unsupported,
     }
 
@@ -195,8 +213,9 @@ public sealed class DependencyGroups
         Convolution { transposed: true } => Role.Unsupported,
         Convolution conv when conv.groups == 1 => Role.Mixing,
         Convolution conv when conv.groups == conv.in_channels && conv.groups == conv.out_channels => Role.Depthwise,
-        Convolution => Role.Unsupported,
+        Convolution => Role.Mixing,   // grouped: each output channel reads the input channels of its group
         BatchNorm1d or BatchNorm2d or BatchNorm3d => Role.Norm,
+        LayerNorm { normalized_shape.Length: 1 } => Role.FeatureNorm,
         LayerNorm or GroupNorm or MultiheadAttention or TransformerEncoderLayer or TransformerDecoderLayer or Embedding => Role.Unsupported,
         _ => Role.None,
     };
@@ -250,7 +269,7 @@ public sealed class DependencyGroups
 
     private static CoupledUnit Unit(List<(string Producer, long Unit)> units, Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>> hits, Dictionary<string, (string Name, nn.Module Module, Role Role)> modules)
     {
-        var slices = new List<(string Parameter, int Dimension, long Index)>();
+        var slices = new List<(string Parameter, int Dimension, long Index, long[]? Rows)>();
         foreach (var (producer, unit) in units)
         {
             slices.AddRange(Own(producer, modules[producer].Module, unit));
@@ -259,9 +278,17 @@ public sealed class DependencyGroups
         foreach (var (consumer, index) in units.SelectMany(u => hits[u]).Distinct())
         {
             var module = modules[consumer];
-            if (module.Role == Role.Mixing)
+            if (module.Role == Role.Mixing && module.Module is Convolution { groups: > 1 } grouped)
             {
-                slices.Add(($"{consumer}.weight", 1, index));
+                // Input channel i of a grouped convolution is column i mod (in / groups) of the rows of its group only.
+                var perGroup = grouped.in_channels / grouped.groups;
+                var rows = grouped.out_channels / grouped.groups;
+                var group = index / perGroup;
+                slices.Add(($"{consumer}.weight", 1, index % perGroup, Enumerable.Range(0, (int)rows).Select(r => (group * rows) + r).ToArray()));
+            }
+            else if (module.Role == Role.Mixing)
+            {
+                slices.Add(($"{consumer}.weight", 1, index, null));
             }
             else
             {
@@ -270,15 +297,15 @@ public sealed class DependencyGroups
         }
 
         var members = slices
-            .GroupBy(s => (s.Parameter, s.Dimension))
-            .Select(g => new GroupMember(g.Key.Parameter, g.Key.Dimension, g.Select(s => s.Index).Distinct().Order().ToList()))
+            .GroupBy(s => (s.Parameter, s.Dimension, Rows: s.Rows is null ? string.Empty : string.Join(",", s.Rows)))
+            .Select(g => new GroupMember(g.Key.Parameter, g.Key.Dimension, g.Select(s => s.Index).Distinct().Order().ToList(), g.First().Rows))
             .ToList();
         return new CoupledUnit(members);
     }
 
     // A layer's own entries for unit k: its weight's row (a norm's or depthwise filter's entry) and its bias.
-    private static IEnumerable<(string, int, long)> Own(string name, nn.Module module, long unit) =>
-        module.named_parameters(recurse: false).Where(p => p.name is "weight" or "bias").Select(p => ($"{name}.{p.name}", 0, unit));
+    private static IEnumerable<(string, int, long, long[]?)> Own(string name, nn.Module module, long unit) =>
+        module.named_parameters(recurse: false).Where(p => p.name is "weight" or "bias").Select(p => ($"{name}.{p.name}", 0, unit, (long[]?)null));
 
     /// <summary>The traced model's layers with forward hooks: the baseline pass, and one probe per producing layer.</summary>
     private sealed class Tracer(List<(string Name, nn.Module<Tensor, Tensor> Module, Role Role)> modules) : IDisposable
@@ -343,8 +370,14 @@ public sealed class DependencyGroups
                     return baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)) + mark;
                 }
 
-                // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly.
-                return m.Role == Role.Mixing ? baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)).clone() : null!;
+                // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly. A
+                // LayerNorm passes each feature's mark to the same feature (its mean and variance would spread it to all).
+                return m.Role switch
+                {
+                    Role.Mixing => baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)).clone(),
+                    Role.FeatureNorm => baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)) + (input - baseline[m.Name].Input.expand(Expanded(baseline[m.Name].Input, batch))),
+                    _ => null!,
+                };
             })).ToList();
             try
             {
@@ -392,8 +425,8 @@ public sealed class DependencyGroups
             return reached.Select((consumed, unit) => ((long)unit, consumed));
         }
 
-        // A Linear's units and inputs run along its last dimension; a convolution's and a norm's along dimension 1.
-        private static int ChannelDimension(nn.Module module, Tensor tensor) => module is Linear ? (int)tensor.dim() - 1 : 1;
+        // A Linear's and a LayerNorm's units and inputs run along the last dimension; a convolution's and a batch norm's along dimension 1.
+        private static int ChannelDimension(nn.Module module, Tensor tensor) => module is Linear or LayerNorm ? (int)tensor.dim() - 1 : 1;
 
         private static long[] Expanded(Tensor tensor, long batch) => [batch, .. tensor.shape.Skip(1)];
     }

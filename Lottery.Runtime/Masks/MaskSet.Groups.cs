@@ -66,7 +66,7 @@ public sealed partial class MaskSet
         ArgumentNullException.ThrowIfNull(unit);
         var first = unit.Members[0];
         using var scope = NewDisposeScope();
-        return this[first.Parameter].Mask.index_select(first.Dimension, tensor(first.Indices.ToArray())).count_nonzero().item<long>() > 0;
+        return first.Select(this[first.Parameter].Mask).count_nonzero().item<long>() > 0;
     }
 
     /// <summary>The kept units of <paramref name="group"/>.</summary>
@@ -106,7 +106,7 @@ public sealed partial class MaskSet
         using var noGrad = no_grad();
         foreach (var member in unit.Members)
         {
-            this[member.Parameter].Mask.index_fill_(member.Dimension, tensor(member.Indices.ToArray()), 0);
+            member.Zero(this[member.Parameter].Mask);
         }
     }
 

@@ -371,7 +371,7 @@ public static class Pruner
             for (var g = 0; g < groups.Count; g++)
             {
                 var kept = groups[g].Units.Where(masks.IsKept).ToList();
-                var scores = kept.Select(u => u.Members.Where(m => entryScores.ContainsKey(m.Parameter)).Average(m => entryScores[m.Parameter].index_select(m.Dimension, tensor(m.Indices.ToArray())).mean().item<double>())).ToList();
+                var scores = kept.Select(u => u.Members.Where(m => entryScores.ContainsKey(m.Parameter)).Average(m => m.Select(entryScores[m.Parameter]).mean().item<double>())).ToList();
                 if (scores.Any(double.IsNaN))
                 {
                     throw new InvalidOperationException($"The {unit.Criterion.Name} scores of {string.Join(" + ", groups[g].Layers)} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");

@@ -54,7 +54,7 @@ internal sealed class CutByHand(nn.Module model, MaskSet masks, DependencyGroups
             using var expected = ones_like(weight.Mask);
             foreach (var member in expectedZeros.GetValueOrDefault(weight.Name, []))
             {
-                expected.index_fill_(member.Dimension, tensor(member.Indices.ToArray()), 0);
+                member.Zero(expected);
             }
 
             Assert.True(expected.eq(weight.Mask).all().item<bool>(), $"{weight.Name}'s mask zeroes other entries than its units' slices.");

@@ -49,7 +49,7 @@ public class GroupPruningTests
         {
             foreach (var member in unit.Members)
             {
-                using var slice = masks[member.Parameter].Parameter.index_select(member.Dimension, tensor(member.Indices.ToArray()));
+                using var slice = member.Select(masks[member.Parameter].Parameter);
                 Assert.Equal(0, slice.count_nonzero().item<long>());
             }
         }
@@ -147,6 +147,54 @@ public class GroupPruningTests
     }
 
     [Fact]
+    public void A_grouped_convolution_reads_each_input_channel_in_its_own_groups_rows_and_the_cut_network_computes_the_same()
+    {
+        manual_seed(19);
+        using var model = new GroupedModel();
+        using var example = randn(1, 1, 6, 6);
+        var groups = DependencyGroups.Trace(model, example);
+
+        // By hand: mix has 2 groups of 2 input channels and 3 output channels; input channel 3 is column 1 of rows 3-5.
+        var first = groups.Groups.Single(g => g.Layers.SequenceEqual(["first"]));
+        Assert.Equal(["first.weight[3]", "first.bias[3]", "mix.weight[3..5, 1]"], first.Units[3].Members.Select(m => m.ToString()));
+        Assert.Equal(["first.weight[0]", "first.bias[0]", "mix.weight[0..2, 0]"], first.Units[0].Members.Select(m => m.ToString()));
+        var mix = groups.Groups.Single(g => g.Layers.SequenceEqual(["mix"]));
+        Assert.Equal(["mix.weight[4]", "mix.bias[4]", "head.weight[:, 4]"], mix.Units[4].Members.Select(m => m.ToString()));
+
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        masks.Remove(first.Units[3]);
+        CutByHand.AssertZeroesExactly(masks, [first.Units[3]]);
+        using var input = randn(2, 1, 6, 6);
+        using var masked = model.call(input);
+
+        // Cut by hand: first keeps channels 0-2; mix's first group reads 0-1 with all its columns, its second reads channel 2
+        // with its column 0 only.
+        using var noGrad = no_grad();
+        var p = model.named_parameters().ToDictionary(q => q.name, q => (Tensor)q.parameter);
+        var x = F.relu(F.conv2d(input, p["first.weight"].narrow(0, 0, 3), p["first.bias"].narrow(0, 0, 3), padding: [1, 1]));
+        var low = F.conv2d(x.narrow(1, 0, 2), p["mix.weight"].narrow(0, 0, 3), p["mix.bias"].narrow(0, 0, 3), padding: [1, 1]);
+        var high = F.conv2d(x.narrow(1, 2, 1), p["mix.weight"].narrow(0, 3, 3).narrow(1, 0, 1), p["mix.bias"].narrow(0, 3, 3), padding: [1, 1]);
+        using var byHand = F.linear(F.relu(cat([low, high], 1)).mean([2, 3]), p["head.weight"], p["head.bias"]);
+        Assert.True(allclose(masked, byHand, rtol: 1e-4, atol: 1e-5), $"Largest difference {(masked - byHand).abs().max().item<float>()}.");
+    }
+
+    [Fact]
+    public void A_LayerNorms_entries_go_with_the_features_they_scale()
+    {
+        manual_seed(20);
+        using var model = new NormedModel();
+        using var example = randn(1, 4);
+        var groups = DependencyGroups.Trace(model, example);
+
+        // By hand: fc1's feature 2 is scaled by the norm's weight and bias 2 and read by fc2's column 2.
+        var fc1 = groups.Groups.Single(g => g.Layers.SequenceEqual(["fc1"]));
+        Assert.Equal(6, fc1.Units.Count);
+        Assert.Equal(["fc1.weight[2]", "fc1.bias[2]", "norm.weight[2]", "norm.bias[2]", "fc2.weight[:, 2]"], fc1.Units[2].Members.Select(m => m.ToString()));
+        Assert.Single(groups.Groups);
+    }
+
+    [Fact]
     public void Removing_a_head_zeroes_exactly_its_query_key_and_value_rows_and_the_output_projections_columns()
     {
         manual_seed(16);
@@ -165,6 +213,9 @@ public class GroupPruningTests
         var feedForward = groups.Groups.Single(g => g.Units.Count == 32);
         Assert.Equal(["encoder.linear1.weight[9]", "encoder.linear1.bias[9]", "encoder.linear2.weight[:, 9]"], feedForward.Units[9].Members.Select(m => m.ToString()));
         Assert.Throws<ArgumentException>(() => DependencyGroups.Attention(model, heads: 3));
+        using var attention = new AttentionModel();
+        Assert.Equal(3, groups.With(DependencyGroups.Attention(attention, heads: 2)).Groups.Count);
+        Assert.StartsWith("Both sets of groups prune the units of encoder", Assert.Throws<ArgumentException>(() => groups.With(groups)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -212,7 +263,7 @@ public class GroupPruningTests
         {
             foreach (var member in unit.Members)
             {
-                using var slice = masks[member.Parameter].Parameter.index_select(member.Dimension, tensor(member.Indices.ToArray()));
+                using var slice = member.Select(masks[member.Parameter].Parameter);
                 Assert.Equal(0, slice.count_nonzero().item<long>());
             }
         }
@@ -293,6 +344,40 @@ public class GroupPruningTests
             var x = F.relu(split.call(input));
             var joined = cat([F.relu(narrow.call(x.narrow(1, 0, 2))), F.relu(wide.call(x.narrow(1, 2, 4)))], 1);
             return head.call(F.relu(merge.call(joined)).mean([2, 3])).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>A conv of 4 channels into a grouped conv (2 groups: 4 to 6 channels), the mean, a Linear head.</summary>
+    private sealed class GroupedModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d first = nn.Conv2d(1, 4, 3, padding: 1);
+        private readonly Conv2d mix = nn.Conv2d(4, 6, 3, padding: 1, groups: 2);
+        private readonly Linear head = nn.Linear(6, 2);
+
+        public GroupedModel()
+            : base(nameof(GroupedModel)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            return head.call(F.relu(mix.call(F.relu(first.call(input)))).mean([2, 3])).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Linear, LayerNorm, ReLU, Linear.</summary>
+    private sealed class NormedModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear fc1 = nn.Linear(4, 6);
+        private readonly LayerNorm norm = nn.LayerNorm(6);
+        private readonly Linear fc2 = nn.Linear(6, 3);
+
+        public NormedModel()
+            : base(nameof(NormedModel)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            return fc2.call(F.relu(norm.call(fc1.call(input)))).MoveToOuterDisposeScope();
         }
     }
 
