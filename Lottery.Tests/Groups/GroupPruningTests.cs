@@ -198,7 +198,7 @@ public class GroupPruningTests
     public void Removing_a_head_zeroes_exactly_its_query_key_and_value_rows_and_the_output_projections_columns()
     {
         manual_seed(16);
-        using var model = new TransformerClassifier(side: 8, width: 16);
+        using var model = new TransformerClassifier(side: 28, width: 16);
         var groups = DependencyGroups.Attention(model, heads: 4);
         using var masks = model.AttachMasks();
         masks.UseGroups(groups);
@@ -313,6 +313,30 @@ public class GroupPruningTests
         finally
         {
             folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_run_prunes_a_transformers_heads_and_feed_forward_neurons_by_the_groups_it_is_given()
+    {
+        using var data = TestData.SmallDigits(train: 300, validation: 100, test: 100);
+        using var shape = new TransformerClassifier(side: 28, width: 16);
+        var attention = DependencyGroups.Attention(shape, heads: 4);
+        var method = new PruningMethod { Schedule = ScheduleKind.Iterative, Rate = 0.25, Rounds = 1, Groups = true };
+        var settings = method.ToSettings() with { DependencyGroups = attention };
+        using var run = new PruningRun(() => new TransformerClassifier(side: 28, width: 16), new TrainingSettings { Epochs = 1, Seed = 4, BatchSize = 50 }, settings);
+        run.Execute(data);
+
+        // One round of 25%: one of the 4 heads, 8 of the 32 feed-forward neurons; every slice of them still zero after training.
+        var masks = run.Masks!;
+        Assert.Equal([3, 24], attention.Groups.Select(masks.KeptUnits).Order());
+        foreach (var unit in attention.Groups.SelectMany(g => g.Units).Where(u => !masks.IsKept(u)))
+        {
+            foreach (var member in unit.Members)
+            {
+                using var slice = member.Select(masks[member.Parameter].Parameter);
+                Assert.Equal(0, slice.count_nonzero().item<long>());
+            }
         }
     }
 
