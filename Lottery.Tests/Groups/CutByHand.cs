@@ -45,6 +45,24 @@ internal sealed class CutByHand(nn.Module model, MaskSet masks, DependencyGroups
     public Tensor Linear(Tensor x, string layer, long[] columns) =>
         F.linear(x, parameters[$"{layer}.weight"].index_select(1, tensor(columns)), parameters[$"{layer}.bias"]);
 
+    /// <summary>
+    /// Traces <paramref name="model"/> on an input of <paramref name="example"/>'s shape, masks every layer, warms its norms on
+    /// inputs of <paramref name="warm"/>'s shape, removes the unit <paramref name="pick"/> chooses in each group (by the group
+    /// and its index), and asserts that exactly their slices are zero.
+    /// </summary>
+    public static (MaskSet Masks, DependencyGroups Groups) RemoveOneUnitPerGroup(nn.Module<Tensor, Tensor> model, long[] example, long[] warm, Func<DependencyGroup, int, CoupledUnit> pick)
+    {
+        using var input = randn(example);
+        var groups = DependencyGroups.Trace(model, input);
+        var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        WarmNorms(model, warm);
+        var removed = groups.Groups.Select((g, i) => pick(g, i)).ToList();
+        removed.ForEach(masks.Remove);
+        AssertZeroesExactly(masks, removed);
+        return (masks, groups);
+    }
+
     /// <summary>Asserts that the masks zero exactly the slices of <paramref name="removed"/>, nothing else.</summary>
     public static void AssertZeroesExactly(MaskSet masks, IEnumerable<CoupledUnit> removed)
     {
