@@ -7,8 +7,8 @@ namespace Lottery.Examples.Models;
 /// <summary>
 /// A transformer classifier for square grey images read as rows: each row of pixels is a token, embedded by a Linear
 /// layer, with a learned position for each row; one TransformerEncoderLayer (4 heads, a feed-forward of twice the width);
-/// the tokens' mean; a Linear head. Every weight is declared [Prunable]: the embedding, the encoder layer's attention
-/// projections and feed-forward weights (it holds them itself), and the head.
+/// the tokens' mean; a Linear head. Every weight is declared [Prunable]: the embedding, the table of positions (a
+/// Parameter), the encoder layer's attention projections and feed-forward weights (it holds them itself), and the head.
 /// </summary>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
@@ -17,6 +17,7 @@ public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
     [Prunable]
     private readonly Linear embed;
 
+    [Prunable]
     private readonly Parameter positions;
 
     [Prunable]

@@ -104,6 +104,15 @@ internal static class ModelEmitter
         for (var i = 0; i < model.Layers.Count; i++)
         {
             var member = model.Layers[i].Member;
+            if (model.Layers[i].IsParameter)
+            {
+                // A weight held as a Parameter field: masked on this module, under the name RegisterComponents gives it.
+                writer.Line(model.Layers[i].MayBeNull
+                    ? $"    .. (this.{member} is not null ? [PrunableLayers[{i}].ForParameter(this, \"{member}\")] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
+                    : $"    PrunableLayers[{i}].ForParameter(this, \"{member}\"),");
+                continue;
+            }
+
             writer.Line(model.Layers[i].MayBeNull
                 ? $"    .. (this.{member} is {{ }} {Local(member)} ? [PrunableLayers[{i}].For({Local(member)})] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
                 : $"    PrunableLayers[{i}].For(this.{member}),");
@@ -114,7 +123,7 @@ internal static class ModelEmitter
 
             {{SourceFile.GeneratedCodeAttribute}}
             private {{Masks}}.MaskSet AttachedMasks =>
-                Masks {{string.Concat(model.Layers.Where(l => !l.MayBeNull).Take(1).Select(l => $"?? {Masks}.MaskSet.Holding(this.{l.Member}) "))}}?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) on it or on the model that holds it first.");
+                Masks {{string.Concat(model.Layers.Where(l => !l.MayBeNull).Take(1).Select(l => $"?? {Masks}.MaskSet.Holding({(l.IsParameter ? "this" : $"this.{l.Member}")}) "))}}?? throw new global::System.InvalidOperationException("{{model.Hierarchy.Type.Name}} has no masks yet: call AttachMasks() (or LoadTicket, LoadPrunedModel) on it or on the model that holds it first.");
 
             """);
     }
@@ -128,6 +137,12 @@ internal static class ModelEmitter
         // An attention or transformer layer's masks are several (masks["name.self_attn.in_proj_weight"]): no one accessor.
         foreach (var layer in model.Layers.Where(l => !KnownNames.ManyWeightLayers.Contains(l.LayerType)))
         {
+            if (layer.IsParameter)
+            {
+                WriteParameterAccessor(writer, layer);
+                continue;
+            }
+
             WriteAccessor(writer, layer, layer.AccessorName, "weight");
             if (layer.PruneBias)
             {
@@ -135,6 +150,29 @@ internal static class ModelEmitter
             }
         }
     }
+
+    private static void WriteParameterAccessor(IndentedWriter writer, LayerInfo layer) =>
+        writer.Lines(layer.MayBeNull
+            ? $$"""
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>, with its counts (the masks must be attached); null when the model has no such parameter.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.PrunableWeight? {{layer.AccessorName}}Mask => this.{{layer.Member}} is null ? null : AttachedMasks.Of(this, "{{layer.Member}}");
+
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/> pruned; null when the model has no such parameter.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public double? {{layer.AccessorName}}Sparsity => {{layer.AccessorName}}Mask?.Sparsity;
+
+            """
+            : $$"""
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>, with its counts (the masks must be attached).</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public {{Masks}}.PrunableWeight {{layer.AccessorName}}Mask => AttachedMasks.Of(this, "{{layer.Member}}");
+
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/> pruned.</summary>
+            {{SourceFile.GeneratedCodeAttribute}}
+            public double {{layer.AccessorName}}Sparsity => {{layer.AccessorName}}Mask.Sparsity;
+
+            """);
 
     private static void WriteAccessor(IndentedWriter writer, LayerInfo layer, string stem, string parameter) =>
         writer.Lines(layer.MayBeNull

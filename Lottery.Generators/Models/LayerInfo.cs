@@ -1,8 +1,10 @@
+using Lottery.Generators.Parsing;
+
 namespace Lottery.Generators.Models;
 
 /// <summary>A member marked [Prunable].</summary>
 /// <param name="Member">The field or property name.</param>
-/// <param name="LayerType">Linear, Conv1d, Conv2d or Conv3d.</param>
+/// <param name="LayerType">The layer's type (Linear, Conv2d, MultiheadAttention, ...), or Parameter for a weight held as a parameter.</param>
 /// <param name="Rate">The layer's own rate, or null to use the schedule's.</param>
 /// <param name="Criterion">The layer's own criterion (a CriterionKind name), or null to use the schedule's.</param>
 /// <param name="PruneBias">Whether the bias is pruned too.</param>
@@ -14,4 +16,7 @@ internal sealed record LayerInfo(string Member, string LayerType, double? Rate, 
 
     /// <summary>Whether the member is declared nullable (<c>Conv2d?</c>): a layer when it holds one, nothing when it is null.</summary>
     public bool MayBeNull { get; init; }
+
+    /// <summary>Whether the member is a weight held as a <c>Parameter</c>, not a layer: its mask is on the model itself.</summary>
+    public bool IsParameter => LayerType == KnownNames.ParameterType;
 }

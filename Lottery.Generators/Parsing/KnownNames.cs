@@ -39,7 +39,11 @@ internal static class KnownNames
         ["TorchSharp.Modules.MultiheadAttention"] = "MultiheadAttention",
         ["TorchSharp.Modules.TransformerEncoderLayer"] = "TransformerEncoderLayer",
         ["TorchSharp.Modules.TransformerDecoderLayer"] = "TransformerDecoderLayer",
+        ["TorchSharp.Modules.Parameter"] = ParameterType,
     };
+
+    /// <summary>The short name of a weight held as a <c>Parameter</c> field (a learned embedding, a position table).</summary>
+    public const string ParameterType = "Parameter";
 
     /// <summary>The layers whose mask covers several weights (attention projections, feed-forward), none named <c>weight</c>.</summary>
     public static readonly string[] ManyWeightLayers = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer"];

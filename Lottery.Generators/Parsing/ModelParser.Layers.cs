@@ -52,7 +52,11 @@ internal static partial class ModelParser
 
             var criterion = attribute.Enum("Criterion", KnownNames.CriterionKinds, "CriterionKind", diagnostics);
             var pruneBias = attribute.Bool("PruneBias") ?? false;
-            if (pruneBias && SymbolQueries.CreatedWithoutBias(member, cancellationToken) is { } noBias)
+            if (pruneBias && layerType == KnownNames.ParameterType)
+            {
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("PruneBias"), "PruneBias", $"{member.Name}, a Parameter, which has no bias");
+            }
+            else if (pruneBias && SymbolQueries.CreatedWithoutBias(member, cancellationToken) is { } noBias)
             {
                 diagnostics.Add(DiagnosticDescriptors.PrunedBiasMissing, attribute.LocationOf("PruneBias"), member.Name, noBias);
             }

@@ -9,7 +9,7 @@ namespace Lottery;
 /// generator emits one per declared layer in the model's <c>PrunableLayers</c> table.
 /// </summary>
 /// <param name="Member">The field or property holding the layer.</param>
-/// <param name="LayerType">Linear, Conv1d, Conv2d or Conv3d.</param>
+/// <param name="LayerType">The layer's type (Linear, Conv2d, MultiheadAttention, ...), or Parameter for a weight held as a parameter.</param>
 public sealed record LayerDeclaration(string Member, string LayerType)
 {
     /// <summary>The layer's own rate, or null for the schedule's.</summary>
@@ -23,6 +23,12 @@ public sealed record LayerDeclaration(string Member, string LayerType)
 
     /// <summary>What a pruning event removes in the layer: single weights, neurons or channels.</summary>
     public Structure Structure { get; init; }
+
+    /// <summary>
+    /// The weight to attach a mask to when the declaration is a <c>Parameter</c> member: the parameter
+    /// <paramref name="name"/> registered on <paramref name="owner"/> (the module that declares it).
+    /// </summary>
+    public PrunableLayer ForParameter(nn.Module owner, string name) => For(owner) with { ParameterName = name };
 
     /// <summary>The layer to attach masks to: this declaration applied to the model's <paramref name="layer"/>.</summary>
     public PrunableLayer For(nn.Module layer) => new(Member, layer)

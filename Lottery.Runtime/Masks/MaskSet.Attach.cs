@@ -90,11 +90,17 @@ public sealed partial class MaskSet : IDisposable
 
         var registered = model.named_modules().ToList();
         var chosen = new List<(string LayerName, PrunableLayer Declared, string ParameterName, Parameter Parameter)>();
-        var seen = new HashSet<nn.Module>(ReferenceEqualityComparer.Instance);
+        var seen = new HashSet<(nn.Module, string?)>();
         foreach (var declared in layers)
         {
             var layer = declared.Layer ?? throw new ArgumentException(
                 $"{modelName}.{declared.Member} is null: create the layer in the constructor before the masks are attached.", nameof(layers));
+            if (declared.ParameterName is { } parameterName)
+            {
+                chosen.Add(DeclaredParameter(model, declared, parameterName, registered, seen));
+                continue;
+            }
+
             if (!IsPrunableLayer(layer))
             {
                 throw new ArgumentException($"{modelName}.{declared.Member} is a {layer.GetType().Name}; Lottery prunes Linear, Conv, ConvTranspose, Embedding, MultiheadAttention and Transformer layers, and any other weight named in MaskOptions.Parameters.", nameof(layers));
@@ -103,7 +109,7 @@ public sealed partial class MaskSet : IDisposable
             CheckRate(declared.Rate, declared.Member, nameof(layers));
             CheckStructure(declared, layer, modelName);
 
-            if (!seen.Add(layer))
+            if (!seen.Add((layer, null)))
             {
                 throw new ArgumentException($"{modelName}.{declared.Member} is listed twice.", nameof(layers));
             }
@@ -241,6 +247,30 @@ public sealed partial class MaskSet : IDisposable
         {
             throw new ArgumentException($"The rate {own} for {layer} is outside (0, 1): it is the fraction of the remaining weights removed at each pruning event.", parameter);
         }
+    }
+
+    // A [Prunable] Parameter: that one parameter of the module that declares it, weight by weight.
+    private static (string, PrunableLayer, string, Parameter) DeclaredParameter(nn.Module model, PrunableLayer declared, string parameterName, List<(string, nn.Module)> registered, HashSet<(nn.Module, string?)> seen)
+    {
+        var modelName = model.GetType().Name;
+        var owner = declared.Layer;
+        var parameter = owner.named_parameters(recurse: false).FirstOrDefault(p => p.name == parameterName).parameter
+            ?? throw new ArgumentException(
+                $"{modelName}.{declared.Member} is not a parameter registered on {owner.GetType().Name}: create it in the constructor, then call RegisterComponents().", "layers");
+        CheckRate(declared.Rate, declared.Member, "layers");
+        if (declared.Structure != Structure.Unstructured || declared.PruneBias)
+        {
+            throw new ArgumentException($"{modelName}.{declared.Member} is a Parameter: it is pruned weight by weight, with no structure and no bias.", "layers");
+        }
+
+        if (!seen.Add((owner, parameterName)))
+        {
+            throw new ArgumentException($"{modelName}.{declared.Member} is listed twice.", "layers");
+        }
+
+        var name = ReferenceEquals(owner, model) ? string.Empty : registered.FirstOrDefault(m => ReferenceEquals(m.Item2, owner)).Item1
+            ?? throw new ArgumentException($"{modelName}.{declared.Member}'s module is not registered on the model: call RegisterComponents() in the constructor.", "layers");
+        return (name, declared, parameterName, parameter);
     }
 
     private static void CheckStructure(PrunableLayer declared, nn.Module layer, string modelName)

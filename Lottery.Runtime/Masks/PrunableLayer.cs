@@ -22,4 +22,10 @@ public sealed record PrunableLayer(string Member, nn.Module Layer)
 
     /// <summary>What a pruning event removes: single weights, or whole neurons (Linear) or channels (Conv) with their biases.</summary>
     public Structure Structure { get; init; }
+
+    /// <summary>
+    /// One parameter of <see cref="Layer"/> to mask instead of the layer's weights, by its name on that module (a
+    /// <c>[Prunable] Parameter</c> field: <c>positions</c>); null for a layer.
+    /// </summary>
+    public string? ParameterName { get; init; }
 }

@@ -2,6 +2,7 @@ using Lottery.Criteria;
 using Lottery.Examples.Models;
 using Lottery.Masks;
 using Lottery.Runs;
+using Lottery.Schedules;
 using Lottery.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -29,6 +30,45 @@ internal sealed partial class HalfDeclared : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return fc2.forward(nn.functional.relu(fc1.forward(input))).MoveToOuterDisposeScope();
     }
+}
+
+/// <summary>A block whose only declared weight is a Parameter: a learned scale per feature, then a Linear layer.</summary>
+internal sealed partial class ScaledBlock : nn.Module<Tensor, Tensor>
+{
+    [Prunable(0.5)]
+    private readonly Parameter scale;
+
+    private readonly Linear inner;
+
+    public ScaledBlock()
+        : base(nameof(ScaledBlock))
+    {
+        scale = nn.Parameter(ones(4, 4));
+        inner = nn.Linear(4, 4);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        return inner.call(input.matmul(scale)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Two scaled blocks in a Sequential.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Rounds = 2)]
+internal sealed partial class ScaledModel : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential blocks;
+
+    public ScaledModel()
+        : base(nameof(ScaledModel))
+    {
+        blocks = nn.Sequential(new ScaledBlock(), new ScaledBlock());
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor input) => blocks.call(input);
 }
 
 /// <summary>[Prunable] inside blocks: declared once in the block class, masked in every model that holds blocks, under the state dictionary's names.</summary>
@@ -78,6 +118,18 @@ public class NestedDeclarationTests
             using var pruned = weight.Parameter.masked_select(weight.Mask.eq(0));
             Assert.Equal(0, pruned.count_nonzero().item<long>());
         }
+    }
+
+    [Fact]
+    public void A_Parameter_declared_in_a_block_is_masked_in_every_block_under_its_state_dictionary_name_with_its_own_rate()
+    {
+        using var model = new ScaledModel();
+        var masks = model.AttachMasks();
+        Assert.Equal(["blocks.0.scale", "blocks.1.scale"], masks.Weights.Select(w => w.Name));
+        Assert.All(masks.Weights, w => Assert.Equal(0.5, w.Rate));
+        Assert.Contains("blocks.0.scale_mask", model.named_buffers().Select(b => b.name));
+        var block = (ScaledBlock)model.named_modules().Single(m => m.name == "blocks.1").module;
+        Assert.Same(masks["blocks.1.scale"], block.ScaleMask);
     }
 
     [Fact]

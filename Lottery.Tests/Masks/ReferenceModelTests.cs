@@ -25,20 +25,24 @@ public class ReferenceModelTests
     }
 
     [Fact]
-    public void The_transformer_classifier_masks_its_embedding_every_weight_of_its_encoder_layer_and_its_head()
+    public void The_transformer_classifier_masks_its_embedding_its_positions_every_weight_of_its_encoder_layer_and_its_head()
     {
         using var model = new TransformerClassifier();
         var masks = model.AttachMasks();
 
         (string Name, long Count)[] expected =
         [
-            ("embed.weight", 32 * 28),
+            ("embed.weight", 32 * 28), ("positions", 28 * 32),
             ("encoder.self_attn.in_proj_weight", 3 * 32 * 32), ("encoder.self_attn.out_proj.weight", 32 * 32),
             ("encoder.linear1.weight", 64 * 32), ("encoder.linear2.weight", 32 * 64),
             ("head.weight", 10 * 32),
         ];
         Assert.Equal(expected, masks.Weights.Select(w => (w.Name, w.Count)));
         Assert.Equal(0.1, masks["head.weight"].Rate);
+
+        // A [Prunable] Parameter field has its accessor, on the model itself.
+        Assert.Same(masks["positions"], model.PositionsMask);
+        Assert.Same(model, model.PositionsMask.Layer);
     }
 
     [Fact]
