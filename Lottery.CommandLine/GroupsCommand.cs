@@ -20,7 +20,7 @@ internal static class GroupsCommand
             using var model = experiment.CreateModel();
             using var data = experiment.Data.Load();
             using var example = data.Train.Inputs.narrow(0, 0, 1);
-            var groups = DependencyGroups.Trace(model, example);
+            var groups = DependencyGroups.Of(model, example);
             var table = new Table { Title = new TableTitle($"Dependency groups of {Markup.Escape(model.GetType().Name)} ({Markup.Escape(experiment.Name)})"), Border = TableBorder.Rounded };
             table.AddColumns("layers", "units", "the slices of unit 0");
             foreach (var group in groups.Groups)

@@ -9,9 +9,11 @@ namespace Lottery.Examples.Models;
 /// layer, with a learned position for each row; one TransformerEncoderLayer (4 heads, a feed-forward of twice the width);
 /// the tokens' mean; a Linear head. Every weight is declared [Prunable]: the embedding, the table of positions (a
 /// Parameter), the encoder layer's attention projections and feed-forward weights (it holds them itself), and the head.
+/// ImpHeads prunes the encoder by whole heads and feed-forward neurons (its 4 heads declared), a quarter a round.
 /// </summary>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
+[PruneSchedule(ScheduleKind.Iterative, Name = "ImpHeads", Rate = 0.25, Rounds = 3, Rewind = RewindKind.ToInit, Groups = true)]
 public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
 {
     [Prunable]
@@ -20,7 +22,7 @@ public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
     [Prunable]
     private readonly Parameter positions;
 
-    [Prunable]
+    [Prunable(Heads = 4)]
     private readonly TransformerEncoderLayer encoder;
 
     [Prunable(0.1)]

@@ -68,6 +68,11 @@ internal static class ModelEmitter
                 overrides.Add($"Structure = global::Lottery.Structure.{structure}");
             }
 
+            if (layer.Heads is { } heads)
+            {
+                overrides.Add($"Heads = {heads.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+
             var initializer = overrides.Count == 0 ? string.Empty : $" {{ {string.Join(", ", overrides)} }}";
             writer.Line($"    new(\"{layer.Member}\", \"{layer.LayerType}\"){initializer},");
         }

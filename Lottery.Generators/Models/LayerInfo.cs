@@ -17,6 +17,9 @@ internal sealed record LayerInfo(string Member, string LayerType, double? Rate, 
     /// <summary>Whether the member is declared nullable (<c>Conv2d?</c>): a layer when it holds one, nothing when it is null.</summary>
     public bool MayBeNull { get; init; }
 
+    /// <summary>An attention or Transformer layer's declared heads; null when not given.</summary>
+    public int? Heads { get; init; }
+
     /// <summary>Whether the member is a weight held as a <c>Parameter</c>, not a layer: its mask is on the model itself.</summary>
     public bool IsParameter => LayerType == KnownNames.ParameterType;
 }

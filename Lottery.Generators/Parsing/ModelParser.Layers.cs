@@ -69,7 +69,17 @@ internal static partial class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.StructureDoesNotFit, attribute.LocationOf("Structure"), member.Name, layerType, structure, fits);
             }
 
-            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure, MayBeNull = memberType.NullableAnnotation == NullableAnnotation.Annotated });
+            var heads = attribute.Int("Heads");
+            if (heads is not null && !KnownNames.ManyWeightLayers.Contains(layerType))
+            {
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("Heads"), "Heads", $"{member.Name}, a {layerType}, which has no attention heads");
+            }
+            else if (heads is < 1)
+            {
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("Heads"), $"Heads = {heads}", $"{member.Name}: give the heads the layer was created with, at least 1");
+            }
+
+            layers.Add(new LayerInfo(member.Name, layerType, rate, criterion, pruneBias, AccessorStem(member.Name)) { Structure = structure is null or nameof(Structure.Unstructured) ? null : structure, MayBeNull = memberType.NullableAnnotation == NullableAnnotation.Annotated, Heads = heads is >= 1 ? heads : null });
         }
 
         return layers;

@@ -24,6 +24,9 @@ public sealed record LayerDeclaration(string Member, string LayerType)
     /// <summary>What a pruning event removes in the layer: single weights, neurons or channels.</summary>
     public Structure Structure { get; init; }
 
+    /// <summary>An attention or Transformer layer's heads, for pruning by dependency groups; null when not declared.</summary>
+    public int? Heads { get; init; }
+
     /// <summary>
     /// The weight to attach a mask to when the declaration is a <c>Parameter</c> member: the parameter
     /// <paramref name="name"/> registered on <paramref name="owner"/> (the module that declares it).
@@ -37,5 +40,6 @@ public sealed record LayerDeclaration(string Member, string LayerType)
         Criterion = Criterion is { } kind ? PruningCriteria.Of(kind) : null,
         PruneBias = PruneBias,
         Structure = Structure,
+        Heads = Heads,
     };
 }

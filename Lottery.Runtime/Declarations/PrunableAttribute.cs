@@ -1,7 +1,8 @@
 namespace Lottery;
 
 /// <summary>
-/// Marks a field or property holding a Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d or Embedding layer of a <c>partial</c> TorchSharp model (or of a block a model holds) as
+/// Marks a field or property holding a Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, Embedding, MultiheadAttention or
+/// Transformer layer, or a Parameter, of a <c>partial</c> TorchSharp model (or of a block a model holds) as
 /// prunable. The source generator then emits the model's mask registration, typed access to this layer's mask
 /// and sparsity, and the ticket's save and load.
 /// </summary>
@@ -39,4 +40,12 @@ public sealed class PrunableAttribute : Attribute
     /// layer's bias is pruned with its units. Checked at compile time against the layer's type.
     /// </summary>
     public Structure Structure { get; set; }
+
+    /// <summary>
+    /// For a MultiheadAttention, TransformerEncoderLayer or TransformerDecoderLayer: the heads it was created with
+    /// (TorchSharp does not expose them). A schedule with <c>Groups = true</c> then prunes the layer by whole heads (and a
+    /// Transformer layer's feed-forward by whole neurons); without it the layer's weights go one by one. LTH0012 on
+    /// any other layer.
+    /// </summary>
+    public int Heads { get; set; }
 }

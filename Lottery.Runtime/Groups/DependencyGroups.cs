@@ -113,12 +113,48 @@ public sealed class DependencyGroups
     /// <param name="model">The model.</param>
     /// <param name="heads">The heads of each attention (TorchSharp does not expose them): the embedding width must divide by it.</param>
     /// <exception cref="ArgumentException">The model has no attention, or an attention's width does not divide by <paramref name="heads"/>.</exception>
-    public static DependencyGroups Attention(nn.Module model, int heads)
+    public static DependencyGroups Attention(nn.Module model, int heads) => AttentionOf(model, heads, null);
+
+    /// <summary>
+    /// The groups of <paramref name="model"/>: its traced groups (<see cref="Trace"/>) and, for every attention or
+    /// Transformer layer declared with its heads (<c>[Prunable(Heads = 4)]</c>, in the model or its blocks), that layer's
+    /// heads and feed-forward neurons (<see cref="Attention(nn.Module, int)"/>). What a run with <c>Groups = true</c> prunes by.
+    /// </summary>
+    /// <exception cref="NotSupportedException">As <see cref="Trace"/>.</exception>
+    public static DependencyGroups Of(nn.Module<Tensor, Tensor> model, Tensor example)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var groups = Trace(model, example);
+        if (model is not IPrunableModel && !model.named_modules().Any(m => m.module is IPrunableModel))
+        {
+            return groups;
+        }
+
+        var names = new Dictionary<nn.Module, string>(ReferenceEqualityComparer.Instance);
+        foreach (var (name, module) in model.named_modules())
+        {
+            names.TryAdd(module, name);
+        }
+
+        foreach (var byHeads in DeclaredLayers.Of(model).Where(l => l.Heads is not null && names.ContainsKey(l.Layer)).GroupBy(l => l.Heads!.Value))
+        {
+            groups = groups.With(AttentionOf(model, byHeads.Key, byHeads.Select(l => names[l.Layer]).ToHashSet(StringComparer.Ordinal)));
+        }
+
+        return groups;
+    }
+
+    private static DependencyGroups AttentionOf(nn.Module model, int heads, IReadOnlySet<string>? only)
     {
         ArgumentNullException.ThrowIfNull(model);
         var groups = new List<DependencyGroup>();
         foreach (var (name, module) in model.named_modules())
         {
+            if (only is not null && !only.Contains(name))
+            {
+                continue;
+            }
+
             string[] attentions = module switch
             {
                 MultiheadAttention => [string.Empty],
@@ -204,6 +240,7 @@ public sealed class DependencyGroups
         Depthwise,
         Norm,
         FeatureNorm,
+        Opaque,
         Unsupported,
     }
 
@@ -216,7 +253,8 @@ public sealed class DependencyGroups
         Convolution => Role.Mixing,   // grouped: each output channel reads the input channels of its group
         BatchNorm1d or BatchNorm2d or BatchNorm3d => Role.Norm,
         LayerNorm { normalized_shape.Length: 1 } => Role.FeatureNorm,
-        LayerNorm or GroupNorm or MultiheadAttention or TransformerEncoderLayer or TransformerDecoderLayer or Embedding => Role.Unsupported,
+        TransformerEncoderLayer => Role.Opaque,   // its heads and feed-forward come from Attention; nothing before it is cut
+        LayerNorm or GroupNorm or MultiheadAttention or TransformerDecoderLayer or Embedding => Role.Unsupported,
         _ => Role.None,
     };
 
@@ -256,6 +294,7 @@ public sealed class DependencyGroups
         var components = hits.Keys.GroupBy(Find)
             .Select(c => c.OrderBy(u => order[u.Producer]).ThenBy(u => u.Unit).ToList())
             .Where(c => c.Any(u => hits[u].Count > 0))   // the output layers' units reach nothing: never pruned by unit
+            .Where(c => !c.Any(u => hits[u].Any(h => byName[h.Consumer].Role == Role.Opaque)))   // nor units a Transformer layer reads whole
             .ToList();
         var groups = components
             .GroupBy(c => string.Join("|", c.Select(u => u.Producer).Distinct()))
@@ -358,24 +397,27 @@ public sealed class DependencyGroups
                 inputs[m.Name] = input.detach().clone().DetachFromDisposeScope();
                 if (m.Name == producer)
                 {
+                    // The batch runs along whichever dimension the layer has it in ([tokens, batch, features] too).
                     var dimension = ChannelDimension(m.Module, result);
+                    var examples = BatchDimension(baseline[m.Name].Output.shape, result.shape, batch);
+                    var channel = dimension > examples ? dimension - 1 : dimension;
                     var size = 10.0 * (1 + baseline[m.Name].Output.abs().max().item<float>());
-                    var mark = zeros(Expanded(baseline[m.Name].Output, batch));
+                    var mark = zeros(result.shape);
                     for (long unit = 0; unit < units; unit++)
                     {
-                        mark[unit].select(dimension - 1, unit).fill_(size);
-                        mark[units + unit].select(dimension - 1, unit).fill_(-size);
+                        mark.select(examples, unit).select(channel, unit).fill_(size);
+                        mark.select(examples, units + unit).select(channel, unit).fill_(-size);
                     }
 
-                    return baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)) + mark;
+                    return baseline[m.Name].Output.expand(result.shape) + mark;
                 }
 
                 // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly. A
                 // LayerNorm passes each feature's mark to the same feature (its mean and variance would spread it to all).
                 return m.Role switch
                 {
-                    Role.Mixing => baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)).clone(),
-                    Role.FeatureNorm => baseline[m.Name].Output.expand(Expanded(baseline[m.Name].Output, batch)) + (input - baseline[m.Name].Input.expand(Expanded(baseline[m.Name].Input, batch))),
+                    Role.Mixing or Role.Opaque => baseline[m.Name].Output.expand(result.shape).clone(),
+                    Role.FeatureNorm => baseline[m.Name].Output.expand(result.shape) + (input - baseline[m.Name].Input.expand(input.shape)),
                     _ => null!,
                 };
             })).ToList();
@@ -405,10 +447,16 @@ public sealed class DependencyGroups
                 var before = baseline[name].Input;
                 var after = inputs[name];
                 var dimension = ChannelDimension(module, before);
+                var examples = BatchDimension(before.shape, after.shape, batch);
                 var change = (after - before).abs();
-                var others = Enumerable.Range(1, (int)change.dim() - 1).Where(d => d != dimension).Select(d => (long)d).ToArray();
+                var others = Enumerable.Range(0, (int)change.dim()).Where(d => d != dimension && d != examples).Select(d => (long)d).ToArray();
                 var moved = (others.Length > 0 ? change.amax(others) : change) > 1e-3 * (1 + before.abs().max().item<float>());
-                var flags = moved.view(2, units, -1).any(0).to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
+                if (examples > dimension)
+                {
+                    moved = moved.transpose(0, 1);
+                }
+
+                var flags = moved.contiguous().view(2, units, -1).any(0).to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
                 var width = flags.Length / units;
                 for (var unit = 0; unit < units; unit++)
                 {
@@ -429,5 +477,19 @@ public sealed class DependencyGroups
         private static int ChannelDimension(nn.Module module, Tensor tensor) => module is Linear or LayerNorm ? (int)tensor.dim() - 1 : 1;
 
         private static long[] Expanded(Tensor tensor, long batch) => [batch, .. tensor.shape.Skip(1)];
+
+        // The dimension a layer's batch runs along: where the traced tensor (a batch of 1) has 1 and the probe's has its batch.
+        private static int BatchDimension(long[] traced, long[] probed, long batch)
+        {
+            for (var d = 0; d < Math.Min(traced.Length, probed.Length); d++)
+            {
+                if (traced[d] == 1 && probed[d] == batch)
+                {
+                    return d;
+                }
+            }
+
+            return 0;
+        }
     }
 }

@@ -28,4 +28,10 @@ public sealed record PrunableLayer(string Member, nn.Module Layer)
     /// <c>[Prunable] Parameter</c> field: <c>positions</c>); null for a layer.
     /// </summary>
     public string? ParameterName { get; init; }
+
+    /// <summary>
+    /// An attention or Transformer layer's heads (<c>[Prunable(Heads = 4)]</c>): pruning by dependency groups removes
+    /// whole heads of it (<see cref="Lottery.Groups.DependencyGroups.Of"/>); null when not given.
+    /// </summary>
+    public int? Heads { get; init; }
 }

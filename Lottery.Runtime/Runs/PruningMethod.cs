@@ -266,7 +266,7 @@ public sealed record PruningMethod
                 && Epochs == other.Epochs && Regrowth == other.Regrowth && Nullable.Equals(DropFraction, other.DropFraction)
                 && UpdateEvery == other.UpdateEvery && InitSeed == other.InitSeed && Equals(EarlyBird, other.EarlyBird)
                 && CriterionName == other.CriterionName && CriterionSettings == other.CriterionSettings
-                && Layers.SequenceEqual(other.Layers)));
+                && Groups == other.Groups && Layers.SequenceEqual(other.Layers)));
 
     /// <inheritdoc/>
     public override int GetHashCode()
@@ -281,6 +281,7 @@ public sealed record PruningMethod
         hash.Add(Criterion);
         hash.Add(CriterionName);
         hash.Add(Scope);
+        hash.Add(Groups);
         hash.Add(Rewind);
         hash.Add(InitSeed);
         hash.Add(Layers.Count);

@@ -33,9 +33,10 @@ public sealed class PruningMethodEqualityTests
             [typeof(EarlyBirdStop)] = new EarlyBirdStop(0.05, 3),
             [typeof(IReadOnlyList<LayerOverride>)] = new List<LayerOverride> { new("fc", 0.2) },
             [typeof(string)] = "OtherName",
+            [typeof(bool)] = true,
         };
         var settings = typeof(PruningMethod).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).ToList();
-        Assert.True(settings.Count >= 21, $"{settings.Count} settings found");
+        Assert.True(settings.Count >= 22, $"{settings.Count} settings found");
         foreach (var setting in settings)
         {
             var changed = PruningMethod.FromJson(method.ToJson());

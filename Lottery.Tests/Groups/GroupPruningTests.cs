@@ -180,6 +180,18 @@ public class GroupPruningTests
     }
 
     [Fact]
+    public void Layers_that_take_tokens_before_the_batch_are_traced_along_their_batch_dimension()
+    {
+        manual_seed(21);
+        using var model = new TokensFirstModel();
+        using var example = randn(1, 12);
+        var groups = DependencyGroups.Trace(model, example);
+        var fc1 = Assert.Single(groups.Groups);
+        Assert.Equal(6, fc1.Units.Count);
+        Assert.Equal(["fc1.weight[2]", "fc1.bias[2]", "fc2.weight[:, 2]"], fc1.Units[2].Members.Select(m => m.ToString()));
+    }
+
+    [Fact]
     public void A_LayerNorms_entries_go_with_the_features_they_scale()
     {
         manual_seed(20);
@@ -385,6 +397,23 @@ public class GroupPruningTests
         {
             using var scope = NewDisposeScope();
             return head.call(F.relu(mix.call(F.relu(first.call(input)))).mean([2, 3])).MoveToOuterDisposeScope();
+        }
+    }
+
+    /// <summary>Three tokens of 4 features, laid out [tokens, batch, features] as TorchSharp's attention takes them: Linear, ReLU, Linear, the tokens' mean.</summary>
+    private sealed class TokensFirstModel : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear fc1 = nn.Linear(4, 6);
+        private readonly Linear fc2 = nn.Linear(6, 2);
+
+        public TokensFirstModel()
+            : base(nameof(TokensFirstModel)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input)
+        {
+            using var scope = NewDisposeScope();
+            var tokens = input.view(input.shape[0], 3, 4).transpose(0, 1);
+            return fc2.call(F.relu(fc1.call(tokens))).mean([0]).MoveToOuterDisposeScope();
         }
     }
 

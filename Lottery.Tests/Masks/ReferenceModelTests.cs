@@ -64,4 +64,21 @@ public class ReferenceModelTests
             Assert.Equal(0, pruned.count_nonzero().item<long>());
         }
     }
+
+    [Fact]
+    public void A_run_of_the_transformer_by_groups_removes_whole_heads_of_its_declared_four()
+    {
+        using var data = TestData.SmallDigits(train: 200, validation: 50, test: 50);
+        using var run = TransformerClassifier.CreateRun(new TrainingSettings { Epochs = 1, Seed = 5, BatchSize = 50 }, TransformerClassifier.PruneSchedules.ImpHeads with { Rounds = 1 });
+        run.Execute(data);
+
+        // The trace leaves the embedding alone (a Transformer layer reads its features whole); the declared heads make two
+        // groups: 4 heads (one goes) and 64 feed-forward neurons (16 go).
+        var masks = run.Masks!;
+        var groups = masks.Groups!;
+        Assert.Equal([3, 48], groups.Groups.Select(masks.KeptUnits).Order());
+        Assert.All(groups.Groups, g => Assert.Equal(["encoder"], g.Layers));
+        using var query = masks["encoder.self_attn.in_proj_weight"].Mask.narrow(0, 0, 32).reshape(4, -1).ne(0).any(1);
+        Assert.Equal(3, query.sum().item<long>());
+    }
 }
