@@ -15,10 +15,11 @@ public static class GroupPruner
 {
     /// <summary>
     /// Removes <paramref name="fraction"/> of the kept units of each group (Layerwise) or of all groups together (Global),
-    /// leaving each group at least <paramref name="minimumUnits"/>, and returns the units removed.
+    /// leaving each group at least <paramref name="minimumUnits"/> (or <paramref name="minimumFraction"/> of its units, rounded
+    /// up, when that is more), and returns the units removed.
     /// </summary>
-    /// <exception cref="ArgumentException">The fraction is outside (0, 1), or the minimum is below 1 or above a group's units.</exception>
-    public static IReadOnlyList<CoupledUnit> Prune(MaskSet masks, DependencyGroups groups, double fraction, PruningScope scope, int minimumUnits = 1, IPruningCriterion? criterion = null)
+    /// <exception cref="ArgumentException">The fraction is outside (0, 1), the minimum is below 1 or above a group's units, or the minimum fraction is outside [0, 1).</exception>
+    public static IReadOnlyList<CoupledUnit> Prune(MaskSet masks, DependencyGroups groups, double fraction, PruningScope scope, int minimumUnits = 1, IPruningCriterion? criterion = null, double minimumFraction = 0)
     {
         ArgumentNullException.ThrowIfNull(masks);
         ArgumentNullException.ThrowIfNull(groups);
@@ -27,7 +28,7 @@ public static class GroupPruner
             throw new ArgumentException($"The fraction of units to remove, {fraction}, is outside (0, 1); give for example 0.2.", nameof(fraction));
         }
 
-        masks.UseGroups(groups, minimumUnits);
+        masks.UseGroups(groups, minimumUnits, minimumFraction);
         var kept = groups.Groups.SelectMany(g => g.Units).Where(masks.IsKept).ToList();
         using var random = new Generator(0UL);
         Pruner.PruneGroups(new PruningContext(masks, random), PruningAmount.ByRate(fraction), scope, criterion ?? PruningCriteria.Magnitude, groups.Groups);

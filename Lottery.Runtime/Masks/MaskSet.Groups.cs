@@ -11,10 +11,21 @@ public sealed partial class MaskSet
     /// <summary>The units each group keeps at least, whatever the scope and the rate (<see cref="UseGroups"/>).</summary>
     public int MinimumUnits { get; private set; } = 1;
 
+    /// <summary>The fraction of its units each group keeps at least, rounded up (<see cref="UseGroups"/>); 0: none beyond <see cref="MinimumUnits"/>.</summary>
+    public double MinimumFraction { get; private set; }
+
+    /// <summary>The units <paramref name="group"/> keeps at least: <see cref="MinimumUnits"/>, or the <see cref="MinimumFraction"/> of its units when that is more.</summary>
+    public int MinimumOf(DependencyGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return Math.Max(MinimumUnits, (int)Math.Ceiling((MinimumFraction * group.Units.Count) - 1e-9));
+    }
+
     /// <summary>
     /// Prunes by <paramref name="groups"/> from now on: a group whose producing layers include a masked one loses whole
     /// units (channels, neurons) instead of single weights, each unit with every slice of it (the layers' rows and biases, the norms' entries, the consumers' input columns, every branch of a
-    /// residual add), and keeps at least <paramref name="minimumUnits"/>. The parameters the groups slice that are not
+    /// residual add), and keeps at least <paramref name="minimumUnits"/> units, or <paramref name="minimumFraction"/> of its
+    /// units (rounded up) when that is more. The parameters the groups slice that are not
     /// masked yet are masked here, coupled (<see cref="PrunableWeight.IsCoupled"/>), and a unit already pruned in its
     /// first slice loses the rest of its slices now.
     /// </summary>
@@ -25,12 +36,17 @@ public sealed partial class MaskSet
     /// that groups of different widths and fan-ins compare on one scale. A target counts the groups' units.
     /// </remarks>
     /// <exception cref="ArgumentException">
-    /// The groups name a parameter the model does not have (they were traced on another model), or
-    /// <paramref name="minimumUnits"/> is below 1 or above a group's units.
+    /// The groups name a parameter the model does not have (they were traced on another model),
+    /// <paramref name="minimumUnits"/> is below 1 or above a group's units, or <paramref name="minimumFraction"/> is outside [0, 1).
     /// </exception>
-    public void UseGroups(DependencyGroups groups, int minimumUnits = 1)
+    public void UseGroups(DependencyGroups groups, int minimumUnits = 1, double minimumFraction = 0)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        if (!(minimumFraction >= 0 && minimumFraction < 1))
+        {
+            throw new ArgumentException($"The minimum fraction of each group's units, {minimumFraction}, is outside [0, 1); give for example 0.1 to keep a tenth of every group.", nameof(minimumFraction));
+        }
+
         var smallest = groups.Groups.MinBy(g => g.Units.Count);
         if (minimumUnits < 1 || (smallest is not null && minimumUnits > smallest.Units.Count))
         {
@@ -57,6 +73,7 @@ public sealed partial class MaskSet
 
         Groups = groups;
         MinimumUnits = minimumUnits;
+        MinimumFraction = minimumFraction;
         CoupleUnits();
     }
 

@@ -283,7 +283,7 @@ public static class Pruner
             // The most units the event may take (the weights-remaining target stops it earlier, in PruneGroups): each
             // group's round(p * r) (layerwise) or round(p * r) of the pool (global); every unit above the minimum for a target.
             var kept = grouped.Select(masks.KeptUnits).ToList();
-            var above = kept.Sum(k => (long)Math.Max(0, k - masks.MinimumUnits));
+            var above = grouped.Select((g, i) => (long)Math.Max(0, kept[i] - masks.MinimumOf(g))).Sum();
             var unitsByRate = unit.Scope == PruningScope.Global
                 ? (long)Math.Round(unit.Rate * kept.Sum(), MidpointRounding.AwayFromZero)
                 : kept.Sum(k => (long)Math.Round(unit.Rate * k, MidpointRounding.AwayFromZero));
@@ -395,7 +395,7 @@ public static class Pruner
                     break;
                 }
 
-                if (left[candidate.Group] > masks.MinimumUnits && cap[candidate.Group] > 0)
+                if (left[candidate.Group] > masks.MinimumOf(groups[candidate.Group]) && cap[candidate.Group] > 0)
                 {
                     left[candidate.Group]--;
                     cap[candidate.Group]--;

@@ -94,6 +94,23 @@ public class GroupPruningTests
     }
 
     [Fact]
+    public void A_minimum_fraction_keeps_that_share_of_every_group_rounded_up()
+    {
+        var (model, masks, groups) = GroupedResNet(22);
+        using var disposeModel = model;
+        masks.UseGroups(groups, minimumUnits: 1, minimumFraction: 0.25);
+        using var random = new Generator(1UL);
+        for (var i = 0; i < 4; i++)
+        {
+            Pruner.Prune(masks, PruningAmount.ByRate(0.9), PruningScope.Global, PruningCriteria.Magnitude, random);
+        }
+
+        // A quarter of 16, 32 and 64 channels: 4, 8 and 16.
+        Assert.All(groups.Groups, g => Assert.Equal(g.Units.Count / 4, masks.KeptUnits(g)));
+        Assert.Throws<ArgumentException>(() => masks.UseGroups(groups, minimumFraction: 1.0));
+    }
+
+    [Fact]
     public void The_pruned_small_ResNet_computes_what_the_same_network_with_those_channels_cut_out_computes()
     {
         var (model, masks, groups) = GroupedResNet(14);
