@@ -35,6 +35,13 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 TensorFile.Write(writer, AccumulatedState());
             }
 
+            // Every mask by its parameter's name: those kept in the mask set rather than in a buffer (a Transformer layer's,
+            // which it holds under dotted names) are in no state dictionary.
+            if (masks is not null)
+            {
+                TensorFile.Write(writer, MaskState(masks));
+            }
+
             rewinding.Write(writer);
             trainer.SaveState(writer);
             using var randomState = random.get_state();
@@ -84,6 +91,8 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
     private Dictionary<string, Tensor> AccumulatedState() =>
         accumulators.SelectMany(a => a.Value.State.Select(s => ($"{a.Key.Name}/{s.Key}", s.Value))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 
+    private static Dictionary<string, Tensor> MaskState(MaskSet masks) => masks.Weights.ToDictionary(w => w.Name, w => w.Mask, StringComparer.Ordinal);
+
     private RunState Restore(byte[] payload, ref bool changed)
     {
         using var reader = new BinaryReader(new MemoryStream(payload), System.Text.Encoding.UTF8);
@@ -91,12 +100,18 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
             ?? throw new InvalidDataException("The checkpoint holds no run state.");
         var tensors = TensorFile.Read(reader);
         Dictionary<string, Tensor> accumulated = [];
+        Dictionary<string, Tensor> savedMasks = [];
         Dictionary<int, WeightSnapshot> restored = [];
         try
         {
             if (accumulators.Count > 0)
             {
                 accumulated = TensorFile.Read(reader);
+            }
+
+            if (masks is not null)
+            {
+                savedMasks = TensorFile.Read(reader);
             }
 
             // Everything is read and checked before anything of the run is changed.
@@ -118,6 +133,15 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 }
             }
 
+            var ownMasks = masks is null ? [] : MaskState(masks);
+            foreach (var (name, value) in ownMasks)
+            {
+                if (!savedMasks.TryGetValue(name, out var saved) || !saved.shape.SequenceEqual(value.shape))
+                {
+                    throw new InvalidDataException($"it has no mask '{name}' of shape [{string.Join(", ", value.shape)}]");
+                }
+            }
+
             restored = Rewinding.Read(reader, trainer.Device);
             changed = true;
             using (no_grad())
@@ -131,6 +155,11 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 {
                     value.copy_(accumulated[name]);
                 }
+
+                foreach (var (name, value) in ownMasks)
+                {
+                    value.copy_(savedMasks[name]);
+                }
             }
 
             rewinding.Replace(restored);
@@ -142,7 +171,7 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
         }
         finally
         {
-            foreach (var tensor in tensors.Values.Concat(accumulated.Values))
+            foreach (var tensor in tensors.Values.Concat(accumulated.Values).Concat(savedMasks.Values))
             {
                 tensor.Dispose();
             }

@@ -27,6 +27,7 @@ public sealed class CheckpointTests : IDisposable
         { "movement", 0, 3 },
         { "imp-movement", 1, 2 },     // sums that restart with each round
         { "snip-at-init", 0, 2 },     // masks chosen before the first epoch
+        { "transformer-heads", 1, 2 }, // masks a Transformer layer holds under dotted names (in no buffer), pruned by heads
     };
 
     [Theory]
@@ -161,9 +162,10 @@ public sealed class CheckpointTests : IDisposable
             "movement" => new PruningSettings { Schedule = new EveryEpochSchedule(0.3, 0.2, 2, 3), Criterion = PruningCriteria.Movement, Rewind = Rewind.None },
             "imp-movement" => new PruningSettings { Schedule = new IterativeSchedule(0.3, rounds: 2), Criterion = PruningCriteria.Movement, Rewind = Rewind.ToInit },
             "snip-at-init" => new PruningSettings { Schedule = new AtInitSchedule(0.2), Criterion = PruningCriteria.Snip, Scope = Lottery.Masks.PruningScope.Global },
+            "transformer-heads" => new PruningSettings { Schedule = new IterativeSchedule(0.25, rounds: 2), Rewind = Rewind.ToInit, Groups = true },
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
-        using var run = new PruningRun(() => new TwoLayerNet(784, hidden, 10), training, pruning);
+        using var run = new PruningRun(() => method == "transformer-heads" ? new Lottery.Examples.Models.TransformerClassifier(width: 16) : new TwoLayerNet(784, hidden, 10), training, pruning);
         run.Hooks.Add(new Stopper(stopAt, stopBeforeRound));
         var result = run.Execute(data, checkpoints);
 
@@ -180,6 +182,11 @@ public sealed class CheckpointTests : IDisposable
         foreach (var (name, value) in run.Model.state_dict())
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"{name} {string.Join(",", TestData.Values(value).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
+        }
+
+        foreach (var weight in run.Masks?.Weights ?? [])
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"mask {weight.Name} {string.Join(",", TestData.Values(weight.Mask).Select(v => v.ToString("R", CultureInfo.InvariantCulture)))}");
         }
 
         return text.ToString();
