@@ -1,5 +1,6 @@
 using Lottery;
 using Lottery.Data;
+using Lottery.Groups;
 using Lottery.Masks;
 using Lottery.Native;
 using Lottery.Training;
@@ -48,6 +49,22 @@ if (names != "head.weight, body.0.inner.weight, body.1.inner.weight")
 }
 
 Console.WriteLine($"A model built from blocks masks {names}.");
+
+// Its dependency groups from the package: the two blocks' units and the head's inputs share the residual stream, so a
+// pruning event by groups takes whole features of the stream (a quarter of 16), each from every layer that touches it.
+using var example = randn(1, 16);
+var groups = DependencyGroups.Of(blocks, example);
+blockMasks.UseGroups(groups);
+using var random = new Generator(1UL);
+Pruner.Prune(blockMasks, PruningAmount.ByRate(0.25), PruningScope.Layerwise, Lottery.Criteria.PruningCriteria.Magnitude, random);
+var stream = groups.Groups.Single(g => g.Layers.Contains("body.0.inner"));
+if (!stream.Layers.SequenceEqual(["body.0.inner", "body.1.inner"]) || blockMasks.KeptUnits(stream) != 12)
+{
+    Console.Error.WriteLine($"The residual stream's group is {string.Join(" + ", stream.Layers)} with {blockMasks.KeptUnits(stream)} of {stream.Units.Count} units kept; expected body.0.inner + body.1.inner with 12 of 16.");
+    return 1;
+}
+
+Console.Write($"Pruned by dependency groups: {blockMasks.DescribeGroups()}");
 return 0;
 
 /// <summary>A residual block whose one Linear layer is declared here, once.</summary>
