@@ -108,19 +108,14 @@ internal static class ModelEmitter
             """);
         for (var i = 0; i < model.Layers.Count; i++)
         {
-            var member = model.Layers[i].Member;
-            if (model.Layers[i].IsParameter)
-            {
-                // A weight held as a Parameter field: masked on this module, under the name RegisterComponents gives it.
-                writer.Line(model.Layers[i].MayBeNull
-                    ? $"    .. (this.{member} is not null ? [PrunableLayers[{i}].ForParameter(this, \"{member}\")] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
-                    : $"    PrunableLayers[{i}].ForParameter(this, \"{member}\"),");
-                continue;
-            }
+            var layer = model.Layers[i];
+            var member = layer.Member;
 
-            writer.Line(model.Layers[i].MayBeNull
-                ? $"    .. (this.{member} is {{ }} {Local(member)} ? [PrunableLayers[{i}].For({Local(member)})] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
-                : $"    PrunableLayers[{i}].For(this.{member}),");
+            // A weight held as a Parameter field is masked on this module, under the name RegisterComponents gives it.
+            string Entry(string held) => layer.IsParameter ? $"PrunableLayers[{i}].ForParameter(this, \"{member}\")" : $"PrunableLayers[{i}].For({held})";
+            writer.Line(layer.MayBeNull
+                ? $"    .. (this.{member} is {{ }} {Local(member)} ? [{Entry(Local(member))}] : global::System.Array.Empty<{Masks}.PrunableLayer>()),"
+                : $"    {Entry($"this.{member}")},");
         }
 
         writer.Lines($$"""
@@ -142,13 +137,7 @@ internal static class ModelEmitter
         // An attention or transformer layer's masks are several (masks["name.self_attn.in_proj_weight"]): no one accessor.
         foreach (var layer in model.Layers.Where(l => !KnownNames.ManyWeightLayers.Contains(l.LayerType)))
         {
-            if (layer.IsParameter)
-            {
-                WriteParameterAccessor(writer, layer);
-                continue;
-            }
-
-            WriteAccessor(writer, layer, layer.AccessorName, "weight");
+            WriteAccessor(writer, layer, layer.AccessorName, layer.IsParameter ? layer.Member : "weight");
             if (layer.PruneBias)
             {
                 WriteAccessor(writer, layer, layer.AccessorName + "Bias", "bias");
@@ -156,51 +145,33 @@ internal static class ModelEmitter
         }
     }
 
-    private static void WriteParameterAccessor(IndentedWriter writer, LayerInfo layer) =>
+    // A layer's parameter is found by the layer object; a Parameter member's mask by this module and the member's name.
+    private static void WriteAccessor(IndentedWriter writer, LayerInfo layer, string stem, string parameter)
+    {
+        var of = layer.IsParameter ? string.Empty : $"'s {parameter}";
+        var kind = layer.IsParameter ? "parameter" : "layer";
         writer.Lines(layer.MayBeNull
             ? $$"""
-            /// <summary>The mask of <see cref="{{layer.Member}}"/>, with its counts (the masks must be attached); null when the model has no such parameter.</summary>
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>{{of}}, with its counts (the masks must be attached); null when the model has no such {{kind}}.</summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.PrunableWeight? {{layer.AccessorName}}Mask => this.{{layer.Member}} is null ? null : AttachedMasks.Of(this, "{{layer.Member}}");
+            public {{Masks}}.PrunableWeight? {{stem}}Mask => this.{{layer.Member}} is { } layer ? AttachedMasks.Of({{(layer.IsParameter ? "this" : "layer")}}, "{{parameter}}") : null;
 
-            /// <summary>Fraction of <see cref="{{layer.Member}}"/> pruned; null when the model has no such parameter.</summary>
-            {{SourceFile.GeneratedCodeAttribute}}
-            public double? {{layer.AccessorName}}Sparsity => {{layer.AccessorName}}Mask?.Sparsity;
-
-            """
-            : $$"""
-            /// <summary>The mask of <see cref="{{layer.Member}}"/>, with its counts (the masks must be attached).</summary>
-            {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.PrunableWeight {{layer.AccessorName}}Mask => AttachedMasks.Of(this, "{{layer.Member}}");
-
-            /// <summary>Fraction of <see cref="{{layer.Member}}"/> pruned.</summary>
-            {{SourceFile.GeneratedCodeAttribute}}
-            public double {{layer.AccessorName}}Sparsity => {{layer.AccessorName}}Mask.Sparsity;
-
-            """);
-
-    private static void WriteAccessor(IndentedWriter writer, LayerInfo layer, string stem, string parameter) =>
-        writer.Lines(layer.MayBeNull
-            ? $$"""
-            /// <summary>The mask of <see cref="{{layer.Member}}"/>'s {{parameter}}, with its counts (the masks must be attached); null when the model has no such layer.</summary>
-            {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.PrunableWeight? {{stem}}Mask => this.{{layer.Member}} is { } layer ? AttachedMasks.Of(layer, "{{parameter}}") : null;
-
-            /// <summary>Fraction of <see cref="{{layer.Member}}"/>'s {{parameter}} pruned; null when the model has no such layer.</summary>
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/>{{of}} pruned; null when the model has no such {{kind}}.</summary>
             {{SourceFile.GeneratedCodeAttribute}}
             public double? {{stem}}Sparsity => {{stem}}Mask?.Sparsity;
 
             """
             : $$"""
-            /// <summary>The mask of <see cref="{{layer.Member}}"/>'s {{parameter}}, with its counts (the masks must be attached).</summary>
+            /// <summary>The mask of <see cref="{{layer.Member}}"/>{{of}}, with its counts (the masks must be attached).</summary>
             {{SourceFile.GeneratedCodeAttribute}}
-            public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Of(this.{{layer.Member}}, "{{parameter}}");
+            public {{Masks}}.PrunableWeight {{stem}}Mask => AttachedMasks.Of({{(layer.IsParameter ? "this" : $"this.{layer.Member}")}}, "{{parameter}}");
 
-            /// <summary>Fraction of <see cref="{{layer.Member}}"/>'s {{parameter}} pruned.</summary>
+            /// <summary>Fraction of <see cref="{{layer.Member}}"/>{{of}} pruned.</summary>
             {{SourceFile.GeneratedCodeAttribute}}
             public double {{stem}}Sparsity => {{stem}}Mask.Sparsity;
 
             """);
+    }
 
     private static void WriteTicket(IndentedWriter writer) =>
         writer.Lines($$"""

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Lottery.Groups;
 
@@ -91,12 +90,13 @@ public sealed record DependencyGroup(IReadOnlyList<string> Layers, IReadOnlyList
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Layers.Count, Units.Count);
 
-    /// <summary>The group in a few lines: its layers, its units, and the slices of its first unit.</summary>
-    public string Describe()
+    /// <summary>
+    /// The group in one line: its layers, its units (with how many are <paramref name="kept"/>, when given), and the slices
+    /// of its first unit.
+    /// </summary>
+    public string Describe(int? kept = null)
     {
-        var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{string.Join(" + ", Layers)}: {Units.Count} units");
-        text.Append(CultureInfo.InvariantCulture, $"; unit 0 is {string.Join(", ", Units[0].Members)}");
-        return text.ToString();
+        var units = kept is { } k ? $"{k} of {Units.Count} units kept" : $"{Units.Count} units";
+        return $"{string.Join(" + ", Layers)}: {units}; unit 0 is {string.Join(", ", Units[0].Members)}";
     }
 }

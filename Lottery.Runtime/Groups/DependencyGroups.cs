@@ -162,6 +162,11 @@ public sealed class DependencyGroups
                 TransformerDecoderLayer => ["self_attn.", "multihead_attn."],
                 _ => [],
             };
+            if (attentions.Length == 0)
+            {
+                continue;
+            }
+
             var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
             foreach (var prefix in attentions)
             {
@@ -203,25 +208,16 @@ public sealed class DependencyGroups
         for (var head = 0; head < heads; head++)
         {
             var own = Enumerable.Range((int)(head * size), (int)size).Select(i => (long)i).ToList();
-            var members = new List<GroupMember>();
-            if (parameters.ContainsKey(prefix + "in_proj_weight"))
+
+            // Q, K and V stacked (in_proj_weight, and the bias in every case): the head's rows in each third; or, with kdim or
+            // vdim unlike the width, each of q/k/v_proj_weight's own rows.
+            var stacked = new[] { 0L, width, 2 * width }.SelectMany(offset => own.Select(i => offset + i)).ToList();
+            var members = parameters.ContainsKey(prefix + "in_proj_weight")
+                ? [new GroupMember(Qualified(name, prefix + "in_proj_weight"), 0, stacked)]
+                : new[] { "q", "k", "v" }.Select(p => new GroupMember(Qualified(name, $"{prefix}{p}_proj_weight"), 0, own)).ToList();
+            if (parameters.ContainsKey(prefix + "in_proj_bias"))
             {
-                // Q, K and V stacked: the head's rows in each third.
-                var rows = new[] { 0L, width, 2 * width }.SelectMany(offset => own.Select(i => offset + i)).ToList();
-                members.Add(new GroupMember(Qualified(name, prefix + "in_proj_weight"), 0, rows));
-                if (parameters.ContainsKey(prefix + "in_proj_bias"))
-                {
-                    members.Add(new GroupMember(Qualified(name, prefix + "in_proj_bias"), 0, rows));
-                }
-            }
-            else
-            {
-                members.AddRange(new[] { "q", "k", "v" }.Select(p => new GroupMember(Qualified(name, $"{prefix}{p}_proj_weight"), 0, own)));
-                if (parameters.ContainsKey(prefix + "in_proj_bias"))
-                {
-                    var rows = new[] { 0L, width, 2 * width }.SelectMany(offset => own.Select(i => offset + i)).ToList();
-                    members.Add(new GroupMember(Qualified(name, prefix + "in_proj_bias"), 0, rows));
-                }
+                members.Add(new GroupMember(Qualified(name, prefix + "in_proj_bias"), 0, stacked));
             }
 
             members.Add(new GroupMember(Qualified(name, prefix + "out_proj.weight"), 1, own));

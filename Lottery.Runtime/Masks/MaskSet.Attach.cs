@@ -294,10 +294,8 @@ public sealed partial class MaskSet : IDisposable
 
     private static Tensor MaskBuffer(nn.Module layer, string parameterName, Parameter parameter)
     {
-        if (parameterName.Contains('.', StringComparison.Ordinal))
+        if (KeptInSet(parameterName))
         {
-            // A parameter the module holds under a dotted name (a TransformerEncoderLayer's "linear1.weight"): no buffer can
-            // take that name, so the mask lives in the mask set, and tickets and pruned files carry it.
             return ones_like(parameter).DetachFromDisposeScope();
         }
 

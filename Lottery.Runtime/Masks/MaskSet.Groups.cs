@@ -33,7 +33,8 @@ public sealed partial class MaskSet
     /// At a pruning event (<see cref="Pruner"/>) a unit's score is the mean, over its slices of counted weights (the layers'
     /// rows and input columns; not the coupled entries), of the slice's mean criterion score; a group loses <c>round(p * r)</c> of its <c>r</c> kept units (Layerwise), or the groups pool their
     /// units (Global) after each group's scores are divided by their mean, as Torch-Pruning's mean normalizer does, so
-    /// that groups of different widths and fan-ins compare on one scale. A target counts the groups' units.
+    /// that groups of different widths and fan-ins compare on one scale. A target counts weights remaining, as everywhere: an
+    /// event stops once the weights reach it.
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// The groups name a parameter the model does not have (they were traced on another model),
@@ -113,7 +114,7 @@ public sealed partial class MaskSet
             return string.Empty;
         }
 
-        return string.Concat(Groups.Groups.Select(g => $"{string.Join(" + ", g.Layers)}: {KeptUnits(g)} of {g.Units.Count} units kept; unit 0 is {string.Join(", ", g.Units[0].Members)}{Environment.NewLine}"));
+        return string.Concat(Groups.Groups.Select(g => g.Describe(KeptUnits(g)) + Environment.NewLine));
     }
 
     /// <summary>Zeroes the mask entries of every slice of <paramref name="unit"/> (the weights are left to the caller).</summary>

@@ -92,6 +92,15 @@ public sealed partial class MaskSet : IDisposable
             [prefix + "in_proj_weight", prefix + "q_proj_weight", prefix + "k_proj_weight", prefix + "v_proj_weight", prefix + "out_proj.weight"];
     }
 
+    /// <summary>
+    /// The weights whose masks live in this set rather than in a buffer of their module, so that no state dictionary has
+    /// them: a parameter a module holds under a dotted name (a TransformerEncoderLayer's <c>linear1.weight</c>), which no
+    /// buffer name can take. Tickets, pruned files and checkpoints carry them.
+    /// </summary>
+    internal IEnumerable<PrunableWeight> MasksKeptInSet => weights.Where(w => KeptInSet(w.ParameterName));
+
+    private static bool KeptInSet(string parameterName) => parameterName.Contains('.', StringComparison.Ordinal);
+
     /// <summary>The prunable parameter with the given full name (for example <c>fc1.weight</c>).</summary>
     public PrunableWeight this[string name] =>
         weights.FirstOrDefault(w => w.Name == name)
@@ -169,8 +178,7 @@ public sealed partial class MaskSet : IDisposable
 
         initialWeights.Clear();
 
-        // The masks of parameters held under dotted names live here, not in a module's buffers (see MaskOptions.Parameters).
-        foreach (var weight in weights.Where(w => w.ParameterName.Contains('.', StringComparison.Ordinal)))
+        foreach (var weight in MasksKeptInSet)
         {
             weight.Mask.Dispose();
         }

@@ -239,14 +239,14 @@ public static class Pruner
         var pruned = new List<(DependencyGroup Group, PrunableWeight? Lead)>();
         foreach (var group in only ?? masks.Groups.Groups)
         {
-            var structured = masks.Weights.Where(w => w.IsCounted && group.Layers.Contains(w.LayerName)).ToList();
-            if (only is null && structured.Count == 0)
+            var producers = masks.Weights.Where(w => w.IsCounted && group.Layers.Contains(w.LayerName)).ToList();
+            if (only is null && producers.Count == 0)
             {
                 continue;
             }
 
-            grouped.UnionWith(structured);
-            pruned.Add((group, structured.FirstOrDefault()));
+            grouped.UnionWith(producers);
+            pruned.Add((group, producers.FirstOrDefault()));
         }
 
         PruningUnit Unit(IReadOnlyList<DependencyGroup> groups, double unitRate, IPruningCriterion unitCriterion) =>

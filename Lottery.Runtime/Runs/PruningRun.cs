@@ -81,9 +81,9 @@ public sealed partial class PruningRun : IDisposable
             throw new ArgumentException($"The {untrained.Name} criterion needs training before it can score, but the {pruning.Schedule!.Name} schedule prunes before any; use Snip, SynFlow, Magnitude or Random, or prune after training.", nameof(pruning));
         }
 
-        if (pruning.Groups && pruning.DependencyGroups is { } traced)
+        if (pruning.DependencyGroups is { } given)
         {
-            Masks?.UseGroups(traced);
+            Masks?.UseGroups(given);
         }
 
         rewinding = new Rewinding(Model, pruning.Rewind);

@@ -50,7 +50,10 @@ public sealed record PruningSettings
     /// </summary>
     public bool Groups { get; init; }
 
-    /// <summary>With <see cref="Groups"/>: groups traced already (on any model of the run's class); null: the run traces them.</summary>
+    /// <summary>
+    /// Groups to prune by, traced or built already (on any model of the run's class, or <see cref="Lottery.Groups.DependencyGroups.Attention"/>):
+    /// given, they are used whatever <see cref="Groups"/> says; null: with <see cref="Groups"/>, the run traces them.
+    /// </summary>
     public Lottery.Groups.DependencyGroups? DependencyGroups { get; init; }
 
     /// <summary>A dense run: no pruning.</summary>

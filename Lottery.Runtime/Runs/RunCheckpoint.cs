@@ -35,8 +35,7 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
                 TensorFile.Write(writer, AccumulatedState());
             }
 
-            // Every mask by its parameter's name: those kept in the mask set rather than in a buffer (a Transformer layer's,
-            // which it holds under dotted names) are in no state dictionary.
+            // The masks no state dictionary holds (a Transformer layer's, kept in the mask set), by their parameters' names.
             if (masks is not null)
             {
                 TensorFile.Write(writer, MaskState(masks));
@@ -91,7 +90,7 @@ internal sealed class RunCheckpoint(nn.Module model, MaskSet? masks, Rewinding r
     private Dictionary<string, Tensor> AccumulatedState() =>
         accumulators.SelectMany(a => a.Value.State.Select(s => ($"{a.Key.Name}/{s.Key}", s.Value))).ToDictionary(p => p.Item1, p => p.Item2, StringComparer.Ordinal);
 
-    private static Dictionary<string, Tensor> MaskState(MaskSet masks) => masks.Weights.ToDictionary(w => w.Name, w => w.Mask, StringComparer.Ordinal);
+    private static Dictionary<string, Tensor> MaskState(MaskSet masks) => masks.MasksKeptInSet.ToDictionary(w => w.Name, w => w.Mask, StringComparer.Ordinal);
 
     private RunState Restore(byte[] payload, ref bool changed)
     {

@@ -79,6 +79,30 @@ internal sealed class CutByHand(nn.Module model, MaskSet masks, DependencyGroups
         }
     }
 
+    /// <summary>Asserts that every slice of every pruned unit of <paramref name="groups"/> is zero in the weights themselves.</summary>
+    public static void AssertPrunedUnitsZero(MaskSet masks, DependencyGroups groups)
+    {
+        foreach (var unit in groups.Groups.SelectMany(g => g.Units).Where(u => !masks.IsKept(u)))
+        {
+            foreach (var member in unit.Members)
+            {
+                using var slice = member.Select(masks[member.Parameter].Parameter);
+                Assert.Equal(0, slice.count_nonzero().item<long>());
+            }
+        }
+    }
+
+    /// <summary>Asserts, in eval mode, that two random inputs of <paramref name="shape"/> give different outputs: no pruning cut the network from its input.</summary>
+    public static void AssertOutputDependsOnInput(nn.Module<Tensor, Tensor> model, long[] shape)
+    {
+        model.eval();
+        using var a = randn(shape);
+        using var b = randn(shape);
+        using var first = model.call(a);
+        using var second = model.call(b);
+        Assert.False(allclose(first, second), "The pruned network's output no longer depends on its input.");
+    }
+
     /// <summary>Sets the norms' statistics away from their defaults (a few batches in train mode), so that a channel left in a norm would show.</summary>
     public static void WarmNorms(nn.Module<Tensor, Tensor> model, long[] inputShape)
     {
