@@ -27,7 +27,7 @@ namespace Lottery.Compaction;
 /// at least one unit of each layer. A layer created without a bias gets one when removed constants add a nonzero amount.
 /// </para>
 /// </remarks>
-public static class Compactor
+public static partial class Compactor
 {
     /// <summary>
     /// Compacts <paramref name="chain"/>: returns a new chain of fresh modules (same names, same settings, in evaluation

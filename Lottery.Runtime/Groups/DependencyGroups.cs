@@ -382,10 +382,27 @@ public sealed class DependencyGroups
         }
 
         /// <summary>Marks each unit of <paramref name="producer"/> (+K in one copy of the input, -K in another) and returns, per unit, the input indices it reaches.</summary>
+        /// <remarks>
+        /// The units are marked a chunk at a time, so that the probe's batch (two samples a unit) stays near 2^18 input values:
+        /// a wide layer traced on a large input would otherwise need its whole width in one batch.
+        /// </remarks>
         public IEnumerable<(long Unit, List<(string Consumer, long Index)> Consumed)> Probe(nn.Module<Tensor, Tensor> model, Tensor example, string producer)
         {
             var (_, output) = baseline[producer];
             var units = output.shape[ChannelDimension(modules.Single(m => m.Name == producer).Module, output)];
+            var chunk = Math.Clamp((1L << 17) / Math.Max(1, example.numel()), 1, units);
+            var found = new List<(long, List<(string, long)>)>();
+            for (var first = 0L; first < units; first += chunk)
+            {
+                using var scope = NewDisposeScope();
+                found.AddRange(ProbeUnits(model, example, producer, first, Math.Min(chunk, units - first)).ToList());
+            }
+
+            return found;
+        }
+
+        private IEnumerable<(long Unit, List<(string Consumer, long Index)> Consumed)> ProbeUnits(nn.Module<Tensor, Tensor> model, Tensor example, string producer, long first, long units)
+        {
             var batch = 2 * units;
             var inputs = new Dictionary<string, Tensor>();
             var removers = modules.Select(m => m.Module.register_forward_hook((_, input, result) =>
@@ -401,19 +418,24 @@ public sealed class DependencyGroups
                     var mark = zeros(result.shape);
                     for (long unit = 0; unit < units; unit++)
                     {
-                        mark.select(examples, unit).select(channel, unit).fill_(size);
-                        mark.select(examples, units + unit).select(channel, unit).fill_(-size);
+                        mark.select(examples, unit).select(channel, first + unit).fill_(size);
+                        mark.select(examples, units + unit).select(channel, first + unit).fill_(-size);
                     }
 
                     return baseline[m.Name].Output.expand(result.shape) + mark;
                 }
 
-                // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly. A
-                // LayerNorm passes each feature's mark to the same feature (its mean and variance would spread it to all).
+                // Every other mixing layer gives its unmarked output: a mark reaches only the layers it feeds directly. A norm
+                // passes each channel's mark to the same channel whatever its weights (a pruned channel's zero weight and bias
+                // would stop it, and a pruned model would trace into other groups than the model it was pruned from; a
+                // LayerNorm's mean and variance would spread it to all), and so does a depthwise filter, spread over its
+                // output's positions (its stride may change their number).
+                var (before, after) = baseline[m.Name];
                 return m.Role switch
                 {
-                    Role.Mixing or Role.Opaque => baseline[m.Name].Output.expand(result.shape).clone(),
-                    Role.FeatureNorm => baseline[m.Name].Output.expand(result.shape) + (input - baseline[m.Name].Input.expand(input.shape)),
+                    Role.Mixing or Role.Opaque => after.expand(result.shape).clone(),
+                    Role.FeatureNorm or Role.Norm => after.expand(result.shape) + (input - before.expand(input.shape)),
+                    Role.Depthwise => after.expand(result.shape) + (input - before.expand(input.shape)).mean(Enumerable.Range(2, (int)input.dim() - 2).Select(d => (long)d).ToArray(), keepdim: true),
                     _ => null!,
                 };
             })).ToList();
@@ -466,7 +488,7 @@ public sealed class DependencyGroups
                 }
             }
 
-            return reached.Select((consumed, unit) => ((long)unit, consumed));
+            return reached.Select((consumed, unit) => (first + unit, consumed));
         }
 
         // A Linear's and a LayerNorm's units and inputs run along the last dimension; a convolution's and a batch norm's along dimension 1.

@@ -1,3 +1,4 @@
+using Lottery.Groups;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -146,6 +147,20 @@ public sealed partial class MaskSet : IDisposable
 
             initialWeights[weight] = weight.Parameter.detach().clone().DetachFromDisposeScope();
         }
+    }
+
+    /// <summary>The initial weights of <paramref name="weight"/>, when they were captured.</summary>
+    internal Tensor? InitialWeightOrNull(PrunableWeight weight) => initialWeights.GetValueOrDefault(weight);
+
+    /// <summary>
+    /// After compaction in place changed the shapes of the masked parameters (and sliced their masks and initial weights):
+    /// recounts, and takes <paramref name="groups"/> as the set's groups (null after a compaction: the old groups' unit
+    /// indices no longer hold; call <see cref="UseGroups"/> again with the compacted model's groups to prune on by groups).
+    /// </summary>
+    internal void Resized(DependencyGroups? groups)
+    {
+        Groups = groups;
+        RefreshRemaining();
     }
 
     /// <summary>Recounts remaining weights from the mask buffers (after loading a saved model).</summary>

@@ -90,7 +90,7 @@ public sealed class PrunableWeight
     }
 
     /// <summary>Number of entries in the parameter.</summary>
-    public long Count { get; }
+    public long Count { get; private set; }
 
     /// <summary>Number of entries not yet pruned.</summary>
     public long Remaining { get; private set; }
@@ -101,10 +101,11 @@ public sealed class PrunableWeight
     /// <summary>Fraction of this parameter's weights pruned.</summary>
     public double Sparsity => 1.0 - WeightsRemaining;
 
-    /// <summary>Recounts the surviving entries from the mask (after a load or an outside change).</summary>
+    /// <summary>Recounts the entries and the surviving entries from the parameter and the mask (after a load, a compaction or an outside change).</summary>
     public void RefreshRemaining()
     {
         using var scope = NewDisposeScope();
+        Count = Parameter.numel();
         Remaining = Mask.count_nonzero().item<long>();
     }
 }

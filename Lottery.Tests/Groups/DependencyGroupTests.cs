@@ -153,4 +153,27 @@ public class DependencyGroupTests
         var error = Assert.Throws<NotSupportedException>(() => DependencyGroups.Trace(model, example));
         Assert.StartsWith("Sequential: dependency groups are not traced through up (ConvTranspose2d) yet", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_model_pruned_by_groups_traces_into_the_groups_it_was_pruned_by_though_its_pruned_channels_norms_and_filters_are_zero()
+    {
+        // A pruned channel's norm weight and bias, and its depthwise filter, are zero: a trace that ran them as they are would
+        // lose the channel's mark there and split its group (compaction traces the pruned model).
+        foreach (var model in new nn.Module<Tensor, Tensor>[] { new SmallResNet(), new SmallMobileNet() })
+        {
+            using var disposeModel = model;
+            manual_seed(31);
+            using var example = randn(1, 1, 28, 28);
+            var groups = DependencyGroups.Trace(model, example);
+            using var masks = MaskSet.Attach(model, new MaskOptions());
+            masks.UseGroups(groups);
+            GroupPruner.Prune(masks, groups, 0.5, PruningScope.Global);
+            Assert.Contains(masks.Weights, w => w.IsCoupled && w.Remaining < w.Count);
+
+            var again = DependencyGroups.Trace(model, example);
+
+            Assert.Equal(groups.Describe(), again.Describe());
+            Assert.Equal(groups.Groups, again.Groups);
+        }
+    }
 }

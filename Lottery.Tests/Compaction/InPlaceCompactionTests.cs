@@ -1,0 +1,224 @@
+using Lottery.Compaction;
+using Lottery.Examples.Models;
+using Lottery.Groups;
+using Lottery.Masks;
+using Lottery.Tests.Groups;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Tests.Compaction;
+
+/// <summary>
+/// Compaction in place of models built from blocks: after pruning by dependency groups, the pruned channels leave every
+/// layer they span, the model's own forward runs on the smaller layers and computes what the masked model computed, and
+/// the parameters left are those a hand count gives from the channels kept.
+/// </summary>
+public class InPlaceCompactionTests
+{
+    [Fact]
+    public void The_small_ResNet_pruned_by_groups_compacts_in_place_to_the_hand_count_and_classifies_every_test_image_as_before()
+    {
+        manual_seed(21);
+        using var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Global);
+        var kept = groups.Groups.ToDictionary(g => g.Layers[0], masks.KeptUnits);
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 500);
+        model.eval();
+        using var before = model.call(data.Test.Inputs).detach();
+
+        var report = Compactor.CompactInPlace(model, example);
+
+        // By hand, from the layout: a 3x3 stem, three basic blocks (the last two with 1x1 projections), no conv biases,
+        // every norm a weight and a bias per channel, a Linear head of 10.
+        long s1 = kept["stem"], a = kept["blocks.0.conv1"], b = kept["blocks.1.conv1"], s2 = kept["blocks.1.conv2"], c = kept["blocks.2.conv1"], s3 = kept["blocks.2.conv2"];
+        var expected = (9 * s1) + (2 * s1)
+            + (9 * s1 * a) + (2 * a) + (9 * a * s1) + (2 * s1)
+            + (9 * s1 * b) + (2 * b) + (9 * b * s2) + (2 * s2) + (s1 * s2) + (2 * s2)
+            + (9 * s2 * c) + (2 * c) + (9 * c * s3) + (2 * s3) + (s2 * s3) + (2 * s3)
+            + (s3 * 10) + 10;
+        Assert.Equal(expected, report.ParametersAfter);
+        Assert.Equal(expected, model.parameters().Sum(p => p.numel()));
+        Assert.True(report.ParametersAfter < report.ParametersBefore / 2, report.Describe());
+        Assert.All(report.Groups, g => Assert.Null(g.KeptBecause));
+
+        using var after = model.call(data.Test.Inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+        Assert.Equal(TestData.Values(before.argmax(1)), TestData.Values(after.argmax(1)));
+
+        // The masks followed their parameters, and the set counts the smaller model.
+        Assert.All(masks.Weights, w => Assert.Equal(w.Parameter.shape, w.Mask.shape));
+        Assert.Equal(masks.Weights.Where(w => w.IsCounted).Sum(w => w.Parameter.numel()), masks.Count);
+        Assert.Null(masks.Groups);
+    }
+
+    [Fact]
+    public void TorchVisions_ResNet18_at_half_its_channels_compacts_to_the_hand_count_and_computes_what_the_masked_model_computes()
+    {
+        manual_seed(22);
+        using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [8, 3, 32, 32]);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        var kept = groups.Groups.ToDictionary(g => g.Layers[0], masks.KeptUnits);
+        using var inputs = randn(16, 3, 32, 32);
+        model.eval();
+        using var before = model.call(inputs).detach();
+
+        var report = Compactor.CompactInPlace(model, example, masks);
+
+        // By hand, from ResNet-18's layout: a 7x7 stem, per stage two basic blocks of two 3x3 convs (no biases), a 1x1
+        // projection opening stages 2-4, a weight and a bias per norm channel, a Linear of 10.
+        long[] stage = [kept["conv1"], kept["layer2.0.conv2"], kept["layer3.0.conv2"], kept["layer4.0.conv2"]];
+        long expected = (49 * 3 * stage[0]) + (2 * stage[0]);
+        for (var s = 0; s < 4; s++)
+        {
+            var input = s == 0 ? stage[0] : stage[s - 1];
+            for (var block = 0; block < 2; block++)
+            {
+                long inner = kept[$"layer{s + 1}.{block}.conv1"];
+                var blockInput = block == 0 ? input : stage[s];
+                expected += (9 * blockInput * inner) + (2 * inner) + (9 * inner * stage[s]) + (2 * stage[s]);
+                if (s > 0 && block == 0)
+                {
+                    expected += (input * stage[s]) + (2 * stage[s]);
+                }
+            }
+        }
+
+        expected += (stage[3] * 10) + 10;
+        Assert.Equal(expected, report.ParametersAfter);
+        Assert.InRange(report.ParametersAfter, report.ParametersBefore / 5, report.ParametersBefore / 3);
+
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+        Assert.Equal(TestData.Values(before.argmax(1)), TestData.Values(after.argmax(1)));
+    }
+
+    [Fact]
+    public void MobileNetV2s_depthwise_filters_stay_depthwise_and_every_layer_keeps_exactly_its_groups_kept_channels()
+    {
+        manual_seed(23);
+        using var model = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
+        using var example = randn(1, 3, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [8, 3, 32, 32]);
+        GroupPruner.Prune(masks, groups, 0.3, PruningScope.Layerwise);
+        var kept = groups.Groups.SelectMany(g => g.Layers.Select(layer => (layer, masks.KeptUnits(g)))).ToDictionary(p => p.layer, p => (long)p.Item2);
+        using var inputs = randn(8, 3, 32, 32);
+        model.eval();
+        using var before = model.call(inputs).detach();
+
+        Compactor.CompactInPlace(model, groups, masks, check: example);
+
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        foreach (var (layer, units) in kept)
+        {
+            Assert.Equal(units, ((Conv2d)modules[layer]).out_channels);
+            Assert.Equal(units, ((Conv2d)modules[layer]).weight.shape[0]);
+        }
+
+        // Each inverted residual's depthwise conv (features.N.conv.1.0) has as many groups as the expand conv before it keeps.
+        foreach (var (name, module) in modules.Where(m => m.Value is Conv2d { groups: > 1 }))
+        {
+            var conv = (Conv2d)module;
+            Assert.Equal(conv.in_channels, conv.groups);
+            Assert.Equal(conv.out_channels, conv.groups);
+            var expand = name.Replace("conv.1.0", "conv.0.0", StringComparison.Ordinal);
+            if (kept.TryGetValue(expand, out var expanded))
+            {
+                Assert.Equal(expanded, conv.groups);
+            }
+        }
+
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+        Assert.Equal(TestData.Values(before.argmax(1)), TestData.Values(after.argmax(1)));
+    }
+
+    [Fact]
+    public void A_forward_that_fails_on_the_smaller_layers_puts_the_model_back_as_it_was_and_says_so()
+    {
+        manual_seed(24);
+        using var model = new FixedWidthNet();
+        using var example = randn(1, 1, 8, 8);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        using var before = model.call(example).detach();
+        var shapes = model.parameters().Select(p => p.shape).ToList();
+
+        var error = Assert.Throws<CompactionMismatchException>(() => Compactor.CompactInPlace(model, example, masks));
+
+        Assert.Contains("FixedWidthNet", error.Message);
+        Assert.Contains("put back", error.Message);
+        Assert.Equal(shapes, model.parameters().Select(p => p.shape).ToList());
+        Assert.Equal(8, ((Conv2d)model.named_modules().Single(m => m.name == "conv").module).out_channels);
+        using var after = model.call(example).detach();
+        Assert.True(after.eq(before).all().item<bool>());
+        Assert.Same(groups, masks.Groups);
+    }
+
+    [Fact]
+    public void Pruned_features_a_LayerNorm_normalizes_over_stay_and_the_report_says_why()
+    {
+        manual_seed(25);
+        using var model = new NormedMlp();
+        using var example = randn(1, 12);
+        var groups = DependencyGroups.Trace(model, example);
+        using var masks = MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        using var inputs = randn(32, 12);
+        using var before = model.call(inputs).detach();
+
+        var report = Compactor.CompactInPlace(model, example, masks);
+
+        var normed = report.Groups.Single(g => g.Layers.Contains("first"));
+        Assert.Equal(16, normed.UnitsAfter);
+        Assert.Equal(8, normed.Pruned);
+        Assert.Contains("norm: a LayerNorm normalizes over all its features", normed.KeptBecause);
+        Assert.Contains("8 pruned units kept", report.Describe());
+        var plain = report.Groups.Single(g => g.Layers.Contains("second"));
+        Assert.Equal(8, plain.UnitsAfter);
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5);
+    }
+
+    /// <summary>A small conv net whose forward flattens to a width written into it: it runs only at the width it was built with.</summary>
+    private sealed class FixedWidthNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv = nn.Conv2d(1, 8, 3, padding: 1);
+        private readonly Linear head = nn.Linear(8 * 8 * 8, 4);
+
+        public FixedWidthNet()
+            : base(nameof(FixedWidthNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) => head.call(nn.functional.relu(conv.call(input)).view(-1, 8 * 8 * 8));
+    }
+
+    /// <summary>Two hidden layers, the first normalized by a LayerNorm over its 16 features.</summary>
+    private sealed class NormedMlp : nn.Module<Tensor, Tensor>
+    {
+        private readonly Linear first = nn.Linear(12, 16);
+        private readonly LayerNorm norm = nn.LayerNorm(16);
+        private readonly Linear second = nn.Linear(16, 16);
+        private readonly Linear head = nn.Linear(16, 3);
+
+        public NormedMlp()
+            : base(nameof(NormedMlp)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) =>
+            head.call(nn.functional.relu(second.call(nn.functional.relu(norm.call(first.call(input))))));
+    }
+}
