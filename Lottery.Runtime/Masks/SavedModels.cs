@@ -9,12 +9,12 @@ namespace Lottery.Masks;
 /// </summary>
 public static class SavedModels
 {
-    /// <summary>A fresh instance of the pruned model's class with its masks and trained weights loaded.</summary>
+    /// <summary>A fresh instance of the pruned (or compacted) model's class with its masks and trained weights loaded.</summary>
     /// <exception cref="InvalidDataException">The file is a ticket, not a pruned model, or it is damaged.</exception>
     /// <exception cref="InvalidOperationException">The class the file names is not loaded, or cannot be created without arguments.</exception>
     public static nn.Module<Tensor, Tensor> LoadPrunedModel(string file)
     {
-        if (ArtifactInfo.ReadHeader(file).Kind != ArtifactKind.PrunedModel)
+        if (ArtifactInfo.ReadHeader(file).Kind == ArtifactKind.Ticket)
         {
             throw new InvalidDataException($"'{file}' is a ticket (masks with the weights training starts from), not a pruned model: compact or measure the run's .pruned file instead.");
         }
@@ -22,7 +22,7 @@ public static class SavedModels
         return Load(file).Model;
     }
 
-    /// <summary>A fresh instance of the model class a ticket or pruned-model file was saved from, with the file's masks and weights loaded, and which of the two the file held.</summary>
+    /// <summary>A fresh instance of the model class a ticket, pruned-model or compacted-model file was saved from (resized to a compacted model's sizes), with the file's masks and weights loaded, and which the file held.</summary>
     /// <exception cref="InvalidDataException">The file is not a sparse file, or it is damaged.</exception>
     /// <exception cref="InvalidOperationException">The class the file names is not loaded, or cannot be created without arguments.</exception>
     public static (nn.Module<Tensor, Tensor> Model, ArtifactKind Kind) Load(string file)
@@ -35,6 +35,10 @@ public static class SavedModels
             if (kind == ArtifactKind.Ticket)
             {
                 Ticket.Load(model, masks, file);
+            }
+            else if (kind == ArtifactKind.CompactedModel)
+            {
+                CompactedModel.Load(model, file, masks);
             }
             else
             {

@@ -13,6 +13,12 @@ public enum ArtifactKind
 
     /// <summary>A pruned model: the masks with the trained weights.</summary>
     PrunedModel = 2,
+
+    /// <summary>
+    /// A compacted model: a pruned model made smaller in place (<c>Compactor.CompactInPlace</c>), its weights with the sizes
+    /// of its resized modules, so that a fresh instance of its class is resized before they load.
+    /// </summary>
+    CompactedModel = 3,
 }
 
 /// <summary>
@@ -77,8 +83,13 @@ internal static class SparseStateFile
     }
 
     /// <summary>Writes <paramref name="model"/>'s state, its masked parameters sparse, to <paramref name="path"/> atomically.</summary>
-    public static void Save(string path, ArtifactKind kind, nn.Module model, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, Tensor> masks)
+    public static void Save(string path, ArtifactKind kind, nn.Module model, IReadOnlyDictionary<string, Tensor> state, IReadOnlyDictionary<string, Tensor> masks, string? sizes = null)
     {
+        if ((kind == ArtifactKind.CompactedModel) != (sizes is not null))
+        {
+            throw new ArgumentException("A compacted model's file, and only it, carries its modules' sizes.", nameof(sizes));
+        }
+
         AtomicFile.Write(path, temporary =>
         {
             using var memory = new MemoryStream();
@@ -88,6 +99,11 @@ internal static class SparseStateFile
                 writer.Write(Version);
                 writer.Write((byte)kind);
                 writer.Write(model.GetType().FullName ?? model.GetType().Name);
+                if (sizes is not null)
+                {
+                    writer.Write(sizes);
+                }
+
                 var entries = state.Where(e => !MaskSet.IsMaskBuffer(e.Key)).ToList();
                 writer.Write(entries.Count);
                 foreach (var (name, tensor) in entries)
@@ -142,6 +158,7 @@ internal static class SparseStateFile
             }
 
             state.ModelType = reader.ReadString();
+            state.Sizes = state.Kind == ArtifactKind.CompactedModel ? reader.ReadString() : null;
             var count = reader.ReadInt32();
             if (count < 0)
             {
@@ -396,6 +413,9 @@ internal sealed class SparseState : IDisposable
     public ArtifactKind Kind { get; set; }
 
     public string ModelType { get; set; } = string.Empty;
+
+    /// <summary>A compacted model's module sizes, as JSON (<c>Compactor.Resize</c>); null for the other kinds.</summary>
+    public string? Sizes { get; set; }
 
     public Dictionary<string, Tensor> Values { get; } = new(StringComparer.Ordinal);
 

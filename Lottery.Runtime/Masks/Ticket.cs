@@ -1,3 +1,4 @@
+using System.Text.Json;
 using static TorchSharp.torch;
 
 namespace Lottery.Masks;
@@ -70,6 +71,26 @@ public static class PrunedModel
     }
 }
 
+/// <summary>
+/// A compacted model's file: the weights of a model made smaller in place (<see cref="Compaction.Compactor.CompactInPlace(nn.Module{Tensor, Tensor}, Tensor, MaskSet?)"/>)
+/// with the sizes of its resized modules, and its masks when it has any (a compacted model pruned weight by weight too).
+/// A fresh instance of the class is resized to those sizes before the weights load, so the file needs no code but the class.
+/// </summary>
+public static class CompactedModel
+{
+    /// <summary>Saves <paramref name="model"/>, compacted, with its modules' sizes and, when given, its masks. Written atomically.</summary>
+    public static void Save(nn.Module model, string path, MaskSet? masks = null) => SparseArtifact.Save(ArtifactKind.CompactedModel, model, masks ?? (model as IPrunableModel)?.Masks, path);
+
+    /// <summary>
+    /// Loads a compacted model saved by <see cref="Save"/> into <paramref name="model"/>, a fresh instance of the class it
+    /// was compacted from: its modules are resized first, then the weights (and masks, with <paramref name="masks"/> or
+    /// mask buffers on the model) load.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no file at <paramref name="path"/>.</exception>
+    /// <exception cref="InvalidDataException">The file is damaged, is not a compacted model, or belongs to another class.</exception>
+    public static void Load(nn.Module model, string path, MaskSet? masks = null) => SparseArtifact.Load(ArtifactKind.CompactedModel, model, masks ?? (model as IPrunableModel)?.Masks, path);
+}
+
 /// <summary>What a sparse file holds, read without a model: which artifact, of which model class, and its counts.</summary>
 /// <param name="Kind">Ticket or pruned model.</param>
 /// <param name="ModelType">The full name of the model class it was saved from.</param>
@@ -105,13 +126,18 @@ public sealed record ArtifactInfo(ArtifactKind Kind, string ModelType, long Para
 /// <summary>Saving and loading either artifact in the sparse file, with the checks both share.</summary>
 internal static class SparseArtifact
 {
-    public static void Save(ArtifactKind kind, nn.Module model, MaskSet masks, string path)
+    public static void Save(ArtifactKind kind, nn.Module model, MaskSet? masks, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(masks);
+        if (kind != ArtifactKind.CompactedModel)
+        {
+            ArgumentNullException.ThrowIfNull(masks);
+        }
+
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        masks.ApplyToWeights();
-        SparseStateFile.Save(path, kind, model, model.state_dict(), masks.Weights.ToDictionary(w => w.Name, w => w.Mask));
+        masks?.ApplyToWeights();
+        var sizes = kind == ArtifactKind.CompactedModel ? JsonSerializer.Serialize(Compaction.ModuleSizes.Of(model)) : null;
+        SparseStateFile.Save(path, kind, model, model.state_dict(), masks?.Weights.ToDictionary(w => w.Name, w => w.Mask) ?? [], sizes);
     }
 
     public static void Load(ArtifactKind expected, nn.Module model, MaskSet? masks, string path)
@@ -133,8 +159,18 @@ internal static class SparseArtifact
         using var file = SparseStateFile.Load(path);
         if (file.Kind != expected)
         {
-            var loader = file.Kind == ArtifactKind.Ticket ? "LoadTicket (Ticket.Load)" : "LoadPrunedModel (PrunedModel.Load)";
+            var loader = file.Kind switch
+            {
+                ArtifactKind.Ticket => "LoadTicket (Ticket.Load)",
+                ArtifactKind.CompactedModel => "CompactedModel.Load, or SavedModels.Load",
+                _ => "LoadPrunedModel (PrunedModel.Load)",
+            };
             throw new InvalidDataException($"'{path}' is a {Describe(file.Kind)} ({Contents(file.Kind)}), not a {what}: load it with {loader}.");
+        }
+
+        if (file.Kind == ArtifactKind.CompactedModel)
+        {
+            Resize(model, masks, file, path);
         }
 
         var modelName = model.GetType().Name;
@@ -219,11 +255,53 @@ internal static class SparseArtifact
         masks?.ApplyToWeights();
     }
 
-    private static string Describe(ArtifactKind kind) => kind == ArtifactKind.Ticket ? "ticket" : "pruned model";
+    // A fresh instance of the class takes the compacted sizes before the weights load: its modules' sizes from the file's
+    // JSON, its parameters' and buffers' shapes from the file's entries (a mask buffer's from its mask).
+    private static void Resize(nn.Module model, MaskSet? masks, SparseState file, string path)
+    {
+        Dictionary<string, Compaction.ModuleSizes>? sizes;
+        try
+        {
+            sizes = JsonSerializer.Deserialize<Dictionary<string, Compaction.ModuleSizes>>(file.Sizes ?? "null");
+        }
+        catch (JsonException error)
+        {
+            throw new InvalidDataException($"'{path}' is a compacted model whose module sizes cannot be read ({error.Message}).", error);
+        }
 
-    private static string Contents(ArtifactKind kind) => kind == ArtifactKind.Ticket
-        ? "masks with the weights training starts from"
-        : "masks with trained weights";
+        if (sizes is null || sizes.Values.Any(s => s?.Kind is null || s.Sizes is null))
+        {
+            throw new InvalidDataException($"'{path}' is a compacted model without its module sizes.");
+        }
+
+        var shapes = file.Values.ToDictionary(v => v.Key, v => v.Value.shape, StringComparer.Ordinal);
+        foreach (var (name, mask) in file.Masks)
+        {
+            shapes[name + MaskSet.MaskBufferSuffix] = mask.shape;
+        }
+
+        Compaction.Compactor.Resize(model, sizes, shapes);
+        using var noGrad = no_grad();
+        foreach (var weight in masks?.Weights.Where(w => !w.Mask.shape.SequenceEqual(w.Parameter.shape)) ?? [])
+        {
+            using var ones = ones_like(weight.Parameter);
+            weight.Mask.set_(ones);
+        }
+    }
+
+    private static string Describe(ArtifactKind kind) => kind switch
+    {
+        ArtifactKind.Ticket => "ticket",
+        ArtifactKind.CompactedModel => "compacted model",
+        _ => "pruned model",
+    };
+
+    private static string Contents(ArtifactKind kind) => kind switch
+    {
+        ArtifactKind.Ticket => "masks with the weights training starts from",
+        ArtifactKind.CompactedModel => "the trained weights of a model made smaller, with their sizes",
+        _ => "masks with trained weights",
+    };
 
     private static string Shape(Tensor tensor) => string.Join("x", tensor.shape);
 }

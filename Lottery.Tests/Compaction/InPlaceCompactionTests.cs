@@ -195,6 +195,58 @@ public class InPlaceCompactionTests
         Assert.True((after - before).abs().max().item<float>() <= 1e-5);
     }
 
+    [Fact]
+    public void A_compacted_model_saved_loads_into_a_fresh_instance_of_its_class_resized_to_it_and_computes_the_same_outputs()
+    {
+        manual_seed(26);
+        using var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
+        GroupPruner.Prune(masks, groups, 0.4, PruningScope.Layerwise);
+        Compactor.CompactInPlace(model, example);
+        var path = Path.Combine(Path.GetTempPath(), $"lottery-in-place-{Guid.NewGuid():N}.compacted");
+        CompactedModel.Save(model, path);
+        using var deleteFile = new DeleteOnDispose(path);
+        using var inputs = randn(64, 1, 28, 28);
+        model.eval();
+        using var expected = model.call(inputs).detach();
+
+        // By the class the file names, as the command line loads it, and into an instance given, as a program does.
+        var (loaded, kind) = SavedModels.Load(path);
+        using var disposeLoaded = loaded;
+        using var given = new SmallResNet();
+        given.AttachMasks();
+        CompactedModel.Load(given, path);
+
+        Assert.Equal(ArtifactKind.CompactedModel, kind);
+        foreach (var fresh in new nn.Module<Tensor, Tensor>[] { loaded, given })
+        {
+            Assert.Equal(model.named_parameters().Select(p => (p.name, string.Join("x", p.parameter.shape))), fresh.named_parameters().Select(p => (p.name, string.Join("x", p.parameter.shape))));
+            fresh.eval();
+            using var actual = fresh.call(inputs).detach();
+            Assert.True(actual.eq(expected).all().item<bool>(), "A loaded compacted model computes other outputs.");
+            Assert.Equal(masks.Remaining, ((IPrunableModel)fresh).Masks!.Remaining);
+        }
+
+        // The file is smaller than the pruned model's, and a loader of another kind says which to use.
+        using var other = new SmallResNet();
+        var wrong = Assert.Throws<InvalidDataException>(() => PrunedModel.Load(other, path, other.AttachMasks()));
+        Assert.Contains("is a compacted model", wrong.Message);
+        Assert.Contains("CompactedModel.Load", wrong.Message);
+        using var resnet = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        var foreign = Assert.Throws<InvalidDataException>(() => CompactedModel.Load(resnet, path));
+        Assert.DoesNotContain('\n', foreign.Message);
+        Assert.Contains("the class it was compacted from", foreign.Message);
+    }
+
+    private sealed class DeleteOnDispose(string path) : IDisposable
+    {
+        public void Dispose() => File.Delete(path);
+    }
+
     /// <summary>A small conv net whose forward flattens to a width written into it: it runs only at the width it was built with.</summary>
     private sealed class FixedWidthNet : nn.Module<Tensor, Tensor>
     {
