@@ -242,6 +242,46 @@ public class InPlaceCompactionTests
         Assert.Contains("the class it was compacted from", foreign.Message);
     }
 
+    [Fact]
+    public void The_compact_command_compacts_a_pruned_model_without_a_chain_in_place_and_writes_a_file_that_loads_into_its_class()
+    {
+        manual_seed(27);
+        using var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Global);
+        var pruned = Path.Combine(Path.GetTempPath(), $"lottery-cli-in-place-{Guid.NewGuid():N}.pruned");
+        var compacted = Path.ChangeExtension(pruned, ".compacted");
+        using var deletePruned = new DeleteOnDispose(pruned);
+        using var deleteCompacted = new DeleteOnDispose(compacted);
+        model.SavePrunedModel(pruned);
+
+        var (missingCode, missing) = Lottery.Tests.Experiments.RunCliTests.Cli("compact", pruned);
+        Assert.NotEqual(0, missingCode);
+        Assert.Contains("SmallResNet declares no [Chain]", missing);
+        Assert.Contains("--input-shape", missing);
+        Assert.False(File.Exists(compacted));
+
+        var (code, output) = Lottery.Tests.Experiments.RunCliTests.Cli("compact", pruned, "--input-shape", "1,28,28");
+
+        Assert.True(code == 0, output);
+        Assert.Contains("compacted in place by its dependency groups", output);
+        Assert.Contains("stem + blocks.0.conv2: units 16 -> ", output);
+        var (loaded, kind) = SavedModels.Load(compacted);
+        using var disposeLoaded = loaded;
+        Assert.Equal(ArtifactKind.CompactedModel, kind);
+        Assert.True(loaded.parameters().Sum(p => p.numel()) < model.parameters().Sum(p => p.numel()) / 2);
+        using var inputs = randn(64, 1, 28, 28);
+        model.eval();
+        loaded.eval();
+        using var expected = model.call(inputs).detach();
+        using var actual = loaded.call(inputs).detach();
+        Assert.True((actual - expected).abs().max().item<float>() <= 1e-5);
+    }
+
     private sealed class DeleteOnDispose(string path) : IDisposable
     {
         public void Dispose() => File.Delete(path);
