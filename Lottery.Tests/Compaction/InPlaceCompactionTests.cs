@@ -21,11 +21,7 @@ public class InPlaceCompactionTests
         manual_seed(21);
         using var model = new SmallResNet();
         using var example = randn(1, 1, 28, 28);
-        var groups = DependencyGroups.Trace(model, example);
-        var masks = model.AttachMasks();
-        masks.UseGroups(groups);
-        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
-        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Global);
+        var (groups, masks) = PruneByGroups(model, example, [16, 1, 28, 28], 0.5, PruningScope.Global);
         var kept = groups.Groups.ToDictionary(g => g.Layers[0], masks.KeptUnits);
         using var data = TestData.SmallDigits(train: 10, validation: 10, test: 500);
         model.eval();
@@ -62,11 +58,7 @@ public class InPlaceCompactionTests
         manual_seed(22);
         using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
         using var example = randn(1, 3, 8, 8);
-        var groups = DependencyGroups.Trace(model, example);
-        using var masks = MaskSet.Attach(model, new MaskOptions());
-        masks.UseGroups(groups);
-        CutByHand.WarmNorms(model, [8, 3, 32, 32]);
-        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        var (groups, masks) = PruneByGroups(model, example, [8, 3, 32, 32], 0.5, PruningScope.Layerwise);
         var kept = groups.Groups.ToDictionary(g => g.Layers[0], masks.KeptUnits);
         using var inputs = randn(16, 3, 32, 32);
         model.eval();
@@ -108,11 +100,7 @@ public class InPlaceCompactionTests
         manual_seed(23);
         using var model = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
         using var example = randn(1, 3, 8, 8);
-        var groups = DependencyGroups.Trace(model, example);
-        using var masks = MaskSet.Attach(model, new MaskOptions());
-        masks.UseGroups(groups);
-        CutByHand.WarmNorms(model, [8, 3, 32, 32]);
-        GroupPruner.Prune(masks, groups, 0.3, PruningScope.Layerwise);
+        var (groups, masks) = PruneByGroups(model, example, [8, 3, 32, 32], 0.3, PruningScope.Layerwise);
         var kept = groups.Groups.SelectMany(g => g.Layers.Select(layer => (layer, masks.KeptUnits(g)))).ToDictionary(p => p.layer, p => (long)p.Item2);
         using var inputs = randn(8, 3, 32, 32);
         model.eval();
@@ -151,10 +139,7 @@ public class InPlaceCompactionTests
         manual_seed(24);
         using var model = new FixedWidthNet();
         using var example = randn(1, 1, 8, 8);
-        var groups = DependencyGroups.Trace(model, example);
-        using var masks = MaskSet.Attach(model, new MaskOptions());
-        masks.UseGroups(groups);
-        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        var (groups, masks) = PruneByGroups(model, example, null, 0.5, PruningScope.Layerwise);
         using var before = model.call(example).detach();
         var shapes = model.parameters().Select(p => p.shape).ToList();
 
@@ -175,10 +160,7 @@ public class InPlaceCompactionTests
         manual_seed(25);
         using var model = new NormedMlp();
         using var example = randn(1, 12);
-        var groups = DependencyGroups.Trace(model, example);
-        using var masks = MaskSet.Attach(model, new MaskOptions());
-        masks.UseGroups(groups);
-        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        var (groups, masks) = PruneByGroups(model, example, null, 0.5, PruningScope.Layerwise);
         using var inputs = randn(32, 12);
         using var before = model.call(inputs).detach();
 
@@ -201,11 +183,7 @@ public class InPlaceCompactionTests
         manual_seed(26);
         using var model = new SmallResNet();
         using var example = randn(1, 1, 28, 28);
-        var groups = DependencyGroups.Trace(model, example);
-        var masks = model.AttachMasks();
-        masks.UseGroups(groups);
-        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
-        GroupPruner.Prune(masks, groups, 0.4, PruningScope.Layerwise);
+        var (groups, masks) = PruneByGroups(model, example, [16, 1, 28, 28], 0.4, PruningScope.Layerwise);
         Compactor.CompactInPlace(model, example);
         var path = Path.Combine(Path.GetTempPath(), $"lottery-in-place-{Guid.NewGuid():N}.compacted");
         CompactedModel.Save(model, path);
@@ -248,11 +226,7 @@ public class InPlaceCompactionTests
         manual_seed(27);
         using var model = new SmallResNet();
         using var example = randn(1, 1, 28, 28);
-        var groups = DependencyGroups.Trace(model, example);
-        var masks = model.AttachMasks();
-        masks.UseGroups(groups);
-        CutByHand.WarmNorms(model, [16, 1, 28, 28]);
-        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Global);
+        var (groups, masks) = PruneByGroups(model, example, [16, 1, 28, 28], 0.5, PruningScope.Global);
         var pruned = Path.Combine(Path.GetTempPath(), $"lottery-cli-in-place-{Guid.NewGuid():N}.pruned");
         var compacted = Path.ChangeExtension(pruned, ".compacted");
         using var deletePruned = new DeleteOnDispose(pruned);
@@ -280,6 +254,22 @@ public class InPlaceCompactionTests
         using var expected = model.call(inputs).detach();
         using var actual = loaded.call(inputs).detach();
         Assert.True((actual - expected).abs().max().item<float>() <= 1e-5);
+    }
+
+    // Traces the groups, masks the model (its own mask set for a declared model), warms its norms on inputs of
+    // <warm>'s shape, and prunes it by groups; the mask set is the model's (a declared model's) or disposed with the test process.
+    private static (DependencyGroups Groups, MaskSet Masks) PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[]? warm, double rate, PruningScope scope)
+    {
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model is IPrunableModel prunable ? prunable.AttachMasks() : MaskSet.Attach(model, new MaskOptions());
+        masks.UseGroups(groups);
+        if (warm is not null)
+        {
+            CutByHand.WarmNorms(model, warm);
+        }
+
+        GroupPruner.Prune(masks, groups, rate, scope);
+        return (groups, masks);
     }
 
     private sealed class DeleteOnDispose(string path) : IDisposable
