@@ -134,6 +134,13 @@ public static class ExperimentInferenceBenchmark
                         variants.Add(new Variant(row, InferenceVariant.Sparse, sparse, new FileInfo(file).Length, NonZero(model)));
                     }
                 }
+                else if (InPlace(file, data.Test.Inputs, scratch.FullName, $"{row.Run}-{row.Round}", log) is { } compactedInPlace)
+                {
+                    // A model built from blocks, pruned by its groups: a second copy compacted in place, its own forward
+                    // running on the smaller layers; measured from its .compacted file's size.
+                    owned.Add(compactedInPlace.Model);
+                    variants.Add(new Variant(row, InferenceVariant.Compacted, compactedInPlace.Model, compactedInPlace.Bytes, compactedInPlace.Model.parameters().Sum(p => p.numel())));
+                }
             }
 
             var onEngine = variants.Count(v => v.Session is not null);
@@ -204,6 +211,39 @@ public static class ExperimentInferenceBenchmark
     }
 
     /// <summary>One model the benchmark measures: a TorchSharp module, or (with a session) its ONNX file in the ONNX engine.</summary>
+    // The pruned model of 'file' compacted in place by the groups traced on the first test input, saved to 'scratch' for
+    // its size; null when no unit was pruned whole (an unstructured run), as then it is the masked model again, or when
+    // its groups cannot be traced (said in the log).
+    private static (nn.Module<Tensor, Tensor> Model, long Bytes)? InPlace(string file, Tensor inputs, string scratch, string name, TextWriter log)
+    {
+        var model = SavedModels.LoadPrunedModel(file);
+        try
+        {
+            using var example = inputs.narrow(0, 0, 1).clone();
+            var report = Compactor.CompactInPlace(model, example);
+            if (report.ParametersAfter == report.ParametersBefore)
+            {
+                model.Dispose();
+                return null;
+            }
+
+            var path = Path.Combine(scratch, name + ".compacted");
+            CompactedModel.Save(model, path);
+            return (model, new FileInfo(path).Length);
+        }
+        catch (NotSupportedException error)
+        {
+            log.WriteLine($"{name}: not compacted ({error.Message})");
+            model.Dispose();
+            return null;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     private sealed record Variant(SummaryRow Row, InferenceVariant Kind, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters, IOnnxSession? Session = null);
 
     /// <summary>The same model exported to ONNX and opened in the engine (its file size is the ONNX file's); none without an engine, or, with a line saying why, when ONNX export refuses the model.</summary>
