@@ -66,3 +66,19 @@ public static partial class SmallResNetChannelsOnFashion;
     MatchTo = "ImpChannels",
     Points = new[] { 1, 2, 3 })]
 public static partial class SmallResNetChannelsOnDigits;
+
+/// <summary>
+/// The small ResNet by channels in seconds, for the tests and a first try: IMP by dependency groups (ImpChannels, 20% of
+/// each group's channels a round, 3 rounds), two epochs a round on a subset of the embedded digits. `lottery inference
+/// tiny-resnet-channels` then measures each round dense, masked and compacted in place.
+/// </summary>
+[Experiment(
+    typeof(SmallResNet),
+    Name = "tiny-resnet-channels",
+    Data = typeof(DigitsSubset),
+    Schedules = new[] { "ImpChannels" },
+    Epochs = 2,
+    Seeds = new[] { 1 },
+    Validation = 200,
+    IncludeDense = false)]
+public static partial class TinyResNetChannels;
