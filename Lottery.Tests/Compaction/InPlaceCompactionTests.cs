@@ -256,6 +256,77 @@ public class InPlaceCompactionTests
         Assert.True((actual - expected).abs().max().item<float>() <= 1e-5);
     }
 
+    [Fact]
+    public void A_grouped_convolution_loses_input_channels_within_each_of_its_groups_and_keeps_them_when_they_would_fall_unevenly()
+    {
+        foreach (var (removed, even) in new[] { (new[] { 1, 6 }, true), (new[] { 0, 1 }, false) })
+        {
+            manual_seed(28);
+            using var model = new GroupedNet();
+            using var example = randn(1, 1, 6, 6);
+            var groups = DependencyGroups.Trace(model, example);
+            using var masks = MaskSet.Attach(model, new MaskOptions());
+            masks.UseGroups(groups);
+            CutByHand.WarmNorms(model, [8, 1, 6, 6]);
+            var first = groups.Groups.Single(g => g.Layers[0] == "first");
+            foreach (var unit in removed)
+            {
+                masks.Remove(first.Units[unit]);
+            }
+
+            using var inputs = randn(16, 1, 6, 6);
+            model.eval();
+            using var before = model.call(inputs).detach();
+
+            var report = Compactor.CompactInPlace(model, example, masks);
+
+            var mix = (Conv2d)model.named_modules().Single(m => m.name == "mix").module;
+            var outcome = report.Groups.Single(g => g.Layers[0] == "first");
+            if (even)
+            {
+                // Channels 1 and 6 of 'first' are column 1 of group 0's rows and column 2 of group 1's rows of 'mix': each
+                // group of 'mix' keeps 3 of its 4 input channels, and its rows keep their own columns.
+                Assert.Equal(6, outcome.UnitsAfter);
+                Assert.Equal(6, mix.in_channels);
+                Assert.Equal(2, mix.groups);
+                Assert.Equal([8L, 3, 3, 3], mix.weight.shape);
+            }
+            else
+            {
+                Assert.Equal(8, outcome.UnitsAfter);
+                Assert.Contains("mix: it has 2 groups, and the pruned channels are not spread evenly over them", outcome.KeptBecause);
+                Assert.Equal(8, mix.in_channels);
+            }
+
+            using var after = model.call(inputs).detach();
+            Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+        }
+    }
+
+    [Fact]
+    public void The_heads_of_TorchSharps_native_Transformer_layer_stay_masked_and_the_report_names_the_layer()
+    {
+        manual_seed(29);
+        using var model = new TransformerClassifier();
+        using var example = randn(1, 784);
+        var groups = DependencyGroups.Of(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        using var inputs = randn(8, 784);
+        model.eval();
+        using var before = model.call(inputs).detach();
+        var parameters = model.parameters().Sum(p => p.numel());
+
+        var report = Compactor.CompactInPlace(model, example);
+
+        Assert.NotEmpty(report.Groups);
+        Assert.All(report.Groups.Where(g => g.Pruned > 0), g => Assert.Contains("encoder is a TransformerEncoderLayer, whose size compaction in place cannot change", g.KeptBecause));
+        Assert.Equal(parameters, model.parameters().Sum(p => p.numel()));
+        using var after = model.call(inputs).detach();
+        Assert.True(after.eq(before).all().item<bool>());
+    }
+
     // Traces the groups, masks the model (its own mask set for a declared model), warms its norms on inputs of
     // <warm>'s shape, and prunes it by groups; the mask set is the model's (a declared model's) or disposed with the test process.
     private static (DependencyGroups Groups, MaskSet Masks) PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[]? warm, double rate, PruningScope scope)
@@ -287,6 +358,21 @@ public class InPlaceCompactionTests
             : base(nameof(FixedWidthNet)) => RegisterComponents();
 
         public override Tensor forward(Tensor input) => head.call(nn.functional.relu(conv.call(input)).view(-1, 8 * 8 * 8));
+    }
+
+    /// <summary>A conv of 8 channels read by a grouped conv (2 groups of 4 input channels), then a head.</summary>
+    private sealed class GroupedNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d first = nn.Conv2d(1, 8, 3, padding: 1);
+        private readonly BatchNorm2d norm = nn.BatchNorm2d(8);
+        private readonly Conv2d mix = nn.Conv2d(8, 8, 3, padding: 1, groups: 2);
+        private readonly Linear head = nn.Linear(8, 3);
+
+        public GroupedNet()
+            : base(nameof(GroupedNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) =>
+            head.call(nn.functional.relu(mix.call(nn.functional.relu(norm.call(first.call(input))))).mean([2, 3]));
     }
 
     /// <summary>Two hidden layers, the first normalized by a LayerNorm over its 16 features.</summary>
