@@ -327,6 +327,28 @@ public class InPlaceCompactionTests
         Assert.True(after.eq(before).all().item<bool>());
     }
 
+    [Fact]
+    public void A_channel_flattened_into_a_Linear_layer_takes_every_column_it_became()
+    {
+        manual_seed(30);
+        using var model = new FlattenNet();
+        using var example = randn(1, 1, 8, 8);
+        var (groups, masks) = PruneByGroups(model, example, null, 0.5, PruningScope.Layerwise);
+        using var inputs = randn(16, 1, 8, 8);
+        model.eval();
+        using var before = model.call(inputs).detach();
+
+        Compactor.CompactInPlace(model, example, masks);
+
+        // 3 of the conv's 6 channels stay, each 4x4 = 16 columns of fc1 after the pool and the flatten; 5 of fc1's 10 neurons.
+        var fc1 = (Linear)model.named_modules().Single(m => m.name == "fc1").module;
+        Assert.Equal(3 * 16, fc1.in_features);
+        Assert.Equal(5, fc1.out_features);
+        Assert.Equal([5L, 48], fc1.weight.shape);
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+    }
+
     // Traces the groups, masks the model (its own mask set for a declared model), warms its norms on inputs of
     // <warm>'s shape, and prunes it by groups; the mask set is the model's (a declared model's) or disposed with the test process.
     private static (DependencyGroups Groups, MaskSet Masks) PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[]? warm, double rate, PruningScope scope)
@@ -358,6 +380,20 @@ public class InPlaceCompactionTests
             : base(nameof(FixedWidthNet)) => RegisterComponents();
 
         public override Tensor forward(Tensor input) => head.call(nn.functional.relu(conv.call(input)).view(-1, 8 * 8 * 8));
+    }
+
+    /// <summary>A conv whose channels are pooled and flattened into a Linear layer: each channel is 16 of its columns.</summary>
+    private sealed class FlattenNet : nn.Module<Tensor, Tensor>
+    {
+        private readonly Conv2d conv = nn.Conv2d(1, 6, 3, padding: 1);
+        private readonly Linear fc1 = nn.Linear(6 * 4 * 4, 10);
+        private readonly Linear fc2 = nn.Linear(10, 3);
+
+        public FlattenNet()
+            : base(nameof(FlattenNet)) => RegisterComponents();
+
+        public override Tensor forward(Tensor input) =>
+            fc2.call(nn.functional.relu(fc1.call(nn.functional.max_pool2d(nn.functional.relu(conv.call(input)), 2).flatten(1))));
     }
 
     /// <summary>A conv of 8 channels read by a grouped conv (2 groups of 4 input channels), then a head.</summary>
