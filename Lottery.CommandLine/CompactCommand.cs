@@ -68,7 +68,17 @@ internal static class CompactCommand
         var remaining = masks.WeightsRemaining;
         using var generator = new TorchSharp.torch.Generator(20_240_101);
         using var example = TorchSharp.torch.randn([1, .. shape], generator: generator);
-        var report = Compactor.CompactInPlace(model, example);
+        InPlaceCompaction report;
+        try
+        {
+            report = Compactor.CompactInPlace(model, example);
+        }
+        catch (Exception error) when (error is System.Runtime.InteropServices.ExternalException or ArgumentException)
+        {
+            // Traced on an input of the shape given: a forward that cannot take it fails in LibTorch or TorchSharp.
+            throw new ArgumentException($"--input-shape {inputShape} does not fit {model.GetType().Name}: its forward fails on an input of that shape ({error.Message.Split('\n')[0].Trim()}). Give the shape of one input without the batch, as the model's data has it.", error);
+        }
+
         try
         {
             CompactedModel.Save(model, target);

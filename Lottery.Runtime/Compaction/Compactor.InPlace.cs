@@ -49,7 +49,7 @@ public static partial class Compactor
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(groups);
-        masks ??= (model as IPrunableModel)?.Masks;
+        masks ??= (model as IPrunableModel)?.Masks ?? model.modules().Select(MaskSet.Holding).FirstOrDefault(held => held is not null);
         using var noGrad = no_grad();
         var plan = new RemovalPlan(model, groups, masks);
         var before = model.parameters().Sum(p => p.numel());
@@ -62,7 +62,7 @@ public static partial class Compactor
 
         using (expected)
         {
-            var undo = plan.Apply();
+            var (undo, commit) = plan.Apply();
             if (expected is not null)
             {
                 try
@@ -75,6 +75,8 @@ public static partial class Compactor
                     throw;
                 }
             }
+
+            commit();
         }
 
         return new InPlaceCompaction(plan.Outcomes, before, model.parameters().Sum(p => p.numel()));
@@ -162,6 +164,7 @@ public static partial class Compactor
             this.masks = masks;
             parameters = model.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter, StringComparer.Ordinal);
             modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
+            modules.TryAdd(string.Empty, model);   // named_modules() leaves out the model itself, which may hold parameters too
             var unknown = groups.Groups.SelectMany(g => g.Units).SelectMany(u => u.Members).Select(m => m.Parameter).Where(p => !parameters.ContainsKey(p)).Distinct().ToList();
             if (unknown.Count > 0)
             {
@@ -205,8 +208,11 @@ public static partial class Compactor
 
         public IReadOnlyList<CompactedGroup> Outcomes { get; }
 
-        /// <summary>Slices every cut parameter and what follows it; returns how to put everything back.</summary>
-        public Action Apply()
+        /// <summary>
+        /// Slices every cut parameter and what follows it (put back as it was if anything fails); returns how to put
+        /// everything back, and how to let go of the copies that would (once the compacted model is kept).
+        /// </summary>
+        public (Action Undo, Action Commit) Apply()
         {
             var originals = new List<(Tensor Tensor, Tensor Original)>();
             var resized = new List<(nn.Module Module, ModuleKind Kind, IReadOnlyDictionary<string, long> Sizes)>();
@@ -229,22 +235,68 @@ public static partial class Compactor
                 resized.Add((module, ModuleKind.Of(module)!, ModuleKind.Of(module)!.Sizes(module)));
             }
 
+            var groups = masks?.Groups;
+            void Undo()
+            {
+                using var noGrad = no_grad();
+                foreach (var (tensor, original) in originals)
+                {
+                    tensor.set_(original);
+                    original.Dispose();
+                }
+
+                originals.Clear();
+                foreach (var (module, kind, sizes) in resized)
+                {
+                    kind.Resize(module, sizes);
+                }
+
+                masks?.Resized(groups);
+            }
+
+            try
+            {
+                SliceAll(Slice);
+                foreach (var (module, kind, sizes) in resized)
+                {
+                    kind.Resize(module, kind.SizesFromParameters(module, sizes));
+                }
+
+                masks?.Resized(null);
+                model.zero_grad();
+            }
+            catch
+            {
+                Undo();
+                throw;
+            }
+
+            return (Undo, () =>
+            {
+                originals.ForEach(o => o.Original.Dispose());
+                originals.Clear();
+            });
+        }
+
+        // Slices every cut parameter, its mask (buffer or held in the set), its initial weights, and a norm's statistics.
+        private void SliceAll(Action<Tensor, Cut, nn.Module> slice)
+        {
             foreach (var (name, cut) in cuts)
             {
                 var (ownerName, owner) = Owner(name);
                 var leaf = name[(ownerName.Length == 0 ? 0 : ownerName.Length + 1)..];
-                Slice(parameters[name], cut, owner);
+                slice(parameters[name], cut, owner);
                 if (owner.named_buffers(recurse: false).FirstOrDefault(b => b.name == leaf + MaskSet.MaskBufferSuffix).buffer is { } buffer)
                 {
-                    Slice(buffer, cut, owner);
+                    slice(buffer, cut, owner);
                 }
 
                 if (masks?.Weights.FirstOrDefault(w => w.Name == name) is { } weight)
                 {
-                    Slice(weight.Mask, cut, owner);
+                    slice(weight.Mask, cut, owner);
                     if (masks.InitialWeightOrNull(weight) is { } initial)
                     {
-                        Slice(initial, cut, owner);
+                        slice(initial, cut, owner);
                     }
                 }
 
@@ -255,36 +307,12 @@ public static partial class Compactor
                     {
                         if (owner.named_buffers(recurse: false).FirstOrDefault(b => b.name == statistic).buffer is { } running)
                         {
-                            Slice(running, new Cut { Rows = cut.Rows }, owner);
+                            slice(running, new Cut { Rows = cut.Rows }, owner);
                         }
                     }
                 }
             }
 
-            foreach (var (module, kind, sizes) in resized)
-            {
-                kind.Resize(module, kind.SizesFromParameters(module, sizes));
-            }
-
-            var groups = masks?.Groups;
-            masks?.Resized(null);
-            model.zero_grad();
-            return () =>
-            {
-                using var noGrad = no_grad();
-                foreach (var (tensor, original) in originals)
-                {
-                    tensor.set_(original);
-                    original.Dispose();
-                }
-
-                foreach (var (module, kind, sizes) in resized)
-                {
-                    kind.Resize(module, sizes);
-                }
-
-                masks?.Resized(groups);
-            };
         }
 
         private (DependencyGroup Group, List<CoupledUnit> Removed, string? Reason) Decide(DependencyGroup group)

@@ -210,7 +210,6 @@ public static class ExperimentInferenceBenchmark
         return source;
     }
 
-    /// <summary>One model the benchmark measures: a TorchSharp module, or (with a session) its ONNX file in the ONNX engine.</summary>
     // The pruned model of 'file' compacted in place by the groups traced on the first test input, saved to 'scratch' for
     // its size; null when no unit was pruned whole (an unstructured run), as then it is the masked model again, or when
     // its groups cannot be traced (said in the log).
@@ -231,9 +230,9 @@ public static class ExperimentInferenceBenchmark
             CompactedModel.Save(model, path);
             return (model, new FileInfo(path).Length);
         }
-        catch (NotSupportedException error)
+        catch (Exception error) when (error is NotSupportedException or CompactionMismatchException or System.Runtime.InteropServices.ExternalException)
         {
-            log.WriteLine($"{name}: not compacted ({error.Message})");
+            log.WriteLine($"{name}: not compacted ({error.Message.Split('\n')[0].Trim()})");
             model.Dispose();
             return null;
         }
@@ -244,6 +243,7 @@ public static class ExperimentInferenceBenchmark
         }
     }
 
+    /// <summary>One model the benchmark measures: a TorchSharp module, or (with a session) its ONNX file in the ONNX engine.</summary>
     private sealed record Variant(SummaryRow Row, InferenceVariant Kind, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters, IOnnxSession? Session = null);
 
     /// <summary>The same model exported to ONNX and opened in the engine (its file size is the ONNX file's); none without an engine, or, with a line saying why, when ONNX export refuses the model.</summary>

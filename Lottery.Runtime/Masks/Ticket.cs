@@ -287,6 +287,9 @@ internal static class SparseArtifact
             using var ones = ones_like(weight.Parameter);
             weight.Mask.set_(ones);
         }
+
+        // The initial weights the fresh instance's masks captured have its old shapes: take them again at the new ones.
+        masks?.CaptureInitialWeights();
     }
 
     private static string Describe(ArtifactKind kind) => kind switch

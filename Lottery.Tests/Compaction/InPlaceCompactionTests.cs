@@ -238,6 +238,10 @@ public class InPlaceCompactionTests
         Assert.Contains("SmallResNet declares no [Chain]", missing);
         Assert.Contains("--input-shape", missing);
         Assert.False(File.Exists(compacted));
+        var (wrongCode, wrong) = Lottery.Tests.Experiments.RunCliTests.Cli("compact", pruned, "--input-shape", "3,28,28");
+        Assert.Equal(2, wrongCode);
+        Assert.Contains("--input-shape 3,28,28 does not fit SmallResNet", wrong);
+        Assert.False(File.Exists(compacted));
 
         var (code, output) = Lottery.Tests.Experiments.RunCliTests.Cli("compact", pruned, "--input-shape", "1,28,28");
 
