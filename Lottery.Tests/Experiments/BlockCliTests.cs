@@ -54,8 +54,8 @@ public sealed class BlockCliTests : IDisposable
 
         (code, output) = Cli("inference", "tiny-resnet-channels", "--out", root, "--repeats", "1");
         Assert.True(code == 0, output);
-        var summary = Csv(Path.Combine(root, "tiny-resnet-channels", "summary.csv"));
-        var inference = Csv(Path.Combine(root, "tiny-resnet-channels", "inference.csv"));
+        var summary = StructuredCliTests.Csv(Path.Combine(root, "tiny-resnet-channels", "summary.csv"));
+        var inference = StructuredCliTests.Csv(Path.Combine(root, "tiny-resnet-channels", "inference.csv"));
         var compacted = inference.Where(r => r["variant"] == "compacted").ToList();
         Assert.Equal(["1", "2", "3"], compacted.Select(r => r["point"]));
         foreach (var row in compacted)
@@ -67,12 +67,5 @@ public sealed class BlockCliTests : IDisposable
             Assert.True(long.Parse(row["parameters"], CultureInfo.InvariantCulture) < long.Parse(dense["parameters"], CultureInfo.InvariantCulture));
             Assert.True(long.Parse(row["file_bytes"], CultureInfo.InvariantCulture) < long.Parse(dense["file_bytes"], CultureInfo.InvariantCulture));
         }
-    }
-
-    private static List<Dictionary<string, string>> Csv(string path)
-    {
-        var lines = File.ReadAllLines(path);
-        var headers = lines[0].Split(',');
-        return lines.Skip(1).Where(l => l.Length > 0).Select(l => headers.Zip(l.Split(',')).ToDictionary(p => p.First, p => p.Second)).ToList();
     }
 }

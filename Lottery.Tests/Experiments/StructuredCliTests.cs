@@ -98,7 +98,8 @@ public sealed class StructuredCliTests : IDisposable
         Assert.True(File.Exists(Path.Combine(root, "tiny-neurons", "inference-speed.png")));
     }
 
-    private static List<Dictionary<string, string>> Csv(string path)
+    /// <summary>A CSV file the CLI wrote (no quoted fields), one dictionary per row by column name.</summary>
+    internal static List<Dictionary<string, string>> Csv(string path)
     {
         var lines = File.ReadAllLines(path);
         var headers = lines[0].Split(',');
