@@ -157,6 +157,7 @@ public static partial class Compactor
         private readonly Dictionary<string, Tensor> parameters;
         private readonly Dictionary<string, nn.Module> modules;
         private readonly Dictionary<string, Cut> cuts = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Tensor> effective = new(StringComparer.Ordinal);
 
         public RemovalPlan(nn.Module model, DependencyGroups groups, MaskSet? masks)
         {
@@ -171,7 +172,20 @@ public static partial class Compactor
                 throw new ArgumentException($"The groups name parameters {model.GetType().Name} does not have ({string.Join(", ", unknown.Take(5))}): they were traced on another model, or before it was compacted.", nameof(groups));
             }
 
-            var decided = groups.Groups.Select(Decide).ToList();
+            List<(DependencyGroup Group, List<CoupledUnit> Removed, string? Reason)> decided;
+            try
+            {
+                decided = groups.Groups.Select(Decide).ToList();
+            }
+            finally
+            {
+                foreach (var values in effective.Values)
+                {
+                    values.Dispose();
+                }
+
+                effective.Clear();
+            }
 
             // A grouped convolution must lose channels evenly over its groups: the groups that would cut it otherwise stay whole.
             while (true)
@@ -342,21 +356,23 @@ public static partial class Compactor
         private bool IsZero(CoupledUnit unit)
         {
             using var scope = NewDisposeScope();
-            foreach (var member in unit.Members)
+            return unit.Members.All(member => member.Select(Effective(member.Parameter)).count_nonzero().item<long>() == 0);
+        }
+
+        // A parameter times its mask (held in the set, or a buffer beside it), made once per parameter: a group's units
+        // all read the same few parameters.
+        private Tensor Effective(string name)
+        {
+            if (!effective.TryGetValue(name, out var values))
             {
-                var values = parameters[member.Parameter];
-                var (ownerName, owner) = Owner(member.Parameter);
-                var leaf = member.Parameter[(ownerName.Length == 0 ? 0 : ownerName.Length + 1)..];
-                var mask = masks?.Weights.FirstOrDefault(w => w.Name == member.Parameter)?.Mask
+                var (ownerName, owner) = Owner(name);
+                var leaf = name[(ownerName.Length == 0 ? 0 : ownerName.Length + 1)..];
+                var mask = masks?.Weights.FirstOrDefault(w => w.Name == name)?.Mask
                     ?? owner.named_buffers(recurse: false).FirstOrDefault(b => b.name == leaf + MaskSet.MaskBufferSuffix).buffer;
-                var effective = mask is null ? values : values * mask;
-                if (member.Select(effective).count_nonzero().item<long>() > 0)
-                {
-                    return false;
-                }
+                effective[name] = values = (mask is null ? parameters[name].detach().clone() : parameters[name].detach() * mask).DetachFromDisposeScope();
             }
 
-            return true;
+            return values;
         }
 
         private void Add(GroupMember member)
