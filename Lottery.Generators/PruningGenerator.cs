@@ -55,7 +55,14 @@ public sealed class PruningGenerator : IIncrementalGenerator
             context.RegisterSourceOutput(models.Select(static (r, _) => r!.Diagnostics).Combine(context.CompilationProvider), Report);
             context.RegisterSourceOutput(
                 models.Select(static (r, _) => r!.Value).Where(static m => m is not null).WithTrackingName(Steps.Models),
-                static (output, model) => output.AddSource($"{model!.Hierarchy.HintName}.Pruning.g.cs", ModelEmitter.Emit(model)));
+                static (output, model) =>
+                {
+                    output.AddSource($"{model!.Hierarchy.HintName}.Pruning.g.cs", ModelEmitter.Emit(model));
+                    if (model.Trace is { } trace)
+                    {
+                        output.AddSource($"{model.Hierarchy.HintName}.Trace.g.cs", TraceEmitter.Emit(model, trace));
+                    }
+                });
         }
 
         context.RegisterSourceOutput(experiments.Select(static (r, _) => r!.Diagnostics).Combine(context.CompilationProvider), Report);

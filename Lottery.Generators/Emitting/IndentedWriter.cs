@@ -30,6 +30,13 @@ internal sealed class IndentedWriter
         return this;
     }
 
+    /// <summary>Writes <paramref name="code"/> as it is, without indenting it (code copied from the user's file, whose string literals must not change).</summary>
+    public IndentedWriter Verbatim(string code)
+    {
+        text.Append(code.Replace("\r\n", "\n")).Append('\n');
+        return this;
+    }
+
     /// <summary>Writes <paramref name="header"/> and an opening brace; disposing the result writes the closing brace.</summary>
     public Scope Block(string header, string closing = "}")
     {

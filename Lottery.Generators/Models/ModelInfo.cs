@@ -9,6 +9,9 @@ internal sealed record ModelInfo(TypeHierarchy Hierarchy, EquatableArray<LayerIn
 {
     /// <summary>The declared [Chain], or null when the model declares none.</summary>
     public ChainInfo? Chain { get; init; }
+
+    /// <summary>The model's forward written over traced values for graph export, or null when the runtime has no graph export.</summary>
+    public TraceInfo? Trace { get; init; }
 }
 
 /// <summary>A model's declared chain of layers.</summary>

@@ -24,7 +24,7 @@ internal static partial class ModelParser
             return null;
         }
 
-        return Parse(type, cancellationToken);
+        return Parse(type, cancellationToken, context.SemanticModel.Compilation);
     }
 
     /// <summary>
@@ -39,7 +39,7 @@ internal static partial class ModelParser
         }
 
         var first = type.GetMembers().FirstOrDefault(IsPrunable);
-        return SymbolEqualityComparer.Default.Equals(first, context.TargetSymbol) ? Parse(type, cancellationToken) : null;
+        return SymbolEqualityComparer.Default.Equals(first, context.TargetSymbol) ? Parse(type, cancellationToken, context.SemanticModel.Compilation) : null;
     }
 
     /// <summary>The schedules a model declares, read without reporting anything (experiments use this).</summary>
@@ -56,7 +56,7 @@ internal static partial class ModelParser
     private static IEnumerable<AttributeData> Schedules(INamedTypeSymbol type) =>
         type.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == KnownNames.PruneScheduleAttribute);
 
-    private static ParseResult<ModelInfo> Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
+    private static ParseResult<ModelInfo> Parse(INamedTypeSymbol type, CancellationToken cancellationToken, Compilation? compilation = null)
     {
         var diagnostics = new DiagnosticList();
         var typeLocation = LocationInfo.From(type.Locations.FirstOrDefault());
@@ -89,7 +89,11 @@ internal static partial class ModelParser
             SymbolQueries.Hierarchy(type, cancellationToken),
             layers.ToEquatableArray(),
             schedules.ToEquatableArray(),
-            CanCreate: SymbolQueries.WhyCannotCreate(type) is null) { Chain = chain };
+            CanCreate: SymbolQueries.WhyCannotCreate(type) is null)
+        {
+            Chain = chain,
+            Trace = ForwardTraceParser.Parse(type, compilation, chain?.EmitForward == true, cancellationToken),
+        };
         return new ParseResult<ModelInfo>(model, diagnostics.ToEquatableArray());
     }
 }

@@ -16,7 +16,7 @@ namespace Lottery.Export;
 /// input is named <c>input</c> with a free batch dimension, the output <c>output</c>. A module it cannot write, or one
 /// whose settings ONNX cannot express, is an error that names the module; it never writes a wrong file.
 /// </summary>
-public static class OnnxExport
+public static partial class OnnxExport
 {
     /// <summary>The ONNX operator set the files use (20: the first with Gelu).</summary>
     public const int Opset = 20;
@@ -116,14 +116,19 @@ public static class OnnxExport
     private static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     /// <summary>Writes one module's nodes and initialisers.</summary>
-    private sealed class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input)
+    private sealed partial class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input, string? output = null)
     {
-        private string Output => name + "_out";
+        private string Output => output ?? name + "_out";
 
         public string Write()
         {
+            if (WriteGraphModule() is { } written)
+            {
+                return written;
+            }
+
             var settings = ModuleSettings.Read(module)
-                ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}");
+                ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}, and in graphs ReLU6, Hardswish, AdaptiveAvgPool2d to 1x1 and LayerNorm");
             switch (settings.Kind)
             {
                 case nameof(Linear):
@@ -163,8 +168,8 @@ public static class OnnxExport
                 case nameof(GELU):
                     return Add("Gelu", [input], Text("approximate", settings.Approximate == GELU.Approximate.tanh ? "tanh" : "none"));
                 case nameof(SiLU):
-                    graph.Node.Add(Node("Sigmoid", name + "_sigmoid", [input], [name + "_sigmoid_out"]));
-                    return Add("Mul", [input, name + "_sigmoid_out"]);
+                    graph.Node.Add(Node("Sigmoid", Output + "_sigmoid", [input], [Output + "_sigmoid"]));
+                    return Add("Mul", [input, Output + "_sigmoid"]);
                 default:
                     throw Unsupported($"ONNX export does not write a {settings.Kind} yet; it writes {ModuleSettings.Supported}");
             }
@@ -240,7 +245,7 @@ public static class OnnxExport
         /// <summary>Adds the module's node and returns its output's name.</summary>
         private string Add(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
         {
-            graph.Node.Add(Node(op, name, inputs, [Output], attributes));
+            graph.Node.Add(Node(op, output is null ? name : Output, inputs, [Output], attributes));
             return Output;
         }
 
@@ -253,6 +258,11 @@ public static class OnnxExport
         private string Initializer(string part, Tensor value)
         {
             var full = $"{name}.{part}";
+            if (graph.Initializer.Any(i => i.Name == full) || graph.SparseInitializer.Any(i => i.Values.Name == full))
+            {
+                return full; // A module called twice: its weights are written once.
+            }
+
             using var data = value.detach().to(ScalarType.Float32).cpu().contiguous();
             var values = data.data<float>().ToArray();
             var nonzero = values.Count(v => v != 0);

@@ -11,7 +11,7 @@ public interface IOnnxEngine
     /// <summary>The engine's name in the benchmark's files (for example <see cref="Reporting.InferenceEngines.OnnxRuntime"/>).</summary>
     string Name { get; }
 
-    /// <summary>Loads an ONNX file (<see cref="Export.OnnxExport.ToBytes"/>'s bytes) whose input is one sample of <paramref name="inputShape"/>.</summary>
+    /// <summary>Loads an ONNX file (<see cref="Export.OnnxExport.ToBytes(TorchSharp.torch.nn.Module, IReadOnlyList{long})"/>'s bytes) whose input is one sample of <paramref name="inputShape"/>.</summary>
     IOnnxSession Open(byte[] onnx, IReadOnlyList<long> inputShape);
 }
 

@@ -1,0 +1,282 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Export.Graphs;
+
+/// <summary>A model's captured graph: its steps in the order <c>forward</c> ran them, from the input to the output.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="InputShape">One example's input shape, without the batch dimension.</param>
+/// <param name="Steps">The steps.</param>
+/// <param name="Output">The name of the value the model returns.</param>
+public sealed record CapturedGraph(nn.Module Model, IReadOnlyList<long> InputShape, IReadOnlyList<GraphStep> Steps, string Output)
+{
+    /// <summary>The input's name in the graph.</summary>
+    public const string InputName = "input";
+}
+
+/// <summary>
+/// Captures a model's graph by running its <c>forward</c> once over <see cref="Traced"/> values, on an example input:
+/// models the generator wrote a traced <c>forward</c> for (<see cref="ITraceable"/>) run it; a <see cref="Sequential"/>
+/// runs its children in turn; a module without submodules becomes one step. The example's output through the captured
+/// steps must equal the model's own output, or the capture fails: a graph that computes something else is never written.
+/// </summary>
+public sealed class GraphCapture
+{
+    /// <summary>The batch size of the example input. Sizes equal to it in the first axis of a reshape are taken for the batch.</summary>
+    internal const long ExampleBatch = 3;
+
+    [ThreadStatic]
+    private static GraphCapture? current;
+
+    private readonly Dictionary<nn.Module, string> paths = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<IntPtr, string> tensorPaths = [];
+    private readonly Dictionary<nn.Module, int> calls = new(ReferenceEqualityComparer.Instance);
+    private readonly List<GraphStep> steps = [];
+    private readonly HashSet<string> names = new(StringComparer.Ordinal) { CapturedGraph.InputName };
+    private readonly Stack<string> scopes = new();
+
+    private GraphCapture(nn.Module model)
+    {
+        paths[model] = string.Empty;
+        foreach (var (name, module) in model.named_modules())
+        {
+            paths.TryAdd(module, name);
+        }
+
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            tensorPaths.TryAdd(parameter.Handle, name);
+        }
+
+        foreach (var (name, buffer) in model.named_buffers())
+        {
+            tensorPaths.TryAdd(buffer.Handle, name);
+        }
+    }
+
+    /// <summary>
+    /// Captures <paramref name="model"/>'s graph for inputs of <paramref name="inputShape"/> (without the batch
+    /// dimension), the model in evaluation mode (its mode is restored after).
+    /// </summary>
+    /// <exception cref="GraphCaptureException">A module or a line of a <c>forward</c> cannot be captured; the message names it.</exception>
+    public static CapturedGraph Capture(nn.Module model, IReadOnlyList<long> inputShape)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputShape);
+        if (model is not nn.Module<Tensor, Tensor> callable)
+        {
+            throw new GraphCaptureException($"The model is a {model.GetType().Name}, whose forward does not take one tensor and return one; graph export writes models of one input and one output.");
+        }
+
+        var training = model.training;
+        var previous = current;
+        var capture = new GraphCapture(model);
+        current = capture;
+        try
+        {
+            model.eval();
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var parameter = model.parameters().FirstOrDefault();
+            using var generator = new Generator(20261207, parameter?.device ?? CPU);
+            var example = randn([ExampleBatch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+            Traced output;
+            Tensor expected;
+            try
+            {
+                output = Call(model, new Traced(capture, CapturedGraph.InputName, example));
+                expected = callable.call(example);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
+            {
+                throw new GraphCaptureException($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(e.Message)} Give the shape of one example without the batch dimension.");
+            }
+
+            var difference = expected.shape.SequenceEqual(output.Value.shape) ? (expected - output.Value).abs().max().ToDouble() : double.PositiveInfinity;
+            if (!(difference <= 1e-5))
+            {
+                throw new GraphCaptureException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"The graph captured from {model.GetType().Name}'s forward computes something else than the model (largest difference {difference:G3}): its forward does something the capture does not see. Nothing is written."));
+            }
+
+            return new CapturedGraph(model, [.. inputShape], [.. capture.steps], output.Name);
+        }
+        finally
+        {
+            current = previous;
+            model.train(training);
+        }
+    }
+
+    /// <summary>Runs <paramref name="module"/> on <paramref name="input"/>, adding its steps to the graph (the traced <c>forward</c> calls this for every module call).</summary>
+    public static Traced Call(nn.Module module, Traced input)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Capture.CallModule(module, input);
+    }
+
+    /// <summary>A tensor the model holds (a parameter, a buffer, a constant) used directly in <c>forward</c>, as a graph value.</summary>
+    public static Traced Constant(Tensor value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var capture = current ?? throw new InvalidOperationException("GraphCapture.Constant is called only while a graph is captured.");
+        return capture.AddConstant(value);
+    }
+
+    internal Traced Unary(string op, Traced input, Tensor value) => Add(new OpStep(op, [input.Name], Fresh(op), [], null, (int)input.Value.dim()), value);
+
+    internal Traced Binary(string op, Traced left, Traced right, Tensor value) => Add(new OpStep(op, [left.Name, right.Name], Fresh(op), [], null, (int)left.Value.dim()), value);
+
+    internal Traced WithScalar(string op, Traced input, double scalar, Tensor value) => Add(new OpStep(op, [input.Name], Fresh(op), [], scalar, (int)input.Value.dim()), value);
+
+    internal Traced Softmax(Traced input, long dim) => Add(new OpStep(GraphOps.Softmax, [input.Name], Fresh(GraphOps.Softmax), [Axis(dim, input)], null, (int)input.Value.dim()), nn.functional.softmax(input.Value, dim));
+
+    internal Traced Reshape(Traced input, long[] shape)
+    {
+        var target = shape.ToArray();
+        if (target.Length > 0 && input.Value.dim() > 0 && input.Value.shape[0] == ExampleBatch && target[0] == ExampleBatch)
+        {
+            target[0] = 0; // The batch: copied from the input's first axis, whatever its size.
+        }
+        else if (target.Length > 0 && target[0] != -1 && input.Value.dim() > 0 && input.Value.shape[0] == ExampleBatch)
+        {
+            throw Unsupported($"a reshape to [{string.Join(", ", shape)}] moves the batch axis or fixes its size; keep the batch first, as view(input.shape[0], ...) or view(-1, ...)");
+        }
+
+        return Add(new OpStep(GraphOps.Reshape, [input.Name], Fresh(GraphOps.Reshape), target, null, (int)input.Value.dim()), input.Value.reshape(shape));
+    }
+
+    internal Traced Flatten(Traced input, long start, long end)
+    {
+        var rank = input.Value.dim();
+        return Add(new OpStep(GraphOps.Flatten, [input.Name], Fresh(GraphOps.Flatten), [Axis(start, input), Axis(end, input)], null, (int)rank), input.Value.flatten(start, end));
+    }
+
+    internal Traced Mean(Traced input, long[] dimensions, bool keepdim, ScalarType? type)
+    {
+        if (type is not null && type != input.Value.dtype)
+        {
+            throw Unsupported("a mean that changes the element type");
+        }
+
+        var axes = dimensions.Select(d => Axis(d, input)).ToArray();
+        return Add(new OpStep(GraphOps.Mean, [input.Name], Fresh(GraphOps.Mean), axes, null, (int)input.Value.dim()) { Flag = keepdim }, input.Value.mean(dimensions, keepdim));
+    }
+
+    internal Traced Transpose(Traced input, long dim0, long dim1) =>
+        Add(new OpStep(GraphOps.Transpose, [input.Name], Fresh(GraphOps.Transpose), [Axis(dim0, input), Axis(dim1, input)], null, (int)input.Value.dim()), input.Value.transpose(dim0, dim1));
+
+    internal Traced Permute(Traced input, long[] permutation) =>
+        Add(new OpStep(GraphOps.Permute, [input.Name], Fresh(GraphOps.Permute), permutation.Select(d => Axis(d, input)).ToArray(), null, (int)input.Value.dim()), input.Value.permute(permutation));
+
+    internal Traced Concat(IList<Traced> tensors, long dim) =>
+        Add(new OpStep(GraphOps.Concat, [.. tensors.Select(t => t.Name)], Fresh(GraphOps.Concat), [Axis(dim, tensors[0])], null, (int)tensors[0].Value.dim()), cat([.. tensors.Select(t => t.Value)], dim));
+
+    internal Traced AdaptiveAveragePool(Traced input, long[] size)
+    {
+        if (size.Any(s => s != 1))
+        {
+            throw Unsupported($"adaptive average pooling to [{string.Join(", ", size)}]; graph export writes pooling to 1x1 (a global average)");
+        }
+
+        return Add(new OpStep(GraphOps.GlobalAveragePool, [input.Name], Fresh(GraphOps.GlobalAveragePool), [], null, (int)input.Value.dim()), nn.functional.adaptive_avg_pool2d(input.Value, size));
+    }
+
+    private Traced CallModule(nn.Module module, Traced input)
+    {
+        var path = PathOf(module);
+        var shown = path.Length == 0 ? module.GetType().Name : $"'{path}' ({module.GetType().Name})";
+        if (module is ITraceable traceable)
+        {
+            scopes.Push(path);
+            try
+            {
+                return traceable.Trace(input);
+            }
+            finally
+            {
+                scopes.Pop();
+            }
+        }
+
+        if (module is Sequential sequential)
+        {
+            var value = input;
+            foreach (var child in sequential.children())
+            {
+                value = CallModule(child, value);
+            }
+
+            return value;
+        }
+
+        if (module.children().Any())
+        {
+            throw new GraphCaptureException(
+                $"Module {shown} has submodules, and its forward is code that graph export cannot read (compiled, or in a class Lottery generates no code for). " +
+                "Declare the class partial with a [Prunable] member, so that Lottery's generator reads its forward, or export a declared twin of it.");
+        }
+
+        if (module is not nn.Module<Tensor, Tensor> layer)
+        {
+            throw new GraphCaptureException($"Module {shown} does not take one tensor and return one; graph export writes modules of one input and one output.");
+        }
+
+        calls.TryGetValue(module, out var count);
+        calls[module] = count + 1;
+        var output = Unique(count == 0 ? path + "_out" : $"{path}_out_{count}");
+        var result = layer.call(input.Value);
+        return Add(new ModuleStep(module, path, input.Name, output, result.shape), result);
+    }
+
+    private Traced AddConstant(Tensor value)
+    {
+        var path = tensorPaths.TryGetValue(value.Handle, out var known) ? known : Unique("constant");
+        var name = Unique(path);
+        steps.Add(new ConstantStep(path, value, name)); // The model's own tensor, which outlives the capture.
+        return new Traced(this, name, value.detach());
+    }
+
+    private Traced Add(GraphStep step, Tensor value)
+    {
+        steps.Add(step);
+        return new Traced(this, step.Output, value);
+    }
+
+    private string PathOf(nn.Module module) =>
+        paths.TryGetValue(module, out var path)
+            ? path
+            : throw new GraphCaptureException($"forward calls a {module.GetType().Name} that is not registered in the model (RegisterComponents registers the fields that hold modules); graph export names every module by its place in the model.");
+
+    private string Fresh(string op)
+    {
+        var scope = scopes.Count > 0 && scopes.Peek().Length > 0 ? scopes.Peek() + "/" : string.Empty;
+        return Unique(scope + op);
+    }
+
+    private string Unique(string name)
+    {
+        var candidate = name;
+        for (var i = 1; !names.Add(candidate); i++)
+        {
+            candidate = string.Create(CultureInfo.InvariantCulture, $"{name}_{i}");
+        }
+
+        return candidate;
+    }
+
+    private long Axis(long axis, Traced input) => axis < 0 ? axis + input.Value.dim() : axis;
+
+    private GraphCaptureException Unsupported(string what)
+    {
+        var where = scopes.Count > 0 && scopes.Peek().Length > 0 ? $"the forward of '{scopes.Peek()}'" : "the model's forward";
+        return new GraphCaptureException($"Graph export cannot write {what} (in {where}).");
+    }
+
+    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
+}

@@ -1,0 +1,62 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Export.Graphs;
+
+/// <summary>
+/// The functions of <c>torch.nn.functional</c> and <c>torch</c> that graph export can write, over <see cref="Traced"/>
+/// values, named and ordered as TorchSharp's. The generator points a traced <c>forward</c>'s calls of those functions here;
+/// a function not listed here makes the traced <c>forward</c> one that throws, naming the line.
+/// </summary>
+public static class TracedOps
+{
+#pragma warning disable CS1591, IDE1006, SA1300 // Named as TorchSharp's functions, which the traced forward calls.
+    public static Traced relu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu, input, nn.functional.relu(input.Value));
+
+    public static Traced relu6(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu6, input, nn.functional.relu6(input.Value));
+
+    public static Traced gelu(Traced input) => input.Capture.Unary(GraphOps.Gelu, input, nn.functional.gelu(input.Value));
+
+    public static Traced sigmoid(Traced input) => input.sigmoid();
+
+    public static Traced tanh(Traced input) => input.tanh();
+
+    public static Traced silu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Silu, input, nn.functional.silu(input.Value));
+
+    public static Traced hardswish(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Hardswish, input, nn.functional.hardswish(input.Value));
+
+    public static Traced softmax(Traced input, long dim, ScalarType? dtype = null) => input.Capture.Softmax(input, dim);
+
+    public static Traced dropout(Traced input, double p = 0.5, bool training = true, bool inplace = false) => input;
+
+    public static Traced flatten(Traced input, long start_dim = 0, long end_dim = -1) => input.flatten(start_dim, end_dim);
+
+    public static Traced reshape(Traced input, params long[] shape) => input.reshape(shape);
+
+    public static Traced transpose(Traced input, long dim0, long dim1) => input.transpose(dim0, dim1);
+
+    public static Traced permute(Traced input, params long[] permutation) => input.permute(permutation);
+
+    public static Traced mean(Traced input, long[] dimensions, bool keepdim = false, ScalarType? type = null) => input.mean(dimensions, keepdim, type);
+
+    public static Traced add(Traced input, Traced other) => input + other;
+
+    public static Traced mul(Traced input, Traced other) => input * other;
+
+    public static Traced cat(IList<Traced> tensors, long dim = 0)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        if (tensors.Count == 0)
+        {
+            throw new ArgumentException("cat of no tensors.", nameof(tensors));
+        }
+
+        return tensors[0].Capture.Concat(tensors, dim);
+    }
+
+    public static Traced adaptive_avg_pool2d(Traced input, long[] output_size) => input.Capture.AdaptiveAveragePool(input, output_size);
+
+    public static Traced adaptive_avg_pool2d(Traced input, long output_size) => input.Capture.AdaptiveAveragePool(input, [output_size, output_size]);
+#pragma warning restore CS1591, IDE1006, SA1300
+}

@@ -1,0 +1,217 @@
+using System.Globalization;
+using Google.Protobuf;
+using Lottery.Export.Graphs;
+using Onnx;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Export;
+
+/// <summary>The ONNX export of any model whose graph <see cref="GraphCapture"/> captures (residual blocks, concatenations, pooling heads).</summary>
+public static partial class OnnxExport
+{
+    /// <summary>
+    /// Writes <paramref name="model"/> (dense, masked or compacted in place) to <paramref name="path"/> (atomically): its graph is
+    /// captured from its <c>forward</c> (<see cref="GraphCapture"/>), so it need not be a chain. A <see cref="Sequential"/> is written as a chain.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module or a line of <c>forward</c> cannot be written (<see cref="GraphCaptureException"/>); the message names it, and no file is written.</exception>
+    public static void Save(nn.Module model, string path, IReadOnlyList<long> inputShape)
+    {
+        var bytes = ToBytes(model, inputShape);
+        AtomicFile.Write(path, temporary => File.WriteAllBytes(temporary, bytes));
+    }
+
+    /// <summary>The ONNX model of <paramref name="model"/>, serialized; see <see cref="Save(nn.Module, string, IReadOnlyList{long})"/>.</summary>
+    public static byte[] ToBytes(nn.Module model, IReadOnlyList<long> inputShape) =>
+        (model is Sequential chain ? ToModel(chain, inputShape) : ToModel(GraphCapture.Capture(model, inputShape))).ToByteArray();
+
+    /// <summary>The ONNX model of a captured graph.</summary>
+    /// <exception cref="NotSupportedException">A step cannot be written; the message names its module or operation.</exception>
+    public static ModelProto ToModel(CapturedGraph captured)
+    {
+        ArgumentNullException.ThrowIfNull(captured);
+        var graph = new GraphProto { Name = "lottery" };
+        graph.Input.Add(Value(InputName, [null, .. captured.InputShape.Select(d => (long?)d)]));
+        using (NewDisposeScope())
+        using (no_grad())
+        {
+            foreach (var step in captured.Steps)
+            {
+                switch (step)
+                {
+                    case ModuleStep { Module: AdaptiveAvgPool2d } pool:
+                        if (pool.OutputShape.Count != 4 || pool.OutputShape[2] != 1 || pool.OutputShape[3] != 1)
+                        {
+                            throw new GraphCaptureException($"Layer '{pool.Path}' cannot be exported to ONNX: it pools to [{string.Join(", ", pool.OutputShape.Skip(2))}]; graph export writes adaptive average pooling to 1x1 (a global average).");
+                        }
+
+                        graph.Node.Add(Node("GlobalAveragePool", pool.Output, [pool.Input], [pool.Output]));
+                        break;
+                    case ModuleStep module:
+                        new Writer(graph, module.Path, module.Module, module.Input, module.Output).Write();
+                        break;
+                    case ConstantStep constant:
+                        graph.Initializer.Add(Dense(constant.Output, constant.Value));
+                        break;
+                    case OpStep op:
+                        WriteOp(graph, op);
+                        break;
+                }
+            }
+        }
+
+        graph.Node.Add(Node("Identity", UniqueNodeName(graph, "graph_output"), [captured.Output], [OutputName]));
+        graph.Output.Add(Value(OutputName, null));
+        var model = new ModelProto
+        {
+            IrVersion = 9,
+            ProducerName = "Lottery",
+            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0",
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
+        return model;
+    }
+
+    private static void WriteOp(GraphProto graph, OpStep op)
+    {
+        var name = op.Output;
+        void Add(string type, IEnumerable<string> inputs, params AttributeProto[] attributes) => graph.Node.Add(Node(type, name, inputs, [op.Output], attributes));
+        string Constant(string part, Tensor value)
+        {
+            var full = $"{name}.{part}";
+            graph.Initializer.Add(Dense(full, value));
+            return full;
+        }
+
+        switch (op.Op)
+        {
+            case GraphOps.Add:
+                Add("Add", op.Inputs);
+                break;
+            case GraphOps.Sub:
+                Add("Sub", op.Inputs);
+                break;
+            case GraphOps.Mul:
+                Add("Mul", op.Inputs);
+                break;
+            case GraphOps.AddScalar:
+                Add("Add", [op.Inputs[0], Constant("scalar", tensor((float)op.Scalar!.Value))]);
+                break;
+            case GraphOps.MulScalar:
+                Add("Mul", [op.Inputs[0], Constant("scalar", tensor((float)op.Scalar!.Value))]);
+                break;
+            case GraphOps.Relu:
+                Add("Relu", op.Inputs);
+                break;
+            case GraphOps.Relu6:
+                Add("Clip", [op.Inputs[0], Constant("min", tensor(0f)), Constant("max", tensor(6f))]);
+                break;
+            case GraphOps.Gelu:
+                Add("Gelu", op.Inputs);
+                break;
+            case GraphOps.Sigmoid:
+                Add("Sigmoid", op.Inputs);
+                break;
+            case GraphOps.Tanh:
+                Add("Tanh", op.Inputs);
+                break;
+            case GraphOps.Hardswish:
+                Add("HardSwish", op.Inputs);
+                break;
+            case GraphOps.Silu:
+                graph.Node.Add(Node("Sigmoid", name + "_sigmoid", [op.Inputs[0]], [name + "_sigmoid"]));
+                Add("Mul", [op.Inputs[0], name + "_sigmoid"]);
+                break;
+            case GraphOps.Softmax:
+                Add("Softmax", op.Inputs, Int("axis", op.Ints[0]));
+                break;
+            case GraphOps.Concat:
+                Add("Concat", op.Inputs, Int("axis", op.Ints[0]));
+                break;
+            case GraphOps.Flatten when op.Ints[1] == op.Rank - 1:
+                Add("Flatten", op.Inputs, Int("axis", op.Ints[0]));
+                break;
+            case GraphOps.Flatten:
+                throw new GraphCaptureException(string.Create(CultureInfo.InvariantCulture, $"Graph export cannot write '{name}': a flatten of axes {op.Ints[0]} to {op.Ints[1]} of {op.Rank} (it writes flattens to the last axis)."));
+            case GraphOps.Reshape:
+                Add("Reshape", [op.Inputs[0], Constant("shape", tensor(op.Ints.ToArray()))]);
+                break;
+            case GraphOps.Mean:
+                Add("ReduceMean", [op.Inputs[0], Constant("axes", tensor(op.Ints.ToArray()))], Int("keepdims", op.Flag ? 1 : 0));
+                break;
+            case GraphOps.Transpose:
+                var perm = Enumerable.Range(0, op.Rank).Select(i => (long)i).ToArray();
+                (perm[op.Ints[0]], perm[op.Ints[1]]) = (perm[op.Ints[1]], perm[op.Ints[0]]);
+                Add("Transpose", op.Inputs, Ints("perm", perm));
+                break;
+            case GraphOps.Permute:
+                Add("Transpose", op.Inputs, Ints("perm", op.Ints));
+                break;
+            case GraphOps.GlobalAveragePool:
+                Add("GlobalAveragePool", op.Inputs);
+                break;
+            default:
+                throw new GraphCaptureException($"Graph export cannot write '{name}': it does not know the operation '{op.Op}'.");
+        }
+    }
+
+    private static TensorProto Dense(string name, Tensor value)
+    {
+        using var data = value.detach().cpu().contiguous();
+        TensorProto proto;
+        if (data.dtype == ScalarType.Int64)
+        {
+            proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+            proto.Int64Data.AddRange(data.data<long>().ToArray());
+        }
+        else
+        {
+            using var floats = data.to(ScalarType.Float32);
+            proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+            proto.FloatData.AddRange(floats.data<float>().ToArray());
+        }
+
+        proto.Dims.AddRange(data.shape);
+        return proto;
+    }
+
+    private static string UniqueNodeName(GraphProto graph, string name)
+    {
+        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+        return Enumerable.Range(0, names.Count + 1).Select(i => i == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}_{i}")).First(n => !names.Contains(n));
+    }
+
+    private sealed partial class Writer
+    {
+        /// <summary>Writes the modules only graphs hold (TorchVision's and MobileNet's); null for the others.</summary>
+        private string? WriteGraphModule()
+        {
+            switch (module)
+            {
+                case ReLU6:
+                    return Add("Clip", [input, Scalar("min", 0f), Scalar("max", 6f)]);
+                case Hardswish:
+                    return Add("HardSwish", [input]);
+                case LayerNorm norm:
+                    var shape = norm.normalized_shape;
+                    var scale = norm.weight is { } weight ? weight.detach() : ones(shape);
+                    var shift = norm.bias is { } bias ? bias.detach() : zeros(shape);
+                    return Add(
+                        "LayerNormalization",
+                        [input, Initializer("weight", scale), Initializer("bias", shift)],
+                        Int("axis", -shape.Length),
+                        Float("epsilon", norm.eps));
+                default:
+                    return null;
+            }
+        }
+
+        private string Scalar(string part, float value)
+        {
+            var full = $"{Output}.{part}";
+            graph.Initializer.Add(Dense(full, tensor(value)));
+            return full;
+        }
+    }
+}

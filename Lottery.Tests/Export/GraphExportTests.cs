@@ -1,0 +1,209 @@
+using Lottery.Compaction;
+using Lottery.Criteria;
+using Lottery.Examples.Models;
+using Lottery.Export;
+using Lottery.Export.Graphs;
+using Lottery.Groups;
+using Lottery.Masks;
+using Lottery.Schedules;
+using Lottery.Tests.Groups;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using Tensor = TorchSharp.torch.Tensor;
+
+namespace Lottery.Tests.Export;
+
+/// <summary>
+/// Models built from blocks export to ONNX as graphs captured from their own forward (the generator's traced copy), dense,
+/// masked and compacted in place, and ONNX Runtime computes what TorchSharp computes (largest difference at most 1e-4,
+/// the same predictions) at any batch size; what cannot be captured is one error naming it, and no file.
+/// </summary>
+public sealed class GraphExportTests
+{
+    [Fact]
+    public void The_small_ResNet_dense_masked_and_compacted_runs_in_onnx_runtime_with_torchsharps_outputs()
+    {
+        manual_seed(31);
+        using var model = new SmallResNet();
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 500);
+        var inputs = data.Test.Inputs.to(ScalarType.Float32).view(-1, 784); // flattened: the model's forward views them as images
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+
+        using var example = randn(1, 1, 28, 28);
+        PruneByGroups(model, example, [16, 1, 28, 28], 0.5);
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+
+        var report = Compactor.CompactInPlace(model, example);
+        Assert.True(report.ParametersAfter < report.ParametersBefore / 2, report.Describe());
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+        AssertSameInOnnxRuntime(model, inputs.view(-1, 1, 28, 28), [1, 28, 28]);
+    }
+
+    [Fact]
+    public void The_small_MobileNet_with_depthwise_convs_and_relu6_dense_and_compacted_runs_in_onnx_runtime()
+    {
+        manual_seed(32);
+        using var model = new SmallMobileNet();
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 200);
+        var images = data.Test.Inputs.to(ScalarType.Float32).view(-1, 1, 28, 28);
+        AssertSameInOnnxRuntime(model, images, [1, 28, 28]);
+
+        using var example = randn(1, 1, 28, 28);
+        PruneByGroups(model, example, [16, 1, 28, 28], 0.4);
+        var report = Compactor.CompactInPlace(model, example);
+        Assert.True(report.ParametersAfter < report.ParametersBefore, report.Describe());
+        var onnx = OnnxExport.ToModel(GraphCapture.Capture(model, [1, 28, 28]));
+        Assert.Contains(onnx.Graph.Node, n => n.OpType == "Conv" && n.Attribute.Any(a => a.Name == "group" && a.I > 1));
+        Assert.Contains(onnx.Graph.Node, n => n.OpType == "Clip");
+        AssertSameInOnnxRuntime(model, images, [1, 28, 28]);
+    }
+
+    [Fact]
+    public void The_declared_ResNet18_takes_TorchVisions_weights_computes_what_it_computes_and_exports_dense_and_compacted()
+    {
+        manual_seed(33);
+        using var torchVision = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        using var twin = new ResNet18(classes: 10);
+        var (missing, unexpected) = twin.load_state_dict(torchVision.state_dict(), strict: true);
+        Assert.Empty(missing);
+        Assert.Empty(unexpected);
+        using var images = randn(6, 3, 32, 32);
+        torchVision.eval();
+        twin.eval();
+        using (no_grad())
+        {
+            using var expected = torchVision.call(images);
+            using var actual = twin.call(images);
+            Assert.Equal(0, (expected - actual).abs().max().item<float>());
+        }
+
+        AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
+
+        using var example = randn(1, 3, 32, 32);
+        PruneByGroups(twin, example, [8, 3, 32, 32], 0.5);
+        var report = Compactor.CompactInPlace(twin, example);
+        Assert.True(report.ParametersAfter < report.ParametersBefore / 2, report.Describe());
+        AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
+    }
+
+    [Fact]
+    public void A_chain_model_passed_as_a_module_exports_through_its_generated_forward()
+    {
+        manual_seed(34);
+        using var model = new Conv2();
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 100);
+        AssertSameInOnnxRuntime(model, data.Test.Inputs.to(ScalarType.Float32).view(-1, 1, 28, 28), [1, 28, 28]);
+    }
+
+    [Fact]
+    public void TorchVisions_compiled_ResNet18_is_one_error_naming_it_and_what_to_use_and_no_file_is_written()
+    {
+        using var model = TorchSharp.torchvision.models.resnet18(num_classes: 10);
+        var path = Path.Combine(Path.GetTempPath(), $"resnet18-{Guid.NewGuid():N}.onnx");
+        var error = Assert.Throws<GraphCaptureException>(() => OnnxExport.Save(model, path, [3, 32, 32]));
+        Assert.Contains("ResNet has submodules, and its forward is code that graph export cannot read", error.Message, StringComparison.Ordinal);
+        Assert.Contains("declared twin", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_native_transformer_layer_is_an_error_naming_the_module()
+    {
+        using var model = new TransformerClassifier();
+        var error = Assert.ThrowsAny<NotSupportedException>(() => OnnxExport.ToBytes(model, [784]));
+        Assert.StartsWith("Layer 'encoder' cannot be exported to ONNX: it is a TransformerEncoderLayer", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forward_using_what_graph_export_does_not_write_is_an_error_naming_its_file_and_line()
+    {
+        using var model = new AbsoluteNet();
+        var path = Path.Combine(Path.GetTempPath(), $"absolute-{Guid.NewGuid():N}.onnx");
+        var error = Assert.Throws<GraphCaptureException>(() => OnnxExport.Save(model, path, [4]));
+        var line = File.ReadLines(SourceFile()).Select((text, i) => (text, i)).Single(l => l.text.EndsWith("=> fc.call(input.abs());", StringComparison.Ordinal)).i + 1;
+        Assert.StartsWith($"AbsoluteNet.forward (GraphExportTests.cs, line {line}): graph export does not write the tensor method 'abs'", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public void A_reshape_that_fixes_the_batch_size_is_refused_rather_than_written_for_one_batch_size()
+    {
+        using var model = new FixedBatchNet();
+        var error = Assert.Throws<GraphCaptureException>(() => OnnxExport.ToBytes(model, [4]));
+        Assert.Contains("moves the batch axis or fixes its size", error.Message, StringComparison.Ordinal);
+    }
+
+    private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
+
+    private static void PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[] warm, double rate)
+    {
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = ((IPrunableModel)model).AttachMasks();
+        masks.UseGroups(groups);
+        CutByHand.WarmNorms(model, warm);
+        GroupPruner.Prune(masks, groups, rate, PruningScope.Layerwise);
+    }
+
+    /// <summary>Exports <paramref name="model"/>, runs it in ONNX Runtime on all of <paramref name="inputs"/> and on the first alone, and compares with TorchSharp.</summary>
+    private static void AssertSameInOnnxRuntime(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape)
+    {
+        model.eval();
+        var bytes = OnnxExport.ToBytes(model, inputShape);
+        using var session = new InferenceSession(bytes);
+        foreach (var batch in new[] { inputs, inputs[..1] })
+        {
+            using var scope = NewDisposeScope();
+            var contiguous = batch.contiguous();
+            float[] expected;
+            using (no_grad())
+            {
+                expected = model.call(contiguous).contiguous().data<float>().ToArray();
+            }
+
+            var tensor = new DenseTensor<float>(contiguous.data<float>().ToArray(), [.. contiguous.shape.Select(d => (int)d)]);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, tensor)]);
+            var actual = results.Single(r => r.Name == OnnxExport.OutputName).AsEnumerable<float>().ToArray();
+            Assert.Equal(expected.Length, actual.Length);
+            var largest = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+            Assert.True(largest <= 1e-4, $"{model.GetType().Name}, batch {batch.shape[0]}: largest difference {largest}");
+            var classes = (int)(expected.Length / batch.shape[0]);
+            Assert.Equal(ArgMax(expected, classes), ArgMax(actual, classes));
+        }
+    }
+
+    private static int[] ArgMax(float[] logits, int classes) =>
+        [.. Enumerable.Range(0, logits.Length / classes).Select(i => Array.IndexOf(logits, logits.AsSpan(i * classes, classes).ToArray().Max(), i * classes) - (i * classes))];
+}
+
+/// <summary>A model whose forward uses a tensor method graph export does not write (abs).</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class AbsoluteNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 2);
+
+    /// <summary>Creates the model.</summary>
+    public AbsoluteNet()
+        : base(nameof(AbsoluteNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => fc.call(input.abs());
+}
+
+/// <summary>A model whose forward writes its batch size (1) into a reshape.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class FixedBatchNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 2);
+
+    /// <summary>Creates the model.</summary>
+    public FixedBatchNet()
+        : base(nameof(FixedBatchNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => fc.call(input.reshape(1, 4));
+}

@@ -1,0 +1,90 @@
+using static Lottery.Tests.Generators.GeneratorHarness;
+
+namespace Lottery.Tests.Generators;
+
+/// <summary>
+/// The generator writes every model's forward again over traced values (for graph export). What it can follow compiles
+/// into a trace; anything else becomes a trace that throws, naming the file, the line and what it met; either way the
+/// user's project compiles without a warning.
+/// </summary>
+public class TraceGenerationTests
+{
+    private const string Model = """
+        namespace Demo;
+
+        [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 2)]
+        public sealed partial class Net : nn.Module<Tensor, Tensor>
+        {
+            [Prunable] private readonly Linear first = nn.Linear(4, 4);
+            [Prunable] private readonly Linear second = nn.Linear(8, 2);
+            private readonly ModuleList<Linear> extra = nn.ModuleList(nn.Linear(4, 4));
+            private readonly Parameter offset = nn.Parameter(zeros(4));
+            private bool Twice { get; } = true;
+
+            public Net() : base(nameof(Net)) => RegisterComponents();
+
+            private static Tensor Helper(Tensor x) => x;
+
+            public override Tensor forward(Tensor input)
+            {
+        BODY
+            }
+        }
+        """;
+
+    /// <summary>Bodies, what the trace says of them, and the line of the body it names (0 for the first).</summary>
+    public static TheoryData<string, string, int> Unfollowed => new()
+    {
+        { "return second.call(input.abs());", "graph export does not write the tensor method 'abs'", 0 },
+        { "return second.call(Helper(input));", "'Helper(input)' calls the model's own method 'Helper' with tensors", 0 },
+        { "var f = (Tensor t) => first.call(t);\n        return second.call(f(input));", "a lambda or local function over tensors", 0 },
+        { "return second.call(input[0]);", "graph export does not write indexing into a tensor", 0 },
+        { "return second.call(-input);", "'-input' is a tensor expression of a kind graph export does not follow", 0 },
+        { "return second.call(exp(input));", "graph export does not write the function 'torch.exp'", 0 },
+        { "return second.call(input > 0);", "graph export does not write the operator '>' between tensors", 0 },
+        { "var x = first.call(input);\n        x += input;\n        return second.call(x);", "graph export does not write the compound assignment '+='", 1 },
+        { "return this.call(input);", "'this.call(input)' calls the model's own forward", 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Unfollowed))]
+    public void A_forward_using_what_graph_export_does_not_follow_traces_to_a_throw_naming_the_line_and_compiles(string body, string why, int line)
+    {
+        var outcome = Run(Usings + Model.Replace("BODY", body, StringComparison.Ordinal));
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        var trace = outcome.Sources["Demo.Net.Trace.g.cs"];
+        var firstLine = Usings.Split('\n').Length - 1 + Model.Split('\n').ToList().FindIndex(l => l.Contains("BODY", StringComparison.Ordinal)) + 1;
+        Assert.Contains($"throw new global::Lottery.Export.Graphs.GraphCaptureException(\"Net.forward (Source0.cs, line {firstLine + line}", trace, StringComparison.Ordinal);
+        Assert.Contains(why, trace, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_forward_of_modules_functions_loops_conditions_and_a_held_tensor_traces_and_compiles()
+    {
+        const string Body = """
+                    using var scope = NewDisposeScope();
+                    Tensor x = input.dim() == 1 ? input.view(1, -1) : input;
+                    var y = nn.functional.relu(first.call(x)) + offset;
+                    foreach (var layer in extra)
+                    {
+                        y = layer.call(y) * 0.5;
+                    }
+
+                    y = Twice ? cat([y, x], 1) : cat(new[] { y, y }, 1);
+                    return second.call(y).MoveToOuterDisposeScope();
+            """;
+        var outcome = Run(Usings + Model.Replace("BODY", Body, StringComparison.Ordinal));
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        var trace = outcome.Sources["Demo.Net.Trace.g.cs"];
+        Assert.DoesNotContain("GraphCaptureException", trace, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.Traced x = ", trace, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.GraphCapture.Call(layer, y)", trace, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.GraphCapture.Constant(offset)", trace, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.TracedOps.cat([y, x], 1)", trace, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.TracedOps.relu(", trace, StringComparison.Ordinal);
+    }
+}
