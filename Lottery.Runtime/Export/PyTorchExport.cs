@@ -34,7 +34,7 @@ public sealed record PyTorchFiles(string StateDictionary, string Module);
 /// masks with <c>prune.identity</c> first) and loads the state dictionary into it. The modules written are those
 /// compaction and ONNX export know; any other is an error that names it, and nothing is written.
 /// </summary>
-public static class PyTorchExport
+public static partial class PyTorchExport
 {
     /// <summary>Writes <paramref name="chain"/> to <paramref name="path"/> (the state dictionary, <c>.pt</c>) and a Python module beside it (atomically).</summary>
     /// <param name="chain">The chain.</param>
@@ -49,7 +49,12 @@ public static class PyTorchExport
         var full = Path.GetFullPath(path);
         var module = ModulePath(full);
         var source = PythonModule(chain, inputShape, masks, Path.GetFileName(full), description);
-        var state = StateDictionary(chain, masks);
+        return WriteFiles(full, module, source, StateDictionary(chain, masks));
+    }
+
+    /// <summary>Writes the state dictionary <paramref name="state"/> (disposing its tensors) and the Python module beside it, each atomically.</summary>
+    private static PyTorchFiles WriteFiles(string full, string module, string source, IReadOnlyDictionary<string, Tensor> state)
+    {
         try
         {
             using var holder = new StateHolder("state");
@@ -113,32 +118,7 @@ public static class PyTorchExport
             foreach (var (name, module) in chain.named_children())
             {
                 _ = Settings(name, module);
-                var buffers = module.named_buffers(recurse: false).ToDictionary(b => b.name, b => b.buffer);
-                foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
-                {
-                    var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix);
-                    if (mask is null)
-                    {
-                        state.Add($"{name}.{parameterName}", Copy(() => parameter));
-                    }
-                    else if (masks == PyTorchMasks.Keep)
-                    {
-                        state.Add($"{name}.{parameterName}_orig", Copy(() => parameter));
-                        state.Add($"{name}.{parameterName}{MaskSet.MaskBufferSuffix}", Copy(() => mask.to(parameter.dtype)));
-                    }
-                    else
-                    {
-                        state.Add($"{name}.{parameterName}", Copy(() => parameter.mul(mask)));
-                    }
-                }
-
-                foreach (var (bufferName, buffer) in buffers)
-                {
-                    if (!IsMask(module, bufferName))
-                    {
-                        state.Add($"{name}.{bufferName}", Copy(() => buffer));
-                    }
-                }
+                AddModuleState(state, name, module, masks);
             }
 
             return state;
@@ -151,6 +131,37 @@ public static class PyTorchExport
             }
 
             throw;
+        }
+    }
+
+    /// <summary>Adds one module's parameters (masked as <paramref name="masks"/> says) and buffers under <c>&lt;name&gt;.&lt;tensor&gt;</c>.</summary>
+    private static void AddModuleState(Dictionary<string, Tensor> state, string name, nn.Module module, PyTorchMasks masks)
+    {
+        var buffers = module.named_buffers(recurse: false).ToDictionary(b => b.name, b => b.buffer);
+        foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
+        {
+            var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix);
+            if (mask is null)
+            {
+                state.Add($"{name}.{parameterName}", Copy(() => parameter));
+            }
+            else if (masks == PyTorchMasks.Keep)
+            {
+                state.Add($"{name}.{parameterName}_orig", Copy(() => parameter));
+                state.Add($"{name}.{parameterName}{MaskSet.MaskBufferSuffix}", Copy(() => mask.to(parameter.dtype)));
+            }
+            else
+            {
+                state.Add($"{name}.{parameterName}", Copy(() => parameter.mul(mask)));
+            }
+        }
+
+        foreach (var (bufferName, buffer) in buffers)
+        {
+            if (!IsMask(module, bufferName))
+            {
+                state.Add($"{name}.{bufferName}", Copy(() => buffer));
+            }
         }
     }
 

@@ -136,6 +136,107 @@ public sealed class GraphExportTests
         Assert.Contains("moves the batch axis or fixes its size", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_small_ResNet_masked_and_compacted_the_MobileNet_and_the_ResNet18_twin_load_in_PyTorch_with_torchsharps_outputs()
+    {
+        var folder = Directory.CreateTempSubdirectory("lottery-graph-pytorch-").FullName;
+        try
+        {
+            manual_seed(35);
+            using var data = TestData.SmallDigits(train: 10, validation: 10, test: 300);
+            var images = data.Test.Inputs.to(ScalarType.Float32).view(-1, 1, 28, 28);
+            using var example = randn(1, 1, 28, 28);
+            using var resnet = new SmallResNet();
+            PruneByGroups(resnet, example, [16, 1, 28, 28], 0.5);
+            var masked = AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_masked", PyTorchMasks.Keep);
+            var maskKeys = masked.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).ToList();
+            Assert.Contains("blocks.1.conv2.weight_orig", maskKeys);
+            Assert.Contains("blocks.1.conv2.weight_mask", maskKeys);
+            Assert.True(masked.GetProperty("pruned").GetBoolean(), "prune.is_pruned(model) in PyTorch");
+            AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_stripped", PyTorchMasks.Strip);
+
+            Compactor.CompactInPlace(resnet, example);
+            var compacted = AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_compacted", PyTorchMasks.Keep);
+            Assert.Equal(
+                resnet.state_dict().Keys.Where(k => !k.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+                compacted.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).Where(k => !k.EndsWith("_mask", StringComparison.Ordinal)).Select(k => k.Replace("_orig", string.Empty, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+
+            using var mobile = new SmallMobileNet();
+            AssertSameInPyTorch(mobile, images, [1, 28, 28], folder, "mobilenet", PyTorchMasks.Keep);
+
+            using var twin = new ResNet18(classes: 10);
+            using var colour = randn(8, 3, 32, 32);
+            using var example3 = randn(1, 3, 32, 32);
+            PruneByGroups(twin, example3, [8, 3, 32, 32], 0.5);
+            Compactor.CompactInPlace(twin, example3);
+            var report = AssertSameInPyTorch(twin, colour, [3, 32, 32], folder, "resnet18", PyTorchMasks.Strip);
+            Assert.Contains("layer2.0.downsample.0.weight", report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_transformer_layer_is_refused_by_the_pytorch_export_too_and_nothing_is_written()
+    {
+        using var model = new TransformerClassifier();
+        var path = Path.Combine(Path.GetTempPath(), $"transformer-{Guid.NewGuid():N}.pt");
+        var error = Assert.ThrowsAny<NotSupportedException>(() => PyTorchExport.Save(model, path, [784]));
+        Assert.StartsWith("Layer 'encoder' cannot be exported to PyTorch", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+        Assert.False(File.Exists(PyTorchExport.ModulePath(path)));
+    }
+
+    /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch computes.</summary>
+    private const string PyTorchCheck = """
+        import importlib.util, json, sys
+        import numpy as np
+        import torch
+        from torch.nn.utils import prune
+
+        module_path, inputs_path, expected_path = sys.argv[1:4]
+        shape = [int(d) for d in sys.argv[4].split(",")]
+        spec = importlib.util.spec_from_file_location("exported", module_path)
+        exported = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(exported)
+        model = exported.load()
+        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
+        with torch.no_grad():
+            y = model(x).numpy()
+            first = model(x[:1]).numpy()
+        expected = np.fromfile(expected_path, dtype=np.float32).reshape(y.shape)
+        print(json.dumps({
+            "largest": float(max(np.abs(y - expected).max(), np.abs(first - expected[:1]).max())),
+            "same": int((y.argmax(1) == expected.argmax(1)).sum()),
+            "count": int(y.shape[0]),
+            "pruned": bool(prune.is_pruned(model)),
+            "keys": sorted(model.state_dict().keys()),
+        }))
+        """;
+
+    private static System.Text.Json.JsonElement AssertSameInPyTorch(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape, string folder, string name, PyTorchMasks masks)
+    {
+        model.eval();
+        var files = PyTorchExport.Save(model, Path.Combine(folder, name + ".pt"), inputShape, masks);
+        using var scope = NewDisposeScope();
+        var contiguous = inputs.contiguous();
+        using (no_grad())
+        {
+            var expected = model.call(contiguous).contiguous();
+            var inputsFile = Path.Combine(folder, name + ".inputs.f32");
+            var expectedFile = Path.Combine(folder, name + ".expected.f32");
+            File.WriteAllBytes(inputsFile, contiguous.bytes.ToArray());
+            File.WriteAllBytes(expectedFile, expected.bytes.ToArray());
+            var report = PyTorchPeer.Run(PyTorchCheck, files.Module, inputsFile, expectedFile, string.Join(",", contiguous.shape));
+            var largest = report.GetProperty("largest").GetDouble();
+            Assert.True(largest <= 1e-4, $"{name}: largest difference {largest}");
+            Assert.Equal(inputs.shape[0], report.GetProperty("same").GetInt64());
+            return report;
+        }
+    }
+
     private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
     private static void PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[] warm, double rate)

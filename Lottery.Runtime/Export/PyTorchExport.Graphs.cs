@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text;
+using Lottery.Compaction;
+using Lottery.Export.Graphs;
+using Lottery.Masks;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Export;
+
+/// <summary>The PyTorch export of any model whose graph <see cref="GraphCapture"/> captures.</summary>
+public static partial class PyTorchExport
+{
+    /// <summary>
+    /// Writes <paramref name="model"/> (dense, masked or compacted in place) for PyTorch: its state dictionary under the
+    /// model's own names (<c>blocks.0.conv1.weight</c>), and a Python module whose <c>Model</c> class holds the same modules
+    /// at the same places and whose <c>forward</c> is the graph captured from the model's <c>forward</c>. A
+    /// <see cref="Sequential"/> is written as a chain.
+    /// </summary>
+    /// <exception cref="NotSupportedException">A module or a line of <c>forward</c> cannot be written; the message names it, and nothing is written.</exception>
+    public static PyTorchFiles Save(nn.Module model, string path, IReadOnlyList<long> inputShape, PyTorchMasks masks = PyTorchMasks.Keep, string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(path);
+        if (model is Sequential chain)
+        {
+            return Save(chain, path, inputShape, masks, description);
+        }
+
+        var full = Path.GetFullPath(path);
+        var module = ModulePath(full);
+        var captured = GraphCapture.Capture(model, inputShape);
+        var source = PythonModule(captured, masks, Path.GetFileName(full), description ?? $"{model.GetType().Name}, exported by Lottery.");
+        return WriteFiles(full, module, source, StateDictionary(captured, masks));
+    }
+
+    /// <summary>The state dictionary of a captured graph's modules and held tensors, new CPU tensors the caller disposes.</summary>
+    public static IReadOnlyDictionary<string, Tensor> StateDictionary(CapturedGraph captured, PyTorchMasks masks = PyTorchMasks.Keep)
+    {
+        ArgumentNullException.ThrowIfNull(captured);
+        var state = new Dictionary<string, Tensor>();
+        try
+        {
+            using var noGrad = no_grad();
+            foreach (var step in Distinct(captured))
+            {
+                switch (step)
+                {
+                    case ModuleStep module:
+                        AddModuleState(state, module.Path, module.Module, masks);
+                        break;
+                    case ConstantStep constant:
+                        state.Add(constant.Path, Copy(() => constant.Value));
+                        break;
+                }
+            }
+
+            return state;
+        }
+        catch
+        {
+            foreach (var tensor in state.Values)
+            {
+                tensor.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>The Python module whose <c>Model</c> runs the captured graph and whose <c>load()</c> reads <paramref name="stateFileName"/>.</summary>
+    /// <exception cref="NotSupportedException">A step cannot be written; the message names it.</exception>
+    public static string PythonModule(CapturedGraph captured, PyTorchMasks masks, string stateFileName, string description)
+    {
+        ArgumentNullException.ThrowIfNull(captured);
+        var init = new StringBuilder();
+        var pruned = new List<string>();
+        foreach (var step in Distinct(captured))
+        {
+            switch (step)
+            {
+                case ModuleStep module:
+                    init.Append("        _put(self, ").Append(Text(module.Path)).Append(", ").Append(GraphConstructor(module)).Append(")\n");
+                    if (masks == PyTorchMasks.Keep)
+                    {
+                        pruned.AddRange(module.Module.named_buffers(recurse: false)
+                            .Where(b => IsMask(module.Module, b.name))
+                            .Select(b => $"({Text(module.Path)}, {Text(b.name[..^MaskSet.MaskBufferSuffix.Length])})"));
+                    }
+
+                    break;
+                case ConstantStep constant:
+                    var shape = string.Join(", ", constant.Value.shape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+                    var kind = constant.Value is Parameter ? "nn.Parameter(torch.zeros(" + shape + (constant.Value.shape.Length == 1 ? ",))" : "))") : "torch.zeros(" + shape + (constant.Value.shape.Length == 1 ? ",)" : ")");
+                    init.Append("        _put(self, ").Append(Text(constant.Path)).Append(", ").Append(kind).Append(")\n");
+                    break;
+            }
+        }
+
+        var names = new Dictionary<string, string>(StringComparer.Ordinal) { [CapturedGraph.InputName] = "x" };
+        string Var(string value) => names.TryGetValue(value, out var name) ? name : throw new GraphCaptureException($"Graph export lost the value '{value}'.");
+        var forward = new StringBuilder();
+        foreach (var step in captured.Steps)
+        {
+            var variable = names[step.Output] = "v" + names.Count.ToString(CultureInfo.InvariantCulture);
+            var expression = step switch
+            {
+                ModuleStep module => $"_get(self, {Text(module.Path)})({Var(module.Input)})",
+                ConstantStep constant => $"_get(self, {Text(constant.Path)})",
+                OpStep op => OpExpression(op, op.Inputs.Select(Var).ToList()),
+                _ => throw new GraphCaptureException($"Graph export does not know the step {step.GetType().Name}."),
+            };
+            forward.Append("        ").Append(variable).Append(" = ").Append(expression).Append('\n');
+        }
+
+        forward.Append("        return ").Append(Var(captured.Output)).Append('\n');
+        var inputShape = string.Join(", ", captured.InputShape.Select(d => d.ToString(CultureInfo.InvariantCulture)));
+        var python = new StringBuilder();
+        python.Append("\"\"\"").Append(Docstring(description)).Append("\n\n");
+        python.Append("Model holds the exported model's modules under their names in the state dictionary; its forward is the graph Lottery\n");
+        python.Append("captured from the model's own forward. build() makes it").Append(pruned.Count > 0 ? " with the pruned tensors masked as torch.nn.utils.prune does" : string.Empty).Append(";\n");
+        python.Append("load() fills it with the state dictionary ").Append(Docstring(stateFileName)).Append(" (beside this file) and sets evaluation mode.\n");
+        python.Append("Input: float32 [batch, ").Append(inputShape).Append("].\n");
+        python.Append("Written by Lottery's PyTorch export; edit freely.\n\"\"\"\n");
+        python.Append("""
+            import functools
+            import os
+
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+            from torch.nn.utils import prune
+
+
+            """);
+        python.Append("INPUT_SHAPE = (").Append(inputShape).Append(captured.InputShape.Count == 1 ? ",)\n" : ")\n");
+        python.Append("STATE_FILE = ").Append(Text(stateFileName)).Append('\n');
+        python.Append("# (module, tensor) pairs that carry a pruning mask: <tensor>_orig and <tensor>_mask in the state dictionary.\n");
+        python.Append("PRUNED = [").Append(string.Join(", ", pruned)).Append("]\n\n\n");
+        python.Append("""
+            def _get(root, path):
+                return functools.reduce(getattr, path.split("."), root)
+
+
+            def _put(root, path, value):
+                *parents, name = path.split(".")
+                holder = root
+                for part in parents:
+                    if part not in holder._modules:
+                        holder.add_module(part, nn.Module())
+                    holder = holder._modules[part]
+                if isinstance(value, nn.Parameter):
+                    holder.register_parameter(name, value)
+                elif isinstance(value, torch.Tensor):
+                    holder.register_buffer(name, value)
+                else:
+                    holder.add_module(name, value)
+
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+
+            """);
+        python.Append(init);
+        python.Append("        for module, tensor in PRUNED:\n");
+        python.Append("            prune.identity(_get(self, module), tensor)\n\n");
+        python.Append("    def forward(self, x):\n");
+        python.Append(forward);
+        python.Append(""""
+
+
+            def build():
+                """The model, untrained, with the pruned tensors' masks registered (all ones until load)."""
+                return Model()
+
+
+            def load(path=None):
+                """The exported model with its trained state (and masks), in evaluation mode."""
+                model = build()
+                path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), STATE_FILE)
+                model.load_state_dict(torch.load(path, map_location="cpu"))
+                return model.eval()
+
+            """");
+        return python.ToString().ReplaceLineEndings("\n");
+    }
+
+    /// <summary>Each module and held tensor once, in the order the graph first uses it.</summary>
+    private static IEnumerable<GraphStep> Distinct(CapturedGraph captured)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return captured.Steps.Where(step => step switch
+        {
+            ModuleStep module => seen.Add(module.Path),
+            ConstantStep constant => seen.Add(constant.Path),
+            _ => false,
+        });
+    }
+
+    private static string GraphConstructor(ModuleStep step) => step.Module switch
+    {
+        ReLU6 => "nn.ReLU6()",
+        Hardswish => "nn.Hardswish()",
+        AdaptiveAvgPool2d => $"nn.AdaptiveAvgPool2d({Sizes([.. step.OutputShape.Skip(2)])})",
+        LayerNorm norm => $"nn.LayerNorm({Sizes(norm.normalized_shape)}, eps={Number(norm.eps)}, elementwise_affine={Bool(norm.weight is not null)}, bias={Bool(norm.bias is not null)})",
+        var module => Constructor(step.Path, Settings(step.Path, module)),
+    };
+
+    private static string OpExpression(OpStep op, IReadOnlyList<string> inputs)
+    {
+        var x = inputs[0];
+        string Ints(IEnumerable<long> values) => string.Join(", ", values.Select(v => v.ToString(CultureInfo.InvariantCulture)));
+        return op.Op switch
+        {
+            GraphOps.Add => $"{x} + {inputs[1]}",
+            GraphOps.Sub => $"{x} - {inputs[1]}",
+            GraphOps.Mul => $"{x} * {inputs[1]}",
+            GraphOps.AddScalar => $"{x} + {Number(op.Scalar!.Value)}",
+            GraphOps.MulScalar => $"{x} * {Number(op.Scalar!.Value)}",
+            GraphOps.Relu => $"F.relu({x})",
+            GraphOps.Relu6 => $"F.relu6({x})",
+            GraphOps.Gelu => $"F.gelu({x})",
+            GraphOps.Sigmoid => $"torch.sigmoid({x})",
+            GraphOps.Tanh => $"torch.tanh({x})",
+            GraphOps.Silu => $"F.silu({x})",
+            GraphOps.Hardswish => $"F.hardswish({x})",
+            GraphOps.Softmax => $"F.softmax({x}, dim={op.Ints[0]})",
+            GraphOps.Concat => $"torch.cat([{string.Join(", ", inputs)}], dim={op.Ints[0]})",
+            GraphOps.Flatten => $"torch.flatten({x}, {op.Ints[0]}, {op.Ints[1]})",
+            GraphOps.Reshape => $"{x}.reshape({string.Join(", ", op.Ints.Select((d, i) => d == 0 ? $"{x}.shape[{i}]" : d.ToString(CultureInfo.InvariantCulture)))})",
+            GraphOps.Mean => $"{x}.mean(dim=({Ints(op.Ints)},), keepdim={Bool(op.Flag)})",
+            GraphOps.Transpose => $"{x}.transpose({op.Ints[0]}, {op.Ints[1]})",
+            GraphOps.Permute => $"{x}.permute({Ints(op.Ints)})",
+            GraphOps.GlobalAveragePool => $"F.adaptive_avg_pool2d({x}, 1)",
+            _ => throw new GraphCaptureException($"Graph export cannot write '{op.Output}' to PyTorch: it does not know the operation '{op.Op}'."),
+        };
+    }
+}
