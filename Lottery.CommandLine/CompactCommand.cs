@@ -66,18 +66,7 @@ internal static class CompactCommand
         CommonOptions.RequireWritable(target, chosen: output is not null);
         var masks = ((IPrunableModel)model).Masks!;
         var remaining = masks.WeightsRemaining;
-        using var generator = new TorchSharp.torch.Generator(20_240_101);
-        using var example = TorchSharp.torch.randn([1, .. shape], generator: generator);
-        InPlaceCompaction report;
-        try
-        {
-            report = Compactor.CompactInPlace(model, example);
-        }
-        catch (Exception error) when (error is System.Runtime.InteropServices.ExternalException or ArgumentException)
-        {
-            // Traced on an input of the shape given: a forward that cannot take it fails in LibTorch or TorchSharp.
-            throw new ArgumentException($"--input-shape {inputShape} does not fit {model.GetType().Name}: its forward fails on an input of that shape ({error.Message.Split('\n')[0].Trim()}). Give the shape of one input without the batch, as the model's data has it.", error);
-        }
+        var report = CompactInPlace(model, shape, inputShape!);
 
         try
         {
@@ -95,12 +84,29 @@ internal static class CompactCommand
         return 0;
     }
 
-    private static long[] ParseShape(string? text, object model)
+    /// <summary>Compacts <paramref name="model"/> in place by the groups traced on a random input of <paramref name="shape"/>, checked on it.</summary>
+    internal static InPlaceCompaction CompactInPlace(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, long[] shape, string inputShape)
+    {
+        using var generator = new TorchSharp.torch.Generator(20_240_101);
+        using var example = TorchSharp.torch.randn([1, .. shape], generator: generator);
+        try
+        {
+            return Compactor.CompactInPlace(model, example);
+        }
+        catch (Exception error) when (error is System.Runtime.InteropServices.ExternalException or ArgumentException)
+        {
+            // Traced on an input of the shape given: a forward that cannot take it fails in LibTorch or TorchSharp.
+            throw new ArgumentException($"--input-shape {inputShape} does not fit {model.GetType().Name}: its forward fails on an input of that shape ({error.Message.Split('\n')[0].Trim()}). Give the shape of one input without the batch, as the model's data has it.", error);
+        }
+    }
+
+    /// <summary>The shape <c>--input-shape</c> gives; without it, an error saying why <paramref name="needed"/> needs it.</summary>
+    internal static long[] ParseShape(string? text, object model, string? needed = null)
     {
         var name = model.GetType().Name;
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw new ArgumentException($"{name} declares no [Chain], so it is compacted in place by its dependency groups, traced on one input: give its shape without the batch with --input-shape (for example --input-shape 1,28,28).");
+            throw new ArgumentException(needed ?? $"{name} declares no [Chain], so it is compacted in place by its dependency groups, traced on one input: give its shape without the batch with --input-shape (for example --input-shape 1,28,28).");
         }
 
         var parts = text.Split(',', StringSplitOptions.TrimEntries);

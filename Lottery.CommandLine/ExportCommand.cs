@@ -28,11 +28,12 @@ internal static class ExportCommand
         var compact = new Option<bool>("--compact") { Description = "Export the compacted model (dead units removed) instead of the masked one (onnx, pytorch)." };
         var strip = new Option<bool>("--strip-masks") { Description = "pytorch: write plain weights with the pruned ones zero, as after torch.nn.utils.prune.remove, instead of weight_orig and weight_mask." };
         var ticket = new Option<bool>("--ticket") { Description = "pytorch: export the round's ticket (masks with the weights training starts from, to train it in PyTorch) instead of its trained pruned model." };
+        var inputShape = new Option<string?>("--input-shape") { Description = "For a model without [Chain]: the shape of one input, without the batch (1,28,28 or 784). Its graph is captured from its forward on an input of that shape (and, with --compact, it is compacted in place by its dependency groups first)." };
         var output = new Option<string?>("--to") { Description = "The file to write (default: beside the source, as <name>.onnx or <name>.compact.onnx; <name>.pt, <name>.compact.pt or <name>.ticket.pt, with the Python module beside it named as an identifier, such as round_12.py; for --format ticket, <run>-round-NN.ticket in the current folder)." };
         CommonOptions.Require(format, Formats.Contains, $"give one of {string.Join(", ", Formats)}");
         var command = new Command("export", "Writes a pruned model for use outside Lottery: an ONNX file for ONNX Runtime (input 'input' with a free batch dimension, output 'output'), a PyTorch state dictionary with a Python module that builds the model, or the run's ticket; with --compact, the compacted model.")
         {
-            source, round, format, compact, strip, ticket, output,
+            source, round, format, compact, strip, ticket, output, inputShape,
         };
         command.SetAction(parse =>
         {
@@ -85,8 +86,8 @@ internal static class ExportCommand
                 {
                     written = chosen switch
                     {
-                        "onnx" => Onnx(model, stem, to, parse.GetValue(compact)),
-                        "pytorch" => PyTorch(model, file, kind, stem, to, parse.GetValue(compact), parse.GetValue(strip)),
+                        "onnx" => Onnx(model, stem, to, parse.GetValue(compact), parse.GetValue(inputShape)),
+                        "pytorch" => PyTorch(model, file, kind, stem, to, parse.GetValue(compact), parse.GetValue(strip), parse.GetValue(inputShape)),
                         _ => TicketFile(model, file, given, to),
                     };
                 }
@@ -103,11 +104,17 @@ internal static class ExportCommand
         return command;
     }
 
-    private static string Onnx(nn.Module<Tensor, Tensor> model, string stem, string? output, bool compact)
+    private static string Onnx(nn.Module<Tensor, Tensor> model, string stem, string? output, bool compact, string? inputShape)
     {
-        var chain = PrunedModels.Chain(model);
         var target = output ?? stem + (compact ? ".compact.onnx" : ".onnx");
         CommonOptions.RequireWritable(target, chosen: output is not null);
+        if (model is not IChainModel chain || inputShape is not null)
+        {
+            var shape = GraphShape(model, compact, inputShape);
+            OnnxExport.Save((nn.Module)model, target, shape);
+            return string.Create(CultureInfo.InvariantCulture, $"{target} ({new FileInfo(target).Length:N0} bytes, ONNX opset {OnnxExport.Opset}, the graph of its forward, input '{OnnxExport.InputName}' [batch, {string.Join(", ", shape)}], output '{OnnxExport.OutputName}').");
+        }
+
         if (compact)
         {
             using var compacted = chain.Compact().Model;
@@ -121,9 +128,8 @@ internal static class ExportCommand
         return string.Create(CultureInfo.InvariantCulture, $"{target} ({new FileInfo(target).Length:N0} bytes, ONNX opset {OnnxExport.Opset}, input '{OnnxExport.InputName}' [batch, {string.Join(", ", chain.InputShape)}], output '{OnnxExport.OutputName}').");
     }
 
-    private static string PyTorch(nn.Module<Tensor, Tensor> model, string file, ArtifactKind kind, string stem, string? output, bool compact, bool strip)
+    private static string PyTorch(nn.Module<Tensor, Tensor> model, string file, ArtifactKind kind, string stem, string? output, bool compact, bool strip, string? inputShape)
     {
-        var chain = PrunedModels.Chain(model);
         var target = output ?? stem + (kind == ArtifactKind.Ticket ? ".ticket.pt" : compact ? ".compact.pt" : ".pt");
         CommonOptions.RequireWritable(target, chosen: output is not null);
         var masks = strip ? PyTorchMasks.Strip : PyTorchMasks.Keep;
@@ -131,7 +137,12 @@ internal static class ExportCommand
             ? $"The ticket of {model.GetType().Name} (masks with the weights training starts from), exported by Lottery from {file}."
             : $"{model.GetType().Name}{(compact ? ", compacted," : string.Empty)} exported by Lottery from {file}.";
         PyTorchFiles files;
-        if (compact)
+        if (model is not IChainModel chain || inputShape is not null)
+        {
+            var shape = GraphShape(model, compact && kind != ArtifactKind.Ticket, inputShape);
+            files = PyTorchExport.Save((nn.Module)model, target, shape, masks, what);
+        }
+        else if (compact)
         {
             using var compacted = chain.Compact().Model;
             files = PyTorchExport.Save(compacted, target, chain.InputShape, masks, what);
@@ -143,6 +154,18 @@ internal static class ExportCommand
 
         var state = compact ? "no masks (compacted)" : strip ? "masks stripped (pruned weights zero)" : "masks as torch.nn.utils.prune keeps them (weight_orig, weight_mask)";
         return string.Create(CultureInfo.InvariantCulture, $"state dictionary {files.StateDictionary} ({new FileInfo(files.StateDictionary).Length:N0} bytes, {state}) and module {files.Module}; in Python: `import {Path.GetFileNameWithoutExtension(files.Module)}; model = {Path.GetFileNameWithoutExtension(files.Module)}.load()`.");
+    }
+
+    /// <summary>The input shape of a model exported as a graph (--input-shape), after compacting it in place when asked.</summary>
+    private static long[] GraphShape(nn.Module<Tensor, Tensor> model, bool compact, string? inputShape)
+    {
+        var shape = CompactCommand.ParseShape(inputShape, model, $"{model.GetType().Name} declares no [Chain], so it is exported as the graph of its forward, captured on one input: give its shape without the batch with --input-shape (for example --input-shape 1,28,28).");
+        if (compact)
+        {
+            CompactCommand.CompactInPlace(model, shape, inputShape!);
+        }
+
+        return shape;
     }
 
     private static string TicketFile(nn.Module<Tensor, Tensor> model, string file, string given, string? output)

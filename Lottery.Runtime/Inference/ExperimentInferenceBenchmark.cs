@@ -100,9 +100,15 @@ public static class ExperimentInferenceBenchmark
             var densePlain = Path.Combine(scratch.FullName, "dense.dat");
             PrunedModel.SavePlain(dense, ((IPrunableModel)dense).Masks!, densePlain);
             variants.Add(new Variant(reference, InferenceVariant.Dense, dense, new FileInfo(densePlain).Length, dense.parameters().Sum(p => p.numel())));
+            // A model without [Chain] is exported as the graph of its forward, captured on inputs shaped as the data's.
+            long[] sampleShape = [.. data.Test.Inputs.shape.Skip(1)];
             if (dense is IChainModel denseChain)
             {
                 variants.AddRange(Onnx(variants[^1], denseChain.ToSequential(), denseChain.InputShape, settings.Onnx, owned, log));
+            }
+            else
+            {
+                variants.AddRange(Onnx(variants[^1], dense, sampleShape, settings.Onnx, owned, log));
             }
 
             foreach (var row in candidates.Skip(1).Where(r => r.WeightsRemainingPercent < 100))
@@ -134,12 +140,17 @@ public static class ExperimentInferenceBenchmark
                         variants.Add(new Variant(row, InferenceVariant.Sparse, sparse, new FileInfo(file).Length, NonZero(model)));
                     }
                 }
-                else if (InPlace(file, data.Test.Inputs, scratch.FullName, $"{row.Run}-{row.Round}", log) is { } compactedInPlace)
+                else
                 {
-                    // A model built from blocks, pruned by its groups: a second copy compacted in place, its own forward
-                    // running on the smaller layers; measured from its .compacted file's size.
-                    owned.Add(compactedInPlace.Model);
-                    variants.Add(new Variant(row, InferenceVariant.Compacted, compactedInPlace.Model, compactedInPlace.Bytes, compactedInPlace.Model.parameters().Sum(p => p.numel())));
+                    variants.AddRange(Onnx(variants[^1], model, sampleShape, settings.Onnx, owned, log));
+                    if (InPlace(file, data.Test.Inputs, scratch.FullName, $"{row.Run}-{row.Round}", log) is { } compactedInPlace)
+                    {
+                        // A model built from blocks, pruned by its groups: a second copy compacted in place, its own forward
+                        // running on the smaller layers; measured from its .compacted file's size, and in the ONNX engine.
+                        owned.Add(compactedInPlace.Model);
+                        variants.Add(new Variant(row, InferenceVariant.Compacted, compactedInPlace.Model, compactedInPlace.Bytes, compactedInPlace.Model.parameters().Sum(p => p.numel())));
+                        variants.AddRange(Onnx(variants[^1], compactedInPlace.Model, sampleShape, settings.Onnx, owned, log));
+                    }
                 }
             }
 
@@ -247,7 +258,7 @@ public static class ExperimentInferenceBenchmark
     private sealed record Variant(SummaryRow Row, InferenceVariant Kind, nn.Module<Tensor, Tensor> Model, long Bytes, long Parameters, IOnnxSession? Session = null);
 
     /// <summary>The same model exported to ONNX and opened in the engine (its file size is the ONNX file's); none without an engine, or, with a line saying why, when ONNX export refuses the model.</summary>
-    private static IEnumerable<Variant> Onnx(Variant torchSharp, Sequential chain, IReadOnlyList<long> inputShape, IOnnxEngine? engine, List<IDisposable> owned, TextWriter log)
+    private static IEnumerable<Variant> Onnx(Variant torchSharp, nn.Module model, IReadOnlyList<long> inputShape, IOnnxEngine? engine, List<IDisposable> owned, TextWriter log)
     {
         if (engine is null)
         {
@@ -257,7 +268,7 @@ public static class ExperimentInferenceBenchmark
         byte[] onnx;
         try
         {
-            onnx = OnnxExport.ToBytes(chain, inputShape);
+            onnx = OnnxExport.ToBytes(model, inputShape);
         }
         catch (NotSupportedException error)
         {

@@ -189,6 +189,55 @@ public sealed class GraphExportTests
         Assert.False(File.Exists(PyTorchExport.ModulePath(path)));
     }
 
+    [Fact]
+    public void The_export_command_writes_a_pruned_block_model_as_a_graph_compacted_or_not_and_asks_for_the_input_shape()
+    {
+        manual_seed(36);
+        using var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        PruneByGroups(model, example, [16, 1, 28, 28], 0.5);
+        var folder = Directory.CreateTempSubdirectory("lottery-graph-cli-").FullName;
+        try
+        {
+            var pruned = Path.Combine(folder, "round.pruned");
+            model.SavePrunedModel(pruned);
+
+            var (missingCode, missing) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned);
+            Assert.NotEqual(0, missingCode);
+            Assert.Contains("SmallResNet declares no [Chain], so it is exported as the graph of its forward", missing, StringComparison.Ordinal);
+            Assert.Contains("--input-shape", missing, StringComparison.Ordinal);
+            Assert.False(File.Exists(Path.Combine(folder, "round.onnx")));
+
+            var (code, output) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--compact", "--input-shape", "1,28,28");
+            Assert.True(code == 0, output);
+            Assert.Contains("the graph of its forward", output, StringComparison.Ordinal);
+            var onnx = Path.Combine(folder, "round.compact.onnx");
+            var (masked, _) = SavedModels.Load(pruned);
+            using (masked)
+            {
+                using var inputs = randn(32, 1, 28, 28);
+                masked.eval();
+                using var expected = masked.call(inputs).detach();
+                using var session = new InferenceSession(onnx);
+                var tensor = new DenseTensor<float>(inputs.contiguous().data<float>().ToArray(), [32, 1, 28, 28]);
+                using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, tensor)]);
+                var actual = results.Single().AsEnumerable<float>().ToArray();
+                var largest = TestData.Values(expected).Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+                Assert.True(largest <= 1e-4, $"largest difference {largest}");
+                Assert.True(new FileInfo(onnx).Length < masked.parameters().Sum(p => p.numel()) * 4 / 2, "the compacted file holds less than half the dense weights");
+            }
+
+            var (pyCode, pyOutput) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--format", "pytorch", "--input-shape", "1,28,28");
+            Assert.True(pyCode == 0, pyOutput);
+            Assert.True(File.Exists(Path.Combine(folder, "round.pt")));
+            Assert.True(File.Exists(Path.Combine(folder, "round.py")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch computes.</summary>
     private const string PyTorchCheck = """
         import importlib.util, json, sys
