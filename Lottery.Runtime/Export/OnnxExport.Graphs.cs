@@ -47,6 +47,9 @@ public static partial class OnnxExport
 
                         graph.Node.Add(Node("GlobalAveragePool", pool.Output, [pool.Input], [pool.Output]));
                         break;
+                    case ModuleStep { Transformer: { } spec } transformer:
+                        WriteTransformer(graph, transformer, spec);
+                        break;
                     case ModuleStep module:
                         new Writer(graph, module.Path, module.Module, module.Input, module.Output).Write();
                         break;
@@ -154,6 +157,54 @@ public static partial class OnnxExport
             default:
                 throw new GraphCaptureException($"Graph export cannot write '{name}': it does not know the operation '{op.Op}'.");
         }
+    }
+
+    /// <summary>A TransformerEncoderLayer as ONNX operators: self-attention by heads, add and LayerNorm, feed-forward, add and LayerNorm.</summary>
+    private static void WriteTransformer(GraphProto graph, ModuleStep step, TransformerLayerSpec spec)
+    {
+        var w = TransformerLayerSpec.Weights(step.Module);
+        var prefix = step.Output;
+        var count = 0;
+        string Next() => $"{prefix}/{count++}";
+        string Init(string name, Tensor value)
+        {
+            var full = $"{step.Path}.{name}";
+            if (!graph.Initializer.Any(i => i.Name == full))
+            {
+                graph.Initializer.Add(Dense(full, value));
+            }
+
+            return full;
+        }
+
+        string Op(string type, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        {
+            var output = Next();
+            graph.Node.Add(Node(type, output, inputs, [output], attributes));
+            return output;
+        }
+
+        string Linear(string input, string name) =>
+            Op("Add", [Op("MatMul", [input, Init(name + ".weight_t", w[name + ".weight"].t())]), Init(name + ".bias", w[name + ".bias"])]);
+
+        var (width, head) = (spec.Width, spec.Width / spec.Heads);
+        var x = step.Input;
+        var qkv = Op("Add", [Op("MatMul", [x, Init("self_attn.in_proj_weight_t", w["self_attn.in_proj_weight"].t())]), Init("self_attn.in_proj_bias", w["self_attn.in_proj_bias"])]);
+        var parts = new[] { Next(), Next(), Next() };
+        graph.Node.Add(Node("Split", parts[0] + "_split", [qkv, Init("split", tensor(new[] { width, width, width }))], parts, Int("axis", 2)));
+        var byHead = Init("heads_shape", tensor(new[] { 0L, -1, head }));
+        string Heads(string part, long[] perm) => Op("Transpose", [Op("Reshape", [part, byHead])], Ints("perm", perm));
+        var q = Op("Mul", [Heads(parts[0], [1, 0, 2]), Init("scale", tensor((float)(1.0 / Math.Sqrt(head))))]);
+        var k = Heads(parts[1], [1, 2, 0]);
+        var v = Heads(parts[2], [1, 0, 2]);
+        var attended = Op("MatMul", [Op("Softmax", [Op("MatMul", [q, k])], Int("axis", -1)), v]);
+        var merged = Op("Reshape", [Op("Transpose", [attended], Ints("perm", [1, 0, 2])), Init("width_shape", tensor(new[] { 0L, -1, width }))]);
+        var attention = Linear(merged, "self_attn.out_proj");
+        var first = Op("LayerNormalization", [Op("Add", [x, attention]), Init("norm1.weight", w["norm1.weight"]), Init("norm1.bias", w["norm1.bias"])], Int("axis", -1), Float("epsilon", spec.Eps));
+        var hidden = Linear(first, "linear1");
+        hidden = spec.Activation == "gelu" ? Op("Gelu", [hidden]) : Op("Relu", [hidden]);
+        var feedForward = Linear(hidden, "linear2");
+        graph.Node.Add(Node("LayerNormalization", step.Output, [Op("Add", [first, feedForward]), Init("norm2.weight", w["norm2.weight"]), Init("norm2.bias", w["norm2.bias"])], [step.Output], Int("axis", -1), Float("epsilon", spec.Eps)));
     }
 
     private static TensorProto Dense(string name, Tensor value)

@@ -85,7 +85,7 @@ public static partial class PyTorchExport
                     {
                         pruned.AddRange(module.Module.named_buffers(recurse: false)
                             .Where(b => IsMask(module.Module, b.name))
-                            .Select(b => $"({Text(module.Path)}, {Text(b.name[..^MaskSet.MaskBufferSuffix.Length])})"));
+                            .Select(b => PrunedPair(module.Path, b.name[..^MaskSet.MaskBufferSuffix.Length])));
                     }
 
                     break;
@@ -186,6 +186,13 @@ public static partial class PyTorchExport
         return python.ToString().ReplaceLineEndings("\n");
     }
 
+    /// <summary>The (module, tensor) pair of a masked tensor, the module taken down to the tensor's own (<c>encoder.self_attn</c>, <c>in_proj_weight</c>).</summary>
+    private static string PrunedPair(string path, string tensor)
+    {
+        var dot = tensor.LastIndexOf('.');
+        return dot < 0 ? $"({Text(path)}, {Text(tensor)})" : $"({Text(path + "." + tensor[..dot])}, {Text(tensor[(dot + 1)..])})";
+    }
+
     /// <summary>Each module and held tensor once, in the order the graph first uses it.</summary>
     private static IEnumerable<GraphStep> Distinct(CapturedGraph captured)
     {
@@ -200,6 +207,7 @@ public static partial class PyTorchExport
 
     private static string GraphConstructor(ModuleStep step) => step.Module switch
     {
+        _ when step.Transformer is { } t => string.Create(CultureInfo.InvariantCulture, $"nn.TransformerEncoderLayer({t.Width}, {t.Heads}, dim_feedforward={t.FeedForward}, dropout=0.0, activation={Text(t.Activation)}, layer_norm_eps={Number(t.Eps)})"),
         ReLU6 => "nn.ReLU6()",
         Hardswish => "nn.Hardswish()",
         AdaptiveAvgPool2d => $"nn.AdaptiveAvgPool2d({Sizes([.. step.OutputShape.Skip(2)])})",

@@ -110,11 +110,34 @@ public sealed class GraphExportTests
     }
 
     [Fact]
-    public void A_native_transformer_layer_is_an_error_naming_the_module()
+    public void The_transformer_classifier_dense_and_with_half_its_heads_pruned_runs_in_onnx_runtime_and_pytorch()
     {
+        manual_seed(37);
         using var model = new TransformerClassifier();
-        var error = Assert.ThrowsAny<NotSupportedException>(() => OnnxExport.ToBytes(model, [784]));
-        Assert.StartsWith("Layer 'encoder' cannot be exported to ONNX: it is a TransformerEncoderLayer", error.Message, StringComparison.Ordinal);
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 200);
+        var inputs = data.Test.Inputs.to(ScalarType.Float32).view(-1, 784);
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+        var captured = GraphCapture.Capture(model, [784]);
+        Assert.Equal(4, captured.Steps.OfType<ModuleStep>().Single(s => s.Path == "encoder").Transformer!.Heads);
+
+        using var example = randn(1, 784);
+        var groups = DependencyGroups.Of(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+
+        var folder = Directory.CreateTempSubdirectory("lottery-graph-transformer-").FullName;
+        try
+        {
+            AssertSameInPyTorch(model, inputs, [784], folder, "transformer_stripped", PyTorchMasks.Strip);
+            var kept = AssertSameInPyTorch(model, inputs, [784], folder, "transformer_masked", PyTorchMasks.Keep);
+            Assert.Contains("encoder.self_attn.in_proj_weight_mask", kept.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -179,14 +202,16 @@ public sealed class GraphExportTests
     }
 
     [Fact]
-    public void A_transformer_layer_is_refused_by_the_pytorch_export_too_and_nothing_is_written()
+    public void A_module_pytorch_export_has_no_writer_for_is_refused_and_nothing_is_written()
     {
-        using var model = new TransformerClassifier();
-        var path = Path.Combine(Path.GetTempPath(), $"transformer-{Guid.NewGuid():N}.pt");
-        var error = Assert.ThrowsAny<NotSupportedException>(() => PyTorchExport.Save(model, path, [784]));
-        Assert.StartsWith("Layer 'encoder' cannot be exported to PyTorch", error.Message, StringComparison.Ordinal);
+        using var model = new UpsampleNet();
+        var path = Path.Combine(Path.GetTempPath(), $"upsample-{Guid.NewGuid():N}.pt");
+        var error = Assert.ThrowsAny<NotSupportedException>(() => PyTorchExport.Save(model, path, [1, 4, 4]));
+        Assert.StartsWith("Layer 'up' cannot be exported to PyTorch: it is a Upsample", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
         Assert.False(File.Exists(PyTorchExport.ModulePath(path)));
+        var onnx = Assert.ThrowsAny<NotSupportedException>(() => OnnxExport.ToBytes(model, [1, 4, 4]));
+        Assert.StartsWith("Layer 'up' cannot be exported to ONNX: it is a Upsample", onnx.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -356,4 +381,21 @@ public sealed partial class FixedBatchNet : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => fc.call(input.reshape(1, 4));
+}
+
+/// <summary>A model with a module graph export has no writer for (Upsample).</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class UpsampleNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Conv2d conv = nn.Conv2d(1, 2, 3, padding: 1);
+
+    private readonly Upsample up = nn.Upsample(scale_factor: [2.0, 2.0]);
+
+    /// <summary>Creates the model.</summary>
+    public UpsampleNet()
+        : base(nameof(UpsampleNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => up.call(conv.call(input));
 }

@@ -231,7 +231,11 @@ public sealed class GraphCapture
         calls[module] = count + 1;
         var output = Unique(count == 0 ? path + "_out" : $"{path}_out_{count}");
         var result = layer.call(input.Value);
-        return Add(new ModuleStep(module, path, input.Name, output, result.shape), result);
+        var step = new ModuleStep(module, path, input.Name, output, result.shape)
+        {
+            Transformer = module is TransformerEncoderLayer transformer ? TransformerLayerSpec.Infer(transformer, input.Value, result, path) : null,
+        };
+        return Add(step, result);
     }
 
     private Traced AddConstant(Tensor value)

@@ -13,7 +13,11 @@ public abstract record GraphStep(string Output);
 /// <param name="Input">The value it reads.</param>
 /// <param name="Output">The value it writes.</param>
 /// <param name="OutputShape">The shape of its output for the example input (the batch first).</param>
-public sealed record ModuleStep(nn.Module Module, string Path, string Input, string Output, IReadOnlyList<long> OutputShape) : GraphStep(Output);
+public sealed record ModuleStep(nn.Module Module, string Path, string Input, string Output, IReadOnlyList<long> OutputShape) : GraphStep(Output)
+{
+    /// <summary>For a native TransformerEncoderLayer, the settings it computes with; else null.</summary>
+    public TransformerLayerSpec? Transformer { get; init; }
+}
 
 /// <summary>A tensor operation between modules (<see cref="GraphOps"/> names them).</summary>
 /// <param name="Op">The operation.</param>

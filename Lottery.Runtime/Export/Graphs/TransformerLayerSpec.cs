@@ -1,0 +1,87 @@
+using System.Globalization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Lottery.Export.Graphs;
+
+/// <summary>
+/// What graph export writes for one of TorchSharp's native <see cref="TransformerEncoderLayer"/>s (sequence first,
+/// post-norm: self-attention, add and LayerNorm, feed-forward, add and LayerNorm), whose settings the native module does
+/// not expose: its head count and activation are found by computing the layer from its parameters with each setting and
+/// keeping the one that gives the layer's own output on the example, so the settings written are the ones it computes with.
+/// </summary>
+/// <param name="Width">The model width (d_model).</param>
+/// <param name="Heads">The attention heads.</param>
+/// <param name="FeedForward">The feed-forward width.</param>
+/// <param name="Activation">The feed-forward activation: <c>relu</c> or <c>gelu</c>.</param>
+/// <param name="Eps">The LayerNorms' epsilon.</param>
+public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForward, string Activation, double Eps)
+{
+    private static readonly string[] Activations = ["relu", "gelu"];
+
+    /// <summary>The layer's parameters by name (<c>self_attn.in_proj_weight</c>...), each times its mask when it has one.</summary>
+    public static Dictionary<string, Tensor> Weights(nn.Module layer)
+    {
+        var buffers = layer.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        return layer.named_parameters().ToDictionary(
+            p => p.name,
+            p => buffers.TryGetValue(p.name + Masks.MaskSet.MaskBufferSuffix, out var mask) ? p.parameter.detach().mul(mask) : p.parameter.detach());
+    }
+
+    /// <summary>The settings <paramref name="layer"/> computes with, found from its <paramref name="output"/> on <paramref name="input"/> ([sequence, batch, width]).</summary>
+    /// <exception cref="GraphCaptureException">No setting reproduces the layer; the message names it.</exception>
+    internal static TransformerLayerSpec Infer(TransformerEncoderLayer layer, Tensor input, Tensor output, string path)
+    {
+        using var scope = NewDisposeScope();
+        var weights = Weights(layer);
+        string[] needed = ["self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"];
+        if (needed.FirstOrDefault(n => !weights.ContainsKey(n)) is { } missing || input.dim() != 3)
+        {
+            throw new GraphCaptureException($"Layer '{path}' cannot be exported: graph export writes a TransformerEncoderLayer with biases, on inputs of [sequence, batch, width], and this one has {(input.dim() != 3 ? $"an input of {input.dim()} axes" : $"no '{missing}'")}.");
+        }
+
+        var width = weights["self_attn.in_proj_weight"].shape[1];
+        var feedForward = weights["linear1.weight"].shape[0];
+        var scale = output.abs().max().ToDouble() + 1;
+        foreach (var activation in Activations)
+        {
+            for (var heads = 1L; heads <= width; heads++)
+            {
+                if (width % heads != 0)
+                {
+                    continue;
+                }
+
+                var spec = new TransformerLayerSpec(width, heads, feedForward, activation, 1e-5);
+                using var computed = spec.Compute(weights, input);
+                if ((computed - output).abs().max().ToDouble() <= 1e-5 * scale)
+                {
+                    return spec;
+                }
+            }
+        }
+
+        throw new GraphCaptureException($"Layer '{path}' cannot be exported: no head count with a ReLU or GELU feed-forward (post-norm, sequence first) computes what this TransformerEncoderLayer computes.");
+    }
+
+    /// <summary>The layer's output on <paramref name="input"/> computed from its parameters with these settings (what the export writes).</summary>
+    public Tensor Compute(IReadOnlyDictionary<string, Tensor> w, Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var (sequence, batch) = (input.shape[0], input.shape[1]);
+        var head = Width / Heads;
+        var qkv = nn.functional.linear(input, w["self_attn.in_proj_weight"], w["self_attn.in_proj_bias"]).chunk(3, -1);
+        Tensor Split(Tensor t) => t.reshape(sequence, batch * Heads, head).transpose(0, 1);
+        var (q, k, v) = (Split(qkv[0]) * (1.0 / Math.Sqrt(head)), Split(qkv[1]), Split(qkv[2]));
+        var attended = q.matmul(k.transpose(1, 2)).softmax(-1).matmul(v).transpose(0, 1).reshape(sequence, batch, Width);
+        var attention = nn.functional.linear(attended, w["self_attn.out_proj.weight"], w["self_attn.out_proj.bias"]);
+        var first = nn.functional.layer_norm(input + attention, [Width], w["norm1.weight"], w["norm1.bias"], Eps);
+        var hidden = nn.functional.linear(first, w["linear1.weight"], w["linear1.bias"]);
+        hidden = Activation == "gelu" ? nn.functional.gelu(hidden) : nn.functional.relu(hidden);
+        var feedForward = nn.functional.linear(hidden, w["linear2.weight"], w["linear2.bias"]);
+        return nn.functional.layer_norm(first + feedForward, [Width], w["norm2.weight"], w["norm2.bias"], Eps).MoveToOuterDisposeScope();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"width {Width}, {Heads} heads, feed-forward {FeedForward} ({Activation})");
+}
