@@ -86,6 +86,7 @@ public static partial class PyTorchExport
                         pruned.AddRange(module.Module.named_buffers(recurse: false)
                             .Where(b => IsMask(module.Module, b.name))
                             .Select(b => PrunedPair(module.Path, b.name[..^MaskSet.MaskBufferSuffix.Length])));
+                        pruned.AddRange(HeldMasks(module.Module).Keys.Select(name => PrunedPair(module.Path, name)));
                     }
 
                     break;
@@ -180,6 +181,11 @@ public static partial class PyTorchExport
                 model = build()
                 path = path or os.path.join(os.path.dirname(os.path.abspath(__file__)), STATE_FILE)
                 model.load_state_dict(torch.load(path, map_location="cpu"))
+                # The masked tensors as prune's hooks make them before a forward: fused paths (TransformerEncoderLayer's
+                # at inference) read them without running the hooks.
+                for module, tensor in PRUNED:
+                    holder = _get(model, module)
+                    setattr(holder, tensor, getattr(holder, tensor + "_orig") * getattr(holder, tensor + "_mask"))
                 return model.eval()
 
             """");

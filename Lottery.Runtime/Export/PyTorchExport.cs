@@ -138,9 +138,10 @@ public static partial class PyTorchExport
     private static void AddModuleState(Dictionary<string, Tensor> state, string name, nn.Module module, PyTorchMasks masks)
     {
         var buffers = module.named_buffers(recurse: false).ToDictionary(b => b.name, b => b.buffer);
+        var held = HeldMasks(module);
         foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
         {
-            var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix);
+            var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix) ?? held.GetValueOrDefault(parameterName);
             if (mask is null)
             {
                 state.Add($"{name}.{parameterName}", Copy(() => parameter));
@@ -164,6 +165,13 @@ public static partial class PyTorchExport
             }
         }
     }
+
+    /// <summary>
+    /// The masks a mask set holds for <paramref name="module"/>'s parameters rather than as its buffers (a native module
+    /// such as TorchSharp's TransformerEncoderLayer takes no buffers), by parameter name; empty when none.
+    /// </summary>
+    private static Dictionary<string, Tensor> HeldMasks(nn.Module module) =>
+        MaskSet.Holding(module)?.Weights.Where(w => ReferenceEquals(w.Layer, module)).ToDictionary(w => w.ParameterName, w => w.Mask) ?? [];
 
     /// <summary>The Python module that builds the chain's equivalent <c>torch.nn.Sequential</c> and loads <paramref name="stateFileName"/> (beside it) into it.</summary>
     /// <exception cref="NotSupportedException">A module cannot be written; the message names it.</exception>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -22,10 +23,16 @@ public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForwa
     /// <summary>The layer's parameters by name (<c>self_attn.in_proj_weight</c>...), each times its mask when it has one.</summary>
     public static Dictionary<string, Tensor> Weights(nn.Module layer)
     {
-        var buffers = layer.named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        var masks = layer.named_buffers().Where(b => b.name.EndsWith(Masks.MaskSet.MaskBufferSuffix, StringComparison.Ordinal))
+            .ToDictionary(b => b.name[..^Masks.MaskSet.MaskBufferSuffix.Length], b => b.buffer);
+        foreach (var weight in Masks.MaskSet.Holding(layer)?.Weights.Where(w => ReferenceEquals(w.Layer, layer)) ?? [])
+        {
+            masks.TryAdd(weight.ParameterName, weight.Mask);
+        }
+
         return layer.named_parameters().ToDictionary(
             p => p.name,
-            p => buffers.TryGetValue(p.name + Masks.MaskSet.MaskBufferSuffix, out var mask) ? p.parameter.detach().mul(mask) : p.parameter.detach());
+            p => masks.TryGetValue(p.name, out var mask) ? p.parameter.detach().mul(mask) : p.parameter.detach());
     }
 
     /// <summary>The settings <paramref name="layer"/> computes with, found from its <paramref name="output"/> on <paramref name="input"/> ([sequence, batch, width]).</summary>
@@ -35,9 +42,10 @@ public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForwa
         using var scope = NewDisposeScope();
         var weights = Weights(layer);
         string[] needed = ["self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight", "self_attn.out_proj.bias", "linear1.weight", "linear1.bias", "linear2.weight", "linear2.bias", "norm1.weight", "norm1.bias", "norm2.weight", "norm2.bias"];
-        if (needed.FirstOrDefault(n => !weights.ContainsKey(n)) is { } missing || input.dim() != 3)
+        var missing = needed.FirstOrDefault(n => !weights.ContainsKey(n));
+        if (missing is not null || input.dim() != 3)
         {
-            throw new GraphCaptureException($"Layer '{path}' cannot be exported: graph export writes a TransformerEncoderLayer with biases, on inputs of [sequence, batch, width], and this one has {(input.dim() != 3 ? $"an input of {input.dim()} axes" : $"no '{missing}'")}.");
+            throw new GraphCaptureException($"Layer '{path}' cannot be exported: graph export writes a TransformerEncoderLayer with biases, on inputs of [sequence, batch, width], and this one has {(missing is null ? $"an input of {input.dim()} axes" : $"no '{missing}'")}.");
         }
 
         var width = weights["self_attn.in_proj_weight"].shape[1];
