@@ -24,6 +24,7 @@ public sealed class PruningGenerator : IIncrementalGenerator
         public const string Experiments = nameof(Experiments);
         public const string Models = nameof(Models);
         public const string ExperimentModels = nameof(ExperimentModels);
+        public const string TraceOnly = nameof(TraceOnly);
     }
 
     /// <inheritdoc/>
@@ -64,6 +65,14 @@ public sealed class PruningGenerator : IIncrementalGenerator
                     }
                 });
         }
+
+        // Module classes Lottery writes nothing else for still get their traced forward, for graph export.
+        var traceOnly = context.SyntaxProvider.CreateSyntaxProvider(
+                static (node, _) => node is ClassDeclarationSyntax { BaseList: not null } declaration && declaration.Modifiers.Any(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword),
+                ForwardTraceParser.ParseTraceOnly)
+            .Where(static result => result is not null)
+            .WithTrackingName(Steps.TraceOnly);
+        context.RegisterSourceOutput(traceOnly, static (output, model) => output.AddSource($"{model!.Hierarchy.HintName}.Trace.g.cs", TraceEmitter.Emit(model.Hierarchy, model.Trace, null)));
 
         context.RegisterSourceOutput(experiments.Select(static (r, _) => r!.Diagnostics).Combine(context.CompilationProvider), Report);
         context.RegisterSourceOutput(

@@ -8,11 +8,13 @@ internal static class TraceEmitter
 {
     private const string Interface = "global::Lottery.Export.Graphs.ITraceable";
 
-    public static string Emit(ModelInfo model, TraceInfo trace)
+    public static string Emit(ModelInfo model, TraceInfo trace) => Emit(model.Hierarchy, trace, model.Chain);
+
+    public static string Emit(TypeHierarchy hierarchy, TraceInfo trace, ChainInfo? declaredChain)
     {
-        var name = model.Hierarchy.Type.Name;
+        var name = hierarchy.Type.Name;
         return SourceFile.Write(
-            model.Hierarchy,
+            hierarchy,
             $"{name}'s forward over traced values, for graph export (ONNX, PyTorch).",
             $" : {Interface}",
             writer =>
@@ -20,7 +22,7 @@ internal static class TraceEmitter
                 writer.Line("/// <summary>This model's forward, written again over traced values so that graph export can read it.</summary>");
                 writer.Line(SourceFile.GeneratedCodeAttribute);
                 writer.Line($"{ForwardTraceParser.Traced} {Interface}.Trace({ForwardTraceParser.Traced} {trace.Parameter})");
-                if (model.Chain is { EmitForward: true } chain)
+                if (declaredChain is { EmitForward: true } chain)
                 {
                     writer.Line("{");
                     writer.Line($"    var x = {ForwardTraceParser.Capture}.Call(this.{chain.Members[0]}, {trace.Parameter});");
@@ -43,7 +45,8 @@ internal static class TraceEmitter
                     writer.Line("}");
                 }
             },
-            trace.Usings);
+            trace.Usings,
+            trace.NamespaceUsings);
     }
 
     private static string Literal(string text) =>

@@ -21,6 +21,43 @@ internal static class ForwardTraceParser
     public const string Ops = "global::Lottery.Export.Graphs.TracedOps";
     public const string Capture = "global::Lottery.Export.Graphs.GraphCapture";
 
+    /// <summary>
+    /// Called for each partial class declaration with a base list: a module class Lottery generates no other code for
+    /// (no [Prunable] member, no [PruneSchedule]: a block whose layers sit in containers, a model pruned through
+    /// <c>MaskSet.Attach</c>) still gets its traced forward, when it declares one and every part and containing type is
+    /// partial. Parsed once, for the class's first part.
+    /// </summary>
+    public static TraceOnlyInfo? ParseTraceOnly(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol type
+            || type.TypeKind != TypeKind.Class
+            || type.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) != context.Node
+            || !SymbolQueries.DerivesFrom(type, KnownNames.Module)
+            || type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == KnownNames.PruneScheduleAttribute)
+            || type.GetMembers().Any(ModelParser.IsPrunable))
+        {
+            return null;
+        }
+
+        for (var current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is not TypeDeclarationSyntax declaration || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword)))
+            {
+                return null;
+            }
+        }
+
+        var tensor = context.SemanticModel.Compilation.GetTypeByMetadataName("TorchSharp.torch+Tensor");
+        if (!type.GetMembers("forward").OfType<IMethodSymbol>().Any(m => !m.IsStatic && !m.IsAbstract && m.Parameters.Length == 1
+            && SymbolEqualityComparer.Default.Equals(m.Parameters[0].Type, tensor) && SymbolEqualityComparer.Default.Equals(m.ReturnType, tensor)))
+        {
+            return null;
+        }
+
+        var trace = Parse(type, context.SemanticModel.Compilation, forwardGenerated: false, cancellationToken);
+        return trace is null ? null : new TraceOnlyInfo(SymbolQueries.Hierarchy(type, cancellationToken), trace);
+    }
+
     /// <summary>The model's trace, or null when the compilation has no graph export (an older Lottery.Runtime).</summary>
     public static TraceInfo? Parse(INamedTypeSymbol type, Compilation? compilation, bool forwardGenerated, CancellationToken cancellationToken)
     {
@@ -51,27 +88,52 @@ internal static class ForwardTraceParser
             return new TraceInfo(string.Empty, "input", null, $"{type.Name} declares no forward(Tensor) returning a Tensor in its own code; graph export reads that method.");
         }
 
-        var model = compilation.GetSemanticModel(syntax.SyntaxTree);
-        var rewriter = new Rewriter(model, type, tensor, traced, ops, cancellationToken);
-        var body = syntax.Body is { } block ? rewriter.Visit(block) : rewriter.Visit(syntax.ExpressionBody!);
-        var usings = string.Join("\n", syntax.Ancestors().SelectMany(UsingsOf).Reverse().Select(u => u.ToString()));
-        if (rewriter.Failure is { } failure)
+        var unitUsings = Usings(syntax.SyntaxTree.GetCompilationUnitRoot(cancellationToken).Usings);
+        var namespaceUsings = Usings(syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Reverse().SelectMany(n => n.Usings));
+        var parameter = syntax.ParameterList.Parameters[0].Identifier.ValueText;
+        var bodyStart = (syntax.Body as SyntaxNode ?? syntax.ExpressionBody!).GetLocation().GetLineSpan();
+        string Where(int line) => $"{type.Name}.forward ({System.IO.Path.GetFileName(bodyStart.Path)}, line {line + 1})";
+        TraceInfo Failed(string why) => new(unitUsings, parameter, null, why) { NamespaceUsings = namespaceUsings };
+        try
         {
-            var line = failure.Node.GetLocation().GetLineSpan();
-            var file = System.IO.Path.GetFileName(line.Path);
-            return new TraceInfo(usings, syntax.ParameterList.Parameters[0].Identifier.ValueText, null, $"{type.Name}.forward ({file}, line {line.StartLinePosition.Line + 1}): {failure.Why}. Graph export follows module calls, the functions of TracedOps, tensor methods and operators Traced has, and ordinary C# around them; write the rest as modules or with those.");
-        }
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+            var rewriter = new Rewriter(model, type, tensor, traced, ops, cancellationToken);
+            var body = syntax.Body is { } block ? rewriter.Visit(block) : rewriter.Visit(syntax.ExpressionBody!);
+            if (rewriter.Failure is { } failure)
+            {
+                return Failed($"{Where(failure.Node.GetLocation().GetLineSpan().StartLinePosition.Line)}: {failure.Why}. {Follows}");
+            }
 
-        var text = body!.ToFullString().Trim();
-        return new TraceInfo(usings, syntax.ParameterList.Parameters[0].Identifier.ValueText, syntax.Body is null ? text + ";" : text, null);
+            var text = body!.ToFullString().Trim();
+            var trace = new TraceInfo(unitUsings, parameter, syntax.Body is null ? text + ";" : text, null) { NamespaceUsings = namespaceUsings };
+
+            // The traced copy is compiled once here, against the user's code: one that would not compile (an overload
+            // Traced lacks, say) becomes a trace that throws, so the user's project always builds.
+            var hierarchy = SymbolQueries.Hierarchy(type, cancellationToken);
+            var generated = Emitting.TraceEmitter.Emit(hierarchy, trace, null);
+            var tree = CSharpSyntaxTree.ParseText(generated, (CSharpParseOptions)syntax.SyntaxTree.Options, cancellationToken: cancellationToken);
+            var problem = compilation.AddSyntaxTrees(tree).GetSemanticModel(tree).GetDiagnostics(cancellationToken: cancellationToken)
+                .Where(d => d.Severity >= DiagnosticSeverity.Warning).OrderBy(d => d.Location.SourceSpan.Start).FirstOrDefault();
+            if (problem is not null)
+            {
+                var generatedBodyLine = tree.GetText(cancellationToken).Lines.First(l => l.ToString().Contains(".ITraceable.Trace(")).LineNumber + 1;
+                var line = bodyStart.StartLinePosition.Line + Math.Max(0, problem.Location.GetLineSpan().StartLinePosition.Line - generatedBodyLine);
+                return Failed($"{Where(line)}: graph export cannot follow this line ({problem.Id}: {problem.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}). {Follows}");
+            }
+
+            return trace;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            return Failed($"{Where(bodyStart.StartLinePosition.Line)}: Lottery's generator could not read this forward ({error.GetType().Name}); please report it. {Follows}");
+        }
     }
 
-    private static IEnumerable<UsingDirectiveSyntax> UsingsOf(SyntaxNode node) => node switch
-    {
-        BaseNamespaceDeclarationSyntax space => space.Usings.Reverse(),
-        CompilationUnitSyntax unit => unit.Usings.Reverse(),
-        _ => [],
-    };
+    private const string Follows = "Graph export follows module calls, the functions of TracedOps, tensor methods and operators Traced has, and ordinary C# around them; write the rest as modules or with those.";
+
+    /// <summary>The using directives as source lines, each once, leaving out global ones (they apply everywhere already).</summary>
+    private static string Usings(IEnumerable<UsingDirectiveSyntax> usings) =>
+        string.Join("\n", usings.Where(u => u.GlobalKeyword.IsKind(SyntaxKind.None)).Select(u => u.WithoutTrivia().ToString()).Distinct(StringComparer.Ordinal));
 
     private sealed record FailureInfo(SyntaxNode Node, string Why);
 
@@ -170,9 +232,9 @@ internal static class ForwardTraceParser
 
         public override SyntaxNode? VisitIdentifierName(IdentifierNameSyntax node)
         {
-            if (node.IsVar)
+            if (node.IsVar || node.Parent is NameColonSyntax or NameEqualsSyntax)
             {
-                return node; // Inferred again from the rewritten initialiser.
+                return node; // Inferred again from the rewritten initialiser; or a name, not a value.
             }
 
             var symbol = model.GetSymbolInfo(node, cancellationToken).Symbol;
@@ -183,7 +245,7 @@ internal static class ForwardTraceParser
                     : Fail(node, $"a variable of type {type.Name} (graph export follows variables of type Tensor)");
             }
 
-            if (symbol is IFieldSymbol or IPropertySymbol && IsTensor(TypeOf(symbol)) && !IsTensor(symbol.ContainingType)
+            if (symbol is IFieldSymbol or IPropertySymbol && IsTensor(TypeOf(symbol)) && !IsTensor(symbol.ContainingType) && !symbol.ContainingType.IsTupleType
                 && !(node.Parent is MemberAccessExpressionSyntax access && access.Name == node))
             {
                 return HeldTensor(node);
@@ -205,7 +267,7 @@ internal static class ForwardTraceParser
                 return SyntaxFactory.ParseTypeName(Traced).WithTriviaFrom(node);
             }
 
-            if (symbol is IFieldSymbol or IPropertySymbol && IsTensor(TypeOf(symbol)))
+            if (symbol is IFieldSymbol or IPropertySymbol && IsTensor(TypeOf(symbol)) && !symbol.ContainingType.IsTupleType)
             {
                 return IsTensor(symbol.ContainingType)
                     ? traced.GetMembers(symbol.Name).Any() ? base.VisitMemberAccessExpression(node) : Fail(node, $"graph export does not write the tensor property '{symbol.Name}'")
@@ -251,7 +313,8 @@ internal static class ForwardTraceParser
         /// <summary>The kinds of tensor-typed expressions the rewrite handles (the visitors check the rest).</summary>
         private static bool Allowed(ExpressionSyntax expression) => expression is IdentifierNameSyntax or InvocationExpressionSyntax or BinaryExpressionSyntax
             or ParenthesizedExpressionSyntax or ConditionalExpressionSyntax or MemberAccessExpressionSyntax or AssignmentExpressionSyntax
-            or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } or QualifiedNameSyntax or ElementAccessExpressionSyntax;
+            or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.SuppressNullableWarningExpression } or QualifiedNameSyntax or ElementAccessExpressionSyntax
+            or NullableTypeSyntax or SwitchExpressionSyntax or AliasQualifiedNameSyntax;
 
         private SyntaxNode Fail(SyntaxNode node, string why)
         {
@@ -289,7 +352,7 @@ internal static class ForwardTraceParser
 
         private static string Short(SyntaxNode node)
         {
-            var text = node.ToString().Replace("\r", " ").Replace("\n", " ");
+            var text = System.Text.RegularExpressions.Regex.Replace(node.ToString(), @"\s+", " ");
             return text.Length <= 60 ? text : text.Substring(0, 57) + "...";
         }
     }

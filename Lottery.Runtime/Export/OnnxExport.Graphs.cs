@@ -74,7 +74,13 @@ public static partial class OnnxExport
                         WriteTransformer(graph, transformer, spec);
                         break;
                     case ModuleStep module:
-                        new Writer(graph, module.Path, module.Module, module.Input, module.Output).Write();
+                        var written = new Writer(graph, module.Path, module.Module, module.Input, module.Output).Write();
+                        if (written != module.Output)
+                        {
+                            // A module that is nothing at inference (Dropout, Identity): its output is its input.
+                            graph.Node.Add(Node("Identity", module.Output, [written], [module.Output]));
+                        }
+
                         break;
                     case ConstantStep constant:
                         graph.Initializer.Add(Dense(constant.Output, constant.Value));
@@ -121,6 +127,9 @@ public static partial class OnnxExport
             case GraphOps.Mul:
                 Add("Mul", op.Inputs);
                 break;
+            case GraphOps.Div:
+                Add("Div", op.Inputs);
+                break;
             case GraphOps.AddScalar:
                 Add("Add", [op.Inputs[0], Constant("scalar", tensor((float)op.Scalar!.Value))]);
                 break;
@@ -154,6 +163,9 @@ public static partial class OnnxExport
                 break;
             case GraphOps.Concat:
                 Add("Concat", op.Inputs, Int("axis", op.Ints[0]));
+                break;
+            case GraphOps.Flatten when op.Ints[0] == 0 && op.Ints[1] == op.Rank - 1:
+                Add("Reshape", [op.Inputs[0], Constant("shape", tensor(new[] { -1L }))]); // every axis, the batch too
                 break;
             case GraphOps.Flatten when op.Ints[1] == op.Rank - 1:
                 Add("Flatten", op.Inputs, Int("axis", op.Ints[0]));

@@ -230,6 +230,7 @@ public static partial class PyTorchExport
             GraphOps.Add => $"{x} + {inputs[1]}",
             GraphOps.Sub => $"{x} - {inputs[1]}",
             GraphOps.Mul => $"{x} * {inputs[1]}",
+            GraphOps.Div => $"{x} / {inputs[1]}",
             GraphOps.AddScalar => $"{x} + {Number(op.Scalar!.Value)}",
             GraphOps.MulScalar => $"{x} * {Number(op.Scalar!.Value)}",
             GraphOps.Relu => $"F.relu({x})",

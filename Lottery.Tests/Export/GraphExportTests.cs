@@ -81,11 +81,50 @@ public sealed class GraphExportTests
 
         AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
 
-        using var example = randn(1, 3, 32, 32);
-        PruneByGroups(twin, example, [8, 3, 32, 32], 0.5);
-        var report = Compactor.CompactInPlace(twin, example);
+        using var example = randn(1, 3, 8, 8);
+        var (groups, masks) = PruneByGroups(twin, example, [8, 3, 32, 32], 0.5);
+        var report = Compactor.CompactInPlace(twin, groups, masks, check: example);
         Assert.True(report.ParametersAfter < report.ParametersBefore / 2, report.Describe());
         AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
+    }
+
+    [Fact]
+    public void The_declared_MobileNetV2_takes_TorchVisions_weights_and_exports_dense_and_compacted_to_onnx_runtime_and_pytorch()
+    {
+        manual_seed(38);
+        using var torchVision = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
+        using var twin = new Lottery.Examples.Models.MobileNetV2(classes: 10);
+        var (missing, unexpected) = twin.load_state_dict(torchVision.state_dict(), strict: true);
+        Assert.Empty(missing);
+        Assert.Empty(unexpected);
+        using var images = randn(4, 3, 32, 32);
+        torchVision.eval();
+        twin.eval();
+        using (no_grad())
+        {
+            using var expected = torchVision.call(images);
+            using var actual = twin.call(images);
+            Assert.True((expected - actual).abs().max().item<float>() <= 1e-6);
+        }
+
+        AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
+
+        using var example = randn(1, 3, 8, 8); // tracing the groups of so many layers is quicker on small images
+        var (groups, masks) = PruneByGroups(twin, example, [8, 3, 32, 32], 0.3);
+        var report = Compactor.CompactInPlace(twin, groups, masks, check: example);
+        Assert.True(report.ParametersAfter < report.ParametersBefore, report.Describe());
+        AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
+        var folder = Directory.CreateTempSubdirectory("lottery-graph-mobilenet-").FullName;
+        try
+        {
+            var keys = AssertSameInPyTorch(twin, images, [3, 32, 32], folder, "mobilenet_v2", PyTorchMasks.Strip).GetProperty("keys").EnumerateArray().Select(k => k.GetString()).ToList();
+            Assert.Contains("features.3.conv.1.0.weight", keys);
+            Assert.Contains("classifier.1.weight", keys);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]
@@ -189,9 +228,9 @@ public sealed class GraphExportTests
 
             using var twin = new ResNet18(classes: 10);
             using var colour = randn(8, 3, 32, 32);
-            using var example3 = randn(1, 3, 32, 32);
-            PruneByGroups(twin, example3, [8, 3, 32, 32], 0.5);
-            Compactor.CompactInPlace(twin, example3);
+            using var example3 = randn(1, 3, 8, 8);
+            var (groups, masks) = PruneByGroups(twin, example3, [8, 3, 32, 32], 0.5);
+            Compactor.CompactInPlace(twin, groups, masks, check: example3);
             var report = AssertSameInPyTorch(twin, colour, [3, 32, 32], folder, "resnet18", PyTorchMasks.Strip);
             Assert.Contains("layer2.0.downsample.0.weight", report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
         }
@@ -311,15 +350,33 @@ public sealed class GraphExportTests
         }
     }
 
+    [Fact]
+    public void Forwards_that_would_give_a_wrong_file_are_refused_and_a_flatten_of_every_axis_is_written_right()
+    {
+        using var inPlace = new InPlaceReuseNet();
+        var reuse = Assert.Throws<GraphCaptureException>(() => OnnxExport.ToBytes(inPlace, [4]));
+        Assert.Contains("computes something else than the model", reuse.Message, StringComparison.Ordinal);
+        Assert.Contains("In place: 'relu' change their input", reuse.Message, StringComparison.Ordinal);
+
+        using var scaled = new BatchScaledNet();
+        var batch = Assert.Throws<GraphCaptureException>(() => OnnxExport.ToBytes(scaled, [4]));
+        Assert.Contains("computes a different graph for a batch of 1 than for a batch of 3", batch.Message, StringComparison.Ordinal);
+
+        using var flat = new FlattenAllNet();
+        using var inputs = randn(5, 4);
+        AssertSameInOnnxRuntime(flat, inputs, [4]);
+    }
+
     private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 
-    private static void PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[] warm, double rate)
+    private static (DependencyGroups Groups, MaskSet Masks) PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[] warm, double rate)
     {
         var groups = DependencyGroups.Trace(model, example);
-        var masks = ((IPrunableModel)model).AttachMasks();
+        var masks = model is IPrunableModel prunable ? prunable.AttachMasks() : MaskSet.Attach(model, new MaskOptions());
         masks.UseGroups(groups);
         CutByHand.WarmNorms(model, warm);
         GroupPruner.Prune(masks, groups, rate, PruningScope.Layerwise);
+        return (groups, masks);
     }
 
     /// <summary>Exports <paramref name="model"/>, runs it in ONNX Runtime on all of <paramref name="inputs"/> and on the first alone, and compares with TorchSharp.</summary>
@@ -398,4 +455,58 @@ public sealed partial class UpsampleNet : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => up.call(conv.call(input));
+}
+
+/// <summary>A model whose in-place ReLU changes a value forward reads again.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class InPlaceReuseNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear stem = nn.Linear(4, 4);
+
+    private readonly ReLU relu = nn.ReLU(inplace: true);
+
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 4);
+
+    /// <summary>Creates the model.</summary>
+    public InPlaceReuseNet()
+        : base(nameof(InPlaceReuseNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        var hidden = stem.call(input);
+        return fc.call(relu.call(hidden)) + hidden;
+    }
+}
+
+/// <summary>A model whose output depends on its batch size.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class BatchScaledNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 2);
+
+    /// <summary>Creates the model.</summary>
+    public BatchScaledNet()
+        : base(nameof(BatchScaledNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => fc.call(input) * (1.0 / input.shape[0]);
+}
+
+/// <summary>A model that flattens every axis, the batch too.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class FlattenAllNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 2);
+
+    /// <summary>Creates the model.</summary>
+    public FlattenAllNet()
+        : base(nameof(FlattenAllNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => flatten(fc.call(input));
 }

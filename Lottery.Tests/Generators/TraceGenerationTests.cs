@@ -60,6 +60,89 @@ public class TraceGenerationTests
         Assert.Contains(why, trace, StringComparison.Ordinal);
     }
 
+    /// <summary>Forwards a new user wrote (the trial of graph export): each must leave the project compiling, traced or not.</summary>
+    public static TheoryData<string> WrittenByUsers => new()
+    {
+        "var pair = (a: first.call(input), b: first.call(input));\n        return second.call(cat([pair.a, pair.b], 1));",
+        "var pair = (first.call(input), first.call(input));\n        return second.call(cat([pair.Item1, pair.Item2], 1));",
+        "using var h = first.call(input);\n        return second.call(cat([h, h], 1));",
+        "TorchSharp.Scalar half = 0.5;\n        return second.call(cat([input * half, input], 1));",
+        "return second.call(cat([1 - input, input / (input.sigmoid() + 1)], 1));",
+        "return second.call(cat([input - input.mean(), nn.functional.gelu(input, TorchSharp.Modules.GELU.Approximate.tanh)], 1));",
+        "return second.call(cat([nn.functional.tanh(input), input.add(1.0).mul(0.5)], 1));",
+        "var x = input;\n        if (x.Dimensions > 2) x = x.flatten(1);\n        return second.call(cat([x, x], 1));",
+        "Tensor? extra = null;\n        extra = input;\n        return second.call(cat([input, extra], 1));",
+        "return Twice switch { true => second.call(cat([input, input], 1)), false => second.call(cat([first.call(input), input], 1)) };",
+        "System.ArgumentNullException.ThrowIfNull(input);\n        return second.call(cat([input, input], 1));",
+    };
+
+    [Theory]
+    [MemberData(nameof(WrittenByUsers))]
+    public void Whatever_a_forward_holds_the_project_compiles_without_a_warning(string body)
+    {
+        var outcome = Run(Usings + Model.Replace("BODY", body, StringComparison.Ordinal));
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        Assert.Contains("Demo.Net.Trace.g.cs", outcome.Sources.Keys);
+    }
+
+    [Fact]
+    public void Usings_inside_a_namespace_stay_inside_it_and_a_block_without_prunable_layers_is_traced_too()
+    {
+        const string Source = """
+            using TorchSharp;
+            using TorchSharp.Modules;
+            using static TorchSharp.torch;
+
+            namespace Demo.Relative
+            {
+                using TorchSharp;
+                using Lottery;
+                using Lottery.Schedules;
+                using Layers;
+
+                public sealed partial class Block : nn.Module<Tensor, Tensor>
+                {
+                    private readonly Sequential body = nn.Sequential(nn.Linear(4, 4), nn.ReLU());
+
+                    public Block() : base(nameof(Block)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => body.call(input) * Sizes.Half;
+                }
+
+                [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+                public sealed partial class Net : nn.Module<Tensor, Tensor>
+                {
+                    [Prunable] private readonly Linear fc = nn.Linear(4, 2);
+                    private readonly Block block = new();
+
+                    public Net() : base(nameof(Net)) => RegisterComponents();
+
+                    public override Tensor forward(Tensor input) => fc.call(block.call(input)) * Sizes.Half;
+                }
+            }
+
+            namespace Demo.Relative.Layers
+            {
+                public static class Sizes
+                {
+                    public const double Half = 0.5;
+                }
+            }
+            """;
+        var outcome = Run(Source);
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        Assert.DoesNotContain("GraphCaptureException", outcome.Sources["Demo.Relative.Net.Trace.g.cs"], StringComparison.Ordinal);
+        var block = outcome.Sources["Demo.Relative.Block.Trace.g.cs"];
+        Assert.DoesNotContain("GraphCaptureException", block, StringComparison.Ordinal);
+        Assert.Contains("global::Lottery.Export.Graphs.GraphCapture.Call(body, input)", block, StringComparison.Ordinal);
+        Assert.DoesNotContain("Demo.Relative.Block.Pruning.g.cs", outcome.Sources.Keys);
+    }
+
     [Fact]
     public void A_forward_of_modules_functions_loops_conditions_and_a_held_tensor_traces_and_compiles()
     {

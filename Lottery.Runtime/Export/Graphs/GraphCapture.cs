@@ -25,8 +25,11 @@ public sealed record CapturedGraph(nn.Module Model, IReadOnlyList<long> InputSha
 /// </summary>
 public sealed class GraphCapture
 {
-    /// <summary>The batch size of the example input. Sizes equal to it in the first axis of a reshape are taken for the batch.</summary>
+    /// <summary>The batch size of the example input the graph is written from. A size equal to it in the first axis of a reshape is the batch.</summary>
     internal const long ExampleBatch = 3;
+
+    /// <summary>The other batch sizes the graph is captured at: it must come out the same, or forward depends on the batch size in a way the file cannot.</summary>
+    private static readonly long[] OtherBatches = [1, 5];
 
     [ThreadStatic]
     private static GraphCapture? current;
@@ -37,9 +40,12 @@ public sealed class GraphCapture
     private readonly List<GraphStep> steps = [];
     private readonly HashSet<string> names = new(StringComparer.Ordinal) { CapturedGraph.InputName };
     private readonly Stack<string> scopes = new();
+    private readonly List<string> inPlace = [];
+    private readonly long batch;
 
-    private GraphCapture(nn.Module model)
+    private GraphCapture(nn.Module model, long batch)
     {
+        this.batch = batch;
         paths[model] = string.Empty;
         foreach (var (name, module) in model.named_modules())
         {
@@ -66,6 +72,34 @@ public sealed class GraphCapture
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputShape);
+        var graph = CaptureAt(model, inputShape, ExampleBatch);
+        foreach (var other in OtherBatches)
+        {
+            var again = CaptureAt(model, inputShape, other);
+            var differs = Enumerable.Range(0, Math.Max(graph.Steps.Count, again.Steps.Count))
+                .FirstOrDefault(i => i >= graph.Steps.Count || i >= again.Steps.Count || !SameStep(graph.Steps[i], again.Steps[i]), -1);
+            if (differs >= 0)
+            {
+                var step = differs < graph.Steps.Count ? graph.Steps[differs] : again.Steps[differs];
+                throw new GraphCaptureException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"{model.GetType().Name}'s forward computes a different graph for a batch of {other} than for a batch of {ExampleBatch} (from '{step.Output}' on): it uses the batch size (input.shape[0]) in a way a file with a free batch cannot. Use it only as the first size of a reshape, as view(input.shape[0], ...)."));
+            }
+        }
+
+        return graph;
+    }
+
+    private static bool SameStep(GraphStep first, GraphStep second) => (first, second) switch
+    {
+        (ModuleStep a, ModuleStep b) => ReferenceEquals(a.Module, b.Module) && a.Input == b.Input && a.Output == b.Output && a.OutputShape.Skip(1).SequenceEqual(b.OutputShape.Skip(1)) && a.Transformer == b.Transformer,
+        (OpStep a, OpStep b) => a.Op == b.Op && a.Inputs.SequenceEqual(b.Inputs) && a.Output == b.Output && a.Ints.SequenceEqual(b.Ints) && a.Scalar == b.Scalar && a.Flag == b.Flag && a.Rank == b.Rank,
+        (ConstantStep a, ConstantStep b) => a.Path == b.Path && a.Output == b.Output,
+        _ => false,
+    };
+
+    private static CapturedGraph CaptureAt(nn.Module model, IReadOnlyList<long> inputShape, long batch)
+    {
         if (model is not nn.Module<Tensor, Tensor> callable)
         {
             throw new GraphCaptureException($"The model is a {model.GetType().Name}, whose forward does not take one tensor and return one; graph export writes models of one input and one output.");
@@ -73,7 +107,7 @@ public sealed class GraphCapture
 
         var training = model.training;
         var previous = current;
-        var capture = new GraphCapture(model);
+        var capture = new GraphCapture(model, batch);
         current = capture;
         try
         {
@@ -81,8 +115,8 @@ public sealed class GraphCapture
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var parameter = model.parameters().FirstOrDefault();
-            using var generator = new Generator(20261207, parameter?.device ?? CPU);
-            var example = randn([ExampleBatch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+            using var generator = new Generator(20261207 + (ulong)batch, parameter?.device ?? CPU);
+            var example = randn([batch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
             Traced output;
             Tensor expected;
             try
@@ -98,9 +132,12 @@ public sealed class GraphCapture
             var difference = expected.shape.SequenceEqual(output.Value.shape) ? (expected - output.Value).abs().max().ToDouble() : double.PositiveInfinity;
             if (!(difference <= 1e-5))
             {
+                var hint = capture.inPlace.Count == 0
+                    ? string.Empty
+                    : $" In place: {string.Join(", ", capture.inPlace)} change their input, which forward may use again; make them inplace: false.";
                 throw new GraphCaptureException(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"The graph captured from {model.GetType().Name}'s forward computes something else than the model (largest difference {difference:G3}): its forward does something the capture does not see. Nothing is written."));
+                    $"The graph captured from {model.GetType().Name}'s forward computes something else than the model (largest difference {difference:G3}): its forward does something the capture does not see.{hint} Nothing is written."));
             }
 
             return new CapturedGraph(model, [.. inputShape], [.. capture.steps], output.Name);
@@ -128,7 +165,15 @@ public sealed class GraphCapture
         return capture.AddConstant(value);
     }
 
-    internal Traced Unary(string op, Traced input, Tensor value) => Add(new OpStep(op, [input.Name], Fresh(op), [], null, (int)input.Value.dim()), value);
+    internal Traced Unary(string op, Traced input, Tensor value, string? inPlaceCall = null)
+    {
+        if (inPlaceCall is not null)
+        {
+            inPlace.Add(inPlaceCall);
+        }
+
+        return Add(new OpStep(op, [input.Name], Fresh(op), [], null, (int)input.Value.dim()), value);
+    }
 
     internal Traced Binary(string op, Traced left, Traced right, Tensor value) => Add(new OpStep(op, [left.Name, right.Name], Fresh(op), [], null, (int)left.Value.dim()), value);
 
@@ -139,11 +184,11 @@ public sealed class GraphCapture
     internal Traced Reshape(Traced input, long[] shape)
     {
         var target = shape.ToArray();
-        if (target.Length > 0 && input.Value.dim() > 0 && input.Value.shape[0] == ExampleBatch && target[0] == ExampleBatch)
+        if (target.Length > 0 && input.Value.dim() > 0 && input.Value.shape[0] == batch && target[0] == batch)
         {
             target[0] = 0; // The batch: copied from the input's first axis, whatever its size.
         }
-        else if (target.Length > 0 && target[0] != -1 && input.Value.dim() > 0 && input.Value.shape[0] == ExampleBatch)
+        else if (target.Length > 0 && target[0] != -1 && input.Value.dim() > 0 && input.Value.shape[0] == batch)
         {
             throw Unsupported($"a reshape to [{string.Join(", ", shape)}] moves the batch axis or fixes its size; keep the batch first, as view(input.shape[0], ...) or view(-1, ...)");
         }
@@ -230,7 +275,15 @@ public sealed class GraphCapture
         calls.TryGetValue(module, out var count);
         calls[module] = count + 1;
         var output = Unique(count == 0 ? path + "_out" : $"{path}_out_{count}");
-        var result = layer.call(input.Value);
+        // On a copy of its input: a module that works in place (ReLU(inplace: true)) must not change the value the graph
+        // still reads. When forward reads it again, the model's own output then differs, and the capture says why.
+        var argument = input.Value.clone();
+        var result = layer.call(argument);
+        if (!argument.allclose(input.Value, rtol: 0, atol: 0))
+        {
+            inPlace.Add($"'{path}'");
+        }
+
         var step = new ModuleStep(module, path, input.Name, output, result.shape)
         {
             Transformer = module is TransformerEncoderLayer transformer ? TransformerLayerSpec.Infer(transformer, input.Value, result, path) : null,

@@ -48,6 +48,7 @@ public static class GraphOps
     public const string Add = "add";
     public const string Sub = "sub";
     public const string Mul = "mul";
+    public const string Div = "div";
     public const string AddScalar = "add_scalar";
     public const string MulScalar = "mul_scalar";
     public const string Relu = "relu";

@@ -9,7 +9,7 @@ namespace Lottery.Export.Graphs;
 /// <see cref="Tensor"/> members graph export can write; each adds a step to the graph. Only the code the generator writes
 /// from a model's <c>forward</c> (<see cref="ITraceable"/>) makes these.
 /// </summary>
-public sealed class Traced
+public sealed class Traced : IDisposable
 {
     internal Traced(GraphCapture capture, string name, Tensor value)
     {
@@ -35,6 +35,12 @@ public sealed class Traced
 
     public Device device => Value.device;
 
+    public long Dimensions => Value.Dimensions;
+
+    public long NumberOfElements => Value.NumberOfElements;
+
+    public long numel() => Value.numel();
+
     public long dim() => Value.dim();
 
     public long size(int dim) => Value.size(dim);
@@ -48,6 +54,8 @@ public sealed class Traced
     public Traced flatten(long start_dim = 0, long end_dim = -1) => Capture.Flatten(this, start_dim, end_dim);
 
     public Traced mean(long[] dimensions, bool keepdim = false, ScalarType? type = null) => Capture.Mean(this, dimensions, keepdim, type);
+
+    public Traced mean() => Capture.Mean(this, [.. Enumerable.Range(0, (int)Value.dim()).Select(i => (long)i)], false, null);
 
     public Traced transpose(long dim0, long dim1) => Capture.Transpose(this, dim0, dim1);
 
@@ -63,7 +71,24 @@ public sealed class Traced
 
     public Traced add(Traced other) => this + other;
 
+    public Traced add(double other) => this + other;
+
+    public Traced sub(Traced other) => this - other;
+
+    public Traced sub(double other) => this - other;
+
     public Traced mul(Traced other) => this * other;
+
+    public Traced mul(double other) => this * other;
+
+    public Traced div(Traced other) => this / other;
+
+    public Traced div(double other) => this / other;
+
+    /// <summary>Nothing to free: the example's tensors end with the capture (a traced <c>using var</c> lands here).</summary>
+    public void Dispose()
+    {
+    }
 
     public Traced MoveToOuterDisposeScope()
     {
@@ -88,6 +113,10 @@ public sealed class Traced
     public static Traced operator +(double left, Traced right) => right + left;
 
     public static Traced operator -(Traced left, double right) => left.Capture.WithScalar(GraphOps.AddScalar, left, -right, left.Value - right);
+
+    public static Traced operator -(double left, Traced right) => (right * -1.0) + left;
+
+    public static Traced operator /(Traced left, Traced right) => left.Capture.Binary(GraphOps.Div, left, right, left.Value / right.Value);
 
     public static Traced operator *(Traced left, double right) => left.Capture.WithScalar(GraphOps.MulScalar, left, right, left.Value * right);
 

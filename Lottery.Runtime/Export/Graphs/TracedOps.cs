@@ -12,9 +12,9 @@ namespace Lottery.Export.Graphs;
 public static class TracedOps
 {
 #pragma warning disable CS1591, IDE1006, SA1300 // Named as TorchSharp's functions, which the traced forward calls.
-    public static Traced relu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu, input, nn.functional.relu(input.Value));
+    public static Traced relu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu, input, nn.functional.relu(input.Value), inplace ? "relu(..., inplace: true)" : null);
 
-    public static Traced relu6(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu6, input, nn.functional.relu6(input.Value));
+    public static Traced relu6(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu6, input, nn.functional.relu6(input.Value), inplace ? "relu6(..., inplace: true)" : null);
 
     public static Traced gelu(Traced input) => input.Capture.Unary(GraphOps.Gelu, input, nn.functional.gelu(input.Value));
 
@@ -22,9 +22,9 @@ public static class TracedOps
 
     public static Traced tanh(Traced input) => input.tanh();
 
-    public static Traced silu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Silu, input, nn.functional.silu(input.Value));
+    public static Traced silu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Silu, input, nn.functional.silu(input.Value), inplace ? "silu(..., inplace: true)" : null);
 
-    public static Traced hardswish(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Hardswish, input, nn.functional.hardswish(input.Value));
+    public static Traced hardswish(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Hardswish, input, nn.functional.hardswish(input.Value), inplace ? "hardswish(..., inplace: true)" : null);
 
     public static Traced softmax(Traced input, long dim, ScalarType? dtype = null) => input.Capture.Softmax(input, dim);
 
@@ -58,5 +58,13 @@ public static class TracedOps
     public static Traced adaptive_avg_pool2d(Traced input, long[] output_size) => input.Capture.AdaptiveAveragePool(input, output_size);
 
     public static Traced adaptive_avg_pool2d(Traced input, long output_size) => input.Capture.AdaptiveAveragePool(input, [output_size, output_size]);
+
+    public static Traced adaptive_avg_pool2d(Traced input, (long, long) output_size) => input.Capture.AdaptiveAveragePool(input, [output_size.Item1, output_size.Item2]);
+
+    public static Traced mean(Traced input) => input.mean();
+
+    public static Traced div(Traced input, Traced other) => input / other;
+
+    public static Traced sub(Traced input, Traced other) => input - other;
 #pragma warning restore CS1591, IDE1006, SA1300
 }
