@@ -92,17 +92,7 @@ public static partial class OnnxExport
             }
         }
 
-        graph.Node.Add(Node("Identity", UniqueNodeName(graph, "graph_output"), [captured.Output], [OutputName]));
-        graph.Output.Add(Value(OutputName, null));
-        var model = new ModelProto
-        {
-            IrVersion = 9,
-            ProducerName = "Lottery",
-            ProducerVersion = typeof(OnnxExport).Assembly.GetName().Version?.ToString() ?? "0",
-            Graph = graph,
-        };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = Opset });
-        return model;
+        return Finish(graph, captured.Output);
     }
 
     private static void WriteOp(GraphProto graph, OpStep op)
@@ -262,11 +252,6 @@ public static partial class OnnxExport
         return proto;
     }
 
-    private static string UniqueNodeName(GraphProto graph, string name)
-    {
-        var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
-        return Enumerable.Range(0, names.Count + 1).Select(i => i == 0 ? name : string.Create(CultureInfo.InvariantCulture, $"{name}_{i}")).First(n => !names.Contains(n));
-    }
 
     private sealed partial class Writer
     {

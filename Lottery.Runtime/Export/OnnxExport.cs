@@ -61,11 +61,18 @@ public static partial class OnnxExport
             }
         }
 
-        // The last value is the output: renamed by an Identity so that the graph's output has a fixed name. The node's name
-        // must differ from every layer's (a chain may well name its last layer "output").
+        return Finish(graph, current);
+    }
+
+    /// <summary>
+    /// The model around <paramref name="graph"/>: its last value <paramref name="last"/> renamed to the fixed output name by an
+    /// Identity whose name differs from every node's (a chain may well name its last layer "output"), the opset and producer.
+    /// </summary>
+    private static ModelProto Finish(GraphProto graph, string last)
+    {
         var names = graph.Node.Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
         var rename = Enumerable.Range(0, names.Count + 1).Select(i => i == 0 ? "graph_output" : $"graph_output_{i}").First(n => !names.Contains(n));
-        graph.Node.Add(Node("Identity", rename, [current], [OutputName]));
+        graph.Node.Add(Node("Identity", rename, [last], [OutputName]));
         graph.Output.Add(Value(OutputName, null));
         var model = new ModelProto
         {

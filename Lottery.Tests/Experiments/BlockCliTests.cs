@@ -56,14 +56,20 @@ public sealed class BlockCliTests : IDisposable
         Assert.True(code == 0, output);
         var summary = StructuredCliTests.Csv(Path.Combine(root, "tiny-resnet-channels", "summary.csv"));
         var inference = StructuredCliTests.Csv(Path.Combine(root, "tiny-resnet-channels", "inference.csv"));
-        var compacted = inference.Where(r => r["variant"] == "compacted").ToList();
+        var compacted = inference.Where(r => r["variant"] == "compacted" && r["engine"] == "TorchSharp").ToList();
         Assert.Equal(["1", "2", "3"], compacted.Select(r => r["point"]));
+
+        // Every model also ran in ONNX Runtime, exported as the graph of its forward, and predicted every test image as TorchSharp did.
+        var onnx = inference.Where(r => r["engine"] == "ONNX Runtime").ToList();
+        Assert.Equal(inference.Count(r => r["engine"] == "TorchSharp"), onnx.Count);
+        var tested = inference.Single(r => r["variant"] == "dense" && r["engine"] == "TorchSharp");
+        Assert.All(onnx, r => Assert.Equal(Lottery.Examples.Data.DigitsSubset.TestImages.ToString(CultureInfo.InvariantCulture), r["same_predictions_as_torchsharp"]));
         foreach (var row in compacted)
         {
             // Each compacted model classifies the test set exactly as the run recorded it, with fewer parameters than its masked self holds in dense tensors.
             var recorded = summary.Single(s => s["arm"] == row["arm"] && s["point"] == row["point"] && s["seed"] == "1");
             Assert.Equal(double.Parse(recorded["test_accuracy_final"], CultureInfo.InvariantCulture), double.Parse(row["test_accuracy"], CultureInfo.InvariantCulture), 4);
-            var dense = inference.Single(r => r["variant"] == "dense");
+            var dense = tested;
             Assert.True(long.Parse(row["parameters"], CultureInfo.InvariantCulture) < long.Parse(dense["parameters"], CultureInfo.InvariantCulture));
             Assert.True(long.Parse(row["file_bytes"], CultureInfo.InvariantCulture) < long.Parse(dense["file_bytes"], CultureInfo.InvariantCulture));
         }

@@ -20,8 +20,13 @@ namespace Lottery.Tests.Export;
 /// masked and compacted in place, and ONNX Runtime computes what TorchSharp computes (largest difference at most 1e-4,
 /// the same predictions) at any batch size; what cannot be captured is one error naming it, and no file.
 /// </summary>
-public sealed class GraphExportTests
+public sealed class GraphExportTests : IDisposable
 {
+    private readonly string folder = Directory.CreateTempSubdirectory("lottery-graph-").FullName;
+
+    /// <inheritdoc/>
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
     [Fact]
     public void The_small_ResNet_dense_masked_and_compacted_runs_in_onnx_runtime_with_torchsharps_outputs()
     {
@@ -114,17 +119,9 @@ public sealed class GraphExportTests
         var report = Compactor.CompactInPlace(twin, groups, masks, check: example);
         Assert.True(report.ParametersAfter < report.ParametersBefore, report.Describe());
         AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
-        var folder = Directory.CreateTempSubdirectory("lottery-graph-mobilenet-").FullName;
-        try
-        {
-            var keys = AssertSameInPyTorch(twin, images, [3, 32, 32], folder, "mobilenet_v2", PyTorchMasks.Strip).GetProperty("keys").EnumerateArray().Select(k => k.GetString()).ToList();
-            Assert.Contains("features.3.conv.1.0.weight", keys);
-            Assert.Contains("classifier.1.weight", keys);
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        var keys = AssertSameInPyTorch(twin, images, [3, 32, 32], "mobilenet_v2", PyTorchMasks.Strip).GetProperty("keys").EnumerateArray().Select(k => k.GetString()).ToList();
+        Assert.Contains("features.3.conv.1.0.weight", keys);
+        Assert.Contains("classifier.1.weight", keys);
     }
 
     [Fact]
@@ -166,17 +163,9 @@ public sealed class GraphExportTests
         GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
         AssertSameInOnnxRuntime(model, inputs, [784]);
 
-        var folder = Directory.CreateTempSubdirectory("lottery-graph-transformer-").FullName;
-        try
-        {
-            AssertSameInPyTorch(model, inputs, [784], folder, "transformer_stripped", PyTorchMasks.Strip);
-            var kept = AssertSameInPyTorch(model, inputs, [784], folder, "transformer_masked", PyTorchMasks.Keep);
-            Assert.Contains("encoder.self_attn.in_proj_weight_mask", kept.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        AssertSameInPyTorch(model, inputs, [784], "transformer_stripped", PyTorchMasks.Strip);
+        var kept = AssertSameInPyTorch(model, inputs, [784], "transformer_masked", PyTorchMasks.Keep);
+        Assert.Contains("encoder.self_attn.in_proj_weight_mask", kept.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
     }
 
     [Fact]
@@ -201,43 +190,35 @@ public sealed class GraphExportTests
     [Fact]
     public void The_small_ResNet_masked_and_compacted_the_MobileNet_and_the_ResNet18_twin_load_in_PyTorch_with_torchsharps_outputs()
     {
-        var folder = Directory.CreateTempSubdirectory("lottery-graph-pytorch-").FullName;
-        try
-        {
-            manual_seed(35);
-            using var data = TestData.SmallDigits(train: 10, validation: 10, test: 300);
-            var images = data.Test.Inputs.to(ScalarType.Float32).view(-1, 1, 28, 28);
-            using var example = randn(1, 1, 28, 28);
-            using var resnet = new SmallResNet();
-            PruneByGroups(resnet, example, [16, 1, 28, 28], 0.5);
-            var masked = AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_masked", PyTorchMasks.Keep);
-            var maskKeys = masked.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).ToList();
-            Assert.Contains("blocks.1.conv2.weight_orig", maskKeys);
-            Assert.Contains("blocks.1.conv2.weight_mask", maskKeys);
-            Assert.True(masked.GetProperty("pruned").GetBoolean(), "prune.is_pruned(model) in PyTorch");
-            AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_stripped", PyTorchMasks.Strip);
+        manual_seed(35);
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 300);
+        var images = data.Test.Inputs.to(ScalarType.Float32).view(-1, 1, 28, 28);
+        using var example = randn(1, 1, 28, 28);
+        using var resnet = new SmallResNet();
+        PruneByGroups(resnet, example, [16, 1, 28, 28], 0.5);
+        var masked = AssertSameInPyTorch(resnet, images, [1, 28, 28], "resnet_masked", PyTorchMasks.Keep);
+        var maskKeys = masked.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).ToList();
+        Assert.Contains("blocks.1.conv2.weight_orig", maskKeys);
+        Assert.Contains("blocks.1.conv2.weight_mask", maskKeys);
+        Assert.True(masked.GetProperty("pruned").GetBoolean(), "prune.is_pruned(model) in PyTorch");
+        AssertSameInPyTorch(resnet, images, [1, 28, 28], "resnet_stripped", PyTorchMasks.Strip);
 
-            Compactor.CompactInPlace(resnet, example);
-            var compacted = AssertSameInPyTorch(resnet, images, [1, 28, 28], folder, "resnet_compacted", PyTorchMasks.Keep);
-            Assert.Equal(
-                resnet.state_dict().Keys.Where(k => !k.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)).Order(StringComparer.Ordinal),
-                compacted.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).Where(k => !k.EndsWith("_mask", StringComparison.Ordinal)).Select(k => k.Replace("_orig", string.Empty, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        Compactor.CompactInPlace(resnet, example);
+        var compacted = AssertSameInPyTorch(resnet, images, [1, 28, 28], "resnet_compacted", PyTorchMasks.Keep);
+        Assert.Equal(
+            resnet.state_dict().Keys.Where(k => !k.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)).Order(StringComparer.Ordinal),
+            compacted.GetProperty("keys").EnumerateArray().Select(k => k.GetString()!).Where(k => !k.EndsWith("_mask", StringComparison.Ordinal)).Select(k => k.Replace("_orig", string.Empty, StringComparison.Ordinal)).Order(StringComparer.Ordinal));
 
-            using var mobile = new SmallMobileNet();
-            AssertSameInPyTorch(mobile, images, [1, 28, 28], folder, "mobilenet", PyTorchMasks.Keep);
+        using var mobile = new SmallMobileNet();
+        AssertSameInPyTorch(mobile, images, [1, 28, 28], "mobilenet", PyTorchMasks.Keep);
 
-            using var twin = new ResNet18(classes: 10);
-            using var colour = randn(8, 3, 32, 32);
-            using var example3 = randn(1, 3, 8, 8);
-            var (groups, masks) = PruneByGroups(twin, example3, [8, 3, 32, 32], 0.5);
-            Compactor.CompactInPlace(twin, groups, masks, check: example3);
-            var report = AssertSameInPyTorch(twin, colour, [3, 32, 32], folder, "resnet18", PyTorchMasks.Strip);
-            Assert.Contains("layer2.0.downsample.0.weight", report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        using var twin = new ResNet18(classes: 10);
+        using var colour = randn(8, 3, 32, 32);
+        using var example3 = randn(1, 3, 8, 8);
+        var (groups, masks) = PruneByGroups(twin, example3, [8, 3, 32, 32], 0.5);
+        Compactor.CompactInPlace(twin, groups, masks, check: example3);
+        var report = AssertSameInPyTorch(twin, colour, [3, 32, 32], "resnet18", PyTorchMasks.Strip);
+        Assert.Contains("layer2.0.downsample.0.weight", report.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
     }
 
     [Fact]
@@ -260,76 +241,41 @@ public sealed class GraphExportTests
         using var model = new SmallResNet();
         using var example = randn(1, 1, 28, 28);
         PruneByGroups(model, example, [16, 1, 28, 28], 0.5);
-        var folder = Directory.CreateTempSubdirectory("lottery-graph-cli-").FullName;
-        try
+        var pruned = Path.Combine(folder, "round.pruned");
+        model.SavePrunedModel(pruned);
+
+        var (missingCode, missing) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned);
+        Assert.NotEqual(0, missingCode);
+        Assert.Contains("SmallResNet declares no [Chain], so it is exported as the graph of its forward", missing, StringComparison.Ordinal);
+        Assert.Contains("--input-shape", missing, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(folder, "round.onnx")));
+
+        var (code, output) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--compact", "--input-shape", "1,28,28");
+        Assert.True(code == 0, output);
+        Assert.Contains("the graph of its forward", output, StringComparison.Ordinal);
+        var onnx = Path.Combine(folder, "round.compact.onnx");
+        var (masked, _) = SavedModels.Load(pruned);
+        using (masked)
         {
-            var pruned = Path.Combine(folder, "round.pruned");
-            model.SavePrunedModel(pruned);
-
-            var (missingCode, missing) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned);
-            Assert.NotEqual(0, missingCode);
-            Assert.Contains("SmallResNet declares no [Chain], so it is exported as the graph of its forward", missing, StringComparison.Ordinal);
-            Assert.Contains("--input-shape", missing, StringComparison.Ordinal);
-            Assert.False(File.Exists(Path.Combine(folder, "round.onnx")));
-
-            var (code, output) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--compact", "--input-shape", "1,28,28");
-            Assert.True(code == 0, output);
-            Assert.Contains("the graph of its forward", output, StringComparison.Ordinal);
-            var onnx = Path.Combine(folder, "round.compact.onnx");
-            var (masked, _) = SavedModels.Load(pruned);
-            using (masked)
-            {
-                using var inputs = randn(32, 1, 28, 28);
-                masked.eval();
-                using var expected = masked.call(inputs).detach();
-                using var session = new InferenceSession(onnx);
-                var tensor = new DenseTensor<float>(inputs.contiguous().data<float>().ToArray(), [32, 1, 28, 28]);
-                using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, tensor)]);
-                var actual = results.Single().AsEnumerable<float>().ToArray();
-                var largest = TestData.Values(expected).Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-                Assert.True(largest <= 1e-4, $"largest difference {largest}");
-                Assert.True(new FileInfo(onnx).Length < masked.parameters().Sum(p => p.numel()) * 4 / 2, "the compacted file holds less than half the dense weights");
-            }
-
-            var (pyCode, pyOutput) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--format", "pytorch", "--input-shape", "1,28,28");
-            Assert.True(pyCode == 0, pyOutput);
-            Assert.True(File.Exists(Path.Combine(folder, "round.pt")));
-            Assert.True(File.Exists(Path.Combine(folder, "round.py")));
+            using var inputs = randn(32, 1, 28, 28);
+            masked.eval();
+            using var expected = masked.call(inputs).detach();
+            using var session = new InferenceSession(onnx);
+            var tensor = new DenseTensor<float>(inputs.contiguous().data<float>().ToArray(), [32, 1, 28, 28]);
+            using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, tensor)]);
+            var actual = results.Single().AsEnumerable<float>().ToArray();
+            var largest = TestData.Values(expected).Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+            Assert.True(largest <= 1e-4, $"largest difference {largest}");
+            Assert.True(new FileInfo(onnx).Length < masked.parameters().Sum(p => p.numel()) * 4 / 2, "the compacted file holds less than half the dense weights");
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        var (pyCode, pyOutput) = Lottery.Tests.Experiments.RunCliTests.Cli("export", pruned, "--format", "pytorch", "--input-shape", "1,28,28");
+        Assert.True(pyCode == 0, pyOutput);
+        Assert.True(File.Exists(Path.Combine(folder, "round.pt")));
+        Assert.True(File.Exists(Path.Combine(folder, "round.py")));
     }
 
-    /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch computes.</summary>
-    private const string PyTorchCheck = """
-        import importlib.util, json, sys
-        import numpy as np
-        import torch
-        from torch.nn.utils import prune
-
-        module_path, inputs_path, expected_path = sys.argv[1:4]
-        shape = [int(d) for d in sys.argv[4].split(",")]
-        spec = importlib.util.spec_from_file_location("exported", module_path)
-        exported = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(exported)
-        model = exported.load()
-        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
-        with torch.no_grad():
-            y = model(x).numpy()
-            first = model(x[:1]).numpy()
-        expected = np.fromfile(expected_path, dtype=np.float32).reshape(y.shape)
-        print(json.dumps({
-            "largest": float(max(np.abs(y - expected).max(), np.abs(first - expected[:1]).max())),
-            "same": int((y.argmax(1) == expected.argmax(1)).sum()),
-            "count": int(y.shape[0]),
-            "pruned": bool(prune.is_pruned(model)),
-            "keys": sorted(model.state_dict().keys()),
-        }))
-        """;
-
-    private static System.Text.Json.JsonElement AssertSameInPyTorch(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape, string folder, string name, PyTorchMasks masks)
+    private System.Text.Json.JsonElement AssertSameInPyTorch(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape, string name, PyTorchMasks masks)
     {
         model.eval();
         var files = PyTorchExport.Save(model, Path.Combine(folder, name + ".pt"), inputShape, masks);
@@ -342,7 +288,7 @@ public sealed class GraphExportTests
             var expectedFile = Path.Combine(folder, name + ".expected.f32");
             File.WriteAllBytes(inputsFile, contiguous.bytes.ToArray());
             File.WriteAllBytes(expectedFile, expected.bytes.ToArray());
-            var report = PyTorchPeer.Run(PyTorchCheck, files.Module, inputsFile, expectedFile, string.Join(",", contiguous.shape));
+            var report = PyTorchPeer.Run(PyTorchPeer.Check, files.Module, inputsFile, expectedFile, string.Join(",", contiguous.shape));
             var largest = report.GetProperty("largest").GetDouble();
             Assert.True(largest <= 1e-4, $"{name}: largest difference {largest}");
             Assert.Equal(inputs.shape[0], report.GetProperty("same").GetInt64());

@@ -19,34 +19,6 @@ namespace Lottery.Tests.Export;
 /// </summary>
 public sealed class PyTorchExportTests : IDisposable
 {
-    /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch sees.</summary>
-    private const string Check = """
-        import importlib.util, json, sys
-        import numpy as np
-        import torch
-        from torch.nn.utils import prune
-
-        module_path, inputs_path, expected_path = sys.argv[1:4]
-        shape = [int(d) for d in sys.argv[4].split(",")]
-        spec = importlib.util.spec_from_file_location("exported", module_path)
-        exported = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(exported)
-        model = exported.load()
-        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
-        with torch.no_grad():
-            y = model(x).numpy()
-        expected = np.fromfile(expected_path, dtype=np.float32).reshape(y.shape)
-        state = model.state_dict()
-        print(json.dumps({
-            "largest": float(np.abs(y - expected).max()),
-            "same": int((y.argmax(1) == expected.argmax(1)).sum()),
-            "count": int(y.shape[0]),
-            "pruned": bool(prune.is_pruned(model)),
-            "keys": sorted(state.keys()),
-            "kept": {k[: -len("_mask")]: int(v.sum()) for k, v in state.items() if k.endswith("_mask")},
-            "zeros": {name: int((m.weight == 0).sum()) for name, m in model.named_children() if hasattr(m, "weight") and m.weight is not None},
-        }))
-        """;
 
     private readonly TrainTestData digits = DataSets.Load(DataSets.MnistDigits);
     private readonly string folder = Directory.CreateTempSubdirectory("lottery-pytorch-").FullName;
@@ -289,7 +261,7 @@ public sealed class PyTorchExportTests : IDisposable
             var expectedFile = Path.Combine(folder, "expected.f32");
             File.WriteAllBytes(inputsFile, inputs.bytes.ToArray());
             File.WriteAllBytes(expectedFile, expected.bytes.ToArray());
-            var report = PyTorchPeer.Run(Check, module, inputsFile, expectedFile, string.Join(",", inputs.shape));
+            var report = PyTorchPeer.Run(PyTorchPeer.Check, module, inputsFile, expectedFile, string.Join(",", inputs.shape));
             var largest = report.GetProperty("largest").GetDouble();
             Assert.True(largest <= 1e-4, $"largest difference {largest}");
             Assert.Equal(digits.Test.Count, report.GetProperty("count").GetInt64());

@@ -12,6 +12,36 @@ internal static class PyTorchPeer
 {
     public const string Python = "/usr/bin/python3";
 
+    /// <summary>Loads the exported module with importlib, runs it on the inputs and reports what PyTorch sees (the batch, and its first sample alone).</summary>
+    public const string Check = """
+        import importlib.util, json, sys
+        import numpy as np
+        import torch
+        from torch.nn.utils import prune
+
+        module_path, inputs_path, expected_path = sys.argv[1:4]
+        shape = [int(d) for d in sys.argv[4].split(",")]
+        spec = importlib.util.spec_from_file_location("exported", module_path)
+        exported = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(exported)
+        model = exported.load()
+        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
+        with torch.no_grad():
+            y = model(x).numpy()
+            first = model(x[:1]).numpy()
+        expected = np.fromfile(expected_path, dtype=np.float32).reshape(y.shape)
+        state = model.state_dict()
+        print(json.dumps({
+            "largest": float(max(np.abs(y - expected).max(), np.abs(first - expected[:1]).max())),
+            "same": int((y.argmax(1) == expected.argmax(1)).sum()),
+            "count": int(y.shape[0]),
+            "pruned": bool(prune.is_pruned(model)),
+            "keys": sorted(state.keys()),
+            "kept": {k[: -len("_mask")]: int(v.sum()) for k, v in state.items() if k.endswith("_mask")},
+            "zeros": {name: int((m.weight == 0).sum()) for name, m in model.named_children() if hasattr(m, "weight") and m.weight is not None},
+        }))
+        """;
+
     private static readonly Lazy<string> Installation = new(() =>
     {
         if (Runs("import torch, numpy"))

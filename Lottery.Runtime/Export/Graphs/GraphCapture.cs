@@ -92,7 +92,7 @@ public sealed class GraphCapture
 
     private static bool SameStep(GraphStep first, GraphStep second) => (first, second) switch
     {
-        (ModuleStep a, ModuleStep b) => ReferenceEquals(a.Module, b.Module) && a.Input == b.Input && a.Output == b.Output && a.OutputShape.Skip(1).SequenceEqual(b.OutputShape.Skip(1)) && a.Transformer == b.Transformer,
+        (ModuleStep a, ModuleStep b) => ReferenceEquals(a.Module, b.Module) && a.Input == b.Input && a.Output == b.Output && a.OutputShape.Count == b.OutputShape.Count && a.Transformer == b.Transformer,
         (OpStep a, OpStep b) => a.Op == b.Op && a.Inputs.SequenceEqual(b.Inputs) && a.Output == b.Output && a.Ints.SequenceEqual(b.Ints) && a.Scalar == b.Scalar && a.Flag == b.Flag && a.Rank == b.Rank,
         (ConstantStep a, ConstantStep b) => a.Path == b.Path && a.Output == b.Output,
         _ => false,
