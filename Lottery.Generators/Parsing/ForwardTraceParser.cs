@@ -112,13 +112,18 @@ internal static class ForwardTraceParser
             var hierarchy = SymbolQueries.Hierarchy(type, cancellationToken);
             var generated = Emitting.TraceEmitter.Emit(hierarchy, trace, null);
             var tree = CSharpSyntaxTree.ParseText(generated, (CSharpParseOptions)syntax.SyntaxTree.Options, cancellationToken: cancellationToken);
+            // Errors anywhere, and warnings in the traced method itself: a warning the copied usings raise (a lower-case
+            // alias, say) is the user's file's own and stays there.
+            var method = tree.GetRoot(cancellationToken).DescendantNodes().OfType<MethodDeclarationSyntax>().First().Span;
             var problem = compilation.AddSyntaxTrees(tree).GetSemanticModel(tree).GetDiagnostics(cancellationToken: cancellationToken)
-                .Where(d => d.Severity >= DiagnosticSeverity.Warning).OrderBy(d => d.Location.SourceSpan.Start).FirstOrDefault();
+                .Where(d => d.Severity == DiagnosticSeverity.Error || (d.Severity == DiagnosticSeverity.Warning && method.Contains(d.Location.SourceSpan)))
+                .OrderBy(d => d.Location.SourceSpan.Start).FirstOrDefault();
             if (problem is not null)
             {
                 var generatedBodyLine = tree.GetText(cancellationToken).Lines.First(l => l.ToString().Contains(".ITraceable.Trace(")).LineNumber + 1;
                 var line = bodyStart.StartLinePosition.Line + Math.Max(0, problem.Location.GetLineSpan().StartLinePosition.Line - generatedBodyLine);
-                return Failed($"{Where(line)}: graph export cannot follow this line ({problem.Id}: {problem.GetMessage(System.Globalization.CultureInfo.InvariantCulture)}). {Follows}");
+                var said = problem.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Replace(Traced.Substring("global::".Length), "Tensor").Replace("'Traced'", "'Tensor'");
+                return Failed($"{Where(line)}: graph export has no form of this line for traced tensors (traced, it reads: {problem.Id} {said}). {Follows}");
             }
 
             return trace;

@@ -89,6 +89,36 @@ public class TraceGenerationTests
     }
 
     [Fact]
+    public void A_warning_of_the_users_own_usings_does_not_stop_the_trace()
+    {
+        // A lower-case alias raises CS8981 in the user's file; the traced copy repeats the using but is still traced.
+        const string Source = """
+            using Lottery;
+            using Lottery.Schedules;
+            using TorchSharp.Modules;
+            using nn = TorchSharp.torch.nn;
+            using Tensor = TorchSharp.torch.Tensor;
+
+            namespace Demo;
+
+            [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+            public sealed partial class Net : nn.Module<Tensor, Tensor>
+            {
+                [Prunable] private readonly Linear fc = nn.Linear(4, 2);
+
+                public Net() : base(nameof(Net)) => RegisterComponents();
+
+                public override Tensor forward(Tensor input) => nn.functional.relu(fc.call(input)) * (TorchSharp.Scalar)0.5;
+            }
+            """;
+        var outcome = Run(Source);
+
+        Assert.Null(outcome.Exception);
+        Assert.DoesNotContain(outcome.CompilerDiagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        Assert.DoesNotContain("GraphCaptureException", outcome.Sources["Demo.Net.Trace.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Usings_inside_a_namespace_stay_inside_it_and_a_block_without_prunable_layers_is_traced_too()
     {
         const string Source = """

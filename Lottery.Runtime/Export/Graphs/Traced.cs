@@ -123,6 +123,16 @@ public sealed class Traced : IDisposable
     public static Traced operator *(double left, Traced right) => right * left;
 
     public static Traced operator /(Traced left, double right) => left.Capture.WithScalar(GraphOps.MulScalar, left, 1.0 / right, left.Value / right);
+
+    public static Traced operator +(Traced left, Scalar right) => left + right.ToDouble();
+
+    public static Traced operator -(Traced left, Scalar right) => left - right.ToDouble();
+
+    public static Traced operator *(Traced left, Scalar right) => left * right.ToDouble();
+
+    public static Traced operator *(Scalar left, Traced right) => right * left.ToDouble();
+
+    public static Traced operator /(Traced left, Scalar right) => left / right.ToDouble();
 #pragma warning restore CS1591, IDE1006, SA1300
 
     /// <inheritdoc/>

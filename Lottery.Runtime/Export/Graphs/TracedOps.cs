@@ -18,9 +18,9 @@ public static class TracedOps
 
     public static Traced gelu(Traced input) => input.Capture.Unary(GraphOps.Gelu, input, nn.functional.gelu(input.Value));
 
-    public static Traced sigmoid(Traced input) => input.sigmoid();
+    public static Traced sigmoid(Traced input, bool inplace = false) => input.sigmoid();
 
-    public static Traced tanh(Traced input) => input.tanh();
+    public static Traced tanh(Traced input, bool inplace = false) => input.tanh();
 
     public static Traced silu(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Silu, input, nn.functional.silu(input.Value), inplace ? "silu(..., inplace: true)" : null);
 
@@ -41,6 +41,10 @@ public static class TracedOps
     public static Traced mean(Traced input, long[] dimensions, bool keepdim = false, ScalarType? type = null) => input.mean(dimensions, keepdim, type);
 
     public static Traced add(Traced input, Traced other) => input + other;
+
+    public static Traced add(Traced input, double other) => input + other;
+
+    public static Traced mul(Traced input, double other) => input * other;
 
     public static Traced mul(Traced input, Traced other) => input * other;
 
