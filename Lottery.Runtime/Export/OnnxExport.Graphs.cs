@@ -47,34 +47,11 @@ public static partial class OnnxExport
 
                         graph.Node.Add(Node("GlobalAveragePool", pool.Output, [pool.Input], [pool.Output]));
                         break;
-                    case ModuleStep { Module: Linear } linear when linear.OutputShape.Count != 2:
-                        // Gemm takes matrices only: a Linear on [sequence, batch, features] is MatMul and Add.
-                        var weight = $"{linear.Path}.weight_t";
-                        if (!graph.Initializer.Any(i => i.Name == weight))
-                        {
-                            graph.Initializer.Add(Dense(weight, Compaction.LayerWeights.EffectiveWeight(linear.Module).t()));
-                            if (Compaction.LayerWeights.EffectiveBias(linear.Module) is { } b)
-                            {
-                                graph.Initializer.Add(Dense($"{linear.Path}.bias", b));
-                            }
-                        }
-
-                        if (graph.Initializer.Any(i => i.Name == $"{linear.Path}.bias"))
-                        {
-                            graph.Node.Add(Node("MatMul", linear.Output + "_matmul", [linear.Input, weight], [linear.Output + "_matmul"]));
-                            graph.Node.Add(Node("Add", linear.Output, [linear.Output + "_matmul", $"{linear.Path}.bias"], [linear.Output]));
-                        }
-                        else
-                        {
-                            graph.Node.Add(Node("MatMul", linear.Output, [linear.Input, weight], [linear.Output]));
-                        }
-
-                        break;
                     case ModuleStep { Transformer: { } spec } transformer:
                         WriteTransformer(graph, transformer, spec);
                         break;
                     case ModuleStep module:
-                        var written = new Writer(graph, module.Path, module.Module, module.Input, module.Output).Write();
+                        var written = new Writer(graph, module.Path, module.Module, module.Input, module.Output, module.OutputShape.Count).Write();
                         if (written != module.Output)
                         {
                             // A module that is nothing at inference (Dropout, Identity): its output is its input.

@@ -123,7 +123,7 @@ public static partial class OnnxExport
     private static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
     /// <summary>Writes one module's nodes and initialisers.</summary>
-    private sealed partial class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input, string? output = null)
+    private sealed partial class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input, string? output = null, int rank = 2)
     {
         private string Output => output ?? name + "_out";
 
@@ -138,6 +138,12 @@ public static partial class OnnxExport
                 ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}, and in graphs ReLU6, Hardswish, AdaptiveAvgPool2d to 1x1 and LayerNorm");
             switch (settings.Kind)
             {
+                case nameof(Linear) when rank != 2:
+                    // Gemm takes matrices only: a Linear on [sequence, batch, features] is MatMul by the transposed weight, then Add.
+                    var product = Output + "_matmul";
+                    var bias = Bias().ToList();
+                    graph.Node.Add(Node("MatMul", product, [input, Initializer("weight_t", LayerWeights.EffectiveWeight(module).t())], [product]));
+                    return bias.Count == 0 ? Add("Identity", [product]) : Add("Add", [product, .. bias]);
                 case nameof(Linear):
                     return Add("Gemm", [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()], Int("transB", 1));
                 case nameof(Conv1d) or nameof(Conv2d):

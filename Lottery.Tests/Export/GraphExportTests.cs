@@ -71,18 +71,8 @@ public sealed class GraphExportTests : IDisposable
         manual_seed(33);
         using var torchVision = TorchSharp.torchvision.models.resnet18(num_classes: 10);
         using var twin = new ResNet18(classes: 10);
-        var (missing, unexpected) = twin.load_state_dict(torchVision.state_dict(), strict: true);
-        Assert.Empty(missing);
-        Assert.Empty(unexpected);
         using var images = randn(6, 3, 32, 32);
-        torchVision.eval();
-        twin.eval();
-        using (no_grad())
-        {
-            using var expected = torchVision.call(images);
-            using var actual = twin.call(images);
-            Assert.Equal(0, (expected - actual).abs().max().item<float>());
-        }
+        AssertTakesWeightsOf(torchVision, twin, images, tolerance: 0);
 
         AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
 
@@ -99,18 +89,8 @@ public sealed class GraphExportTests : IDisposable
         manual_seed(38);
         using var torchVision = TorchSharp.torchvision.models.mobilenet_v2(num_classes: 10);
         using var twin = new Lottery.Examples.Models.MobileNetV2(classes: 10);
-        var (missing, unexpected) = twin.load_state_dict(torchVision.state_dict(), strict: true);
-        Assert.Empty(missing);
-        Assert.Empty(unexpected);
         using var images = randn(4, 3, 32, 32);
-        torchVision.eval();
-        twin.eval();
-        using (no_grad())
-        {
-            using var expected = torchVision.call(images);
-            using var actual = twin.call(images);
-            Assert.True((expected - actual).abs().max().item<float>() <= 1e-6);
-        }
+        AssertTakesWeightsOf(torchVision, twin, images, tolerance: 1e-6);
 
         AssertSameInOnnxRuntime(twin, images, [3, 32, 32]);
 
@@ -311,6 +291,21 @@ public sealed class GraphExportTests : IDisposable
         using var flat = new FlattenAllNet();
         using var inputs = randn(5, 4);
         AssertSameInOnnxRuntime(flat, inputs, [4]);
+    }
+
+    /// <summary>Loads <paramref name="torchVision"/>'s state into <paramref name="twin"/> (every name matching) and compares their outputs.</summary>
+    private static void AssertTakesWeightsOf(nn.Module<Tensor, Tensor> torchVision, nn.Module<Tensor, Tensor> twin, Tensor images, double tolerance)
+    {
+        var (missing, unexpected) = twin.load_state_dict(torchVision.state_dict(), strict: true);
+        Assert.Empty(missing);
+        Assert.Empty(unexpected);
+        torchVision.eval();
+        twin.eval();
+        using var noGrad = no_grad();
+        using var expected = torchVision.call(images);
+        using var actual = twin.call(images);
+        var largest = (expected - actual).abs().max().item<float>();
+        Assert.True(largest <= tolerance, $"largest difference {largest}");
     }
 
     private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;

@@ -42,10 +42,12 @@ public sealed class GraphCapture
     private readonly Stack<string> scopes = new();
     private readonly List<string> inPlace = [];
     private readonly long batch;
+    private readonly Dictionary<nn.Module, TransformerLayerSpec> transformers;
 
-    private GraphCapture(nn.Module model, long batch)
+    private GraphCapture(nn.Module model, long batch, Dictionary<nn.Module, TransformerLayerSpec> transformers)
     {
         this.batch = batch;
+        this.transformers = transformers;
         paths[model] = string.Empty;
         foreach (var (name, module) in model.named_modules())
         {
@@ -72,10 +74,12 @@ public sealed class GraphCapture
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputShape);
-        var graph = CaptureAt(model, inputShape, ExampleBatch);
+        // A transformer layer's settings are found once, at the first batch size, and shared by the other captures.
+        var transformers = new Dictionary<nn.Module, TransformerLayerSpec>(ReferenceEqualityComparer.Instance);
+        var graph = CaptureAt(model, inputShape, ExampleBatch, transformers);
         foreach (var other in OtherBatches)
         {
-            var again = CaptureAt(model, inputShape, other);
+            var again = CaptureAt(model, inputShape, other, transformers);
             var differs = Enumerable.Range(0, Math.Max(graph.Steps.Count, again.Steps.Count))
                 .FirstOrDefault(i => i >= graph.Steps.Count || i >= again.Steps.Count || !SameStep(graph.Steps[i], again.Steps[i]), -1);
             if (differs >= 0)
@@ -98,7 +102,7 @@ public sealed class GraphCapture
         _ => false,
     };
 
-    private static CapturedGraph CaptureAt(nn.Module model, IReadOnlyList<long> inputShape, long batch)
+    private static CapturedGraph CaptureAt(nn.Module model, IReadOnlyList<long> inputShape, long batch, Dictionary<nn.Module, TransformerLayerSpec> transformers)
     {
         if (model is not nn.Module<Tensor, Tensor> callable)
         {
@@ -107,7 +111,7 @@ public sealed class GraphCapture
 
         var training = model.training;
         var previous = current;
-        var capture = new GraphCapture(model, batch);
+        var capture = new GraphCapture(model, batch, transformers);
         current = capture;
         try
         {
@@ -286,9 +290,20 @@ public sealed class GraphCapture
 
         var step = new ModuleStep(module, path, input.Name, output, result.shape)
         {
-            Transformer = module is TransformerEncoderLayer transformer ? TransformerLayerSpec.Infer(transformer, input.Value, result, path) : null,
+            Transformer = module is TransformerEncoderLayer transformer ? SpecOf(transformer, input.Value, result, path) : null,
         };
         return Add(step, result);
+    }
+
+    private TransformerLayerSpec SpecOf(TransformerEncoderLayer layer, Tensor input, Tensor output, string path)
+    {
+        if (!transformers.TryGetValue(layer, out var spec))
+        {
+            spec = TransformerLayerSpec.Infer(layer, input, output, path);
+            transformers.Add(layer, spec);
+        }
+
+        return spec;
     }
 
     private Traced AddConstant(Tensor value)
