@@ -1,3 +1,4 @@
+using Lottery.Layers;
 using Lottery.Schedules;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -7,9 +8,10 @@ namespace Lottery.Examples.Models;
 /// <summary>
 /// A transformer classifier for square grey images read as rows: each row of pixels is a token, embedded by a Linear
 /// layer, with a learned position for each row; one TransformerEncoderLayer (4 heads, a feed-forward of twice the width);
-/// the tokens' mean; a Linear head. Every weight is declared [Prunable]: the embedding, the table of positions (a
-/// Parameter), the encoder layer's attention projections and feed-forward weights (it holds them itself), and the head.
-/// ImpHeads prunes the encoder by whole heads and feed-forward neurons (its 4 heads declared), a quarter a round.
+/// the tokens' mean; a Linear head. The encoder layer is Lottery's <see cref="EncoderLayer"/> (TorchSharp's layer, written
+/// in C#), so that compaction can remove its pruned heads and feed-forward neurons. Every weight is declared [Prunable]: the
+/// embedding, the table of positions (a Parameter), the encoder layer's attention projections and feed-forward weights, and
+/// the head. ImpHeads prunes the encoder by whole heads and feed-forward neurons, a quarter a round.
 /// </summary>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
@@ -22,8 +24,8 @@ public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
     [Prunable]
     private readonly Parameter positions;
 
-    [Prunable(Heads = 4)]
-    private readonly TransformerEncoderLayer encoder;
+    [Prunable]
+    private readonly EncoderLayer encoder;
 
     [Prunable(0.1)]
     private readonly Linear head;
@@ -37,7 +39,7 @@ public sealed partial class TransformerClassifier : nn.Module<Tensor, Tensor>
         this.side = side;
         embed = nn.Linear(side, width);
         positions = nn.Parameter(zeros(side, 1, width));
-        encoder = nn.TransformerEncoderLayer(width, 4, 2 * width, dropout: 0.0);
+        encoder = new EncoderLayer(width, heads: 4, feedForward: 2 * width, dropout: 0.0);
         head = nn.Linear(width, classes);
         RegisterComponents();
     }

@@ -25,8 +25,8 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor NotAPrunableLayer = Error(
         "LTH0003",
         "The member is not a prunable layer",
-        "[Prunable] member '{0}' has type '{1}', which is not a prunable layer; mark Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, Embedding, MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer or Parameter members, or name other weights with MaskOptions.Parameters",
-        "Lottery prunes, by declaration, the weights of Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d and Embedding layers, the projections of MultiheadAttention, TransformerEncoderLayer and TransformerDecoderLayer (and their feed-forward weights), and any Parameter member; any other weight by its name in named_parameters().");
+        "[Prunable] member '{0}' has type '{1}', which is not a prunable layer; mark Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d, Embedding, MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer, Lottery.Layers.EncoderLayer or SelfAttention, or Parameter members, or name other weights with MaskOptions.Parameters",
+        "Lottery prunes, by declaration, the weights of Linear, Conv1d/2d/3d, ConvTranspose1d/2d/3d and Embedding layers, the projections of MultiheadAttention, TransformerEncoderLayer, TransformerDecoderLayer and Lottery's EncoderLayer and SelfAttention (and the feed-forward weights), and any Parameter member; any other weight by its name in named_parameters().");
 
     public static readonly DiagnosticDescriptor StaticMember = Error(
         "LTH0004",

@@ -39,6 +39,8 @@ internal static class KnownNames
         ["TorchSharp.Modules.MultiheadAttention"] = "MultiheadAttention",
         ["TorchSharp.Modules.TransformerEncoderLayer"] = "TransformerEncoderLayer",
         ["TorchSharp.Modules.TransformerDecoderLayer"] = "TransformerDecoderLayer",
+        ["Lottery.Layers.EncoderLayer"] = "EncoderLayer",
+        ["Lottery.Layers.SelfAttention"] = "SelfAttention",
         ["TorchSharp.Modules.Parameter"] = ParameterType,
     };
 
@@ -46,7 +48,7 @@ internal static class KnownNames
     public const string ParameterType = "Parameter";
 
     /// <summary>The layers whose mask covers several weights (attention projections, feed-forward), none named <c>weight</c>.</summary>
-    public static readonly string[] ManyWeightLayers = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer"];
+    public static readonly string[] ManyWeightLayers = ["MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer", "EncoderLayer", "SelfAttention"];
 
     /// <summary>The layers whose units can be pruned whole: a Linear's neurons, a Conv's output channels.</summary>
     public static readonly string[] StructuredLayers = ["Linear", "Conv1d", "Conv2d", "Conv3d"];

@@ -3,6 +3,7 @@ using Lottery.Compaction.Modules;
 using Lottery.Groups;
 using Lottery.Masks;
 using Lottery.Training;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Lottery.Compaction;
@@ -346,7 +347,10 @@ public static partial class Compactor
 
             if (foreign.Module is not null)
             {
-                return (group, removed, $"{(foreign.Name.Length == 0 ? model.GetType().Name : foreign.Name)} is a {foreign.Module.GetType().Name}, whose size compaction in place cannot change (it changes {ModuleKind.Supported})");
+                var instead = foreign.Module is TransformerEncoderLayer or MultiheadAttention
+                    ? "; build it as Lottery.Layers.EncoderLayer (the same parameters, by the same names), whose heads and neurons compaction removes"
+                    : string.Empty;
+                return (group, removed, $"{(foreign.Name.Length == 0 ? model.GetType().Name : foreign.Name)} is a {foreign.Module.GetType().Name}, whose size compaction in place cannot change (it changes {ModuleKind.Supported}){instead}");
             }
 
             var inexact = owners.Select(o => (o.Name, Why: ModuleKind.Of(o.Module)!.Inexact(o.Module))).FirstOrDefault(o => o.Why is not null);

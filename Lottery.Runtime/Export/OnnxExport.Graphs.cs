@@ -189,18 +189,18 @@ public static partial class OnnxExport
         string Linear(string input, string name) =>
             Op("Add", [Op("MatMul", [input, Init(name + ".weight_t", w[name + ".weight"].t())]), Init(name + ".bias", w[name + ".bias"])]);
 
-        var (width, head) = (spec.Width, spec.Width / spec.Heads);
+        var (inner, head) = (spec.Inner, spec.HeadSize);
         var x = step.Input;
         var qkv = Op("Add", [Op("MatMul", [x, Init("self_attn.in_proj_weight_t", w["self_attn.in_proj_weight"].t())]), Init("self_attn.in_proj_bias", w["self_attn.in_proj_bias"])]);
         var parts = new[] { Next(), Next(), Next() };
-        graph.Node.Add(Node("Split", parts[0] + "_split", [qkv, Init("split", tensor(new[] { width, width, width }))], parts, Int("axis", 2)));
+        graph.Node.Add(Node("Split", parts[0] + "_split", [qkv, Init("split", tensor(new[] { inner, inner, inner }))], parts, Int("axis", 2)));
         var byHead = Init("heads_shape", tensor(new[] { 0L, -1, head }));
         string Heads(string part, long[] perm) => Op("Transpose", [Op("Reshape", [part, byHead])], Ints("perm", perm));
         var q = Op("Mul", [Heads(parts[0], [1, 0, 2]), Init("scale", tensor((float)(1.0 / Math.Sqrt(head))))]);
         var k = Heads(parts[1], [1, 2, 0]);
         var v = Heads(parts[2], [1, 0, 2]);
         var attended = Op("MatMul", [Op("Softmax", [Op("MatMul", [q, k])], Int("axis", -1)), v]);
-        var merged = Op("Reshape", [Op("Transpose", [attended], Ints("perm", [1, 0, 2])), Init("width_shape", tensor(new[] { 0L, -1, width }))]);
+        var merged = Op("Reshape", [Op("Transpose", [attended], Ints("perm", [1, 0, 2])), Init("inner_shape", tensor(new[] { 0L, -1, inner }))]);
         var attention = Linear(merged, "self_attn.out_proj");
         var first = Op("LayerNormalization", [Op("Add", [x, attention]), Init("norm1.weight", w["norm1.weight"]), Init("norm1.bias", w["norm1.bias"])], Int("axis", -1), Float("epsilon", spec.Eps));
         var hidden = Linear(first, "linear1");

@@ -83,7 +83,7 @@ public static partial class PyTorchExport
                     init.Append("        _put(self, ").Append(Text(module.Path)).Append(", ").Append(GraphConstructor(module)).Append(")\n");
                     if (masks == PyTorchMasks.Keep)
                     {
-                        pruned.AddRange(module.Module.named_buffers(recurse: false)
+                        pruned.AddRange(module.Module.named_buffers()
                             .Where(b => IsMask(module.Module, b.name))
                             .Select(b => PrunedPair(module.Path, b.name[..^MaskSet.MaskBufferSuffix.Length])));
                         pruned.AddRange(HeldMasks(module.Module).Keys.Select(name => PrunedPair(module.Path, name)));
@@ -158,6 +158,13 @@ public static partial class PyTorchExport
                     holder.add_module(name, value)
 
 
+            """);
+        if (captured.Steps.OfType<ModuleStep>().Any(s => s.Transformer is { Managed: true }))
+        {
+            python.Append(ManagedTransformer);
+        }
+
+        python.Append("""
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
@@ -211,8 +218,50 @@ public static partial class PyTorchExport
         });
     }
 
+    /// <summary>Lottery's EncoderLayer in PyTorch: TorchSharp's parameter names, and heads that need not fill the width.</summary>
+    private const string ManagedTransformer = """"
+        class SelfAttention(nn.Module):
+            """Lottery's SelfAttention: MultiheadAttention's parameters, with heads x head_size below the width once heads were removed."""
+
+            def __init__(self, width, heads, head_size):
+                super().__init__()
+                self.heads, self.head_size = heads, head_size
+                inner = heads * head_size
+                self.in_proj_weight = nn.Parameter(torch.zeros(3 * inner, width))
+                self.in_proj_bias = nn.Parameter(torch.zeros(3 * inner))
+                self.out_proj = nn.Linear(inner, width)
+
+            def forward(self, x):
+                length, batch, _ = x.shape
+                inner = self.heads * self.head_size
+                q, k, v = (t.reshape(length, batch * self.heads, self.head_size).transpose(0, 1)
+                           for t in F.linear(x, self.in_proj_weight, self.in_proj_bias).split(inner, -1))
+                weights = torch.softmax(torch.bmm(q * (1.0 / self.head_size ** 0.5), k.transpose(1, 2)), -1)
+                return self.out_proj(torch.bmm(weights, v).transpose(0, 1).reshape(length, batch, inner))
+
+
+        class EncoderLayer(nn.Module):
+            """Lottery's EncoderLayer: TransformerEncoderLayer's parameters and computation (sequence first, post-norm)."""
+
+            def __init__(self, width, heads, head_size, feedforward, activation, eps):
+                super().__init__()
+                self.self_attn = SelfAttention(width, heads, head_size)
+                self.linear1 = nn.Linear(width, feedforward)
+                self.linear2 = nn.Linear(feedforward, width)
+                self.norm1 = nn.LayerNorm(width, eps=eps)
+                self.norm2 = nn.LayerNorm(width, eps=eps)
+                self.activation = F.gelu if activation == "gelu" else F.relu
+
+            def forward(self, x):
+                x = self.norm1(x + self.self_attn(x))
+                return self.norm2(x + self.linear2(self.activation(self.linear1(x))))
+
+
+        """";
+
     private static string GraphConstructor(ModuleStep step) => step.Module switch
     {
+        _ when step.Transformer is { Managed: true } m => string.Create(CultureInfo.InvariantCulture, $"EncoderLayer({m.Width}, {m.Heads}, {m.HeadSize}, {m.FeedForward}, {Text(m.Activation)}, {Number(m.Eps)})"),
         _ when step.Transformer is { } t => string.Create(CultureInfo.InvariantCulture, $"nn.TransformerEncoderLayer({t.Width}, {t.Heads}, dim_feedforward={t.FeedForward}, dropout=0.0, activation={Text(t.Activation)}, layer_norm_eps={Number(t.Eps)})"),
         ReLU6 => "nn.ReLU6()",
         Hardswish => "nn.Hardswish()",

@@ -137,9 +137,10 @@ public static partial class PyTorchExport
     /// <summary>Adds one module's parameters (masked as <paramref name="masks"/> says) and buffers under <c>&lt;name&gt;.&lt;tensor&gt;</c>.</summary>
     private static void AddModuleState(Dictionary<string, Tensor> state, string name, nn.Module module, PyTorchMasks masks)
     {
-        var buffers = module.named_buffers(recurse: false).ToDictionary(b => b.name, b => b.buffer);
+        // With its layers' (a chain's modules have none; Lottery's EncoderLayer keeps its weights in its own Linears).
+        var buffers = module.named_buffers().ToDictionary(b => b.name, b => b.buffer);
         var held = HeldMasks(module);
-        foreach (var (parameterName, parameter) in module.named_parameters(recurse: false))
+        foreach (var (parameterName, parameter) in module.named_parameters())
         {
             var mask = buffers.GetValueOrDefault(parameterName + MaskSet.MaskBufferSuffix) ?? held.GetValueOrDefault(parameterName);
             if (mask is null)
@@ -257,7 +258,7 @@ public static partial class PyTorchExport
 
     private static bool IsMask(nn.Module module, string bufferName) =>
         bufferName.EndsWith(MaskSet.MaskBufferSuffix, StringComparison.Ordinal)
-        && module.named_parameters(recurse: false).Any(p => p.name + MaskSet.MaskBufferSuffix == bufferName);
+        && module.named_parameters().Any(p => p.name + MaskSet.MaskBufferSuffix == bufferName);
 
     private static ModuleSettings Settings(string name, nn.Module module)
     {

@@ -64,6 +64,10 @@ public sealed class DependencyGroups
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(example);
         var modules = model.named_modules().Select(m => (Name: m.name, Module: m.module, Role: RoleOf(m.module))).Where(m => m.Role != Role.None).ToList();
+
+        // What an opaque layer holds (Lottery's EncoderLayer's own Linears) is its business: its groups come from Attention.
+        var opaque = modules.Where(m => m.Role == Role.Opaque).Select(m => m.Name + ".").ToList();
+        modules.RemoveAll(m => opaque.Any(prefix => m.Name.StartsWith(prefix, StringComparison.Ordinal)));
         var unsupported = modules.Where(m => m.Role == Role.Unsupported).Select(m => $"{m.Name} ({m.Module.GetType().Name})").ToList();
         if (unsupported.Count > 0)
         {
@@ -105,19 +109,21 @@ public sealed class DependencyGroups
 
     /// <summary>
     /// The groups of <paramref name="model"/>'s attention layers, found from their parameters' shapes (no trace): for every
-    /// <c>MultiheadAttention</c>, and the attentions of every <c>TransformerEncoderLayer</c> and <c>TransformerDecoderLayer</c>,
+    /// <c>MultiheadAttention</c> (and Lottery's <see cref="Layers.SelfAttention"/>), and the attentions of every
+    /// <c>TransformerEncoderLayer</c> (and Lottery's <see cref="Layers.EncoderLayer"/>) and <c>TransformerDecoderLayer</c>,
     /// one group whose units are its heads (a head's rows of the Q, K and V projections and their biases, and the output
     /// projection's columns that read it); for every Transformer layer also one group whose units are its feed-forward
     /// neurons (<c>linear1</c>'s row and bias, <c>linear2</c>'s column). A group's layer is the module that holds the weights.
     /// </summary>
     /// <param name="model">The model.</param>
-    /// <param name="heads">The heads of each attention (TorchSharp does not expose them): the embedding width must divide by it.</param>
-    /// <exception cref="ArgumentException">The model has no attention, or an attention's width does not divide by <paramref name="heads"/>.</exception>
+    /// <param name="heads">The heads of each attention (TorchSharp does not expose them): the embedding width must divide by it. Lottery's own layers must be given the heads they compute with.</param>
+    /// <exception cref="ArgumentException">The model has no attention, an attention's width does not divide by <paramref name="heads"/>, or one of Lottery's layers has other heads.</exception>
     public static DependencyGroups Attention(nn.Module model, int heads) => AttentionOf(model, heads, null);
 
     /// <summary>
     /// The groups of <paramref name="model"/>: its traced groups (<see cref="Trace"/>) and, for every attention or
-    /// Transformer layer declared with its heads (<c>[Prunable(Heads = 4)]</c>, in the model or its blocks), that layer's
+    /// Transformer layer declared with its heads (<c>[Prunable(Heads = 4)]</c>, in the model or its blocks) and every declared
+    /// <see cref="Layers.EncoderLayer"/> or <see cref="Layers.SelfAttention"/> (which know their heads), that layer's
     /// heads and feed-forward neurons (<see cref="Attention(nn.Module, int)"/>). What a run with <c>Groups = true</c> prunes by.
     /// </summary>
     /// <exception cref="NotSupportedException">As <see cref="Trace"/>.</exception>
@@ -136,7 +142,8 @@ public sealed class DependencyGroups
             names.TryAdd(module, name);
         }
 
-        foreach (var byHeads in DeclaredLayers.Of(model).Where(l => l.Heads is not null && names.ContainsKey(l.Layer)).GroupBy(l => l.Heads!.Value))
+        // Native layers by the heads declared; Lottery's own layers know theirs (a declared count must agree with it).
+        foreach (var byHeads in DeclaredLayers.Of(model).Where(l => (l.Heads is not null || l.Layer is Layers.EncoderLayer or Layers.SelfAttention) && names.ContainsKey(l.Layer)).GroupBy(l => l.Heads ?? 0))
         {
             groups = groups.With(AttentionOf(model, byHeads.Key, byHeads.Select(l => names[l.Layer]).ToHashSet(StringComparer.Ordinal)));
         }
@@ -148,17 +155,19 @@ public sealed class DependencyGroups
     {
         ArgumentNullException.ThrowIfNull(model);
         var groups = new List<DependencyGroup>();
+        var claimed = new List<string>();
         foreach (var (name, module) in model.named_modules())
         {
-            if (only is not null && !only.Contains(name))
+            // A layer's own attention (an EncoderLayer's self_attn) is part of the layer's groups.
+            if ((only is not null && !only.Contains(name)) || claimed.Any(prefix => name.StartsWith(prefix, StringComparison.Ordinal)))
             {
                 continue;
             }
 
             string[] attentions = module switch
             {
-                MultiheadAttention => [string.Empty],
-                TransformerEncoderLayer => ["self_attn."],
+                MultiheadAttention or Layers.SelfAttention => [string.Empty],
+                TransformerEncoderLayer or Layers.EncoderLayer => ["self_attn."],
                 TransformerDecoderLayer => ["self_attn.", "multihead_attn."],
                 _ => [],
             };
@@ -167,13 +176,25 @@ public sealed class DependencyGroups
                 continue;
             }
 
+            claimed.Add(name + ".");
             var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
-            foreach (var prefix in attentions)
+            var own = module switch
             {
-                groups.Add(Heads(name, prefix, parameters, heads));
+                Layers.EncoderLayer layer => layer.Heads,
+                Layers.SelfAttention attention => attention.Heads,
+                _ => (long?)null,
+            };
+            if (own is not null && heads != 0 && heads != own)
+            {
+                throw new ArgumentException($"{name} computes with {own} heads, not {heads}; give {own}, or leave Heads out for Lottery's own layers.", nameof(heads));
             }
 
-            if (module is TransformerEncoderLayer or TransformerDecoderLayer)
+            foreach (var prefix in attentions)
+            {
+                groups.Add(Heads(name, prefix, parameters, own ?? heads));
+            }
+
+            if (module is TransformerEncoderLayer or TransformerDecoderLayer or Layers.EncoderLayer)
             {
                 var neurons = parameters["linear1.weight"][0];
                 groups.Add(new DependencyGroup(
@@ -195,7 +216,7 @@ public sealed class DependencyGroups
         return new DependencyGroups(groups);
     }
 
-    private static DependencyGroup Heads(string name, string prefix, Dictionary<string, long[]> parameters, int heads)
+    private static DependencyGroup Heads(string name, string prefix, Dictionary<string, long[]> parameters, long heads)
     {
         var width = parameters[prefix + "out_proj.weight"][1];
         if (heads < 1 || width % heads != 0)
@@ -249,7 +270,7 @@ public sealed class DependencyGroups
         Convolution => Role.Mixing,   // grouped: each output channel reads the input channels of its group
         BatchNorm1d or BatchNorm2d or BatchNorm3d => Role.Norm,
         LayerNorm { normalized_shape.Length: 1 } => Role.FeatureNorm,
-        TransformerEncoderLayer => Role.Opaque,   // its heads and feed-forward come from Attention; nothing before it is cut
+        TransformerEncoderLayer or Layers.EncoderLayer or Layers.SelfAttention => Role.Opaque,   // its heads and feed-forward come from Attention; nothing before it is cut
         LayerNorm or GroupNorm or MultiheadAttention or TransformerDecoderLayer or Embedding => Role.Unsupported,
         _ => Role.None,
     };

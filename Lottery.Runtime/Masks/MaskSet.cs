@@ -66,8 +66,8 @@ public sealed partial class MaskSet : IDisposable
 
     /// <summary>
     /// The weights a prunable layer's mask covers, by their names on the layer: <c>weight</c> for Linear, Conv,
-    /// ConvTranspose and Embedding; the input projection (Q, K and V) and the output projection for MultiheadAttention; and
-    /// for a TransformerEncoderLayer or TransformerDecoderLayer, which hold their layers' weights themselves, every
+    /// ConvTranspose and Embedding; the input projection (Q, K and V) and the output projection for MultiheadAttention (and
+    /// Lottery's SelfAttention); and for a TransformerEncoderLayer (or Lottery's EncoderLayer) or TransformerDecoderLayer, which hold their layers' weights themselves, every
     /// attention projection and both feed-forward weights. Empty for any other module.
     /// </summary>
     public static IReadOnlyList<string> WeightNames(nn.Module module)
@@ -75,8 +75,8 @@ public sealed partial class MaskSet : IDisposable
         string[] candidates = module switch
         {
             Linear or Conv1d or Conv2d or Conv3d or ConvTranspose1d or ConvTranspose2d or ConvTranspose3d or Embedding => ["weight"],
-            MultiheadAttention => Attention(string.Empty),
-            TransformerEncoderLayer => [.. Attention("self_attn."), "linear1.weight", "linear2.weight"],
+            MultiheadAttention or Layers.SelfAttention => Attention(string.Empty),
+            TransformerEncoderLayer or Layers.EncoderLayer => [.. Attention("self_attn."), "linear1.weight", "linear2.weight"],
             TransformerDecoderLayer => [.. Attention("self_attn."), .. Attention("multihead_attn."), "linear1.weight", "linear2.weight"],
             _ => [],
         };

@@ -308,10 +308,60 @@ public class InPlaceCompactionTests
     }
 
     [Fact]
-    public void The_heads_of_TorchSharps_native_Transformer_layer_stay_masked_and_the_report_names_the_layer()
+    public void The_transformer_classifier_pruned_by_heads_and_neurons_compacts_in_place_to_the_hand_count_and_loads_into_a_fresh_instance()
     {
         manual_seed(29);
         using var model = new TransformerClassifier();
+        using var example = randn(1, 784);
+        var groups = DependencyGroups.Of(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        var heads = masks.KeptUnits(groups.Groups.Single(g => g.Units.Count == 4));
+        var neurons = masks.KeptUnits(groups.Groups.Single(g => g.Units.Count == 64));
+        using var data = TestData.SmallDigits(train: 10, validation: 10, test: 500);
+        using var inputs = data.Test.Inputs.to(ScalarType.Float32).view(-1, 784);
+        model.eval();
+        using var before = model.call(inputs).detach();
+
+        var report = Compactor.CompactInPlace(model, example);
+
+        // By hand: width 32, heads of 8 features, rows of 28 pixels as 28 tokens, 10 classes; the embedding, the positions,
+        // Q, K and V of the heads kept (weights and biases), the output projection reading them, the feed-forward neurons
+        // kept (in and out), two LayerNorms, the head.
+        Assert.Equal((2, 32), (heads, neurons));
+        var inner = heads * 8;
+        var expected = (28 * 32) + 32 + (28 * 32)
+            + (3 * inner * 32) + (3 * inner) + (inner * 32) + 32
+            + (neurons * 32) + neurons + (32 * neurons) + 32
+            + (4 * 32)
+            + (32 * 10) + 10;
+        Assert.Equal(expected, report.ParametersAfter);
+        Assert.All(report.Groups.Where(g => g.Pruned > 0), g => Assert.Null(g.KeptBecause));
+        var shapes = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
+        Assert.Equal([3 * inner, 32], shapes["encoder.self_attn.in_proj_weight"]);
+        Assert.Equal([32, neurons], shapes["encoder.linear2.weight"]);
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+        Assert.True(after.argmax(1).eq(before.argmax(1)).all().item<bool>());
+
+        // Saved and loaded into a fresh instance, resized to the heads and neurons kept.
+        var path = Path.Combine(Path.GetTempPath(), $"lottery-transformer-{Guid.NewGuid():N}.compacted");
+        CompactedModel.Save(model, path);
+        using var deleteFile = new DeleteOnDispose(path);
+        using var fresh = new TransformerClassifier();
+        fresh.AttachMasks();
+        CompactedModel.Load(fresh, path);
+        fresh.eval();
+        using var loaded = fresh.call(inputs).detach();
+        Assert.True(loaded.eq(after).all().item<bool>(), "A loaded compacted transformer computes other outputs.");
+    }
+
+    [Fact]
+    public void The_heads_of_TorchSharps_native_Transformer_layer_stay_masked_and_the_report_names_the_layer()
+    {
+        manual_seed(29);
+        using var model = new NativeTransformer();
         using var example = randn(1, 784);
         var groups = DependencyGroups.Of(model, example);
         var masks = model.AttachMasks();
@@ -326,6 +376,7 @@ public class InPlaceCompactionTests
 
         Assert.NotEmpty(report.Groups);
         Assert.All(report.Groups.Where(g => g.Pruned > 0), g => Assert.Contains("encoder is a TransformerEncoderLayer, whose size compaction in place cannot change", g.KeptBecause));
+        Assert.All(report.Groups.Where(g => g.Pruned > 0), g => Assert.Contains("build it as Lottery.Layers.EncoderLayer", g.KeptBecause));
         Assert.Equal(parameters, model.parameters().Sum(p => p.numel()));
         using var after = model.call(inputs).detach();
         Assert.True(after.eq(before).all().item<bool>());
@@ -428,5 +479,28 @@ public class InPlaceCompactionTests
 
         public override Tensor forward(Tensor input) =>
             head.call(nn.functional.relu(second.call(nn.functional.relu(norm.call(first.call(input))))));
+    }
+}
+
+/// <summary>The transformer classifier's layout on TorchSharp's native TransformerEncoderLayer, declared with its heads.</summary>
+public sealed partial class NativeTransformer : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear embed = nn.Linear(28, 32);
+
+    [Prunable(Heads = 4)]
+    private readonly TransformerEncoderLayer encoder = nn.TransformerEncoderLayer(32, 4, 64, dropout: 0.0);
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(32, 10);
+
+    public NativeTransformer()
+        : base(nameof(NativeTransformer)) => RegisterComponents();
+
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        var rows = input.reshape(input.shape[0], 28, 28).transpose(0, 1);
+        return head.call(encoder.call(embed.call(rows)).mean([0])).MoveToOuterDisposeScope();
     }
 }

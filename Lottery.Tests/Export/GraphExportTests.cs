@@ -126,7 +126,7 @@ public sealed class GraphExportTests : IDisposable
     }
 
     [Fact]
-    public void The_transformer_classifier_dense_and_with_half_its_heads_pruned_runs_in_onnx_runtime_and_pytorch()
+    public void The_transformer_classifier_dense_with_half_its_heads_pruned_and_compacted_runs_in_onnx_runtime_and_pytorch()
     {
         manual_seed(37);
         using var model = new TransformerClassifier();
@@ -146,6 +146,13 @@ public sealed class GraphExportTests : IDisposable
         AssertSameInPyTorch(model, inputs, [784], "transformer_stripped", PyTorchMasks.Strip);
         var kept = AssertSameInPyTorch(model, inputs, [784], "transformer_masked", PyTorchMasks.Keep);
         Assert.Contains("encoder.self_attn.in_proj_weight_mask", kept.GetProperty("keys").EnumerateArray().Select(k => k.GetString()));
+
+        // Compacted: two heads of 8 features left in a width of 32, half the feed-forward neurons.
+        Compactor.CompactInPlace(model, example);
+        var compacted = GraphCapture.Capture(model, [784]).Steps.OfType<ModuleStep>().Single(s => s.Path == "encoder").Transformer!;
+        Assert.Equal((32L, 2L, 8L, 32L), (compacted.Width, compacted.Heads, compacted.HeadSize, compacted.FeedForward));
+        AssertSameInOnnxRuntime(model, inputs, [784]);
+        AssertSameInPyTorch(model, inputs, [784], "transformer_compacted", PyTorchMasks.Strip);
     }
 
     [Fact]

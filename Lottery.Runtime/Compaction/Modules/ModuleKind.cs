@@ -12,10 +12,10 @@ namespace Lottery.Compaction.Modules;
 /// </summary>
 internal abstract class ModuleKind
 {
-    private static readonly ModuleKind[] Kinds = [new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind()];
+    private static readonly ModuleKind[] Kinds = [new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind(), new SelfAttentionKind()];
 
     /// <summary>The kinds whose size compaction in place can change, for error messages.</summary>
-    public static string Supported => "Linear, Conv1d/2d/3d (grouped and depthwise too), BatchNorm1d/2d/3d and LayerNorm";
+    public static string Supported => "Linear, Conv1d/2d/3d (grouped and depthwise too), BatchNorm1d/2d/3d, LayerNorm, and the heads of Lottery's SelfAttention (in Lottery.Layers.EncoderLayer too)";
 
     /// <summary>The kind that handles <paramref name="module"/>, or null.</summary>
     public static ModuleKind? Of(nn.Module module) => Kinds.FirstOrDefault(kind => kind.Handles(module));
@@ -200,4 +200,40 @@ internal sealed class LayerNormKind : ModuleKind
 
     public override string? Inexact(nn.Module module) =>
         "a LayerNorm normalizes over all its features, so removing a zero feature would change the mean and variance of the others";
+}
+
+/// <summary>
+/// Lottery's <see cref="Lottery.Layers.SelfAttention"/>: its heads follow its stacked query, key and value projection (a
+/// removed head takes its rows of each third; the output projection, a Linear, loses the head's columns), each head keeps
+/// its size.
+/// </summary>
+internal sealed class SelfAttentionKind : ModuleKind
+{
+    public override string Name => "SelfAttention";
+
+    public override bool Handles(nn.Module module) => module is Lottery.Layers.SelfAttention;
+
+    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module) =>
+        new Dictionary<string, long> { ["heads"] = ((Lottery.Layers.SelfAttention)module).Heads };
+
+    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before)
+    {
+        var attention = (Lottery.Layers.SelfAttention)module;
+        var rows = attention.named_parameters(recurse: false).First(p => p.name == "in_proj_weight").parameter.shape[0];
+        return new Dictionary<string, long> { ["heads"] = rows / (3 * attention.HeadSize) };
+    }
+
+    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes) =>
+        ((Lottery.Layers.SelfAttention)module).Heads = sizes["heads"];
+
+    public override string? CannotSlice(nn.Module module, IReadOnlySet<long> rows, IReadOnlyDictionary<long, HashSet<long>> columns)
+    {
+        var attention = (Lottery.Layers.SelfAttention)module;
+        var inner = attention.Heads * attention.HeadSize;
+
+        // Only whole heads: the same positions of the query, key and value, each head's features all together.
+        var byThird = Enumerable.Range(0, 3).Select(t => rows.Where(r => r / inner == t).Select(r => r % inner).ToHashSet()).ToList();
+        var whole = byThird.All(t => t.SetEquals(byThird[0])) && byThird[0].GroupBy(r => r / attention.HeadSize).All(h => h.Count() == attention.HeadSize);
+        return whole ? null : "only whole heads can be removed from it (a head's query, key and value rows together)";
+    }
 }

@@ -264,7 +264,12 @@ public sealed class GraphCapture
             return value;
         }
 
-        if (module.children().Any())
+        if (module is Layers.SelfAttention)
+        {
+            throw new GraphCaptureException($"Module {shown} is Lottery's SelfAttention, which graph export writes only as part of an EncoderLayer (Lottery.Layers); use an EncoderLayer, or export without it.");
+        }
+
+        if (module.children().Any() && module is not Layers.EncoderLayer)
         {
             throw new GraphCaptureException(
                 $"Module {shown} has submodules, and its forward is code that graph export cannot read (compiled, or in a class Lottery generates no code for). " +
@@ -290,7 +295,12 @@ public sealed class GraphCapture
 
         var step = new ModuleStep(module, path, input.Name, output, result.shape)
         {
-            Transformer = module is TransformerEncoderLayer transformer ? SpecOf(transformer, input.Value, result, path) : null,
+            Transformer = module switch
+            {
+                TransformerEncoderLayer transformer => SpecOf(transformer, input.Value, result, path),
+                Layers.EncoderLayer managed => TransformerLayerSpec.Of(managed),
+                _ => null,
+            },
         };
         return Add(step, result);
     }

@@ -20,6 +20,23 @@ public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForwa
 {
     private static readonly string[] Activations = ["relu", "gelu"];
 
+    /// <summary>The features of each head: the width over the heads, or less in a compacted <see cref="Layers.EncoderLayer"/>.</summary>
+    public long HeadSize { get; init; } = Width / Heads;
+
+    /// <summary>The heads' features together, <see cref="Heads"/> x <see cref="HeadSize"/>: the width, until heads are removed.</summary>
+    public long Inner => Heads * HeadSize;
+
+    /// <summary>Whether the layer is Lottery's own <see cref="Layers.EncoderLayer"/> (any heads, written as a class of its own in PyTorch), not TorchSharp's native one.</summary>
+    public bool Managed { get; init; }
+
+    /// <summary>The settings of Lottery's own layer, which it exposes.</summary>
+    internal static TransformerLayerSpec Of(Layers.EncoderLayer layer) =>
+        new(layer.Width, layer.Heads, layer.FeedForward, layer.Activation == Layers.FeedForwardActivation.GELU ? "gelu" : "relu", layer.Eps)
+        {
+            HeadSize = layer.Attention.HeadSize,
+            Managed = true,
+        };
+
     /// <summary>The layer's parameters by name (<c>self_attn.in_proj_weight</c>...), each times its mask when it has one.</summary>
     public static Dictionary<string, Tensor> Weights(nn.Module layer)
     {
@@ -77,11 +94,10 @@ public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForwa
     {
         using var scope = NewDisposeScope();
         var (sequence, batch) = (input.shape[0], input.shape[1]);
-        var head = Width / Heads;
         var qkv = nn.functional.linear(input, w["self_attn.in_proj_weight"], w["self_attn.in_proj_bias"]).chunk(3, -1);
-        Tensor Split(Tensor t) => t.reshape(sequence, batch * Heads, head).transpose(0, 1);
-        var (q, k, v) = (Split(qkv[0]) * (1.0 / Math.Sqrt(head)), Split(qkv[1]), Split(qkv[2]));
-        var attended = q.matmul(k.transpose(1, 2)).softmax(-1).matmul(v).transpose(0, 1).reshape(sequence, batch, Width);
+        Tensor Split(Tensor t) => t.reshape(sequence, batch * Heads, HeadSize).transpose(0, 1);
+        var (q, k, v) = (Split(qkv[0]) * (1.0 / Math.Sqrt(HeadSize)), Split(qkv[1]), Split(qkv[2]));
+        var attended = q.matmul(k.transpose(1, 2)).softmax(-1).matmul(v).transpose(0, 1).reshape(sequence, batch, Inner);
         var attention = nn.functional.linear(attended, w["self_attn.out_proj.weight"], w["self_attn.out_proj.bias"]);
         var first = nn.functional.layer_norm(input + attention, [Width], w["norm1.weight"], w["norm1.bias"], Eps);
         var hidden = nn.functional.linear(first, w["linear1.weight"], w["linear1.bias"]);
@@ -91,5 +107,5 @@ public sealed record TransformerLayerSpec(long Width, long Heads, long FeedForwa
     }
 
     /// <inheritdoc/>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"width {Width}, {Heads} heads, feed-forward {FeedForward} ({Activation})");
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"width {Width}, {Heads} heads of {HeadSize}, feed-forward {FeedForward} ({Activation})");
 }
