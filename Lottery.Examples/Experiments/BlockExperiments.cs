@@ -82,3 +82,20 @@ public static partial class SmallResNetChannelsOnDigits;
     Validation = 200,
     IncludeDense = false)]
 public static partial class TinyResNetChannels;
+
+/// <summary>
+/// The transformer classifier by heads and feed-forward neurons (ImpHeads: a quarter of each group's units a round, 3
+/// rounds, rewound to initialisation), on Fashion-MNIST, one seed, 4 epochs a round. `lottery
+/// inference transformer-heads-fashion-mnist` then measures each round dense, masked and compacted in place (its pruned
+/// heads and neurons removed), in TorchSharp and ONNX Runtime.
+/// </summary>
+[Experiment(
+    typeof(TransformerClassifier),
+    Name = "transformer-heads-fashion-mnist",
+    DataSet = "fashion-mnist",
+    Schedules = new[] { "ImpHeads" },
+    Epochs = 4,
+    Seeds = new[] { 1 },
+    Validation = 1000,
+    IncludeDense = false)]
+public static partial class TransformerHeadsOnFashion;

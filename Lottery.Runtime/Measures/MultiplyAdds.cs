@@ -11,10 +11,11 @@ namespace Lottery.Measures;
 public sealed record LayerMultiplyAdds(string Name, long Positions, long Weights);
 
 /// <summary>
-/// Counts multiply-adds: per example, each surviving weight of a Linear or convolution multiplies once per position it
+/// Counts multiply-adds: per example, each surviving weight of a Linear, a convolution or the query, key and value
+/// projection of Lottery's <see cref="Lottery.Layers.SelfAttention"/> multiplies once per position it
 /// is applied at (a convolution's output positions), so a layer costs its surviving weights times its positions. Pruned
-/// weights count nothing, which is what sparse kernels could reach; biases, activations, pools and normalisation are
-/// left out (they add no multiplies by weights). Training one example costs three forward passes' worth (the forward
+/// weights count nothing, which is what sparse kernels could reach; biases, activations, pools, normalisation and
+/// attention's products of queries, keys and values are left out (they add no multiplies by weights). Training one example costs three forward passes' worth (the forward
 /// pass, and the backward pass's products for the inputs' and the weights' gradients), the convention of Evci et al.
 /// (2020) for RigL.
 /// </summary>
@@ -55,7 +56,7 @@ public sealed class MultiplyAdds
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(example);
-        var weighted = model.named_modules().Where(m => m.module is Linear or Convolution).ToList();
+        var weighted = model.named_modules().Where(m => m.module is Linear or Convolution or Lottery.Layers.SelfAttention).ToList();
         var positions = new Dictionary<string, long>();
         var removers = new List<Action>();
         var training = model.training;
@@ -64,7 +65,12 @@ public sealed class MultiplyAdds
             foreach (var (name, module) in weighted)
             {
                 var layer = (nn.Module<Tensor, Tensor>)module;
-                var outputs = module is Linear linear ? linear.out_features : ((Convolution)module).out_channels;
+                var outputs = module switch
+                {
+                    Linear linear => linear.out_features,
+                    Lottery.Layers.SelfAttention attention => attention.Width,   // its input projection runs at each token
+                    _ => ((Convolution)module).out_channels,
+                };
                 var hook = layer.register_forward_hook((_, _, output) =>
                 {
                     // Per example: the output's entries over its features or channels (the batch is 1).
@@ -109,11 +115,17 @@ public sealed class MultiplyAdds
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+
+        // Masks a set holds rather than a buffer of the layer (an encoder layer's, declared on the layer around them) count too.
+        var held = ((model as IPrunableModel)?.Masks ?? model.modules().Select(MaskSet.Holding).FirstOrDefault(set => set is not null))?
+            .Weights.ToDictionary(w => w.Name, w => w.Mask, StringComparer.Ordinal) ?? [];
         long total = 0;
         foreach (var layer in Layers)
         {
             var module = modules[layer.Name];
-            var mask = module.named_buffers(recurse: false).FirstOrDefault(b => b.name == "weight" + MaskSet.MaskBufferSuffix).buffer;
+            var weight = module is Lottery.Layers.SelfAttention ? "in_proj_weight" : "weight";
+            var mask = module.named_buffers(recurse: false).FirstOrDefault(b => b.name == weight + MaskSet.MaskBufferSuffix).buffer
+                ?? held.GetValueOrDefault($"{layer.Name}.{weight}");
             var surviving = mask is null ? layer.Weights : mask.count_nonzero().item<long>();
             total += surviving * layer.Positions;
         }
@@ -135,6 +147,7 @@ public sealed class MultiplyAdds
     {
         Linear linear => linear.weight!,
         Convolution conv => conv.weight!,
+        Lottery.Layers.SelfAttention attention => attention.named_parameters(recurse: false).First(p => p.name == "in_proj_weight").parameter,
         _ => throw new ArgumentException($"{module.GetType().Name} has no weight to count.", nameof(module)),
     };
 }

@@ -48,6 +48,35 @@ public sealed class MultiplyAddsTests
     }
 
     [Fact]
+    public void The_transformer_classifier_costs_its_projections_at_every_token_and_loses_its_pruned_heads_and_neurons()
+    {
+        using var model = new TransformerClassifier();
+        using var example = zeros(1, 784);
+        var count = MultiplyAdds.Probe(model, example);
+
+        // 28 tokens of 28 pixels, width 32, 4 heads, feed-forward 64: the embedding, Q/K/V, the output projection and
+        // both feed-forward layers at each token; the head once, on the tokens' mean.
+        Assert.True(count.Complete);
+        Assert.Equal(["embed", "encoder.self_attn", "encoder.self_attn.out_proj", "encoder.linear1", "encoder.linear2", "head"], count.Layers.Select(l => l.Name));
+        var dense = (28L * 28 * 32) + (28L * 3 * 32 * 32) + (28L * 32 * 32) + (28L * 64 * 32) + (28L * 32 * 64) + (32 * 10);
+        Assert.Equal(dense, count.DenseForward);
+
+        // Two heads of 8 features and 32 neurons go: their masks are held in the set, not in buffers of the layers.
+        var groups = Lottery.Groups.DependencyGroups.Of(model, example);
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        foreach (var group in groups.Groups)
+        {
+            foreach (var unit in group.Units.Take(group.Units.Count / 2))
+            {
+                masks.Remove(unit);
+            }
+        }
+
+        Assert.Equal(dense - (28L * 3 * 16 * 32) - (28L * 32 * 16) - (28L * 32 * 32 * 2), count.Forward());
+    }
+
+    [Fact]
     public void A_convolution_costs_its_weights_at_every_output_position()
     {
         using var model = new Conv2();
