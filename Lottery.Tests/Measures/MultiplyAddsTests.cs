@@ -57,7 +57,8 @@ public sealed class MultiplyAddsTests
         // 28 tokens of 28 pixels, width 32, 4 heads, feed-forward 64: the embedding, Q/K/V, the output projection and
         // both feed-forward layers at each token; the head once, on the tokens' mean.
         Assert.True(count.Complete);
-        Assert.Equal(["embed", "encoder.self_attn", "encoder.self_attn.out_proj", "encoder.linear1", "encoder.linear2", "head"], count.Layers.Select(l => l.Name));
+        string[] layers = ["embed", "encoder.self_attn", "encoder.self_attn.out_proj", "encoder.linear1", "encoder.linear2", "head"];
+        Assert.Equal(layers.Order(StringComparer.Ordinal), count.Layers.Select(l => l.Name).Order(StringComparer.Ordinal));
         var dense = (28L * 28 * 32) + (28L * 3 * 32 * 32) + (28L * 32 * 32) + (28L * 64 * 32) + (28L * 32 * 64) + (32 * 10);
         Assert.Equal(dense, count.DenseForward);
 
