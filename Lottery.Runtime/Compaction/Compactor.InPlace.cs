@@ -127,7 +127,7 @@ public static partial class Compactor
         foreach (var (name, size) in sizes)
         {
             var module = modules.GetValueOrDefault(name);
-            var kind = module is null ? null : ModuleKind.Of(module);
+            var kind = module is null ? null : ModuleKind.ResizableOf(module);
             if (module is null || kind is null || kind.Name != size.Kind)
             {
                 throw new InvalidDataException(
@@ -201,7 +201,7 @@ public static partial class Compactor
                 }
 
                 var uneven = cuts.Select(c => (Name: c.Key, Owner: Owner(c.Key), Cut: c.Value))
-                    .Select(c => (c.Name, Why: ModuleKind.Of(c.Owner.Module)!.CannotSlice(c.Owner.Module, c.Cut.Rows, c.Cut.GroupColumns)))
+                    .Select(c => (c.Name, Why: ModuleKind.ResizableOf(c.Owner.Module)!.CannotSlice(c.Owner.Module, c.Cut.Rows, c.Cut.GroupColumns)))
                     .FirstOrDefault(c => c.Why is not null);
                 if (uneven.Why is null)
                 {
@@ -247,7 +247,7 @@ public static partial class Compactor
             var owners = cuts.Keys.Select(Owner).DistinctBy(o => o.Name).ToList();
             foreach (var (name, module) in owners)
             {
-                resized.Add((module, ModuleKind.Of(module)!, ModuleKind.Of(module)!.Sizes(module)));
+                resized.Add((module, ModuleKind.ResizableOf(module)!, ModuleKind.ResizableOf(module)!.Sizes(module)));
             }
 
             var groups = masks?.Groups;
@@ -318,7 +318,7 @@ public static partial class Compactor
                 // A norm's running statistics go with its weight's entries.
                 if (leaf == "weight")
                 {
-                    foreach (var statistic in ModuleKind.Of(owner)!.UnitBuffers(owner))
+                    foreach (var statistic in ModuleKind.ResizableOf(owner)!.UnitBuffers(owner))
                     {
                         if (owner.named_buffers(recurse: false).FirstOrDefault(b => b.name == statistic).buffer is { } running)
                         {
@@ -333,7 +333,7 @@ public static partial class Compactor
         private (DependencyGroup Group, List<CoupledUnit> Removed, string? Reason) Decide(DependencyGroup group)
         {
             var owners = group.Units.SelectMany(u => u.Members).Select(m => Owner(m.Parameter)).DistinctBy(o => o.Name).ToList();
-            var foreign = owners.FirstOrDefault(o => ModuleKind.Of(o.Module) is null);
+            var foreign = owners.FirstOrDefault(o => ModuleKind.ResizableOf(o.Module) is null);
             var removed = group.Units.Where(IsZero).ToList();
             if (removed.Count == group.Units.Count)
             {
@@ -350,10 +350,10 @@ public static partial class Compactor
                 var instead = foreign.Module is TransformerEncoderLayer or MultiheadAttention
                     ? "; build it as Lottery.Layers.EncoderLayer (the same parameters, by the same names), whose heads and neurons compaction removes"
                     : string.Empty;
-                return (group, removed, $"{(foreign.Name.Length == 0 ? model.GetType().Name : foreign.Name)} is a {foreign.Module.GetType().Name}, whose size compaction in place cannot change (it changes {ModuleKind.Supported}){instead}");
+                return (group, removed, $"{(foreign.Name.Length == 0 ? model.GetType().Name : foreign.Name)} is a {foreign.Module.GetType().Name}, whose size compaction in place cannot change (it changes {ModuleKind.Resizable}){instead}");
             }
 
-            var inexact = owners.Select(o => (o.Name, Why: ModuleKind.Of(o.Module)!.Inexact(o.Module))).FirstOrDefault(o => o.Why is not null);
+            var inexact = owners.Select(o => (o.Name, Why: ModuleKind.ResizableOf(o.Module)!.Inexact(o.Module))).FirstOrDefault(o => o.Why is not null);
             return (group, removed, inexact.Why is null ? null : $"{inexact.Name}: {inexact.Why}");
         }
 
@@ -473,7 +473,7 @@ public sealed record ModuleSizes(string Kind, IReadOnlyDictionary<string, long> 
         var sizes = new Dictionary<string, ModuleSizes>(StringComparer.Ordinal);
         foreach (var (name, module) in model.named_modules())
         {
-            if (ModuleKind.Of(module) is { } kind)
+            if (ModuleKind.ResizableOf(module) is { } kind)
             {
                 sizes[name] = new ModuleSizes(kind.Name, kind.Sizes(module));
             }

@@ -228,38 +228,4 @@ public static partial class OnnxExport
         proto.Dims.AddRange(data.shape);
         return proto;
     }
-
-
-    private sealed partial class Writer
-    {
-        /// <summary>Writes the modules only graphs hold (TorchVision's and MobileNet's); null for the others.</summary>
-        private string? WriteGraphModule()
-        {
-            switch (module)
-            {
-                case ReLU6:
-                    return Add("Clip", [input, Scalar("min", 0f), Scalar("max", 6f)]);
-                case Hardswish:
-                    return Add("HardSwish", [input]);
-                case LayerNorm norm:
-                    var shape = norm.normalized_shape;
-                    var scale = norm.weight is { } weight ? weight.detach() : ones(shape);
-                    var shift = norm.bias is { } bias ? bias.detach() : zeros(shape);
-                    return Add(
-                        "LayerNormalization",
-                        [input, Initializer("weight", scale), Initializer("bias", shift)],
-                        Int("axis", -shape.Length),
-                        Float("epsilon", norm.eps));
-                default:
-                    return null;
-            }
-        }
-
-        private string Scalar(string part, float value)
-        {
-            var full = $"{Output}.{part}";
-            graph.Initializer.Add(Dense(full, tensor(value)));
-            return full;
-        }
-    }
 }

@@ -109,154 +109,65 @@ public static partial class OnnxExport
         return node;
     }
 
-    private static AttributeProto Ints(string name, IEnumerable<long> values)
+    internal static AttributeProto Ints(string name, IEnumerable<long> values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);
         return attribute;
     }
 
-    private static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    internal static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    private static AttributeProto Float(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
+    internal static AttributeProto Float(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
-    private static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+    internal static AttributeProto Text(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
 
-    /// <summary>Writes one module's nodes and initialisers.</summary>
-    private sealed partial class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input, string? output = null, int rank = 2)
+    /// <summary>
+    /// Writes one module's nodes and initialisers: its <see cref="Compaction.Modules.ModuleKind"/> writes them through
+    /// this writer's input, initialisers and nodes.
+    /// </summary>
+    internal sealed class Writer(GraphProto graph, string name, TorchSharp.torch.nn.Module module, string input, string? output = null, int rank = 2)
     {
         private string Output => output ?? name + "_out";
 
+        /// <summary>The module written.</summary>
+        public TorchSharp.torch.nn.Module Module => module;
+
+        /// <summary>The name of the module's input.</summary>
+        public string Input => input;
+
+        /// <summary>The rank of the module's output (2 for [batch, features]).</summary>
+        public int Rank => rank;
+
         public string Write()
         {
-            if (WriteGraphModule() is { } written)
-            {
-                return written;
-            }
-
-            var settings = ModuleSettings.Read(module)
+            var kind = Compaction.Modules.ModuleKind.Of(module)
                 ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}, and in graphs ReLU6, Hardswish, AdaptiveAvgPool2d to 1x1 and LayerNorm");
-            switch (settings.Kind)
-            {
-                case nameof(Linear) when rank != 2:
-                    // Gemm takes matrices only: a Linear on [sequence, batch, features] is MatMul by the transposed weight, then Add.
-                    var product = Output + "_matmul";
-                    var bias = Bias().ToList();
-                    graph.Node.Add(Node("MatMul", product, [input, Initializer("weight_t", LayerWeights.EffectiveWeight(module).t())], [product]));
-                    return bias.Count == 0 ? Add("Identity", [product]) : Add("Add", [product, .. bias]);
-                case nameof(Linear):
-                    return Add("Gemm", [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()], Int("transB", 1));
-                case nameof(Conv1d) or nameof(Conv2d):
-                    return Convolution(settings);
-                case nameof(BatchNorm1d) or nameof(BatchNorm2d):
-                    return BatchNorm(settings);
-                case nameof(MaxPool1d) or nameof(MaxPool2d):
-                    return Pool("MaxPool", settings, [Ints("dilations", settings.Dilation!)]);
-                case nameof(AvgPool1d) or nameof(AvgPool2d):
-                    if (settings.DivisorOverride is not null)
-                    {
-                        throw Unsupported("an average pool with a divisor override has no ONNX operator");
-                    }
-
-                    return Pool("AveragePool", settings, [Int("count_include_pad", settings.CountIncludePad == true ? 1 : 0)]);
-                case nameof(Flatten):
-                    if (settings.StartDim != 1 || settings.EndDim != -1)
-                    {
-                        throw Unsupported($"ONNX's Flatten keeps the batch axis and joins all the others (start_dim 1, end_dim -1), not start_dim {settings.StartDim}, end_dim {settings.EndDim}");
-                    }
-
-                    return Add("Flatten", [input], Int("axis", 1));
-                case nameof(Dropout) or nameof(Dropout1d) or nameof(Dropout2d) or nameof(Identity):
-                    return input; // Nothing at inference.
-                case nameof(ReLU):
-                    return Add("Relu", [input]);
-                case nameof(LeakyReLU):
-                    return Add("LeakyRelu", [input], Float("alpha", settings.NegativeSlope ?? 0.01));
-                case nameof(Tanh):
-                    return Add("Tanh", [input]);
-                case nameof(Sigmoid):
-                    return Add("Sigmoid", [input]);
-                case nameof(ELU):
-                    return Add("Elu", [input], Float("alpha", settings.Alpha ?? 1.0));
-                case nameof(GELU):
-                    return Add("Gelu", [input], Text("approximate", settings.Approximate == GELU.Approximate.tanh ? "tanh" : "none"));
-                case nameof(SiLU):
-                    graph.Node.Add(Node("Sigmoid", Output + "_sigmoid", [input], [Output + "_sigmoid"]));
-                    return Add("Mul", [input, Output + "_sigmoid"]);
-                default:
-                    throw Unsupported($"ONNX export does not write a {settings.Kind} yet; it writes {ModuleSettings.Supported}");
-            }
+            return kind.WriteOnnx(this, ModuleSettings.Read(module));
         }
 
-        private string Convolution(ModuleSettings settings)
+        /// <summary>Adds a node of <paramref name="op"/> whose output is named after the module's with <paramref name="suffix"/>, and returns that name.</summary>
+        public string Intermediate(string op, string suffix, IEnumerable<string> inputs, params AttributeProto[] attributes)
         {
-            if (settings.PaddingMode is { } mode && mode != TorchSharp.PaddingModes.Zeros)
-            {
-                throw Unsupported($"it pads with {mode}; ONNX's Conv pads with zeros only");
-            }
-
-            var kernel = settings.KernelSize!;
-            var pads = settings.Padding ?? settings.PaddingType switch
-            {
-                TorchSharp.Padding.Valid => new long[kernel.Length],
-                _ => SamePadding(kernel, settings.Dilation!, settings.Stride!),
-            };
-            return Add(
-                "Conv",
-                [input, Initializer("weight", LayerWeights.EffectiveWeight(module)), .. Bias()],
-                Ints("kernel_shape", kernel),
-                Ints("strides", settings.Stride!),
-                Ints("pads", [.. pads, .. pads]),
-                Ints("dilations", settings.Dilation!),
-                Int("group", settings.Groups ?? 1));
+            var value = Output + suffix;
+            graph.Node.Add(Node(op, value, inputs, [value], attributes));
+            return value;
         }
 
-        private long[] SamePadding(long[] kernel, long[] dilation, long[] stride)
+        /// <summary>A float scalar initialiser named after the module's output (Clip's bounds).</summary>
+        public string Scalar(string part, float value)
         {
-            var pads = new long[kernel.Length];
-            for (var axis = 0; axis < kernel.Length; axis++)
-            {
-                var total = dilation[axis] * (kernel[axis] - 1);
-                if (stride[axis] != 1 || total % 2 != 0)
-                {
-                    throw Unsupported("its 'same' padding is uneven (an even kernel or a stride above 1); give the padding in sizes");
-                }
-
-                pads[axis] = total / 2;
-            }
-
-            return pads;
+            var full = $"{Output}.{part}";
+            graph.Initializer.Add(Dense(full, tensor(value)));
+            return full;
         }
 
-        private string BatchNorm(ModuleSettings settings)
-        {
-            var norm = (TorchSharp.Modules.BatchNorm)module;
-            if (norm.running_mean is null || norm.running_var is null)
-            {
-                throw Unsupported("it keeps no running statistics (track_running_stats false), so at inference it would normalise by each batch's own, which ONNX's BatchNormalization does not");
-            }
-
-            var features = settings.NumFeatures!.Value;
-            var scale = norm.weight is { } weight ? weight.detach() : ones(features);
-            var shift = norm.bias is { } bias ? bias.detach() : zeros(features);
-            return Add(
-                "BatchNormalization",
-                [input, Initializer("scale", scale), Initializer("shift", shift), Initializer("mean", norm.running_mean), Initializer("var", norm.running_var)],
-                Float("epsilon", settings.Eps ?? 1e-5));
-        }
-
-        private string Pool(string op, ModuleSettings settings, AttributeProto[] extra)
-        {
-            var kernel = settings.KernelSize!;
-            var pads = settings.Padding ?? new long[kernel.Length];
-            return Add(op, [input], [Ints("kernel_shape", kernel), Ints("strides", settings.Stride ?? kernel), Ints("pads", [.. pads, .. pads]), Int("ceil_mode", settings.CeilMode == true ? 1 : 0), .. extra]);
-        }
-
-        private IEnumerable<string> Bias() =>
+        /// <summary>The module's bias as an initialiser (times its mask), or nothing.</summary>
+        public IEnumerable<string> Bias() =>
             LayerWeights.EffectiveBias(module) is { } bias ? [Initializer("bias", bias)] : [];
 
         /// <summary>Adds the module's node and returns its output's name.</summary>
-        private string Add(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
+        public string Add(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
         {
             graph.Node.Add(Node(op, output is null ? name : Output, inputs, [Output], attributes));
             return Output;
@@ -268,7 +179,7 @@ public static partial class OnnxExport
         /// nonzero values and their positions (4 bytes a value and 8 an index, against 4 bytes an entry dense), which
         /// ONNX Runtime expands when it loads the file.
         /// </summary>
-        private string Initializer(string part, Tensor value)
+        public string Initializer(string part, Tensor value)
         {
             var full = $"{name}.{part}";
             if (graph.Initializer.Any(i => i.Name == full) || graph.SparseInitializer.Any(i => i.Values.Name == full))
@@ -320,7 +231,8 @@ public static partial class OnnxExport
             return tensor;
         }
 
-        private NotSupportedException Unsupported(string why) =>
+        /// <summary>The error for this module: it cannot be written, and why.</summary>
+        public NotSupportedException Unsupported(string why) =>
             new(string.Create(CultureInfo.InvariantCulture, $"Layer '{name}' cannot be exported to ONNX: {why}."));
     }
 }

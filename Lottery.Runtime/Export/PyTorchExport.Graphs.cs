@@ -263,11 +263,8 @@ public static partial class PyTorchExport
     {
         _ when step.Transformer is { Managed: true } m => string.Create(CultureInfo.InvariantCulture, $"EncoderLayer({m.Width}, {m.Heads}, {m.HeadSize}, {m.FeedForward}, {Text(m.Activation)}, {Number(m.Eps)})"),
         _ when step.Transformer is { } t => string.Create(CultureInfo.InvariantCulture, $"nn.TransformerEncoderLayer({t.Width}, {t.Heads}, dim_feedforward={t.FeedForward}, dropout=0.0, activation={Text(t.Activation)}, layer_norm_eps={Number(t.Eps)})"),
-        ReLU6 => "nn.ReLU6()",
-        Hardswish => "nn.Hardswish()",
         AdaptiveAvgPool2d => $"nn.AdaptiveAvgPool2d({Sizes([.. step.OutputShape.Skip(2)])})",
-        LayerNorm norm => $"nn.LayerNorm({Sizes(norm.normalized_shape)}, eps={Number(norm.eps)}, elementwise_affine={Bool(norm.weight is not null)}, bias={Bool(norm.bias is not null)})",
-        var module => Constructor(step.Path, Settings(step.Path, module)),
+        var module => Constructor(step.Path, module, ModuleSettings.Read(module)),
     };
 
     private static string OpExpression(OpStep op, IReadOnlyList<string> inputs)

@@ -186,7 +186,7 @@ public static partial class PyTorchExport
         foreach (var (name, module) in chain.named_children())
         {
             var settings = Settings(name, module);
-            layers.Add($"        ({Text(name)}, {Constructor(name, settings)}),");
+            layers.Add($"        ({Text(name)}, {Constructor(name, module, settings)}),");
             if (settings.Dtype is { } type && type != ScalarType.Float32)
             {
                 dtype = Dtype(name, type)["torch.".Length..];
@@ -270,41 +270,13 @@ public static partial class PyTorchExport
         return ModuleSettings.Read(module) ?? throw Unsupported(name, $"it is a {module.GetType().Name}; PyTorch export writes {ModuleSettings.Supported}");
     }
 
-    /// <summary>The PyTorch constructor call of one module.</summary>
-    private static string Constructor(string name, ModuleSettings s)
+    /// <summary>The PyTorch constructor call of one module, as its <see cref="Compaction.Modules.ModuleKind"/> writes it.</summary>
+    private static string Constructor(string name, nn.Module module, ModuleSettings? s)
     {
-        var dtype = s.Dtype is { } type && type != ScalarType.Float32 ? $", dtype={Dtype(name, type)}" : string.Empty;
-        return s.Kind switch
-        {
-            nameof(Linear) => $"nn.Linear({s.InFeatures}, {s.OutFeatures}, bias={Bool(s.Bias!.Value)}{dtype})",
-            nameof(Conv1d) or nameof(Conv2d) when s.PaddingMode is not (TorchSharp.PaddingModes.Zeros or TorchSharp.PaddingModes.Reflect or TorchSharp.PaddingModes.Replicate or TorchSharp.PaddingModes.Circular) =>
-                throw Unsupported(name, $"it pads with {s.PaddingMode}, which PyTorch's convolutions do not (zeros, reflect, replicate or circular)"),
-            nameof(Conv1d) or nameof(Conv2d) => $"nn.{s.Kind}({s.InChannels}, {s.OutChannels}, kernel_size={Sizes(s.KernelSize!)}, stride={Sizes(s.Stride!)}, padding={ConvPadding(s)}, "
-                + $"dilation={Sizes(s.Dilation!)}, groups={s.Groups}, bias={Bool(s.Bias!.Value)}, padding_mode={Text(s.PaddingMode!.Value.ToString().ToLowerInvariant())}{dtype})",
-            nameof(BatchNorm1d) or nameof(BatchNorm2d) => $"nn.{s.Kind}({s.NumFeatures}, eps={Number(s.Eps!.Value)}, momentum={(s.Momentum is { } m ? Number(m) : "None")}, "
-                + $"affine={Bool(s.Affine!.Value)}, track_running_stats={Bool(s.TrackRunningStats!.Value)}{dtype})",
-            nameof(MaxPool1d) or nameof(MaxPool2d) => $"nn.{s.Kind}({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
-                + $"dilation={Sizes(s.Dilation ?? Ones(s.KernelSize!))}, ceil_mode={Bool(s.CeilMode!.Value)})",
-            nameof(AvgPool1d) => $"nn.AvgPool1d({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
-                + $"ceil_mode={Bool(s.CeilMode!.Value)}, count_include_pad={Bool(s.CountIncludePad!.Value)})",
-            nameof(AvgPool2d) => $"nn.AvgPool2d({Sizes(s.KernelSize!)}, stride={Sizes(s.Stride ?? s.KernelSize!)}, padding={Sizes(s.Padding ?? Zeros(s.KernelSize!))}, "
-                + $"ceil_mode={Bool(s.CeilMode!.Value)}, count_include_pad={Bool(s.CountIncludePad!.Value)}, divisor_override={(s.DivisorOverride is { } d ? d.ToString(CultureInfo.InvariantCulture) : "None")})",
-            nameof(Flatten) => $"nn.Flatten({s.StartDim}, {s.EndDim})",
-            nameof(Dropout) or nameof(Dropout1d) or nameof(Dropout2d) => $"nn.{s.Kind}(p={Number(s.P!.Value)})",
-            nameof(Identity) => "nn.Identity()",
-            nameof(ReLU) => "nn.ReLU()",
-            nameof(LeakyReLU) => $"nn.LeakyReLU({Number(s.NegativeSlope!.Value)})",
-            nameof(Tanh) => "nn.Tanh()",
-            nameof(Sigmoid) => "nn.Sigmoid()",
-            nameof(ELU) => $"nn.ELU({Number(s.Alpha!.Value)})",
-            nameof(GELU) => $"nn.GELU(approximate={Text(s.Approximate == GELU.Approximate.tanh ? "tanh" : "none")})",
-            nameof(SiLU) => "nn.SiLU()",
-            _ => throw Unsupported(name, $"PyTorch export does not write a {s.Kind} yet; it writes {ModuleSettings.Supported}"),
-        };
-
-        string ConvPadding(ModuleSettings conv) => conv.Padding is { } padding
-            ? Sizes(padding)
-            : conv.PaddingType == TorchSharp.Padding.Same ? "\"same\"" : "\"valid\"";
+        var kind = Compaction.Modules.ModuleKind.Of(module)
+            ?? throw Unsupported(name, $"it is a {module.GetType().Name}; PyTorch export writes {ModuleSettings.Supported}");
+        var dtype = s?.Dtype is { } type && type != ScalarType.Float32 ? $", dtype={Dtype(name, type)}" : string.Empty;
+        return kind.Python(module, s, new PythonLayer(name, dtype));
     }
 
     private static string Dtype(string name, ScalarType type) => type switch
@@ -315,24 +287,20 @@ public static partial class PyTorchExport
         _ => throw Unsupported(name, $"its parameters are {type}, not a floating-point type PyTorch's layers take"),
     };
 
-    private static long[] Zeros(long[] like) => new long[like.Length];
-
-    private static long[] Ones(long[] like) => like.Select(_ => 1L).ToArray();
-
-    private static string Sizes(long[] sizes) => sizes.Length == 1
+    internal static string Sizes(long[] sizes) => sizes.Length == 1
         ? sizes[0].ToString(CultureInfo.InvariantCulture)
         : "(" + string.Join(", ", sizes.Select(v => v.ToString(CultureInfo.InvariantCulture))) + ")";
 
-    private static string Bool(bool value) => value ? "True" : "False";
+    internal static string Bool(bool value) => value ? "True" : "False";
 
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>Text safe inside a Python docstring: backslashes (Windows paths) doubled, and no closing quotes.</summary>
     private static string Docstring(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"\"\"", "\\\"\\\"\\\"", StringComparison.Ordinal);
 
-    private static string Text(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    internal static string Text(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
-    private static NotSupportedException Unsupported(string name, string why) =>
+    internal static NotSupportedException Unsupported(string name, string why) =>
         new(string.Create(CultureInfo.InvariantCulture, $"Layer '{name}' cannot be exported to PyTorch: {why}."));
 
     /// <summary>A module that only holds named tensors as buffers, so that PyBridge writes them as a state dictionary.</summary>
@@ -361,4 +329,11 @@ public static partial class PyTorchExport
             child.Add(path[(dot + 1)..], tensor);
         }
     }
+}
+
+/// <summary>The layer a PyTorch constructor is written for: its name (for errors) and its dtype argument (<c>, dtype=torch.float64</c>, or empty).</summary>
+internal sealed record PythonLayer(string Name, string Dtype)
+{
+    /// <summary>The error for this layer: it cannot be written, and why.</summary>
+    public NotSupportedException Unsupported(string why) => PyTorchExport.Unsupported(Name, why);
 }

@@ -1,3 +1,4 @@
+using Lottery.Compaction.Modules;
 using Lottery.Masks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -56,7 +57,7 @@ public sealed class MultiplyAdds
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(example);
-        var weighted = model.named_modules().Where(m => m.module is Linear or Convolution or Lottery.Layers.SelfAttention).ToList();
+        var weighted = model.named_modules().Where(m => ModuleKind.Of(m.module)?.Cost(m.module) is not null).ToList();
         var positions = new Dictionary<string, long>();
         var removers = new List<Action>();
         var training = model.training;
@@ -65,12 +66,7 @@ public sealed class MultiplyAdds
             foreach (var (name, module) in weighted)
             {
                 var layer = (nn.Module<Tensor, Tensor>)module;
-                var outputs = module switch
-                {
-                    Linear linear => linear.out_features,
-                    Lottery.Layers.SelfAttention attention => attention.Width,   // its input projection runs at each token
-                    _ => ((Convolution)module).out_channels,
-                };
+                var outputs = ModuleKind.Of(module)!.Cost(module)!.Value.Outputs;
                 var hook = layer.register_forward_hook((_, _, output) =>
                 {
                     // Per example: the output's entries over its features or channels (the batch is 1).
@@ -123,7 +119,7 @@ public sealed class MultiplyAdds
         foreach (var layer in Layers)
         {
             var module = modules[layer.Name];
-            var weight = module is Lottery.Layers.SelfAttention ? "in_proj_weight" : "weight";
+            var weight = ModuleKind.Of(module)!.Cost(module)!.Value.Parameter;
             var mask = module.named_buffers(recurse: false).FirstOrDefault(b => b.name == weight + MaskSet.MaskBufferSuffix).buffer
                 ?? held.GetValueOrDefault($"{layer.Name}.{weight}");
             var surviving = mask is null ? layer.Weights : mask.count_nonzero().item<long>();
@@ -143,11 +139,5 @@ public sealed class MultiplyAdds
     /// </summary>
     public long? DenseWeightGradients(long examples) => Forward() is { } forward ? (DenseForward - forward) * examples : null;
 
-    private static Tensor Weight(nn.Module module) => module switch
-    {
-        Linear linear => linear.weight!,
-        Convolution conv => conv.weight!,
-        Lottery.Layers.SelfAttention attention => attention.named_parameters(recurse: false).First(p => p.name == "in_proj_weight").parameter,
-        _ => throw new ArgumentException($"{module.GetType().Name} has no weight to count.", nameof(module)),
-    };
+    private static Tensor Weight(nn.Module module) => ModuleKind.Of(module)!.Cost(module)!.Value.Weight;
 }

@@ -1,27 +1,40 @@
 using System.Reflection;
-using TorchSharp.Modules;
+using Lottery.Export;
 using static TorchSharp.torch;
 
 namespace Lottery.Compaction.Modules;
 
 /// <summary>
-/// What Lottery knows of one kind of module when it changes the module's size: the sizes that fix its parameters' shapes,
-/// how those sizes are set again once its parameters were sliced, and whether removing a unit it carries keeps its
-/// outputs exact. One class per kind, as Torch-Pruning has one pruning function per layer type, so that a new kind is one
-/// new class rather than a new case in several switches.
+/// Everything Lottery knows of one kind of module, in one place, as Torch-Pruning has one pruning function per layer
+/// type: its constructor settings (read from a module, and a fresh module built from them: chain compaction and chain
+/// files), its ONNX nodes, its PyTorch source, its cost in multiply-adds, and, for the kinds whose size compaction in
+/// place changes, its sizes, how they are set again once its parameters were sliced, and whether removing a unit keeps
+/// its outputs exact. A new kind is one new class here rather than a new case in several switches.
 /// </summary>
 internal abstract class ModuleKind
 {
-    private static readonly ModuleKind[] Kinds = [new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind(), new SelfAttentionKind()];
+    // ReLU6 and Hardswish before the activations, the layers first: the first kind that handles a module is its kind.
+    private static readonly ModuleKind[] Kinds =
+    [
+        new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind(), new SelfAttentionKind(),
+        new MaxPoolKind(), new AvgPoolKind(), new FlattenKind(), new PassThroughKind(),
+        new ReLU6Kind(), new HardswishKind(), .. ActivationKind.All,
+    ];
 
     /// <summary>The kinds whose size compaction in place can change, for error messages.</summary>
-    public static string Supported => "Linear, Conv1d/2d/3d (grouped and depthwise too), BatchNorm1d/2d/3d, LayerNorm, and the heads of Lottery's SelfAttention (in Lottery.Layers.EncoderLayer too)";
+    public static string Resizable => "Linear, Conv1d/2d/3d (grouped and depthwise too), BatchNorm1d/2d/3d, LayerNorm, and the heads of Lottery's SelfAttention (in Lottery.Layers.EncoderLayer too)";
 
     /// <summary>The kind that handles <paramref name="module"/>, or null.</summary>
     public static ModuleKind? Of(nn.Module module) => Kinds.FirstOrDefault(kind => kind.Handles(module));
 
-    /// <summary>The kind named <paramref name="name"/> (as <see cref="Name"/> gives it), or null.</summary>
-    public static ModuleKind? Named(string name) => Kinds.FirstOrDefault(kind => kind.Name == name);
+    /// <summary>The kind whose size compaction in place changes for <paramref name="module"/>, or null.</summary>
+    public static ModuleKind? ResizableOf(nn.Module module) => Of(module) is { } kind && kind.Resizes(module) ? kind : null;
+
+    /// <summary>The resizable kind named <paramref name="name"/> (as <see cref="Name"/> gives it, in a compacted model's file), or null.</summary>
+    public static ModuleKind? Named(string name) => Kinds.FirstOrDefault(kind => kind.CanResize && kind.Name == name);
+
+    /// <summary>The kind that builds modules of settings kind <paramref name="settingsKind"/> (<see cref="ModuleSettings.Kind"/>), or null.</summary>
+    public static ModuleKind? Building(string settingsKind) => Kinds.FirstOrDefault(kind => kind.SettingKinds.Contains(settingsKind));
 
     /// <summary>The kind's name, as a compacted model's file records it.</summary>
     public abstract string Name { get; }
@@ -29,14 +42,60 @@ internal abstract class ModuleKind
     /// <summary>Whether this kind handles <paramref name="module"/>.</summary>
     public abstract bool Handles(nn.Module module);
 
+    // ---- Settings: what a chain file records, and the module rebuilt from it.
+
+    /// <summary>The <see cref="ModuleSettings.Kind"/> values this kind reads and builds (none for a kind chains do not hold).</summary>
+    public virtual IReadOnlyList<string> SettingKinds => [];
+
+    /// <summary>The module's constructor settings (without its dtype); null when chains do not hold this module.</summary>
+    public virtual ModuleSettings? Read(nn.Module module) => null;
+
+    /// <summary>A fresh module of <paramref name="settings"/> on <paramref name="device"/>, initialised as TorchSharp initialises a new one.</summary>
+    /// <exception cref="InvalidDataException">A setting the kind needs is missing or has the wrong number of entries.</exception>
+    public virtual nn.Module<Tensor, Tensor> Create(ModuleSettings settings, Device? device) =>
+        throw new NotSupportedException($"'{settings.Kind}' is not a module kind this version of Lottery can build (it builds {ModuleSettings.Supported}).");
+
+    /// <summary>The settings of a Linear or convolution with <paramref name="inputs"/> input and <paramref name="outputs"/> output units.</summary>
+    public virtual ModuleSettings WithUnits(ModuleSettings settings, long inputs, long outputs, bool bias) =>
+        throw new InvalidOperationException($"A {settings.Kind} has no units to resize.");
+
+    // ---- Export.
+
+    /// <summary>Writes the module's ONNX nodes and initialisers through <paramref name="writer"/> and returns its output's name.</summary>
+    /// <param name="writer">The module's writer: its input, graph, weights and node helpers.</param>
+    /// <param name="settings">The module's settings, when <see cref="Read"/> gives them.</param>
+    /// <exception cref="NotSupportedException">This module's settings have no ONNX form; the message names the layer.</exception>
+    public abstract string WriteOnnx(OnnxExport.Writer writer, ModuleSettings? settings);
+
+    /// <summary>The module's PyTorch constructor call (<c>nn.Linear(784, 300, bias=True)</c>).</summary>
+    /// <exception cref="NotSupportedException">This module's settings have no PyTorch form; the message names the layer.</exception>
+    public abstract string Python(nn.Module module, ModuleSettings? settings, PythonLayer layer);
+
+    // ---- Cost.
+
+    /// <summary>
+    /// The weight whose surviving entries each cost a multiply-add at each position the module is applied at, its name on
+    /// the module, and the module's output units (so that positions = the output's entries over them); null for a module
+    /// that multiplies by no weight.
+    /// </summary>
+    public virtual (Tensor Weight, string Parameter, long Outputs)? Cost(nn.Module module) => null;
+
+    // ---- Compaction in place.
+
+    /// <summary>Whether compaction in place can change the size of modules of this kind.</summary>
+    public virtual bool CanResize => false;
+
+    /// <summary>Whether compaction in place can change <paramref name="module"/>'s size (a LayerNorm's over one dimension only).</summary>
+    public virtual bool Resizes(nn.Module module) => CanResize;
+
     /// <summary>The sizes that fix the module's parameter shapes (a Linear's inputs and outputs, a convolution's channels and groups).</summary>
-    public abstract IReadOnlyDictionary<string, long> Sizes(nn.Module module);
+    public virtual IReadOnlyDictionary<string, long> Sizes(nn.Module module) => throw NotResizable();
 
     /// <summary>Sets the module's own sizes to <paramref name="sizes"/>, after its parameters and buffers were given the matching shapes.</summary>
-    public abstract void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes);
+    public virtual void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes) => throw NotResizable();
 
     /// <summary>The sizes the module has once its parameters have the shapes they now have (after slicing).</summary>
-    public abstract IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before);
+    public virtual IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before) => throw NotResizable();
 
     /// <summary>
     /// Why units cannot be removed from this module without changing what it computes; null when they can. A LayerNorm
@@ -78,162 +137,10 @@ internal abstract class ModuleKind
 
         throw new InvalidOperationException($"This TorchSharp's {target.GetType().Name} has no settable {property}: compaction in place needs TorchSharp 0.107.");
     }
-}
 
-/// <summary>A Linear: <c>in_features</c> and <c>out_features</c> follow its weight.</summary>
-internal sealed class LinearKind : ModuleKind
-{
-    public override string Name => "Linear";
+    /// <summary>The settings of a kind chains do not hold: its ONNX or PyTorch writer needs them.</summary>
+    protected static ModuleSettings Need(ModuleSettings? settings, OnnxExport.Writer writer) =>
+        settings ?? throw writer.Unsupported($"it is a {writer.Module.GetType().Name} Lottery cannot read the settings of");
 
-    public override bool Handles(nn.Module module) => module is Linear;
-
-    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module)
-    {
-        var linear = (Linear)module;
-        return new Dictionary<string, long> { ["in"] = linear.in_features, ["out"] = linear.out_features };
-    }
-
-    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before)
-    {
-        var weight = ((Linear)module).weight;
-        return new Dictionary<string, long> { ["in"] = weight.shape[1], ["out"] = weight.shape[0] };
-    }
-
-    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes)
-    {
-        var linear = (Linear)module;
-        linear.in_features = sizes["in"];
-        linear.out_features = sizes["out"];
-    }
-}
-
-/// <summary>
-/// A convolution (1-, 2- or 3-d, not transposed): its channels follow its weight, and a depthwise one (as many groups as
-/// channels) stays depthwise: its groups follow its channels.
-/// </summary>
-internal sealed class ConvolutionKind : ModuleKind
-{
-    public override string Name => "Convolution";
-
-    public override bool Handles(nn.Module module) => module is Convolution { transposed: false };
-
-    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module)
-    {
-        var conv = (Convolution)module;
-        return new Dictionary<string, long> { ["in"] = conv.in_channels, ["out"] = conv.out_channels, ["groups"] = conv.groups };
-    }
-
-    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before)
-    {
-        var weight = ((Convolution)module).weight;
-        var depthwise = before["groups"] > 1 && before["groups"] == before["in"] && before["groups"] == before["out"];
-        var groups = depthwise ? weight.shape[0] : before["groups"];
-        return new Dictionary<string, long> { ["in"] = weight.shape[1] * groups, ["out"] = weight.shape[0], ["groups"] = groups };
-    }
-
-    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes)
-    {
-        var conv = (Convolution)module;
-        SetBackingField(conv, nameof(Convolution.in_channels), sizes["in"]);
-        SetBackingField(conv, nameof(Convolution.out_channels), sizes["out"]);
-        conv.groups = sizes["groups"];
-    }
-
-    public override string? CannotSlice(nn.Module module, IReadOnlySet<long> rows, IReadOnlyDictionary<long, HashSet<long>> columns)
-    {
-        var conv = (Convolution)module;
-        if (conv.groups == 1 || (conv.groups == conv.in_channels && conv.groups == conv.out_channels))
-        {
-            return null;
-        }
-
-        // A grouped convolution keeps its groups: each must lose as many output channels, and as many input channels.
-        var rowsPerGroup = conv.out_channels / conv.groups;
-        var lostRows = Enumerable.Range(0, (int)conv.groups).Select(g => rows.Count(r => r / rowsPerGroup == g)).Distinct().Count();
-        var lostColumns = Enumerable.Range(0, (int)conv.groups)
-            .Select(g => columns.TryGetValue(g, out var c) ? c.Count : 0)
-            .Distinct().Count();
-        return lostRows > 1 || lostColumns > 1
-            ? $"it has {conv.groups} groups, and the pruned channels are not spread evenly over them"
-            : null;
-    }
-}
-
-/// <summary>A batch norm: its features, weight, bias and running statistics follow its units.</summary>
-internal sealed class BatchNormKind : ModuleKind
-{
-    public override string Name => "BatchNorm";
-
-    public override bool Handles(nn.Module module) => module is BatchNorm1d or BatchNorm2d or BatchNorm3d;
-
-    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module) =>
-        new Dictionary<string, long> { ["features"] = ((NormBase)module).num_features };
-
-    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before)
-    {
-        var norm = (NormBase)module;
-        var features = norm.weight?.shape[0] ?? norm.running_mean?.shape[0] ?? before["features"];
-        return new Dictionary<string, long> { ["features"] = features };
-    }
-
-    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes) =>
-        SetBackingField(module, nameof(NormBase.num_features), sizes["features"]);
-
-    public override IEnumerable<string> UnitBuffers(nn.Module module) => ["running_mean", "running_var"];
-}
-
-/// <summary>A LayerNorm over one dimension: its features follow its weight, but removing one changes what it computes.</summary>
-internal sealed class LayerNormKind : ModuleKind
-{
-    public override string Name => "LayerNorm";
-
-    public override bool Handles(nn.Module module) => module is LayerNorm { normalized_shape.Length: 1 };
-
-    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module) =>
-        new Dictionary<string, long> { ["features"] = ((LayerNorm)module).normalized_shape[0] };
-
-    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before) =>
-        new Dictionary<string, long> { ["features"] = ((LayerNorm)module).weight?.shape[0] ?? before["features"] };
-
-    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes) =>
-        ((LayerNorm)module).normalized_shape = [sizes["features"]];
-
-    public override string? Inexact(nn.Module module) =>
-        "a LayerNorm normalizes over all its features, so removing a zero feature would change the mean and variance of the others";
-}
-
-/// <summary>
-/// Lottery's <see cref="Lottery.Layers.SelfAttention"/>: its heads follow its stacked query, key and value projection (a
-/// removed head takes its rows of each third; the output projection, a Linear, loses the head's columns), each head keeps
-/// its size.
-/// </summary>
-internal sealed class SelfAttentionKind : ModuleKind
-{
-    public override string Name => "SelfAttention";
-
-    public override bool Handles(nn.Module module) => module is Lottery.Layers.SelfAttention;
-
-    public override IReadOnlyDictionary<string, long> Sizes(nn.Module module) =>
-        new Dictionary<string, long> { ["heads"] = ((Lottery.Layers.SelfAttention)module).Heads };
-
-    public override IReadOnlyDictionary<string, long> SizesFromParameters(nn.Module module, IReadOnlyDictionary<string, long> before)
-    {
-        var attention = (Lottery.Layers.SelfAttention)module;
-        var rows = attention.named_parameters(recurse: false).First(p => p.name == "in_proj_weight").parameter.shape[0];
-        return new Dictionary<string, long> { ["heads"] = rows / (3 * attention.HeadSize) };
-    }
-
-    public override void Resize(nn.Module module, IReadOnlyDictionary<string, long> sizes) =>
-        ((Lottery.Layers.SelfAttention)module).Heads = sizes["heads"];
-
-    public override string? CannotSlice(nn.Module module, IReadOnlySet<long> rows, IReadOnlyDictionary<long, HashSet<long>> columns)
-    {
-        var attention = (Lottery.Layers.SelfAttention)module;
-        var inner = attention.Heads * attention.HeadSize;
-
-        // Only whole heads: the same positions of the query, key and value, each head's features all together.
-        var byThird = Enumerable.Range(0, 3).Select(t => rows.Where(r => r / inner == t).Select(r => r % inner).ToHashSet()).ToList();
-        var whole = byThird.All(t => t.SetEquals(byThird[0])) && byThird[0].GroupBy(r => r / attention.HeadSize).All(h => h.Count() == attention.HeadSize);
-        return whole ? null : "only whole heads can be removed from it (a head's query, key and value rows together)";
-    }
+    private InvalidOperationException NotResizable() => new($"Compaction in place does not resize a {Name}.");
 }
