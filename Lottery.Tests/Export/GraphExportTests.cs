@@ -262,6 +262,23 @@ public sealed class GraphExportTests : IDisposable
         Assert.True(File.Exists(Path.Combine(folder, "round.py")));
     }
 
+    [Fact]
+    public void A_volume_model_with_Conv3d_and_BatchNorm3d_runs_in_onnx_runtime_and_pytorch()
+    {
+        manual_seed(41);
+        using var model = new VolumeNet();
+        using var warm = randn([16, 1, 4, 6, 6]);
+        model.train();
+        using (no_grad())
+        {
+            model.call(warm).Dispose();   // running statistics away from 0 and 1
+        }
+
+        using var inputs = randn([12, 1, 4, 6, 6]);
+        AssertSameInOnnxRuntime(model, inputs, [1, 4, 6, 6]);
+        AssertSameInPyTorch(model, inputs, [1, 4, 6, 6], "volume", PyTorchMasks.Strip);
+    }
+
     private System.Text.Json.JsonElement AssertSameInPyTorch(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape, string name, PyTorchMasks masks)
     {
         model.eval();
@@ -457,4 +474,24 @@ public sealed partial class FlattenAllNet : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => flatten(fc.call(input));
+}
+
+/// <summary>A small model over volumes (a 3-d convolution, its batch norm, a global mean, a Linear head).</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class VolumeNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Conv3d conv = nn.Conv3d(1, 4, 3, padding: 1);
+
+    private readonly BatchNorm3d norm = nn.BatchNorm3d(4);
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(4, 3);
+
+    /// <summary>Creates the model.</summary>
+    public VolumeNet()
+        : base(nameof(VolumeNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => head.call(nn.functional.relu(norm.call(conv.call(input))).mean([2, 3, 4]));
 }
