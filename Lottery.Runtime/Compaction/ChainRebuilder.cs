@@ -35,10 +35,10 @@ internal static class ChainRebuilder
         return chain;
     }
 
-    private static nn.Module<Tensor, Tensor> Rebuild(ChainLink link, LinkPlan? plan) => link.Module switch
+    private static nn.Module<Tensor, Tensor> Rebuild(ChainLink link, LinkPlan? plan) => link.Kind switch
     {
-        Linear or Convolution => Layer(link.Module, plan!),
-        BatchNorm norm => BatchNorm(norm, plan!),
+        LinkKind.Prunable => Layer(link.Module, plan!),
+        LinkKind.BatchNorm => BatchNorm((BatchNorm)link.Module, plan!),
         _ => (ModuleSettings.Read(link.Module) ?? throw new NotSupportedException($"Compaction cannot rebuild {link.Description}. Supported modules: {ChainTrace.Supported}."))
             .Create(link.Device),
     };

@@ -60,36 +60,14 @@ internal static class ChainTrace
     private static LinkKind Classify(int index, string name, nn.Module module)
     {
         var description = $"Module {index} ('{name}') of the chain is a {module.GetType().Name}";
-        return module switch
-        {
-            Conv1d { groups: not 1 } or Conv2d { groups: not 1 } => throw new NotSupportedException(
-                $"{description} with groups = {((Convolution)module).groups}; compaction supports convolutions with groups = 1 only (a grouped convolution ties its channels to groups)."),
-            Linear or Conv1d or Conv2d => LinkKind.Prunable,
-            ReLU or LeakyReLU or Tanh or Sigmoid or GELU or ELU or SiLU => LinkKind.Elementwise,
-            BatchNorm { track_running_stats: false } => throw new NotSupportedException(
-                $"{description} without running statistics, which normalises by the batch even at inference; compaction needs BatchNorm with track_running_stats = true."),
-            BatchNorm1d or BatchNorm2d => LinkKind.BatchNorm,
-            MaxPool1d or MaxPool2d or AvgPool1d or AvgPool2d => LinkKind.Pool,
-            Flatten => LinkKind.Flatten,
-            Identity or Dropout or Dropout1d or Dropout2d => LinkKind.Passthrough,
-            _ => throw new NotSupportedException($"{description}, which compaction does not support. Supported modules: {Supported}."),
-        };
+        return Modules.ModuleKind.Of(module)?.ChainLink(module, description)
+            ?? throw new NotSupportedException($"{description}, which compaction does not support. Supported modules: {Supported}.");
     }
 
     /// <summary>Refuses a module used on a sample shape where it would mix the units of the axis compaction slices (axis 0 of a sample).</summary>
     private static void CheckShape(ChainLink link)
     {
-        var rank = link.InputShape.Length;
-        var (allowed, expected) = link.Module switch
-        {
-            Linear => (rank == 1, "a sample of one axis (features); put a Flatten before it"),
-            Conv1d or MaxPool1d or AvgPool1d => (rank == 2, "a sample of two axes (channels, length)"),
-            Conv2d or MaxPool2d or AvgPool2d or BatchNorm2d => (rank == 3, "a sample of three axes (channels, height, width)"),
-            BatchNorm1d => (rank is 1 or 2, "a sample of one or two axes (features, or channels and length)"),
-            Flatten flatten => (Normalise(flatten.start_dim, rank + 1) >= 1, "a start_dim after the batch axis"),
-            _ => (true, string.Empty),
-        };
-
+        var (allowed, expected) = Modules.ModuleKind.Of(link.Module)!.ChainShape(link.Module, link.InputShape.Length);
         if (!allowed)
         {
             throw new NotSupportedException(

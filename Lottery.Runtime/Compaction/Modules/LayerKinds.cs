@@ -28,6 +28,11 @@ internal sealed class LinearKind : ModuleKind
     public override ModuleSettings WithUnits(ModuleSettings settings, long inputs, long outputs, bool bias) =>
         settings with { InFeatures = inputs, OutFeatures = outputs, Bias = bias };
 
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Prunable;
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) =>
+        (rank == 1, "a sample of one axis (features); put a Flatten before it");
+
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
         if (writer.Rank != 2)
@@ -126,6 +131,18 @@ internal sealed class ConvolutionKind : ModuleKind
 
     public override ModuleSettings WithUnits(ModuleSettings settings, long inputs, long outputs, bool bias) =>
         settings with { InChannels = inputs, OutChannels = outputs, Bias = bias };
+
+    public override LinkKind? ChainLink(nn.Module module, string description) => module switch
+    {
+        Conv1d { groups: not 1 } or Conv2d { groups: not 1 } => throw new NotSupportedException(
+            $"{description} with groups = {((Convolution)module).groups}; compaction supports convolutions with groups = 1 only (a grouped convolution ties its channels to groups)."),
+        Conv1d or Conv2d => LinkKind.Prunable,
+        _ => null,
+    };
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is Conv1d
+        ? (rank == 2, "a sample of two axes (channels, length)")
+        : (rank == 3, "a sample of three axes (channels, height, width)");
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
@@ -269,6 +286,18 @@ internal sealed class BatchNormKind : ModuleKind
 
         return norm;
     }
+
+    public override LinkKind? ChainLink(nn.Module module, string description) => module switch
+    {
+        BatchNorm { track_running_stats: false } => throw new NotSupportedException(
+            $"{description} without running statistics, which normalises by the batch even at inference; compaction needs BatchNorm with track_running_stats = true."),
+        BatchNorm1d or BatchNorm2d => LinkKind.BatchNorm,
+        _ => null,
+    };
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is BatchNorm1d
+        ? (rank is 1 or 2, "a sample of one or two axes (features, or channels and length)")
+        : (rank == 3, "a sample of three axes (channels, height, width)");
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {

@@ -59,6 +59,20 @@ internal abstract class ModuleKind
     public virtual ModuleSettings WithUnits(ModuleSettings settings, long inputs, long outputs, bool bias) =>
         throw new InvalidOperationException($"A {settings.Kind} has no units to resize.");
 
+    // ---- Chain compaction ([Chain]): how a unit passes through the module.
+
+    /// <summary>What the module is in a chain compaction reads unit by unit; null when chains cannot hold it.</summary>
+    /// <param name="module">The module.</param>
+    /// <param name="description">"Module 3 ('fc2') of the chain is a Linear", for errors about this module's settings.</param>
+    /// <exception cref="NotSupportedException">The module's settings keep it out of chain compaction; the message says why.</exception>
+    public virtual LinkKind? ChainLink(nn.Module module, string description) => null;
+
+    /// <summary>
+    /// Whether the module, given samples of <paramref name="rank"/> axes, keeps a unit on axis 0 of its sample (a Linear
+    /// needs a vector, a Conv2d an image), and if not, what it needs.
+    /// </summary>
+    public virtual (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => (true, string.Empty);
+
     // ---- Export.
 
     /// <summary>Writes the module's ONNX nodes and initialisers through <paramref name="writer"/> and returns its output's name.</summary>

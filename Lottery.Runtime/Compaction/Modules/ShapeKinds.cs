@@ -33,6 +33,12 @@ internal sealed class MaxPoolKind : ModuleKind
         ? nn.MaxPool1d(s.Sizes(s.KernelSize, 1, "kernel_size")[0], s.Optional(s.Stride, 1, "stride"), s.Optional(s.Padding, 1, "padding"), s.Optional(s.Dilation, 1, "dilation"), s.Need(s.CeilMode, "ceil_mode"))
         : nn.MaxPool2d(s.Sizes(s.KernelSize, 2, "kernel_size"), s.OptionalSizes(s.Stride, 2, "stride"), s.OptionalSizes(s.Padding, 2, "padding"), s.OptionalSizes(s.Dilation, 2, "dilation"), s.Need(s.CeilMode, "ceil_mode"));
 
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Pool;
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is MaxPool1d
+        ? (rank == 2, "a sample of two axes (channels, length)")
+        : (rank == 3, "a sample of three axes (channels, height, width)");
+
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
         var s = Need(settings, writer);
@@ -86,6 +92,12 @@ internal sealed class AvgPoolKind : ModuleKind
         : nn.AvgPool2d(
             s.Sizes(s.KernelSize, 2, "kernel_size"), s.OptionalSizes(s.Stride, 2, "stride"), s.OptionalSizes(s.Padding, 2, "padding"), s.Need(s.CeilMode, "ceil_mode"), s.Need(s.CountIncludePad, "count_include_pad"), s.DivisorOverride);
 
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Pool;
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is AvgPool1d
+        ? (rank == 2, "a sample of two axes (channels, length)")
+        : (rank == 3, "a sample of three axes (channels, height, width)");
+
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
         var s = Need(settings, writer);
@@ -120,6 +132,11 @@ internal sealed class FlattenKind : ModuleKind
         new ModuleSettings { Kind = nameof(Flatten), StartDim = ((Flatten)module).start_dim, EndDim = ((Flatten)module).end_dim };
 
     public override nn.Module<Tensor, Tensor> Create(ModuleSettings s, Device? device) => nn.Flatten(s.Need(s.StartDim, "start_dim"), s.Need(s.EndDim, "end_dim"));
+
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Flatten;
+
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) =>
+        (ChainTrace.Normalise(((Flatten)module).start_dim, rank + 1) >= 1, "a start_dim after the batch axis");
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
@@ -159,6 +176,8 @@ internal sealed class PassThroughKind : ModuleKind
         nameof(Dropout2d) => nn.Dropout2d(s.Need(s.P, "p"), s.Need(s.Inplace, "inplace")),
         _ => nn.Identity(),
     };
+
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Passthrough;
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings) => writer.Input;   // Nothing at inference.
 
@@ -235,6 +254,8 @@ internal sealed class ActivationKind(
     public override ModuleSettings? Read(nn.Module module) => read(module);
 
     public override nn.Module<Tensor, Tensor> Create(ModuleSettings settings, Device? device) => create(settings);
+
+    public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Elementwise;
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings) => onnx(writer, Need(settings, writer));
 
