@@ -25,7 +25,7 @@ internal static class GroupsCommand
             table.AddColumns("layers", "units", "the slices of unit 0");
             foreach (var group in groups.Groups)
             {
-                table.AddRow(Markup.Escape(string.Join(" + ", group.Layers)), $"{group.Units.Count}", Markup.Escape(string.Join(", ", group.Units[0].Members)));
+                table.AddRow(Markup.Escape(group.Label), $"{group.Units.Count}", Markup.Escape(string.Join(", ", group.Units[0].Members)));
             }
 
             AnsiConsole.Write(table);

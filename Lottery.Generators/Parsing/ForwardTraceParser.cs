@@ -216,6 +216,12 @@ internal static class ForwardTraceParser
                 return SyntaxFactory.InvocationExpression(SyntaxFactory.ParseExpression($"{Ops}.{method.Name}"), arguments).WithTriviaFrom(node);
             }
 
+            // A null guard on the input: a traced value is an object like any other, and never null.
+            if (method.IsStatic && method.ReturnsVoid && method.Name == "ThrowIfNull" && method.ContainingType.ToDisplayString() == "System.ArgumentNullException")
+            {
+                return base.VisitInvocationExpression(node);
+            }
+
             if (involvesTensor)
             {
                 return Fail(node, $"'{Short(node)}' passes tensors to '{method.Name}', which graph export does not follow");

@@ -218,7 +218,7 @@ public static partial class Compactor
                 }
             }
 
-            Outcomes = decided.Select(d => new CompactedGroup(d.Group.Layers, d.Group.Units.Count, d.Group.Units.Count - (d.Reason is null ? d.Removed.Count : 0), d.Removed.Count, d.Reason)).ToList();
+            Outcomes = decided.Select(d => new CompactedGroup(d.Group.Layers, d.Group.Units.Count, d.Group.Units.Count - (d.Reason is null ? d.Removed.Count : 0), d.Removed.Count, d.Reason) { What = d.Group.What }).ToList();
         }
 
         public IReadOnlyList<CompactedGroup> Outcomes { get; }
@@ -489,7 +489,11 @@ public sealed record ModuleSizes(string Kind, IReadOnlyDictionary<string, long> 
 /// <param name="UnitsAfter">Its units after.</param>
 /// <param name="Pruned">Its units pruned whole (every slice zero), removed or not.</param>
 /// <param name="KeptBecause">Why its pruned units were not removed; null when they were (or there were none).</param>
-public sealed record CompactedGroup(IReadOnlyList<string> Layers, int UnitsBefore, int UnitsAfter, int Pruned, string? KeptBecause);
+public sealed record CompactedGroup(IReadOnlyList<string> Layers, int UnitsBefore, int UnitsAfter, int Pruned, string? KeptBecause)
+{
+    /// <summary>What the group's units are (<c>heads</c>, <c>feed-forward neurons</c>); null for channels and neurons.</summary>
+    public string? What { get; init; }
+}
 
 /// <summary>What <see cref="Compactor.CompactInPlace(nn.Module{Tensor, Tensor}, DependencyGroups, MaskSet?, Tensor?)"/> did.</summary>
 /// <param name="Groups">Each dependency group: its units before and after.</param>
@@ -502,7 +506,7 @@ public sealed record InPlaceCompaction(IReadOnlyList<CompactedGroup> Groups, lon
     {
         var lines = Groups.Select(g => string.Create(
             CultureInfo.InvariantCulture,
-            $"{string.Join(" + ", g.Layers)}: units {g.UnitsBefore} -> {g.UnitsAfter}{(g.KeptBecause is null ? string.Empty : $" ({g.Pruned} pruned units kept: {g.KeptBecause})")}"));
+            $"{string.Join(" + ", g.Layers)}{(g.What is null ? string.Empty : $" ({g.What})")}: units {g.UnitsBefore} -> {g.UnitsAfter}{(g.KeptBecause is null ? string.Empty : $" ({g.Pruned} pruned units kept: {g.KeptBecause})")}"));
         var total = string.Create(CultureInfo.InvariantCulture, $"parameters {ParametersBefore:N0} -> {ParametersAfter:N0} ({100.0 * ParametersAfter / Math.Max(1, ParametersBefore):F1}%)");
         return string.Join(Environment.NewLine, lines.Append(total));
     }

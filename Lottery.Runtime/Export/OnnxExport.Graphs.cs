@@ -110,7 +110,7 @@ public static partial class OnnxExport
                 Add("Clip", [op.Inputs[0], Constant("min", tensor(0f)), Constant("max", tensor(6f))]);
                 break;
             case GraphOps.Gelu:
-                Add("Gelu", op.Inputs);
+                Add("Gelu", op.Inputs, Text("approximate", op.Flag ? "tanh" : "none"));
                 break;
             case GraphOps.Sigmoid:
                 Add("Sigmoid", op.Inputs);

@@ -281,7 +281,7 @@ public static partial class PyTorchExport
             GraphOps.MulScalar => $"{x} * {Number(op.Scalar!.Value)}",
             GraphOps.Relu => $"F.relu({x})",
             GraphOps.Relu6 => $"F.relu6({x})",
-            GraphOps.Gelu => $"F.gelu({x})",
+            GraphOps.Gelu => op.Flag ? $"F.gelu({x}, approximate=\"tanh\")" : $"F.gelu({x})",
             GraphOps.Sigmoid => $"torch.sigmoid({x})",
             GraphOps.Tanh => $"torch.tanh({x})",
             GraphOps.Silu => $"F.silu({x})",

@@ -90,6 +90,12 @@ public sealed record DependencyGroup(IReadOnlyList<string> Layers, IReadOnlyList
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Layers.Count, Units.Count);
 
+    /// <summary>What its units are, for people (<c>heads</c>, <c>feed-forward neurons</c>); null for the channels and neurons a trace finds.</summary>
+    public string? What { get; init; }
+
+    /// <summary>Its layers, and what its units are when that is not channels or neurons: <c>encoder (heads)</c>.</summary>
+    public string Label => string.Join(" + ", Layers) + (What is null ? string.Empty : $" ({What})");
+
     /// <summary>
     /// The group in one line: its layers, its units (with how many are <paramref name="kept"/>, when given), and the slices
     /// of its first unit.
@@ -97,6 +103,6 @@ public sealed record DependencyGroup(IReadOnlyList<string> Layers, IReadOnlyList
     public string Describe(int? kept = null)
     {
         var units = kept is { } k ? $"{k} of {Units.Count} units kept" : $"{Units.Count} units";
-        return $"{string.Join(" + ", Layers)}: {units}; unit 0 is {string.Join(", ", Units[0].Members)}";
+        return $"{Label}: {units}; unit 0 is {string.Join(", ", Units[0].Members)}";
     }
 }

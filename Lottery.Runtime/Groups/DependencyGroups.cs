@@ -75,6 +75,11 @@ public sealed class DependencyGroups
                 $"{model.GetType().Name}: dependency groups are not traced through {string.Join(", ", unsupported)} yet; prune those layers weight by weight (Structure.Unstructured), by neurons and channels layer by layer, or, for attention, by heads with DependencyGroups.Attention.");
         }
 
+        if (Training.BatchAxis.Problem(model, example) is { } batchProblem)
+        {
+            throw new NotSupportedException(batchProblem);
+        }
+
         var training = model.training;
         model.eval();
         try
@@ -186,7 +191,7 @@ public sealed class DependencyGroups
             };
             if (own is not null && heads != 0 && heads != own)
             {
-                throw new ArgumentException($"{name} computes with {own} heads, not {heads}; give {own}, or leave Heads out for Lottery's own layers.", nameof(heads));
+                throw new ArgumentException($"{model.GetType().Name}: layer '{name}' computes with {own} heads, not {heads}; give {own}, or leave Heads out for Lottery's own layers.", nameof(heads));
             }
 
             foreach (var prefix in attentions)
@@ -204,7 +209,7 @@ public sealed class DependencyGroups
                         new GroupMember(Qualified(name, "linear1.weight"), 0, [j]),
                         new GroupMember(Qualified(name, "linear1.bias"), 0, [j]),
                         new GroupMember(Qualified(name, "linear2.weight"), 1, [j]),
-                    ])).ToList()));
+                    ])).ToList()) { What = "feed-forward neurons" });
             }
         }
 
@@ -245,7 +250,7 @@ public sealed class DependencyGroups
             units.Add(new CoupledUnit(members));
         }
 
-        return new DependencyGroup([name], units);
+        return new DependencyGroup([name], units) { What = prefix == "multihead_attn." ? "cross-attention heads" : "heads" };
     }
 
     private static string Qualified(string module, string parameter) => module.Length == 0 ? parameter : $"{module}.{parameter}";

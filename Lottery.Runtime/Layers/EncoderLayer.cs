@@ -45,7 +45,7 @@ public sealed class EncoderLayer : nn.Module<Tensor, Tensor>
     {
         if (feedForward < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(feedForward), feedForward, "EncoderLayer: the feed-forward width must be at least 1.");
+            throw new ArgumentOutOfRangeException(nameof(feedForward), "EncoderLayer: the feed-forward width must be at least 1.");
         }
 
         self_attn = new SelfAttention(width, heads, dropout);

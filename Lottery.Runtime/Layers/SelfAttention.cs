@@ -28,12 +28,12 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
     {
         if (width < 1 || heads < 1 || width % heads != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(heads), heads, $"SelfAttention: a width of {width} does not divide into {heads} heads; give a head count that divides the width.");
+            throw new ArgumentOutOfRangeException(nameof(heads), $"SelfAttention: a width of {width} does not divide into {heads} heads; give a head count that divides the width.");
         }
 
         if (dropout is < 0 or >= 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(dropout), dropout, "SelfAttention: dropout must be in [0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(dropout), "SelfAttention: dropout must be in [0, 1).");
         }
 
         Heads = heads;

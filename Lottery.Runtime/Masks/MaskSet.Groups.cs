@@ -52,7 +52,7 @@ public sealed partial class MaskSet
         if (minimumUnits < 1 || (smallest is not null && minimumUnits > smallest.Units.Count))
         {
             throw new ArgumentException(
-                $"A minimum of {minimumUnits} units per group cannot be kept{(smallest is null ? string.Empty : $": {string.Join(" + ", smallest.Layers)} has {smallest.Units.Count}")}. Give a minimum from 1 to {smallest?.Units.Count ?? 1}.",
+                $"A minimum of {minimumUnits} units per group cannot be kept{(smallest is null ? string.Empty : $": {smallest.Label} has {smallest.Units.Count}")}. Give a minimum from 1 to {smallest?.Units.Count ?? 1}.",
                 nameof(minimumUnits));
         }
 

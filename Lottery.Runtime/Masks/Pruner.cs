@@ -374,7 +374,7 @@ public static class Pruner
                 var scores = kept.Select(u => u.Members.Where(m => entryScores.ContainsKey(m.Parameter)).Average(m => m.Select(entryScores[m.Parameter]).mean().item<double>())).ToList();
                 if (scores.Any(double.IsNaN))
                 {
-                    throw new InvalidOperationException($"The {unit.Criterion.Name} scores of {string.Join(" + ", groups[g].Layers)} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
+                    throw new InvalidOperationException($"The {unit.Criterion.Name} scores of {groups[g].Label} contain NaN: the weights have diverged, so no pruning order exists. Lower the learning rate.");
                 }
 
                 var mean = scores.Count > 0 ? scores.Average() : 0;

@@ -171,6 +171,11 @@ public sealed class Trainer : IDisposable
             using var scope = NewDisposeScope();
             var length = Math.Min(EvaluationBatchSize, data.Count - start);
             var logits = model.forward(ToDevice(data.Inputs.narrow(0, start, length), device, move));
+            if (start == 0 && BatchAxis.OutputProblem(model, length, logits) is { } problem)
+            {
+                throw new InvalidOperationException(problem);
+            }
+
             var labels = ToDevice(data.Labels.narrow(0, start, length), device, move);
             lossSum += (loss ?? CrossEntropyLoss.Instance).Compute(logits, labels, nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(labels).sum().item<long>();
@@ -224,7 +229,13 @@ public sealed class Trainer : IDisposable
     private double Step(Tensor images, Tensor labels, int round, int epoch)
     {
         optimizer.zero_grad();
-        var loss = Settings.Loss.Compute(model.forward(images), labels, nn.Reduction.Mean);
+        var output = model.forward(images);
+        if (Iteration == 0 && BatchAxis.OutputProblem(model, images.shape[0], output) is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        var loss = Settings.Loss.Compute(output, labels, nn.Reduction.Mean);
         loss.backward();
         var value = loss.item<float>();
         var progress = new BatchProgress(round, epoch, Iteration + 1, value);

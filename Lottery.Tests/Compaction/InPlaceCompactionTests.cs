@@ -338,6 +338,8 @@ public class InPlaceCompactionTests
             + (32 * 10) + 10;
         Assert.Equal(expected, report.ParametersAfter);
         Assert.All(report.Groups.Where(g => g.Pruned > 0), g => Assert.Null(g.KeptBecause));
+        Assert.Contains("encoder (heads): units 4 -> 2", report.Describe(), StringComparison.Ordinal);
+        Assert.Contains("encoder (feed-forward neurons): units 64 -> 32", report.Describe(), StringComparison.Ordinal);
         var shapes = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.shape);
         Assert.Equal([3 * inner, 32], shapes["encoder.self_attn.in_proj_weight"]);
         Assert.Equal([32, neurons], shapes["encoder.linear2.weight"]);

@@ -279,6 +279,16 @@ public sealed class GraphExportTests : IDisposable
         AssertSameInPyTorch(model, inputs, [1, 4, 6, 6], "volume", PyTorchMasks.Strip);
     }
 
+    [Fact]
+    public void A_null_guard_gelus_tanh_approximation_and_an_add_with_alpha_are_written_and_run_in_onnx_runtime_and_pytorch()
+    {
+        manual_seed(42);
+        using var model = new ApproximateNet();
+        using var inputs = randn(20, 6);
+        AssertSameInOnnxRuntime(model, inputs, [6]);
+        AssertSameInPyTorch(model, inputs, [6], "approximate", PyTorchMasks.Strip);
+    }
+
     private System.Text.Json.JsonElement AssertSameInPyTorch(nn.Module<Tensor, Tensor> model, Tensor inputs, long[] inputShape, string name, PyTorchMasks masks)
     {
         model.eval();
@@ -494,4 +504,27 @@ public sealed partial class VolumeNet : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => head.call(nn.functional.relu(norm.call(conv.call(input))).mean([2, 3, 4]));
+}
+
+/// <summary>A null guard, GELU's tanh approximation and an add with alpha, as a user writes them.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class ApproximateNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(6, 6);
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(6, 3);
+
+    /// <summary>Creates the model.</summary>
+    public ApproximateNet()
+        : base(nameof(ApproximateNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var hidden = fc.call(input);
+        return head.call(nn.functional.gelu(hidden, GELU.Approximate.tanh).add(hidden, 0.5));
+    }
 }

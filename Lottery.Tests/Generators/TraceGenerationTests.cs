@@ -77,6 +77,20 @@ public class TraceGenerationTests
     };
 
     [Theory]
+    [InlineData("System.ArgumentNullException.ThrowIfNull(input);\n        return second.call(cat([input, input], 1));")]
+    [InlineData("return second.call(cat([input, nn.functional.gelu(input, TorchSharp.Modules.GELU.Approximate.tanh)], 1));")]
+    [InlineData("return second.call(cat([input, input.add(first.call(input), 0.5)], 1));")]
+    [InlineData("return second.call(cat([input, add(input, input, 2)], 1));")]
+    public void A_null_guard_gelus_approximation_and_adds_alpha_are_traced(string body)
+    {
+        var outcome = Run(Usings + Model.Replace("BODY", body, StringComparison.Ordinal));
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.CompilerDiagnostics);
+        Assert.DoesNotContain("GraphCaptureException", outcome.Sources["Demo.Net.Trace.g.cs"], StringComparison.Ordinal);
+    }
+
+    [Theory]
     [MemberData(nameof(WrittenByUsers))]
     public void Whatever_a_forward_holds_the_project_compiles_without_a_warning(string body)
     {

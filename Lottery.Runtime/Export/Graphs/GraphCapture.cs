@@ -91,6 +91,38 @@ public sealed class GraphCapture
             }
         }
 
+        if (model is nn.Module<Tensor, Tensor> callable)
+        {
+            // The file's free axis is the first: the model must keep its examples there, each computed alone.
+            using var scope = NewDisposeScope();
+            var parameter = model.parameters().FirstOrDefault();
+            using var generator = new Generator(20261208, parameter?.device ?? CPU);
+            Tensor example;
+            try
+            {
+                example = randn([1, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+            }
+            catch (ArgumentException e)
+            {
+                throw new GraphCaptureException($"The input shape [{string.Join(", ", inputShape)}] is not a shape: {FirstLine(e.Message)}");
+            }
+
+            string? problem;
+            try
+            {
+                problem = Training.BatchAxis.Problem(callable, example);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
+            {
+                throw new GraphCaptureException($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(e.Message)} Give the shape of one example without the batch dimension.");
+            }
+
+            if (problem is not null)
+            {
+                throw new GraphCaptureException(problem + " Nothing is written.");
+            }
+        }
+
         return graph;
     }
 
@@ -178,6 +210,9 @@ public sealed class GraphCapture
 
         return Add(new OpStep(op, [input.Name], Fresh(op), [], null, (int)input.Value.dim()), value);
     }
+
+    internal Traced Gelu(Traced input, bool tanh) =>
+        Add(new OpStep(GraphOps.Gelu, [input.Name], Fresh(GraphOps.Gelu), [], null, (int)input.Value.dim()) { Flag = tanh }, nn.functional.gelu(input.Value, tanh ? GELU.Approximate.tanh : GELU.Approximate.none));
 
     internal Traced Binary(string op, Traced left, Traced right, Tensor value) => Add(new OpStep(op, [left.Name, right.Name], Fresh(op), [], null, (int)left.Value.dim()), value);
 

@@ -73,6 +73,8 @@ public sealed class Traced : IDisposable
 
     public Traced add(double other) => this + other;
 
+    public Traced add(Traced other, TorchSharp.Scalar alpha) => this + (other * alpha.ToDouble());
+
     public Traced sub(Traced other) => this - other;
 
     public Traced sub(double other) => this - other;

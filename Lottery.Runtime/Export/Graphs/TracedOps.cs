@@ -16,7 +16,9 @@ public static class TracedOps
 
     public static Traced relu6(Traced input, bool inplace = false) => input.Capture.Unary(GraphOps.Relu6, input, nn.functional.relu6(input.Value), inplace ? "relu6(..., inplace: true)" : null);
 
-    public static Traced gelu(Traced input) => input.Capture.Unary(GraphOps.Gelu, input, nn.functional.gelu(input.Value));
+    public static Traced gelu(Traced input) => input.Capture.Gelu(input, tanh: false);
+
+    public static Traced gelu(Traced input, GELU.Approximate approximate) => input.Capture.Gelu(input, approximate == GELU.Approximate.tanh);
 
     public static Traced sigmoid(Traced input, bool inplace = false) => input.sigmoid();
 
@@ -43,6 +45,8 @@ public static class TracedOps
     public static Traced add(Traced input, Traced other) => input + other;
 
     public static Traced add(Traced input, double other) => input + other;
+
+    public static Traced add(Traced input, Traced other, Scalar alpha) => input.add(other, alpha);
 
     public static Traced mul(Traced input, double other) => input * other;
 
