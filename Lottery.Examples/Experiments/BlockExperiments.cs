@@ -45,7 +45,7 @@ public static partial class SmallResNetOnDigits;
     typeof(SmallResNet),
     Name = "small-resnet-channels-fashion-mnist",
     Data = typeof(FashionMnistSubset),
-    Schedules = new[] { "ImpChannels", "EveryEpochChannels" },
+    Schedules = new[] { "ImpChannels", "EveryEpochChannels", "ImpChannels8" },
     Epochs = 3,
     Seeds = new[] { 1 },
     Validation = 1000,

@@ -355,6 +355,11 @@ internal static class ModelEmitter
             yield return "Groups = true";
         }
 
+        if (schedule.RoundTo is { } roundTo)
+        {
+            yield return $"RoundTo = {roundTo.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
+
         yield return $"Rewind = global::Lottery.Schedules.RewindKind.{schedule.Rewind}";
         if (schedule.Rewind == nameof(RewindKind.ToEpoch))
         {

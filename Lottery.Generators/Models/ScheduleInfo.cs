@@ -51,6 +51,9 @@ internal sealed record ScheduleInfo(
     string? CriterionName = null,
     bool Groups = false)
 {
+    /// <summary>With groups: each group keeps a multiple of this many units; null for no rounding.</summary>
+    public int? RoundTo { get; init; }
+
     /// <summary>The values its kind's rules read (<see cref="ScheduleDescriptor"/>).</summary>
     public ScheduleValues Values => new(Kind, Rate, TargetRemaining, StartEpoch, EndEpoch, Rounds, InitialSparsity, Regrowth, DropFraction, UpdateEvery);
 

@@ -111,9 +111,21 @@ internal static partial class ModelParser
                 diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("Groups"), "Groups", $"{kind}, which drops and regrows single connections");
             }
 
+            var roundTo = attribute.Int("RoundTo");
+            if (roundTo is not null and not 0 && (!groups || roundTo < 1 || scope != nameof(PruningScope.Layerwise)))
+            {
+                var why = !groups ? $"{name}, which does not prune by groups (Groups = true)"
+                    : roundTo < 1 ? $"{name}: give the multiple of units each group keeps, at least 1"
+                    : $"{name}, whose scope is {scope}: groups round their own share, Layerwise";
+                diagnostics.Add(DiagnosticDescriptors.DoesNotApply, attribute.LocationOf("RoundTo"), $"RoundTo = {roundTo}", why);
+            }
+
             var scoringBatchSize = ScoringBatchSize(name, attribute, criterion, layerCriteria, diagnostics);
             var (birdDistance, birdEpochs) = EarlyBird(rules, start, attribute, diagnostics);
-            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName, groups);
+            var schedule = new ScheduleInfo(name, kind, rate, target, start, end, rounds, initialSparsity ?? 0.0, scope, criterion, rewind, rewindEpoch ?? 0, birdDistance, birdEpochs, scoringBatchSize, ownEpochs is >= 1 ? ownEpochs : null, regrowth, dropFraction, updateEvery, criterionName, groups)
+            {
+                RoundTo = roundTo is > 1 && groups ? roundTo : null,
+            };
             // By dependency groups a unit takes its consumers' columns too, so the weights fall faster than the rate says:
             // only the run knows where they stop.
             if (diagnostics.ErrorCount == errorsBefore && !groups && rules.Unreached(schedule.Values, schedule.Epochs) is { } reach)

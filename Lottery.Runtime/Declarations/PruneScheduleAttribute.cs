@@ -113,6 +113,14 @@ public sealed class PruneScheduleAttribute : Attribute
     /// </summary>
     public bool Groups { get; set; }
 
+    /// <summary>
+    /// With <see cref="Groups"/> and Layerwise scope: each group keeps a multiple of this many units after each event (its
+    /// kept units rounded down, as Torch-Pruning's <c>round_to</c>; a group with fewer units is not rounded), so that the
+    /// compacted layers suit vectorized kernels (8 for AVX2's blocked convolutions). 0, the default: no rounding. Anywhere
+    /// else, or below 0, LTH0012.
+    /// </summary>
+    public int RoundTo { get; set; }
+
     /// <summary>What happens to the surviving weights after each pruning event.</summary>
     public RewindKind Rewind { get; set; }
 

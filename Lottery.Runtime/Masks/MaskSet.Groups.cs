@@ -14,6 +14,9 @@ public sealed partial class MaskSet
     /// <summary>The fraction of its units each group keeps at least, rounded up (<see cref="UseGroups"/>); 0: none beyond <see cref="MinimumUnits"/>.</summary>
     public double MinimumFraction { get; private set; }
 
+    /// <summary>Each group keeps a multiple of this many units after an event by rate (Layerwise; <see cref="UseGroups"/>); 1: any number.</summary>
+    public int RoundTo { get; private set; } = 1;
+
     /// <summary>The units <paramref name="group"/> keeps at least: <see cref="MinimumUnits"/>, or the <see cref="MinimumFraction"/> of its units when that is more.</summary>
     public int MinimumOf(DependencyGroup group)
     {
@@ -25,7 +28,9 @@ public sealed partial class MaskSet
     /// Prunes by <paramref name="groups"/> from now on: a group whose producing layers include a masked one loses whole
     /// units (channels, neurons) instead of single weights, each unit with every slice of it (the layers' rows and biases, the norms' entries, the consumers' input columns, every branch of a
     /// residual add), and keeps at least <paramref name="minimumUnits"/> units, or <paramref name="minimumFraction"/> of its
-    /// units (rounded up) when that is more. The parameters the groups slice that are not
+    /// units (rounded up) when that is more; with <paramref name="roundTo"/> above 1, an event by rate (Layerwise) leaves each
+    /// group of at least that many units a multiple of it (its kept units rounded down, Torch-Pruning's <c>round_to</c>, never
+    /// below the minimum), so that compacted layers suit vectorized kernels. The parameters the groups slice that are not
     /// masked yet are masked here, coupled (<see cref="PrunableWeight.IsCoupled"/>), and a unit already pruned in its
     /// first slice loses the rest of its slices now.
     /// </summary>
@@ -38,11 +43,17 @@ public sealed partial class MaskSet
     /// </remarks>
     /// <exception cref="ArgumentException">
     /// The groups name a parameter the model does not have (they were traced on another model),
-    /// <paramref name="minimumUnits"/> is below 1 or above a group's units, or <paramref name="minimumFraction"/> is outside [0, 1).
+    /// <paramref name="minimumUnits"/> is below 1 or above a group's units, <paramref name="minimumFraction"/> is outside [0, 1), or
+    /// <paramref name="roundTo"/> is below 1.
     /// </exception>
-    public void UseGroups(DependencyGroups groups, int minimumUnits = 1, double minimumFraction = 0)
+    public void UseGroups(DependencyGroups groups, int minimumUnits = 1, double minimumFraction = 0, int roundTo = 1)
     {
         ArgumentNullException.ThrowIfNull(groups);
+        if (roundTo < 1)
+        {
+            throw new ArgumentException($"Rounding each group's units to multiples of {roundTo} is not possible; give 1 (no rounding) or more, for example 8.", nameof(roundTo));
+        }
+
         if (!(minimumFraction >= 0 && minimumFraction < 1))
         {
             throw new ArgumentException($"The minimum fraction of each group's units, {minimumFraction}, is outside [0, 1); give for example 0.1 to keep a tenth of every group.", nameof(minimumFraction));
@@ -75,6 +86,7 @@ public sealed partial class MaskSet
         Groups = groups;
         MinimumUnits = minimumUnits;
         MinimumFraction = minimumFraction;
+        RoundTo = roundTo;
         CoupleUnits();
     }
 

@@ -345,6 +345,10 @@ public static class Pruner
         return removed;
     }
 
+    // Whether an event rounds each group's kept units (Layerwise, by rate: an exact target stops where the weights reach it).
+    private static bool Rounded(MaskSet masks, PruningUnit unit, PruningAmount amount) =>
+        masks.RoundTo > 1 && unit.Scope == PruningScope.Layerwise && !amount.ExactTarget;
+
     /// <summary>
     /// Removes at most <paramref name="count"/> kept units of <paramref name="groups"/>, the lowest-scoring first, each group
     /// keeping the mask set's minimum (and, layerwise, losing at most its own <c>round(p * r)</c>), and stops once the
@@ -383,9 +387,21 @@ public static class Pruner
                 candidates.AddRange(kept.Select((u, i) => (g, u, normalized[i], ranks[i])));
                 left[g] = kept.Count;
                 cap[g] = amount.ExactTarget || unit.Scope == PruningScope.Global ? long.MaxValue : (long)Math.Round(unit.Rate * kept.Count, MidpointRounding.AwayFromZero);
+                if (Rounded(masks, unit, amount) && kept.Count >= masks.RoundTo)
+                {
+                    // Torch-Pruning's round_to: the kept units rounded down to a multiple, never below the group's minimum.
+                    var keep = Math.Max((kept.Count - cap[g]) / masks.RoundTo * masks.RoundTo, Math.Min(kept.Count, masks.MinimumOf(groups[g])));
+                    cap[g] = cap[g] == 0 ? 0 : kept.Count - Math.Max(keep, masks.RoundTo);
+                }
             }
 
-            var floor = (long)Math.Round(amount.TargetRemaining * masks.Count, MidpointRounding.AwayFromZero);
+            // Rounded, each group takes its own share: the weights' target and the units the rate gives no longer stop the event.
+            if (Rounded(masks, unit, amount))
+            {
+                count = cap.Sum();
+            }
+
+            var floor = Rounded(masks, unit, amount) ? long.MinValue : (long)Math.Round(amount.TargetRemaining * masks.Count, MidpointRounding.AwayFromZero);
             var order = unit.Scope == PruningScope.Global ? candidates.OrderBy(c => c.Score) : candidates.OrderBy(c => c.Rank).ThenBy(c => c.Score);
             var removed = 0L;
             foreach (var candidate in order)

@@ -105,6 +105,15 @@ public sealed record PruningMethod
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public bool Groups { get; init; }
 
+    /// <summary>
+    /// With <see cref="Groups"/>: each group keeps a multiple of this many units after an event by rate (Layerwise), as
+    /// Torch-Pruning's <c>round_to</c> does, so that a compacted layer's channels suit vectorized kernels (8 for AVX2's
+    /// blocked convolutions); a group with fewer units than this is not rounded. Null: no rounding. Left out of the JSON
+    /// when null, so methods without it keep their identities.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? RoundTo { get; init; }
+
     /// <summary>DynamicSparse: how pruned connections are chosen to regrow (null for other schedules).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public RegrowthKind? Regrowth { get; init; }
@@ -224,6 +233,7 @@ public sealed record PruningMethod
             EarlyBird = EarlyBird,
             ScoringBatchSize = ScoringBatchSize ?? PruningContext.DefaultScoringBatchSize,
             Groups = Groups,
+            RoundTo = RoundTo ?? 1,
         };
     }
 
@@ -251,7 +261,7 @@ public sealed record PruningMethod
         var length = Epochs is { } epochs ? $", {epochs} epochs{(TrainsInRounds ? " per round" : string.Empty)}" : string.Empty;
         var bird = EarlyBird is { } stop ? $", Early-Bird stop below {Percent(stop.Distance)} for {stop.Epochs} epochs" : string.Empty;
         var criterion = CriterionSettings is { } settings ? $"{CriterionDisplayName} ({settings})" : CriterionDisplayName;
-        var groups = Groups ? " by dependency groups" : string.Empty;
+        var groups = Groups ? $" by dependency groups{(RoundTo is { } round ? $", {round} units at a time" : string.Empty)}" : string.Empty;
         return $"{when}{target}, {criterion}{batch}, {Scope}{groups}, rewind {RewindValue}{layers}{seedText}{bird}{length}";
     }
 
@@ -266,7 +276,7 @@ public sealed record PruningMethod
                 && Epochs == other.Epochs && Regrowth == other.Regrowth && Nullable.Equals(DropFraction, other.DropFraction)
                 && UpdateEvery == other.UpdateEvery && InitSeed == other.InitSeed && Equals(EarlyBird, other.EarlyBird)
                 && CriterionName == other.CriterionName && CriterionSettings == other.CriterionSettings
-                && Groups == other.Groups && Layers.SequenceEqual(other.Layers)));
+                && Groups == other.Groups && RoundTo == other.RoundTo && Layers.SequenceEqual(other.Layers)));
 
     /// <inheritdoc/>
     public override int GetHashCode()
@@ -282,6 +292,7 @@ public sealed record PruningMethod
         hash.Add(CriterionName);
         hash.Add(Scope);
         hash.Add(Groups);
+        hash.Add(RoundTo);
         hash.Add(Rewind);
         hash.Add(InitSeed);
         hash.Add(Layers.Count);

@@ -83,7 +83,7 @@ public sealed partial class PruningRun : IDisposable
 
         if (pruning.DependencyGroups is { } given)
         {
-            Masks?.UseGroups(given);
+            Masks?.UseGroups(given, roundTo: pruning.RoundTo);
         }
 
         rewinding = new Rewinding(Model, pruning.Rewind);
@@ -185,7 +185,7 @@ public sealed partial class PruningRun : IDisposable
             // Traced once, on the first training example, before any training and before a checkpoint is resumed (whose
             // files carry the coupled masks); the trace runs in eval mode and draws no random numbers.
             using var example = data.Train.Inputs.narrow(0, 0, 1).to(Model.parameters().First().device);
-            masks.UseGroups(DependencyGroups.Of(Model, example));
+            masks.UseGroups(DependencyGroups.Of(Model, example), roundTo: Pruning.RoundTo);
         }
 
         var schedule = Pruning.Schedule;

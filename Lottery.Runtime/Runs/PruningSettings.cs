@@ -51,6 +51,12 @@ public sealed record PruningSettings
     public bool Groups { get; init; }
 
     /// <summary>
+    /// With groups: each group keeps a multiple of this many units after an event by rate (Layerwise; <see cref="PruningMethod.RoundTo"/>);
+    /// 1: no rounding.
+    /// </summary>
+    public int RoundTo { get; init; } = 1;
+
+    /// <summary>
     /// Groups to prune by, traced or built already (on any model of the run's class, or <see cref="Lottery.Groups.DependencyGroups.Attention"/>):
     /// given, they are used whatever <see cref="Groups"/> says; null: with <see cref="Groups"/>, the run traces them.
     /// </summary>

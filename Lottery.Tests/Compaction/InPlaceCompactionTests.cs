@@ -360,6 +360,33 @@ public class InPlaceCompactionTests
     }
 
     [Fact]
+    public void Groups_rounded_to_eight_keep_multiples_of_eight_channels_and_compact_to_them()
+    {
+        manual_seed(31);
+        using var model = new SmallResNet();
+        using var example = randn(1, 1, 28, 28);
+        var groups = DependencyGroups.Trace(model, example);
+        var masks = model.AttachMasks();
+        var before = groups.Groups.ToDictionary(g => g.Label, g => g.Units.Count);
+
+        GroupPruner.Prune(masks, groups, 0.2, PruningScope.Layerwise, roundTo: 8);
+
+        // A 20% share rounded down to a multiple of 8: 16 -> 8, 32 -> 24, 64 -> 48 channels (the kept count of 13, 26 and 51).
+        var kept = groups.Groups.ToDictionary(g => g.Label, masks.KeptUnits);
+        Assert.All(kept, k => Assert.Equal(0, k.Value % 8));
+        Assert.All(groups.Groups, g => Assert.Equal(before[g.Label] switch { 16 => 8, 32 => 24, 64 => 48, var n => n }, kept[g.Label]));
+        Compactor.CompactInPlace(model, example);
+        Assert.All(model.modules().OfType<Conv2d>(), conv => Assert.Equal(0, conv.out_channels % 8));
+
+        using var other = new SmallResNet();
+        var unrounded = other.AttachMasks();
+        var otherGroups = DependencyGroups.Trace(other, example);
+        GroupPruner.Prune(unrounded, otherGroups, 0.2, PruningScope.Layerwise);
+        Assert.Contains(otherGroups.Groups, g => unrounded.KeptUnits(g) % 8 != 0);
+        Assert.Throws<ArgumentException>(() => unrounded.UseGroups(otherGroups, roundTo: 0));
+    }
+
+    [Fact]
     public void The_heads_of_TorchSharps_native_Transformer_layer_stay_masked_and_the_report_names_the_layer()
     {
         manual_seed(29);

@@ -121,6 +121,8 @@ public class DiagnosticTests
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, Regrowth = RegrowthKind.Random, [|Groups = true|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3)]", "[Prunable] private Linear fc = null!; [Prunable([|PruneBias = true|])] private Parameter table = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3)]", "[Prunable([|Heads = 4|])] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3, [|RoundTo = 8|])]", "[Prunable] private Linear fc = null!;") },
+        { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 3, Groups = true, [|RoundTo = -8|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.AtInit, TargetRemaining = 0.1, [|UpdateEvery = 10|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|Rewind = RewindKind.ToInit|])]", "[Prunable] private Linear fc = null!;") },
         { "LTH0012", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.DynamicSparse, TargetRemaining = 0.1, [|StartEpoch = 2|])]", "[Prunable] private Linear fc = null!;") },
