@@ -45,7 +45,7 @@ public static partial class SmallResNetOnDigits;
     typeof(SmallResNet),
     Name = "small-resnet-channels-fashion-mnist",
     Data = typeof(FashionMnistSubset),
-    Schedules = new[] { "ImpChannels", "EveryEpochChannels", "ImpChannels8" },
+    Schedules = new[] { "ImpChannels", "EveryEpochChannels" },
     Epochs = 3,
     Seeds = new[] { 1 },
     Validation = 1000,
@@ -53,6 +53,23 @@ public static partial class SmallResNetOnDigits;
     MatchTo = "ImpChannels",
     Points = new[] { 1, 2, 3 })]
 public static partial class SmallResNetChannelsOnFashion;
+
+/// <summary>
+/// The channel experiment with every group kept at a multiple of 8 channels (ImpChannels8: RoundTo = 8), on the same data
+/// and settings: its own experiment, because its rounds reach other weights remaining (53.2%, 25.2%, 12.6%) than
+/// ImpChannels' and an experiment compares arms at one set of points. `lottery inference small-resnet-rounded-fashion-mnist`
+/// measures it compacted, where ONNX Runtime's blocked convolutions take whole blocks of 8 channels.
+/// </summary>
+[Experiment(
+    typeof(SmallResNet),
+    Name = "small-resnet-rounded-fashion-mnist",
+    Data = typeof(FashionMnistSubset),
+    Schedules = new[] { "ImpChannels8" },
+    Epochs = 3,
+    Seeds = new[] { 1 },
+    Validation = 1000,
+    IncludeDense = false)]
+public static partial class SmallResNetRoundedOnFashion;
 
 /// <summary>The channel smoke test on the embedded digits, 3 epochs a round, in about ten minutes on two cores: `lottery run small-resnet-channels-digits`.</summary>
 [Experiment(
