@@ -372,6 +372,7 @@ public static class Pruner
             var candidates = new List<(int Group, CoupledUnit Unit, double Score, double Rank)>();
             var left = new int[groups.Count];
             var cap = new long[groups.Count];
+            var rounded = Rounded(masks, unit, amount);
             for (var g = 0; g < groups.Count; g++)
             {
                 var kept = groups[g].Units.Where(masks.IsKept).ToList();
@@ -387,7 +388,7 @@ public static class Pruner
                 candidates.AddRange(kept.Select((u, i) => (g, u, normalized[i], ranks[i])));
                 left[g] = kept.Count;
                 cap[g] = amount.ExactTarget || unit.Scope == PruningScope.Global ? long.MaxValue : (long)Math.Round(unit.Rate * kept.Count, MidpointRounding.AwayFromZero);
-                if (Rounded(masks, unit, amount) && kept.Count >= masks.RoundTo)
+                if (rounded && kept.Count >= masks.RoundTo)
                 {
                     // Torch-Pruning's round_to: the kept units rounded down to a multiple, never below the group's minimum.
                     var keep = Math.Max((kept.Count - cap[g]) / masks.RoundTo * masks.RoundTo, Math.Min(kept.Count, masks.MinimumOf(groups[g])));
@@ -396,12 +397,12 @@ public static class Pruner
             }
 
             // Rounded, each group takes its own share: the weights' target and the units the rate gives no longer stop the event.
-            if (Rounded(masks, unit, amount))
+            if (rounded)
             {
                 count = cap.Sum();
             }
 
-            var floor = Rounded(masks, unit, amount) ? long.MinValue : (long)Math.Round(amount.TargetRemaining * masks.Count, MidpointRounding.AwayFromZero);
+            var floor = rounded ? long.MinValue : (long)Math.Round(amount.TargetRemaining * masks.Count, MidpointRounding.AwayFromZero);
             var order = unit.Scope == PruningScope.Global ? candidates.OrderBy(c => c.Score) : candidates.OrderBy(c => c.Rank).ThenBy(c => c.Score);
             var removed = 0L;
             foreach (var candidate in order)

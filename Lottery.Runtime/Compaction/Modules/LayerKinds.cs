@@ -89,20 +89,24 @@ internal sealed class ConvolutionKind : ModuleKind
     public override ModuleSettings? Read(nn.Module module) => module is Conv1d or Conv2d ? Describe(module) : null;
 
     /// <summary>The settings of any convolution this kind handles (chains hold 1- and 2-d ones).</summary>
-    private static ModuleSettings Describe(nn.Module module) => new ModuleSettings
+    private static ModuleSettings Describe(nn.Module module)
+    {
+        var conv = (Convolution)module;
+        return new ModuleSettings
         {
-            Kind = module.GetType().Name,
-            InChannels = ((Convolution)module).in_channels,
-            OutChannels = ((Convolution)module).out_channels,
-            Bias = ((Convolution)module).bias is not null,
-            KernelSize = ((Convolution)module).kernel_size.ToArray(),
-            Stride = ((Convolution)module).stride.ToArray(),
-            Padding = ((Convolution)module).padding_type is null ? ((Convolution)module).padding?.ToArray() ?? new long[((Convolution)module).kernel_size.Length] : null,
-            PaddingType = ((Convolution)module).padding_type,
-            PaddingMode = ((Convolution)module).padding_mode,
-            Dilation = ((Convolution)module).dilation.ToArray(),
-            Groups = ((Convolution)module).groups,
+            Kind = conv.GetType().Name,
+            InChannels = conv.in_channels,
+            OutChannels = conv.out_channels,
+            Bias = conv.bias is not null,
+            KernelSize = conv.kernel_size.ToArray(),
+            Stride = conv.stride.ToArray(),
+            Padding = conv.padding_type is null ? conv.padding?.ToArray() ?? new long[conv.kernel_size.Length] : null,
+            PaddingType = conv.padding_type,
+            PaddingMode = conv.padding_mode,
+            Dilation = conv.dilation.ToArray(),
+            Groups = conv.groups,
         };
+    }
 
     public override nn.Module<Tensor, Tensor> Create(ModuleSettings s, Device? device)
     {
@@ -140,9 +144,7 @@ internal sealed class ConvolutionKind : ModuleKind
         _ => null,
     };
 
-    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is Conv1d
-        ? (rank == 2, "a sample of two axes (channels, length)")
-        : (rank == 3, "a sample of three axes (channels, height, width)");
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => ChannelsShape(module is Conv1d, rank);
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
@@ -258,16 +260,20 @@ internal sealed class BatchNormKind : ModuleKind
     public override ModuleSettings? Read(nn.Module module) => module is BatchNorm1d or BatchNorm2d ? Describe(module) : null;
 
     /// <summary>The settings of any batch norm this kind handles (chains hold 1- and 2-d ones).</summary>
-    private static ModuleSettings Describe(nn.Module module) => new ModuleSettings
+    private static ModuleSettings Describe(nn.Module module)
+    {
+        var norm = (BatchNorm)module;
+        return new ModuleSettings
         {
-            Kind = module.GetType().Name,
-            NumFeatures = ((BatchNorm)module).num_features,
-            Eps = ((BatchNorm)module).eps,
-            Momentum = ((BatchNorm)module).momentum,
-            Affine = ((BatchNorm)module).affine,
-            TrackRunningStats = ((BatchNorm)module).track_running_stats,
-            NumBatchesTrackedDtype = ((BatchNorm)module).num_batches_tracked?.dtype,
+            Kind = norm.GetType().Name,
+            NumFeatures = norm.num_features,
+            Eps = norm.eps,
+            Momentum = norm.momentum,
+            Affine = norm.affine,
+            TrackRunningStats = norm.track_running_stats,
+            NumBatchesTrackedDtype = norm.num_batches_tracked?.dtype,
         };
+    }
 
     public override nn.Module<Tensor, Tensor> Create(ModuleSettings s, Device? device)
     {

@@ -126,6 +126,11 @@ internal abstract class ModuleKind
     /// </summary>
     public virtual string? CannotSlice(nn.Module module, IReadOnlySet<long> rows, IReadOnlyDictionary<long, HashSet<long>> columns) => null;
 
+    /// <summary>A module over channels keeps them apart on samples of (channels, length) when 1-d, (channels, height, width) when 2-d.</summary>
+    protected static (bool Allowed, string Expected) ChannelsShape(bool oneDimensional, int rank) => oneDimensional
+        ? (rank == 2, "a sample of two axes (channels, length)")
+        : (rank == 3, "a sample of three axes (channels, height, width)");
+
     /// <summary>Sets a get-only auto-property (TorchSharp keeps a convolution's channels in one).</summary>
     protected static void SetBackingField(object target, string property, object value)
     {

@@ -35,9 +35,7 @@ internal sealed class MaxPoolKind : ModuleKind
 
     public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Pool;
 
-    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is MaxPool1d
-        ? (rank == 2, "a sample of two axes (channels, length)")
-        : (rank == 3, "a sample of three axes (channels, height, width)");
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => ChannelsShape(module is MaxPool1d, rank);
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {
@@ -94,9 +92,7 @@ internal sealed class AvgPoolKind : ModuleKind
 
     public override LinkKind? ChainLink(nn.Module module, string description) => LinkKind.Pool;
 
-    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => module is AvgPool1d
-        ? (rank == 2, "a sample of two axes (channels, length)")
-        : (rank == 3, "a sample of three axes (channels, height, width)");
+    public override (bool Allowed, string Expected) ChainShape(nn.Module module, int rank) => ChannelsShape(module is AvgPool1d, rank);
 
     public override string WriteOnnx(Writer writer, ModuleSettings? settings)
     {

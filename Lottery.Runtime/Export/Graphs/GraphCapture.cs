@@ -91,30 +91,17 @@ public sealed class GraphCapture
             }
         }
 
-        if (model is nn.Module<Tensor, Tensor> callable)
+        // The file's free axis is the first: the model must keep its examples there, each computed alone.
+        using (NewDisposeScope())
         {
-            // The file's free axis is the first: the model must keep its examples there, each computed alone.
-            using var scope = NewDisposeScope();
-            var parameter = model.parameters().FirstOrDefault();
-            using var generator = new Generator(20261208, parameter?.device ?? CPU);
-            Tensor example;
-            try
-            {
-                example = randn([1, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
-            }
-            catch (ArgumentException e)
-            {
-                throw new GraphCaptureException($"The input shape [{string.Join(", ", inputShape)}] is not a shape: {FirstLine(e.Message)}");
-            }
-
             string? problem;
             try
             {
-                problem = Training.BatchAxis.Problem(callable, example);
+                problem = Training.BatchAxis.Problem((nn.Module<Tensor, Tensor>)model, Example(model, inputShape, 1));
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
             {
-                throw new GraphCaptureException($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(e.Message)} Give the shape of one example without the batch dimension.");
+                throw FailsOn(inputShape, e);
             }
 
             if (problem is not null)
@@ -150,9 +137,7 @@ public sealed class GraphCapture
             model.eval();
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var parameter = model.parameters().FirstOrDefault();
-            using var generator = new Generator(20261207 + (ulong)batch, parameter?.device ?? CPU);
-            var example = randn([batch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+            var example = Example(model, inputShape, batch);
             Traced output;
             Tensor expected;
             try
@@ -162,7 +147,7 @@ public sealed class GraphCapture
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
             {
-                throw new GraphCaptureException($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(e.Message)} Give the shape of one example without the batch dimension.");
+                throw FailsOn(inputShape, e);
             }
 
             var difference = expected.shape.SequenceEqual(output.Value.shape) ? (expected - output.Value).abs().max().ToDouble() : double.PositiveInfinity;
@@ -184,6 +169,17 @@ public sealed class GraphCapture
             model.train(training);
         }
     }
+
+    /// <summary>A random input of <paramref name="batch"/> examples of <paramref name="inputShape"/>, of the model's type and on its device, the same for every capture.</summary>
+    private static Tensor Example(nn.Module model, IReadOnlyList<long> inputShape, long batch)
+    {
+        var parameter = model.parameters().FirstOrDefault();
+        using var generator = new Generator(20261207 + (ulong)batch, parameter?.device ?? CPU);
+        return randn([batch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+    }
+
+    private static GraphCaptureException FailsOn(IReadOnlyList<long> inputShape, Exception error) =>
+        new($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(error.Message)} Give the shape of one example without the batch dimension.");
 
     /// <summary>Runs <paramref name="module"/> on <paramref name="input"/>, adding its steps to the graph (the traced <c>forward</c> calls this for every module call).</summary>
     public static Traced Call(nn.Module module, Traced input)
