@@ -84,11 +84,13 @@ internal static class CompactCommand
         return 0;
     }
 
-    /// <summary>Compacts <paramref name="model"/> in place by the groups traced on a random input of <paramref name="shape"/>, checked on it.</summary>
+    /// <summary>
+    /// Compacts <paramref name="model"/> in place by the groups traced on a random input of <paramref name="shape"/> (token
+    /// indices for a model that holds an Embedding), checked on it.
+    /// </summary>
     internal static InPlaceCompaction CompactInPlace(TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor> model, long[] shape, string inputShape)
     {
-        using var generator = new TorchSharp.torch.Generator(20_240_101);
-        using var example = TorchSharp.torch.randn([1, .. shape], generator: generator);
+        using var example = Lottery.Export.Graphs.GraphCapture.Example(model, shape);
         try
         {
             return Compactor.CompactInPlace(model, example);

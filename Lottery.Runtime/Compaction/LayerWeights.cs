@@ -73,7 +73,8 @@ internal sealed class LayerWeights
     {
         Linear linear => linear.weight,
         Convolution conv => conv.weight,
-        _ => throw new ArgumentException($"{layer.GetType().Name} is not a Linear or convolution.", nameof(layer)),
+        Embedding embedding => embedding.weight!,   // its table: export looks up the masked rows
+        _ => throw new ArgumentException($"{layer.GetType().Name} is not a Linear, convolution or Embedding.", nameof(layer)),
     };
 
     public static Parameter? BiasOf(nn.Module layer) => layer switch

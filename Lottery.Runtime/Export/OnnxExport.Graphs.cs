@@ -31,7 +31,7 @@ public static partial class OnnxExport
     {
         ArgumentNullException.ThrowIfNull(captured);
         var graph = new GraphProto { Name = "lottery" };
-        graph.Input.Add(Value(InputName, [null, .. captured.InputShape.Select(d => (long?)d)]));
+        graph.Input.Add(Value(InputName, [null, .. captured.InputShape.Select(d => (long?)d)], indices: captured.InputType == ScalarType.Int64));
         using (NewDisposeScope())
         using (no_grad())
         {

@@ -85,9 +85,9 @@ public static partial class OnnxExport
         return model;
     }
 
-    private static ValueInfoProto Value(string name, IReadOnlyList<long?>? shape)
+    private static ValueInfoProto Value(string name, IReadOnlyList<long?>? shape, bool indices = false)
     {
-        var tensor = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float };
+        var tensor = new TypeProto.Types.Tensor { ElemType = (int)(indices ? TensorProto.Types.DataType.Int64 : TensorProto.Types.DataType.Float) };
         if (shape is not null)
         {
             tensor.Shape = new TensorShapeProto();
@@ -142,7 +142,7 @@ public static partial class OnnxExport
         public string Write()
         {
             var kind = Compaction.Modules.ModuleKind.Of(module)
-                ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}, and in graphs ReLU6, Hardswish, AdaptiveAvgPool2d to 1x1 and LayerNorm");
+                ?? throw Unsupported($"it is a {module.GetType().Name}; ONNX export writes {ModuleSettings.Supported}, and in graphs ReLU6, Hardswish, AdaptiveAvgPool2d to 1x1, LayerNorm and Embedding");
             return kind.WriteOnnx(this, ModuleSettings.Read(module));
         }
 

@@ -121,7 +121,7 @@ public static partial class PyTorchExport
         python.Append("Model holds the exported model's modules under their names in the state dictionary; its forward is the graph Lottery\n");
         python.Append("captured from the model's own forward. build() makes it").Append(pruned.Count > 0 ? " with the pruned tensors masked as torch.nn.utils.prune does" : string.Empty).Append(";\n");
         python.Append("load() fills it with the state dictionary ").Append(Docstring(stateFileName)).Append(" (beside this file) and sets evaluation mode.\n");
-        python.Append("Input: float32 [batch, ").Append(inputShape).Append("].\n");
+        python.Append("Input: ").Append(captured.InputType == ScalarType.Int64 ? "int64 indices" : "float32").Append(" [batch, ").Append(inputShape).Append("].\n");
         python.Append("Written by Lottery's PyTorch export; edit freely.\n\"\"\"\n");
         python.Append("""
             import functools

@@ -56,7 +56,7 @@ public sealed class DependencyGroups
     /// </summary>
     /// <exception cref="NotSupportedException">
     /// The model holds a module whose coupling the tracer does not follow yet (transposed convolutions, a LayerNorm over
-    /// more than one dimension, GroupNorm, Embedding, attention: give attention's groups with <see cref="Attention"/>), or a
+    /// more than one dimension, GroupNorm, attention: give attention's groups with <see cref="Attention"/>), or a
     /// layer its forward calls with <c>forward</c> instead of <c>call</c>, which hides it from the trace.
     /// </exception>
     public static DependencyGroups Trace(nn.Module<Tensor, Tensor> model, Tensor example)
@@ -276,7 +276,8 @@ public sealed class DependencyGroups
         BatchNorm1d or BatchNorm2d or BatchNorm3d => Role.Norm,
         LayerNorm { normalized_shape.Length: 1 } => Role.FeatureNorm,
         TransformerEncoderLayer or Layers.EncoderLayer or Layers.SelfAttention => Role.Opaque,   // its heads and feed-forward come from Attention; nothing before it is cut
-        LayerNorm or GroupNorm or MultiheadAttention or TransformerDecoderLayer or Embedding => Role.Unsupported,
+        LayerNorm or GroupNorm or MultiheadAttention or TransformerDecoderLayer => Role.Unsupported,
+        Embedding => Role.None,   // a lookup of the input's tokens: like the input, its features belong to no group
         _ => Role.None,
     };
 

@@ -44,7 +44,11 @@ internal static class BatchAxis
             using var noGrad = no_grad();
             using var generator = new Generator(20261207, example.device);
             var first = example.narrow(0, 0, 1);
-            var pair = cat([first, randn(first.shape, dtype: first.dtype, device: first.device, generator: generator)], 0);
+            // A second example of the same kind: random values, or for indices (an embedding's tokens) random indices below the largest given.
+            var second = first.is_floating_point()
+                ? randn(first.shape, dtype: first.dtype, device: first.device, generator: generator)
+                : randint(0, first.max().to(ScalarType.Int64).item<long>() + 1, first.shape, dtype: first.dtype, device: first.device, generator: generator);
+            var pair = cat([first, second], 0);
             var alone = model.call(first);
             var together = model.call(pair);
             // One row per example, or as many per example (a flatten of every axis): twice the rows for two examples.

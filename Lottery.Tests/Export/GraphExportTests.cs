@@ -156,6 +156,60 @@ public sealed class GraphExportTests : IDisposable
     }
 
     [Fact]
+    public void A_token_classifier_with_an_embedding_exports_with_integer_inputs_dense_masked_and_compacted_by_heads()
+    {
+        using var tokens = randint(0, TokenClassifier.Vocabulary, [64, TokenClassifier.Tokens], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(5));
+        long[] shape = [TokenClassifier.Tokens];
+
+        // Dense: the file's input is 64-bit indices, and ONNX Runtime and PyTorch compute what TorchSharp computes.
+        manual_seed(41);
+        using var dense = new TokenClassifier();
+        Assert.Equal(ScalarType.Int64, GraphCapture.Capture(dense, shape).InputType);
+        using (var session = new InferenceSession(OnnxExport.ToBytes(dense, shape)))
+        {
+            Assert.Equal(typeof(long), session.InputMetadata[OnnxExport.InputName].ElementType);
+        }
+
+        AssertSameInOnnxRuntime(dense, tokens, shape);
+        AssertSameInPyTorch(dense, tokens, shape, "tokens_dense", PyTorchMasks.Strip);
+
+        // Every declared weight, the embedding's too, half pruned weight by weight: the lookup reads the masked table.
+        using var masked = ExportModels.Pruned(() => new TokenClassifier(), seed: 43, rate: 0.5);
+        AssertSameInOnnxRuntime(masked, tokens, shape);
+        var kept = AssertSameInPyTorch(masked, tokens, shape, "tokens_masked", PyTorchMasks.Keep);
+        Assert.Equal(TokenClassifier.Vocabulary * TokenClassifier.Width / 2, kept.GetProperty("kept").GetProperty("tokens.weight").GetInt64());
+
+        // Half the heads and feed-forward neurons pruned, then removed in place: the embedding's features stay.
+        manual_seed(47);
+        using var model = new TokenClassifier();
+        using var example = tokens[..1];
+        var groups = DependencyGroups.Of(model, example);
+        Assert.Equal(["encoder (feed-forward neurons)", "encoder (heads)"], groups.Groups.Select(g => g.Label).Order(StringComparer.Ordinal));
+        var masks = model.AttachMasks();
+        masks.UseGroups(groups);
+        GroupPruner.Prune(masks, groups, 0.5, PruningScope.Layerwise);
+        AssertSameInOnnxRuntime(model, tokens, shape);
+        Compactor.CompactInPlace(model, example);
+        var encoder = GraphCapture.Capture(model, shape).Steps.OfType<ModuleStep>().Single(s => s.Path == "encoder").Transformer!;
+        Assert.Equal((2L, 16L), (encoder.Heads, encoder.FeedForward));
+        AssertSameInOnnxRuntime(model, tokens, shape);
+        AssertSameInPyTorch(model, tokens, shape, "tokens_compacted", PyTorchMasks.Strip);
+    }
+
+    [Fact]
+    public void An_embedding_that_rescales_its_rows_as_it_looks_them_up_is_refused_and_no_file_is_written()
+    {
+        manual_seed(3);
+        using var model = new NormedEmbeddingNet();
+        var path = Path.Combine(folder, "normed.onnx");
+        var error = Assert.Throws<GraphCaptureException>(() => OnnxExport.Save(model, path, [5]));
+        Assert.Equal(
+            "Module 'tokens' (Embedding) is an Embedding whose output is not its weight's rows at the given indices (made with max_norm, which rescales rows as it looks them up); graph export writes a plain lookup. Make it without max_norm.",
+            error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void A_forward_using_what_graph_export_does_not_write_is_an_error_naming_its_file_and_line()
     {
         using var model = new AbsoluteNet();
@@ -298,11 +352,11 @@ public sealed class GraphExportTests : IDisposable
         using (no_grad())
         {
             var expected = model.call(contiguous).contiguous();
-            var inputsFile = Path.Combine(folder, name + ".inputs.f32");
+            var inputsFile = Path.Combine(folder, name + ".inputs");
             var expectedFile = Path.Combine(folder, name + ".expected.f32");
             File.WriteAllBytes(inputsFile, contiguous.bytes.ToArray());
             File.WriteAllBytes(expectedFile, expected.bytes.ToArray());
-            var report = PyTorchPeer.Run(PyTorchPeer.Check, files.Module, inputsFile, expectedFile, string.Join(",", contiguous.shape));
+            var report = PyTorchPeer.Run(PyTorchPeer.Check, files.Module, inputsFile, expectedFile, string.Join(",", contiguous.shape), contiguous.dtype == ScalarType.Int64 ? "int64" : "float32");
             var largest = report.GetProperty("largest").GetDouble();
             Assert.True(largest <= 1e-4, $"{name}: largest difference {largest}");
             Assert.Equal(inputs.shape[0], report.GetProperty("same").GetInt64());
@@ -370,8 +424,11 @@ public sealed class GraphExportTests : IDisposable
                 expected = model.call(contiguous).contiguous().data<float>().ToArray();
             }
 
-            var tensor = new DenseTensor<float>(contiguous.data<float>().ToArray(), [.. contiguous.shape.Select(d => (int)d)]);
-            using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, tensor)]);
+            int[] dimensions = [.. contiguous.shape.Select(d => (int)d)];
+            var input = contiguous.dtype == ScalarType.Int64
+                ? NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, new DenseTensor<long>(contiguous.data<long>().ToArray(), dimensions))
+                : NamedOnnxValue.CreateFromTensor(OnnxExport.InputName, new DenseTensor<float>(contiguous.data<float>().ToArray(), dimensions));
+            using var results = session.Run([input]);
             var actual = results.Single(r => r.Name == OnnxExport.OutputName).AsEnumerable<float>().ToArray();
             Assert.Equal(expected.Length, actual.Length);
             var largest = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
@@ -527,4 +584,59 @@ public sealed partial class ApproximateNet : nn.Module<Tensor, Tensor>
         var hidden = fc.call(input);
         return head.call(nn.functional.gelu(hidden, GELU.Approximate.tanh).add(hidden, 0.5));
     }
+}
+
+/// <summary>
+/// A token classifier: an Embedding of 40 tokens looks up 12 tokens an example, Lottery's encoder layer (4 heads of 4, a
+/// feed-forward of 32) reads them sequence first, their mean goes to a Linear head. Its input is 64-bit indices.
+/// </summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class TokenClassifier : nn.Module<Tensor, Tensor>
+{
+    /// <summary>The tokens the embedding knows.</summary>
+    public const long Vocabulary = 40;
+
+    /// <summary>The tokens of one example.</summary>
+    public const long Tokens = 12;
+
+    /// <summary>The embedding's features.</summary>
+    public const long Width = 16;
+
+    [Prunable]
+    private readonly Embedding tokens = nn.Embedding(Vocabulary, Width);
+
+    [Prunable]
+    private readonly Lottery.Layers.EncoderLayer encoder = new(Width, heads: 4, feedForward: 32, dropout: 0.0);
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(Width, 3);
+
+    /// <summary>Creates the model.</summary>
+    public TokenClassifier()
+        : base(nameof(TokenClassifier)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input)
+    {
+        var embedded = tokens.call(input).transpose(0, 1);   // [tokens, batch, features]
+        return head.call(encoder.call(embedded).mean([0]));
+    }
+}
+
+/// <summary>A model whose Embedding was made with max_norm: it rescales the rows it looks up, in place.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class NormedEmbeddingNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Embedding tokens = nn.Embedding(10, 4, max_norm: 1.0);
+
+    [Prunable]
+    private readonly Linear head = nn.Linear(4, 2);
+
+    /// <summary>Creates the model.</summary>
+    public NormedEmbeddingNet()
+        : base(nameof(NormedEmbeddingNet)) => RegisterComponents();
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => head.call(tokens.call(input).mean([1]));
 }

@@ -25,7 +25,8 @@ internal static class PyTorchPeer
         exported = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(exported)
         model = exported.load()
-        x = torch.from_numpy(np.fromfile(inputs_path, dtype=np.float32).reshape(shape))
+        dtype = np.int64 if len(sys.argv) > 5 and sys.argv[5] == "int64" else np.float32
+        x = torch.from_numpy(np.fromfile(inputs_path, dtype=dtype).reshape(shape))
         with torch.no_grad():
             y = model(x).numpy()
             first = model(x[:1]).numpy()

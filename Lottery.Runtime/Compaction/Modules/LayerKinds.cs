@@ -435,3 +435,24 @@ internal sealed class SelfAttentionKind : ModuleKind
     private static Tensor InProjection(nn.Module module) =>
         module.named_parameters(recurse: false).First(p => p.name == "in_proj_weight").parameter;
 }
+
+/// <summary>
+/// An Embedding (graphs only): a lookup of its weight's rows at 64-bit indices, Gather in ONNX and <c>nn.Embedding</c> in
+/// PyTorch. It multiplies nothing, and compaction leaves its size alone (its rows are tokens, its columns the features the
+/// layers after it read).
+/// </summary>
+internal sealed class EmbeddingKind : ModuleKind
+{
+    public override string Name => "Embedding";
+
+    public override bool Handles(nn.Module module) => module is Embedding;
+
+    public override string WriteOnnx(Writer writer, ModuleSettings? settings) =>
+        writer.Add("Gather", [writer.Initializer("weight", LayerWeights.EffectiveWeight(writer.Module)), writer.Input], Int("axis", 0));
+
+    public override string Python(nn.Module module, ModuleSettings? settings, PythonLayer layer)
+    {
+        var weight = ((Embedding)module).weight!;
+        return $"nn.Embedding({weight.shape[0]}, {weight.shape[1]}{layer.Dtype})";
+    }
+}

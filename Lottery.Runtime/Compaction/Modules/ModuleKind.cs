@@ -16,7 +16,7 @@ internal abstract class ModuleKind
     // ReLU6 and Hardswish before the activations, the layers first: the first kind that handles a module is its kind.
     private static readonly ModuleKind[] Kinds =
     [
-        new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind(), new SelfAttentionKind(),
+        new LinearKind(), new ConvolutionKind(), new BatchNormKind(), new LayerNormKind(), new SelfAttentionKind(), new EmbeddingKind(),
         new MaxPoolKind(), new AvgPoolKind(), new FlattenKind(), new PassThroughKind(),
         new ReLU6Kind(), new HardswishKind(), .. ActivationKind.All,
     ];

@@ -15,6 +15,12 @@ public sealed record CapturedGraph(nn.Module Model, IReadOnlyList<long> InputSha
 {
     /// <summary>The input's name in the graph.</summary>
     public const string InputName = "input";
+
+    /// <summary>
+    /// The input's element type: 64-bit integer indices for a model that holds an <see cref="Embedding"/> (its tokens),
+    /// otherwise the type of the model's parameters.
+    /// </summary>
+    public ScalarType InputType { get; init; } = ScalarType.Float32;
 }
 
 /// <summary>
@@ -101,7 +107,7 @@ public sealed class GraphCapture
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
             {
-                throw FailsOn(inputShape, e);
+                throw FailsOn(model, inputShape, e);
             }
 
             if (problem is not null)
@@ -147,7 +153,7 @@ public sealed class GraphCapture
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
             {
-                throw FailsOn(inputShape, e);
+                throw FailsOn(model, inputShape, e);
             }
 
             var difference = expected.shape.SequenceEqual(output.Value.shape) ? (expected - output.Value).abs().max().ToDouble() : double.PositiveInfinity;
@@ -161,7 +167,7 @@ public sealed class GraphCapture
                     $"The graph captured from {model.GetType().Name}'s forward computes something else than the model (largest difference {difference:G3}): its forward does something the capture does not see.{hint} Nothing is written."));
             }
 
-            return new CapturedGraph(model, [.. inputShape], [.. capture.steps], output.Name);
+            return new CapturedGraph(model, [.. inputShape], [.. capture.steps], output.Name) { InputType = example.dtype };
         }
         finally
         {
@@ -170,16 +176,30 @@ public sealed class GraphCapture
         }
     }
 
-    /// <summary>A random input of <paramref name="batch"/> examples of <paramref name="inputShape"/>, of the model's type and on its device, the same for every capture.</summary>
-    private static Tensor Example(nn.Module model, IReadOnlyList<long> inputShape, long batch)
+    /// <summary>
+    /// A random input of <paramref name="batch"/> examples of <paramref name="inputShape"/> (the same every call), on
+    /// the model's device: for a model that holds an <see cref="Embedding"/>, 64-bit indices every one of its embeddings
+    /// can look up; otherwise values of the model's type.
+    /// </summary>
+    public static Tensor Example(nn.Module model, IReadOnlyList<long> inputShape, long batch = 1)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(inputShape);
         var parameter = model.parameters().FirstOrDefault();
         using var generator = new Generator(20261207 + (ulong)batch, parameter?.device ?? CPU);
-        return randn([batch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator);
+        var vocabulary = model.modules().OfType<Embedding>().Select(e => e.weight?.shape[0] ?? 0).DefaultIfEmpty(-1).Min();
+        return vocabulary switch
+        {
+            -1 => randn([batch, .. inputShape], dtype: parameter?.dtype ?? ScalarType.Float32, device: parameter?.device, generator: generator),
+            0 => throw new GraphCaptureException($"{model.GetType().Name} holds an Embedding without a weight; graph export looks up its rows."),
+            _ => randint(0, vocabulary, [batch, .. inputShape], dtype: ScalarType.Int64, device: parameter?.device, generator: generator),
+        };
     }
 
-    private static GraphCaptureException FailsOn(IReadOnlyList<long> inputShape, Exception error) =>
-        new($"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(error.Message)} Give the shape of one example without the batch dimension.");
+    private static GraphCaptureException FailsOn(nn.Module model, IReadOnlyList<long> inputShape, Exception error) =>
+        new(model.modules().OfType<Embedding>().Any()
+            ? $"The model's forward fails on 64-bit indices of shape [batch, {string.Join(", ", inputShape)}] (graph export gives indices to a model that holds an Embedding): {FirstLine(error.Message)} Give the shape of one example's tokens without the batch dimension; a model whose input is not its embeddings' indices cannot be exported."
+            : $"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(error.Message)} Give the shape of one example without the batch dimension.");
 
     /// <summary>Runs <paramref name="module"/> on <paramref name="input"/>, adding its steps to the graph (the traced <c>forward</c> calls this for every module call).</summary>
     public static Traced Call(nn.Module module, Traced input)
@@ -318,10 +338,16 @@ public sealed class GraphCapture
         // On a copy of its input: a module that works in place (ReLU(inplace: true)) must not change the value the graph
         // still reads. When forward reads it again, the model's own output then differs, and the capture says why.
         var argument = input.Value.clone();
+        var lookup = module is Embedding embedding ? Lookup(embedding, argument) : null;   // before the call: max_norm rescales rows in place
         var result = layer.call(argument);
         if (!argument.allclose(input.Value, rtol: 0, atol: 0))
         {
             inPlace.Add($"'{path}'");
+        }
+
+        if (lookup is not null && !lookup.allclose(result, rtol: 0, atol: 0))
+        {
+            throw new GraphCaptureException($"Module {shown} is an Embedding whose output is not its weight's rows at the given indices (made with max_norm, which rescales rows as it looks them up); graph export writes a plain lookup. Make it without max_norm.");
         }
 
         var step = new ModuleStep(module, path, input.Name, output, result.shape)
@@ -335,6 +361,9 @@ public sealed class GraphCapture
         };
         return Add(step, result);
     }
+
+    private static Tensor Lookup(Embedding embedding, Tensor indices) =>
+        embedding.weight!.index_select(0, indices.flatten()).reshape([.. indices.shape, embedding.weight.shape[1]]);
 
     private TransformerLayerSpec SpecOf(TransformerEncoderLayer layer, Tensor input, Tensor output, string path)
     {
