@@ -31,10 +31,11 @@ internal static class BenchmarkCommand
         CommonOptions.Require(sparsity, v => v > 0 && v < 1, "give the fraction of the weights pruned, in (0, 1), for example 0.8");
 
         var kernels = new Option<bool>("--sparse-kernels") { Description = "Instead: inference of a 784-300-100-10 MLP masked at random to 7%, 2% and 20% density, dense TorchSharp against the sparse kernels (layer by layer, and fused), at batch 1 and 256." };
+        var sparseTraining = new Option<bool>("--sparse-training") { Description = "Instead: training steps of a 784-300-100-10 perceptron masked at random to 50%, 20%, 7% and 2% of its weights, the dense masked path against the sparse training path (SparseLinear), side by side (--repeats rounds)." };
         var compaction = new Option<bool>("--compaction") { Description = "Instead: TorchVision's ResNet-18 on 3x32x32 inputs, dense, masked and compacted in place at 50% and 25% of its channels: parameters, multiply-adds, batch-1 latency and batch-64 throughput (--repeats rounds)." };
         var command = new Command("benchmark", "Training speed of LeNet-300-100, dense against masked, side by side: samples per second and the ratio (or, with --sparse-kernels, the sparse inference kernels against dense; with --compaction, ResNet-18 compacted in place against dense).")
         {
-            data, dataFolder, repeats, sparsity, threads, kernels, compaction, device,
+            data, dataFolder, repeats, sparsity, threads, kernels, sparseTraining, compaction, device,
         };
         command.SetAction(parse =>
         {
@@ -47,6 +48,17 @@ internal static class BenchmarkCommand
                 }
 
                 return CompactionBenchmark.Run(parse.GetValue(repeats), Console.Out);
+            }
+
+            if (parse.GetValue(sparseTraining))
+            {
+                if (parse.GetValue(kernels) || (parse.GetValue(device) is { } other && other != "cpu"))
+                {
+                    throw new ArgumentException("--sparse-training measures the sparse training path on the CPU alone; leave out --sparse-kernels and --device.");
+                }
+
+                Console.Out.Write(Lottery.Training.Sparse.SparseTrainingBenchmark.Measure(repeats: parse.GetValue(repeats)).Describe());
+                return 0;
             }
 
             if (parse.GetValue(kernels))

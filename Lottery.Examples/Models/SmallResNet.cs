@@ -61,13 +61,15 @@ public sealed partial class BasicBlock : nn.Module<Tensor, Tensor>
 /// Imp and EveryEpochMagnitude prune single weights; ImpChannels and EveryEpochChannels prune whole channels by dependency
 /// groups (each with its batch-norm entries, the next convolutions' input channels and, across the residual adds, the same
 /// channel of every branch), 20% of each group's channels per event; the head, in no group, loses single weights.
-/// ImpChannels8 is ImpChannels with each group kept at a multiple of 8 channels (RoundTo = 8), for vectorized kernels.
+/// ImpChannels8 is ImpChannels with each group kept at a multiple of 8 channels (RoundTo = 8), for vectorized kernels;
+/// TuneChannels8 prunes the same way but keeps the trained weights and trains on (prune and fine-tune, no rewind).
 /// </summary>
 [PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochMagnitude", Rate = 0.2, TargetRemaining = 0.512, EndEpoch = 3)]
 [PruneSchedule(ScheduleKind.Iterative, Name = "ImpChannels", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit, Groups = true)]
 [PruneSchedule(ScheduleKind.EveryEpoch, Name = "EveryEpochChannels", Rate = 0.2, TargetRemaining = 0.27, EndEpoch = 3, Groups = true)]
 [PruneSchedule(ScheduleKind.Iterative, Name = "ImpChannels8", Rate = 0.2, Rounds = 3, Rewind = RewindKind.ToInit, Groups = true, RoundTo = 8)]
+[PruneSchedule(ScheduleKind.Iterative, Name = "TuneChannels8", Rate = 0.2, Rounds = 3, Rewind = RewindKind.None, Groups = true, RoundTo = 8)]
 public sealed partial class SmallResNet : nn.Module<Tensor, Tensor>
 {
     [Prunable]
