@@ -210,6 +210,18 @@ public sealed class GraphExportTests : IDisposable
     }
 
     [Fact]
+    public void A_module_forward_calls_but_the_model_never_registered_is_refused_naming_its_field()
+    {
+        using var model = new UnregisteredNet();
+        var path = Path.Combine(folder, "unregistered.onnx");
+        var error = Assert.Throws<GraphCaptureException>(() => OnnxExport.Save(model, path, [4]));
+        Assert.Equal(
+            "The model's forward calls 'late' (a Linear), a module not registered in the model: graph export names every module by its place in the model. Assign it before RegisterComponents() in the constructor (RegisterComponents registers the fields that hold modules), or register it with register_module.",
+            error.Message);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public void A_forward_using_what_graph_export_does_not_write_is_an_error_naming_its_file_and_line()
     {
         using var model = new AbsoluteNet();
@@ -639,4 +651,25 @@ public sealed partial class NormedEmbeddingNet : nn.Module<Tensor, Tensor>
 
     /// <inheritdoc/>
     public override Tensor forward(Tensor input) => head.call(tokens.call(input).mean([1]));
+}
+
+/// <summary>A model that makes one of its layers after RegisterComponents, so that the model does not hold it.</summary>
+[PruneSchedule(ScheduleKind.Iterative, Name = "Imp", Rate = 0.2, Rounds = 1)]
+public sealed partial class UnregisteredNet : nn.Module<Tensor, Tensor>
+{
+    [Prunable]
+    private readonly Linear fc = nn.Linear(4, 4);
+
+    private readonly Linear late;
+
+    /// <summary>Creates the model.</summary>
+    public UnregisteredNet()
+        : base(nameof(UnregisteredNet))
+    {
+        RegisterComponents();
+        late = nn.Linear(4, 2);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor input) => late.call(fc.call(input));
 }

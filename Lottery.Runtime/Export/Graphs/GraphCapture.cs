@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -202,11 +203,14 @@ public sealed class GraphCapture
             : $"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(error.Message)} Give the shape of one example without the batch dimension.");
 
     /// <summary>Runs <paramref name="module"/> on <paramref name="input"/>, adding its steps to the graph (the traced <c>forward</c> calls this for every module call).</summary>
-    public static Traced Call(nn.Module module, Traced input)
+    /// <param name="module">The module called.</param>
+    /// <param name="input">Its input.</param>
+    /// <param name="expression">How forward names the module (<c>fc</c>, <c>blocks[i]</c>), filled in by the compiler, for errors.</param>
+    public static Traced Call(nn.Module module, Traced input, [CallerArgumentExpression(nameof(module))] string? expression = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(input);
-        return input.Capture.CallModule(module, input);
+        return input.Capture.CallModule(module, input, expression);
     }
 
     /// <summary>A tensor the model holds (a parameter, a buffer, a constant) used directly in <c>forward</c>, as a graph value.</summary>
@@ -287,9 +291,9 @@ public sealed class GraphCapture
         return Add(new OpStep(GraphOps.GlobalAveragePool, [input.Name], Fresh(GraphOps.GlobalAveragePool), [], null, (int)input.Value.dim()), nn.functional.adaptive_avg_pool2d(input.Value, size));
     }
 
-    private Traced CallModule(nn.Module module, Traced input)
+    private Traced CallModule(nn.Module module, Traced input, string? expression = null)
     {
-        var path = PathOf(module);
+        var path = PathOf(module, expression);
         var shown = path.Length == 0 ? module.GetType().Name : $"'{path}' ({module.GetType().Name})";
         if (module is ITraceable traceable)
         {
@@ -390,10 +394,17 @@ public sealed class GraphCapture
         return new Traced(this, step.Output, value);
     }
 
-    private string PathOf(nn.Module module) =>
-        paths.TryGetValue(module, out var path)
-            ? path
-            : throw new GraphCaptureException($"forward calls a {module.GetType().Name} that is not registered in the model (RegisterComponents registers the fields that hold modules); graph export names every module by its place in the model.");
+    private string PathOf(nn.Module module, string? expression)
+    {
+        if (paths.TryGetValue(module, out var path))
+        {
+            return path;
+        }
+
+        var called = expression is null ? $"a {module.GetType().Name}" : $"'{expression.Replace("this.", string.Empty, StringComparison.Ordinal)}' (a {module.GetType().Name})";
+        var where = scopes.Count > 0 && scopes.Peek().Length > 0 ? $"The forward of '{scopes.Peek()}'" : "The model's forward";
+        throw new GraphCaptureException($"{where} calls {called}, a module not registered in the model: graph export names every module by its place in the model. Assign it before RegisterComponents() in the constructor (RegisterComponents registers the fields that hold modules), or register it with register_module.");
+    }
 
     private string Fresh(string op)
     {
