@@ -59,6 +59,18 @@ public sealed class SparseLinearTests
         AssertClose(denseBias.grad!, sparseBias.grad!, "bias gradient");
         Assert.Equal(0f, (sparseWeight.grad! * (1 - mask)).abs().max().item<float>());
 
+        // The surviving weights alone as the parameter: the same output and gradients, the weights' gradient only at them.
+        var values = pattern.Gather(weight).requires_grad_();
+        var (valuesInput, valuesBias) = (input.clone().requires_grad_(), bias.clone().requires_grad_());
+        var byValues = SparseLinear.Forward(valuesInput, values, valuesBias, pattern);
+        (byValues * upstream).sum().backward();
+        Assert.Equal([(long)pattern.NonZeroCount], values.grad!.shape);
+        AssertClose(dense, byValues, "output from the surviving weights");
+        AssertClose(denseInput.grad!, valuesInput.grad!, "input gradient from the surviving weights");
+        AssertClose(pattern.Gather(denseWeight.grad!), values.grad!, "surviving weights' gradient");
+        AssertClose(denseBias.grad!, valuesBias.grad!, "bias gradient from the surviving weights");
+        Assert.Equal(0f, (pattern.Scatter(values) - (weight * mask)).abs().max().item<float>());
+
         // Without gradients (evaluation): the same output.
         using (no_grad())
         {
@@ -94,11 +106,13 @@ public sealed class SparseLinearTests
         var targets = randn([16, 32], generator: generator);
         var sparse = new TorchSharp.Modules.Parameter(start.clone());
         var dense = new TorchSharp.Modules.Parameter(start.clone());
+        var kept = new TorchSharp.Modules.Parameter(pattern.Gather(start));
         optim.Optimizer Make(TorchSharp.Modules.Parameter weight) => optimizer == "adam"
             ? optim.Adam([weight], lr: 0.01, weight_decay: 0.01)
             : optim.SGD([weight], learningRate: 0.01, momentum: 0.9, nesterov: true, weight_decay: 0.01);
         var sparseOptimizer = Make(sparse);
         var denseOptimizer = Make(dense);
+        var keptOptimizer = Make(kept);
         for (var step = 1; step <= 1000; step++)
         {
             using var scope = NewDisposeScope();
@@ -107,6 +121,11 @@ public sealed class SparseLinearTests
             sparseOptimizer.step();
             if (step <= 100)
             {
+                // The surviving weights alone: the optimizer holds state for them only.
+                keptOptimizer.zero_grad();
+                nn.functional.mse_loss(SparseLinear.Forward(data, kept, null, pattern), targets).backward();
+                keptOptimizer.step();
+
                 // The dense masked path: the masked product, then the mask applied to the gradient, as masked layers train.
                 denseOptimizer.zero_grad();
                 nn.functional.mse_loss(nn.functional.linear(data, dense * mask), targets).backward();
@@ -118,6 +137,8 @@ public sealed class SparseLinearTests
             {
                 var largest = (sparse - dense).abs().max().item<float>();
                 Assert.True(largest <= 1e-5, $"after 100 steps the sparse and dense weights differ by {largest}");
+                var keptLargest = (pattern.Scatter(kept) - dense).abs().max().item<float>();
+                Assert.True(keptLargest <= 1e-5, $"after 100 steps the surviving weights trained alone and the dense weights differ by {keptLargest}");
             }
         }
 

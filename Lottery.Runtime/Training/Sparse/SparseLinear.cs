@@ -16,8 +16,10 @@ public static class SparseLinear
 {
     /// <summary>
     /// <c>input W^T + bias</c> over the entries of <paramref name="pattern"/>: <paramref name="input"/> is float32 on the
-    /// CPU, [batch, in] or [in]; <paramref name="weight"/> the dense float32 [out, in] weight (its entries outside the
-    /// pattern are not read, and get a zero gradient).
+    /// CPU, [batch, in] or [in]. <paramref name="weight"/> is either the dense float32 [out, in] weight (its entries
+    /// outside the pattern are not read, and get a zero gradient) or the surviving weights alone, [nonzero count] in the
+    /// pattern's row order (<see cref="SparsePattern.Gather"/>), whose gradient and optimizer state then hold those
+    /// entries only: the optimizer's step costs what the surviving weights cost.
     /// </summary>
     /// <exception cref="ArgumentException">A tensor's shape, type or device does not fit; the message says which.</exception>
     public static Tensor Forward(Tensor input, Tensor weight, Tensor? bias, SparsePattern pattern)
@@ -41,9 +43,9 @@ public static class SparseLinear
     private static void Check(Tensor input, Tensor weight, Tensor? bias, SparsePattern pattern)
     {
         string? problem = null;
-        if (weight.dim() != 2 || weight.shape[0] != pattern.Rows || weight.shape[1] != pattern.Columns)
+        if (!(weight.dim() == 2 && weight.shape[0] == pattern.Rows && weight.shape[1] == pattern.Columns) && !(weight.dim() == 1 && weight.shape[0] == pattern.NonZeroCount))
         {
-            problem = $"the weight has shape [{string.Join(", ", weight.shape)}], its pattern [{pattern.Rows}, {pattern.Columns}]; rebuild the pattern from the weight's mask";
+            problem = $"the weight has shape [{string.Join(", ", weight.shape)}], its pattern [{pattern.Rows}, {pattern.Columns}] with {pattern.NonZeroCount} entries; give the dense weight or its surviving entries, and rebuild the pattern from the weight's mask after each pruning event";
         }
         else if (input.dim() is not (1 or 2) || input.shape[^1] != pattern.Columns)
         {
@@ -84,11 +86,18 @@ public static class SparseLinear
             using var x = input.detach().contiguous();
             using var w = weight.detach().contiguous();
             using var b = bias?.detach().contiguous();
-            var dense = Floats(w);
-            var positions = pattern.Positions;
-            for (var k = 0; k < positions.Length; k++)
+            if (w.dim() == 1)
             {
-                values[k] = dense[positions[k]];
+                Floats(w).CopyTo(values);   // the surviving weights themselves
+            }
+            else
+            {
+                var dense = Floats(w);
+                var positions = pattern.Positions;
+                for (var k = 0; k < positions.Length; k++)
+                {
+                    values[k] = dense[positions[k]];
+                }
             }
 
             fixed (float* xp = Floats(x), xt = inputT, yt = outputT, v = values, y = Floats(output))
@@ -103,7 +112,7 @@ public static class SparseLinear
                 }
             }
 
-            return (output, keep ? new State(pattern, inputT, values, stride, batch, input.requires_grad, bias is not null) : null);
+            return (output, keep ? new State(pattern, inputT, values, stride, batch, input.requires_grad, bias is not null, w.dim() == 1) : null);
         }
         finally
         {
@@ -144,9 +153,9 @@ public static class SparseLinear
             try
             {
                 using var g = gradOutput.detach().contiguous();
-                var weightGradient = zeros([pattern.Rows, pattern.Columns], ScalarType.Float32);
+                var weightGradient = state.ValuesOnly ? empty([pattern.NonZeroCount], ScalarType.Float32) : zeros([pattern.Rows, pattern.Columns], ScalarType.Float32);
                 var inputGradient = state.InputNeedsGradient ? empty([batch, pattern.Columns], ScalarType.Float32) : null;
-                fixed (float* gp = Floats(g), gt = gradT, xt = state.InputT, s = sampled, c = columnValues, dw = Floats(weightGradient))
+                fixed (float* gp = Floats(g), gt = gradT, xt = state.InputT, s = state.ValuesOnly ? Floats(weightGradient) : sampled, c = columnValues, dw = Floats(weightGradient))
                 fixed (float* dxt = inputGradT, dx = inputGradient is null ? default : Floats(inputGradient))
                 fixed (int* rows = pattern.RowPointers, columns = pattern.ColumnIndices, columnPointers = pattern.ColumnPointers, rowIndices = pattern.RowIndices)
                 {
@@ -154,10 +163,13 @@ public static class SparseLinear
                     {
                         SparseTrainingKernels.Transpose(gp, batch, pattern.Rows, pattern.Rows, gt, stride, zeroPadding: true);
                         SparseTrainingKernels.SampledProduct(pattern.Rows, rows, columns, gt, xt, stride, s);
-                        var positions = pattern.Positions;
-                        for (var k = 0; k < positions.Length; k++)
+                        if (!state.ValuesOnly)
                         {
-                            dw[positions[k]] = s[k];
+                            var positions = pattern.Positions;
+                            for (var k = 0; k < positions.Length; k++)
+                            {
+                                dw[positions[k]] = s[k];
+                            }
                         }
 
                         if (dxt is not null)
@@ -194,5 +206,5 @@ public static class SparseLinear
         }
     }
 
-    private sealed record State(SparsePattern Pattern, float[] InputT, float[] Values, int Stride, int Batch, bool InputNeedsGradient, bool HasBias);
+    private sealed record State(SparsePattern Pattern, float[] InputT, float[] Values, int Stride, int Batch, bool InputNeedsGradient, bool HasBias, bool ValuesOnly);
 }

@@ -63,6 +63,42 @@ public sealed class SparsePattern
     /// <summary>For each entry in column order, its index in row order.</summary>
     internal ReadOnlySpan<int> ByColumn => byColumn;
 
+    /// <summary>The entries of <paramref name="dense"/> ([out, in]) at the pattern's positions, in row order: a new float32 tensor of <see cref="NonZeroCount"/> entries.</summary>
+    /// <exception cref="ArgumentException">The tensor does not have the pattern's shape.</exception>
+    public Tensor Gather(Tensor dense)
+    {
+        ArgumentNullException.ThrowIfNull(dense);
+        RequireShape(dense, nameof(dense));
+        using var flat = dense.detach().reshape(-1);
+        using var at = tensor(positions.Select(p => (long)p).ToArray(), device: dense.device);
+        return flat.index_select(0, at).to(ScalarType.Float32);
+    }
+
+    /// <summary>A new dense [out, in] float32 tensor holding <paramref name="values"/> (in row order) at the pattern's positions and zeros elsewhere.</summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> does not have <see cref="NonZeroCount"/> entries.</exception>
+    public Tensor Scatter(Tensor values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.dim() != 1 || values.shape[0] != NonZeroCount)
+        {
+            throw new ArgumentException($"The pattern holds {NonZeroCount} entries; the values given have shape [{string.Join(", ", values.shape)}].", nameof(values));
+        }
+
+        var dense = zeros([(long)Rows * Columns], ScalarType.Float32, device: values.device);
+        using var at = tensor(positions.Select(p => (long)p).ToArray(), device: values.device);
+        using var source = values.detach().to(ScalarType.Float32);
+        dense.index_copy_(0, at, source);
+        return dense.reshape(Rows, Columns);
+    }
+
+    private void RequireShape(Tensor dense, string name)
+    {
+        if (dense.dim() != 2 || dense.shape[0] != Rows || dense.shape[1] != Columns)
+        {
+            throw new ArgumentException($"The pattern is of a [{Rows}, {Columns}] weight; the tensor given has shape [{string.Join(", ", dense.shape)}].", name);
+        }
+    }
+
     /// <summary>The pattern of <paramref name="mask"/> ([out, in], nonzero where a weight survives).</summary>
     /// <exception cref="ArgumentException">The mask is not a matrix, or too large for 32-bit offsets.</exception>
     public static SparsePattern FromMask(Tensor mask)
