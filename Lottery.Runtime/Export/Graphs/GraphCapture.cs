@@ -198,7 +198,7 @@ public sealed class GraphCapture
     }
 
     private static GraphCaptureException FailsOn(nn.Module model, IReadOnlyList<long> inputShape, Exception error) =>
-        new(model.modules().OfType<Embedding>().Any()
+        new(TakesIndices(model)
             ? $"The model's forward fails on 64-bit indices of shape [batch, {string.Join(", ", inputShape)}] (graph export gives indices to a model that holds an Embedding): {FirstLine(error.Message)} Give the shape of one example's tokens without the batch dimension; a model whose input is not its embeddings' indices cannot be exported."
             : $"The model's forward fails on an input of shape [batch, {string.Join(", ", inputShape)}]: {FirstLine(error.Message)} Give the shape of one example without the batch dimension.");
 
@@ -365,6 +365,9 @@ public sealed class GraphCapture
         };
         return Add(step, result);
     }
+
+    /// <summary>Whether capture gives <paramref name="model"/> token indices: it holds an Embedding.</summary>
+    private static bool TakesIndices(nn.Module model) => model.modules().OfType<Embedding>().Any();
 
     private static Tensor Lookup(Embedding embedding, Tensor indices) =>
         embedding.weight!.index_select(0, indices.flatten()).reshape([.. indices.shape, embedding.weight.shape[1]]);

@@ -63,9 +63,9 @@ public static class SparseTrainingBenchmark
                 return (Mask: mask, Weight: weight, Bias: bias, Pattern: SparsePattern.FromMask(mask));
             }).ToList();
             // Dense masked, sparse with the dense weight, sparse with the surviving weights; then the first and last without the step.
-            foreach (var (path, stepping) in new[] { (0, true), (1, true), (2, true), (0, false), (2, false) })
+            foreach (var (path, stepping) in new[] { (Path.Dense, true), (Path.SparseDenseWeight, true), (Path.SparseSurviving, true), (Path.Dense, false), (Path.SparseSurviving, false) })
             {
-                var weights = layers.Select(l => new TorchSharp.Modules.Parameter(path == 2 ? l.Pattern.Gather(l.Weight) : l.Weight.detach().clone())).ToList();
+                var weights = layers.Select(l => new TorchSharp.Modules.Parameter(path == Path.SparseSurviving ? l.Pattern.Gather(l.Weight) : l.Weight.detach().clone())).ToList();
                 var biases = layers.Select(l => new TorchSharp.Modules.Parameter(l.Bias.detach().clone())).ToList();
                 var optimizer = optim.Adam([.. weights, .. biases], lr: 1e-3);
                 long Step()
@@ -75,7 +75,7 @@ public static class SparseTrainingBenchmark
                     var x = inputs;
                     for (var i = 0; i < layers.Count; i++)
                     {
-                        x = path == 0 ? nn.functional.linear(x, weights[i] * layers[i].Mask, biases[i]) : SparseLinear.Forward(x, weights[i], biases[i], layers[i].Pattern);
+                        x = path == Path.Dense ? nn.functional.linear(x, weights[i] * layers[i].Mask, biases[i]) : SparseLinear.Forward(x, weights[i], biases[i], layers[i].Pattern);
                         if (i < layers.Count - 1)
                         {
                             x = nn.functional.relu(x);
@@ -83,7 +83,7 @@ public static class SparseTrainingBenchmark
                     }
 
                     nn.functional.cross_entropy(x, labels).backward();
-                    if (path == 0)
+                    if (path == Path.Dense)
                     {
                         for (var i = 0; i < layers.Count; i++)
                         {
@@ -121,13 +121,15 @@ public static class SparseTrainingBenchmark
             }
         }
 
-        var rows = densities.Select((density, d) => new Row(density, Median(runs[5 * d].Rates), Median(runs[(5 * d) + 1].Rates), Median(runs[(5 * d) + 2].Rates), Median(runs[(5 * d) + 3].Rates), Median(runs[(5 * d) + 4].Rates))).ToList();
+        double Rate(int d, int run) => Inference.InferenceTimer.Median(runs[(5 * d) + run].Rates);
+        var rows = densities.Select((density, d) => new Row(density, Rate(d, 0), Rate(d, 1), Rate(d, 2), Rate(d, 3), Rate(d, 4))).ToList();
         return new Result(rows, batch, steps, repeats, widths);
     }
 
-    private static double Median(List<double> values)
+    private enum Path
     {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        Dense,
+        SparseDenseWeight,
+        SparseSurviving,
     }
 }
