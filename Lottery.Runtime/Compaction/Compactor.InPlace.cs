@@ -95,7 +95,7 @@ public static partial class Compactor
         catch (Exception error) when (error is System.Runtime.InteropServices.ExternalException or ArgumentException or InvalidOperationException)
         {
             throw new CompactionMismatchException(
-                $"{model.GetType().Name}'s forward fails on its compacted layers, so the model was put back as it was: {error.Message.Split('\n')[0].Trim()}. Its forward probably writes a layer's size into a reshape or a slice; compute it from the tensor instead (x.flatten(1), x.shape[1]).",
+                $"{model.GetType().Name}'s forward fails on its compacted layers, so the model was put back as it was: {error.Message.Split('\n')[0].Trim()}. Its forward probably writes a layer's size into a reshape or a slice (compute it from the tensor instead: x.flatten(1), x.shape[1]); if it does not, a layer's output meets a tensor the trace did not follow: report this with the model.",
                 double.NaN);
         }
 

@@ -104,7 +104,7 @@ public sealed class DependencyGroups
                 }
             }
 
-            return new DependencyGroups(Build(modules.Select(m => (m.Name, m.Module, m.Role)).ToList(), hits));
+            return new DependencyGroups(Build(modules.Select(m => (m.Name, m.Module, m.Role)).ToList(), hits, tracer.Fixed(model, example)));
         }
         finally
         {
@@ -263,6 +263,9 @@ public sealed class DependencyGroups
         Norm,
         FeatureNorm,
         Opaque,
+
+        /// <summary>A layer whose output features no group cuts (an embedding's, as the model input's): what it feeds is fixed too.</summary>
+        Source,
         Unsupported,
     }
 
@@ -277,13 +280,15 @@ public sealed class DependencyGroups
         LayerNorm { normalized_shape.Length: 1 } => Role.FeatureNorm,
         TransformerEncoderLayer or Layers.EncoderLayer or Layers.SelfAttention => Role.Opaque,   // its heads and feed-forward come from Attention; nothing before it is cut
         LayerNorm or GroupNorm or MultiheadAttention or TransformerDecoderLayer => Role.Unsupported,
-        Embedding => Role.None,   // a lookup of the input's tokens: like the input, its features belong to no group
+        Embedding => Role.Source,   // a lookup of the input's tokens: like the input, its features belong to no group
         _ => Role.None,
     };
 
     // Units coupled through any input index they both reach are one unit (union-find over the producers' units); a unit's
-    // slices are its producers' rows and biases and, for each input index it reaches, that layer's entries.
-    private static List<DependencyGroup> Build(List<(string Name, nn.Module Module, Role Role)> modules, Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>> hits)
+    // slices are its producers' rows and biases and, for each input index it reaches, that layer's entries. A unit that
+    // reaches an index the model input, an embedding or a Transformer layer also reaches (a residual add onto them) is
+    // tied to features nothing cuts, so its group is dropped with it.
+    private static List<DependencyGroup> Build(List<(string Name, nn.Module Module, Role Role)> modules, Dictionary<(string Producer, long Unit), List<(string Consumer, long Index)>> hits, IReadOnlySet<(string Consumer, long Index)> fixedIndices)
     {
         var parent = hits.Keys.ToDictionary(k => k, k => k);
         (string, long) Find((string, long) x)
@@ -318,6 +323,7 @@ public sealed class DependencyGroups
             .Select(c => c.OrderBy(u => order[u.Producer]).ThenBy(u => u.Unit).ToList())
             .Where(c => c.Any(u => hits[u].Count > 0))   // the output layers' units reach nothing: never pruned by unit
             .Where(c => !c.Any(u => hits[u].Any(h => byName[h.Consumer].Role == Role.Opaque)))   // nor units a Transformer layer reads whole
+            .Where(c => !c.Any(u => hits[u].Any(fixedIndices.Contains)))   // nor units added to features no group cuts
             .ToList();
         var groups = components
             .GroupBy(c => string.Join("|", c.Select(u => u.Producer).Distinct()))
@@ -428,13 +434,29 @@ public sealed class DependencyGroups
             return found;
         }
 
-        private IEnumerable<(long Unit, List<(string Consumer, long Index)> Consumed)> ProbeUnits(nn.Module<Tensor, Tensor> model, Tensor example, string producer, long first, long units)
+        /// <summary>
+        /// The input indices that the features no group cuts reach: the model input's (when it is not indices), every
+        /// embedding's and every Transformer layer's output, marked all at once (+K in one copy of the input, -K in another).
+        /// </summary>
+        public IReadOnlySet<(string Consumer, long Index)> Fixed(nn.Module<Tensor, Tensor> model, Tensor example)
+        {
+            using var scope = NewDisposeScope();
+            return ProbeUnits(model, example, null, 0, 1).Single().Consumed.ToHashSet();
+        }
+
+        // With no producer, the fixed sources are marked whole instead, as one unit (Fixed).
+        private IEnumerable<(long Unit, List<(string Consumer, long Index)> Consumed)> ProbeUnits(nn.Module<Tensor, Tensor> model, Tensor example, string? producer, long first, long units)
         {
             var batch = 2 * units;
             var inputs = new Dictionary<string, Tensor>();
             var removers = modules.Select(m => m.Module.register_forward_hook((_, input, result) =>
             {
                 inputs[m.Name] = input.detach().clone().DetachFromDisposeScope();
+                if (producer is null && m.Role is Role.Source or Role.Opaque)
+                {
+                    return Whole(baseline[m.Name].Output, result.shape, BatchDimension(baseline[m.Name].Output.shape, result.shape, batch));
+                }
+
                 if (m.Name == producer)
                 {
                     // The batch runs along whichever dimension the layer has it in ([tokens, batch, features] too).
@@ -460,7 +482,7 @@ public sealed class DependencyGroups
                 var (before, after) = baseline[m.Name];
                 return m.Role switch
                 {
-                    Role.Mixing or Role.Opaque => after.expand(result.shape).clone(),
+                    Role.Mixing or Role.Opaque or Role.Source => after.expand(result.shape).clone(),
                     Role.FeatureNorm or Role.Norm => after.expand(result.shape) + (input - before.expand(input.shape)),
                     Role.Depthwise => after.expand(result.shape) + (input - before.expand(input.shape)).mean(Enumerable.Range(2, (int)input.dim() - 2).Select(d => (long)d).ToArray(), keepdim: true),
                     _ => null!,
@@ -468,7 +490,10 @@ public sealed class DependencyGroups
             })).ToList();
             try
             {
-                model.call(example.expand(Expanded(example, batch)).contiguous());
+                using var probe = producer is null && example.is_floating_point()
+                    ? Whole(example, Expanded(example, batch), 0)
+                    : example.expand(Expanded(example, batch)).contiguous();
+                model.call(probe);
             }
             finally
             {
@@ -487,7 +512,7 @@ public sealed class DependencyGroups
                 reached[unit] = [];
             }
 
-            foreach (var (name, module, role) in modules.Where(m => m.Name != producer))
+            foreach (var (name, module, role) in modules.Where(m => m.Name != producer && m.Role != Role.Source))
             {
                 var before = baseline[name].Input;
                 var after = inputs[name];
@@ -516,6 +541,16 @@ public sealed class DependencyGroups
             }
 
             return reached.Select((consumed, unit) => (first + unit, consumed));
+        }
+
+        // The traced tensor repeated along the batch, every value of the first copy raised by K and of the second lowered by K.
+        private static Tensor Whole(Tensor traced, long[] shape, int examples)
+        {
+            var size = 10.0 * (1 + traced.abs().max().item<float>());
+            var mark = zeros(shape, dtype: traced.dtype);
+            mark.select(examples, 0).fill_(size);
+            mark.select(examples, 1).fill_(-size);
+            return traced.expand(shape) + mark;
         }
 
         // A Linear's and a LayerNorm's units and inputs run along the last dimension; a convolution's and a batch norm's along dimension 1.

@@ -435,6 +435,35 @@ public class InPlaceCompactionTests
 
     // Traces the groups, masks the model (its own mask set for a declared model), warms its norms on inputs of
     // <warm>'s shape, and prunes it by groups; the mask set is the model's (a declared model's) or disposed with the test process.
+    [Theory]
+    [InlineData("input")]
+    [InlineData("encoder")]
+    [InlineData("embedding")]
+    public void A_residual_added_to_features_no_group_cuts_gives_its_inner_layer_a_group_and_its_outer_layer_none_and_compacts(string onto)
+    {
+        manual_seed(27);
+        using var model = new ResidualOnto(onto);
+        using var example = onto == "embedding" ? randint(0, 20, [1, 6], dtype: ScalarType.Int64) : randn(1, 6, 16);
+        using var inputs = onto == "embedding" ? randint(0, 20, [32, 6], dtype: ScalarType.Int64) : randn(32, 6, 16);
+
+        // down's outputs are added to the 16 features the model was given (the input, an encoder's or an embedding's
+        // output), which no group cuts: so down's units are not a group, and up's hidden neurons are.
+        var (groups, masks) = PruneByGroups(model, example, null, 0.5, PruningScope.Layerwise);
+        var layers = groups.Groups.SelectMany(g => g.Layers).ToList();
+        Assert.DoesNotContain("down", layers);
+        Assert.Equal(32, groups.Groups.Single(g => g.Layers.SequenceEqual(["up"])).Units.Count);
+        model.eval();
+        using var before = model.call(inputs).detach();
+
+        var report = Compactor.CompactInPlace(model, example, masks);
+
+        Assert.Equal(16, ((Linear)model.named_modules().Single(m => m.name == "up").module).out_features);
+        Assert.Equal(16, ((Linear)model.named_modules().Single(m => m.name == "down").module).out_features);
+        Assert.True(report.ParametersAfter < report.ParametersBefore, report.Describe());
+        using var after = model.call(inputs).detach();
+        Assert.True((after - before).abs().max().item<float>() <= 1e-5, $"largest difference {(after - before).abs().max().item<float>()}");
+    }
+
     private static (DependencyGroups Groups, MaskSet Masks) PruneByGroups(nn.Module<Tensor, Tensor> model, Tensor example, long[]? warm, double rate, PruningScope scope)
     {
         var groups = DependencyGroups.Trace(model, example);
@@ -493,6 +522,40 @@ public class InPlaceCompactionTests
 
         public override Tensor forward(Tensor input) =>
             head.call(nn.functional.relu(mix.call(nn.functional.relu(norm.call(first.call(input))))).mean([2, 3]));
+    }
+
+    /// <summary>
+    /// A residual <c>x + down(relu(up(x)))</c> whose <c>x</c> is the model's input, an encoder layer's output or an
+    /// embedding's output, then a head over the mean of the tokens.
+    /// </summary>
+    private sealed class ResidualOnto : nn.Module<Tensor, Tensor>
+    {
+        private readonly string onto;
+        private readonly Embedding? embed;
+        private readonly Layers.EncoderLayer? encoder;
+        private readonly Linear up = nn.Linear(16, 32);
+        private readonly Linear down = nn.Linear(32, 16);
+        private readonly Linear head = nn.Linear(16, 5);
+
+        public ResidualOnto(string onto)
+            : base(nameof(ResidualOnto))
+        {
+            this.onto = onto;
+            embed = onto == "embedding" ? nn.Embedding(20, 16) : null;
+            encoder = onto == "encoder" ? new Layers.EncoderLayer(16, heads: 4, feedForward: 32, dropout: 0.0) : null;
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input)
+        {
+            var x = onto switch
+            {
+                "embedding" => embed!.call(input),
+                "encoder" => encoder!.call(input.transpose(0, 1)).transpose(0, 1),
+                _ => input,
+            };
+            return head.call((x + down.call(nn.functional.relu(up.call(x)))).mean([1]));
+        }
     }
 
     /// <summary>Two hidden layers, the first normalized by a LayerNorm over its 16 features.</summary>
