@@ -42,6 +42,11 @@ internal static class ExperimentEmitter
                 writer.Line($"        Loss = new {loss}(),");
             }
 
+            if (experiment.SparseTraining != nameof(SparseTraining.Dense))
+            {
+                writer.Line($"        SparseTraining = global::Lottery.Training.SparseTraining.{experiment.SparseTraining},");
+            }
+
             if (experiment.Device is { } device)
             {
                 // The source lets an unavailable device's error point at this declaration.

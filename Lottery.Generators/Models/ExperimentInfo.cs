@@ -22,6 +22,7 @@ namespace Lottery.Generators.Models;
 /// <param name="Device">The declared device (<c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>), or null when the declaration gives none.</param>
 /// <param name="Numerics">The declared numerics profile (<c>portable</c> or <c>native</c>), or null when the declaration gives none.</param>
 /// <param name="EquivalenceMargin">The equivalence margin in points of test accuracy (0.5 unless declared).</param>
+/// <param name="SparseTraining">A SparseTraining name (Dense unless declared).</param>
 internal sealed record ExperimentInfo(
     TypeHierarchy Hierarchy,
     string ModelType,
@@ -43,7 +44,8 @@ internal sealed record ExperimentInfo(
     EquatableArray<ControlInfo> Controls,
     string? Device,
     string? Numerics,
-    double EquivalenceMargin);
+    double EquivalenceMargin,
+    string SparseTraining);
 
 /// <summary>A [Control] of an experiment.</summary>
 /// <param name="Type">The control's type, fully qualified with <c>global::</c>.</param>

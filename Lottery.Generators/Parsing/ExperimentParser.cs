@@ -59,6 +59,7 @@ internal static class ExperimentParser
         }
 
         var optimizer = attribute.Enum("Optimizer", KnownNames.OptimizerKinds, "OptimizerKind", diagnostics) ?? nameof(OptimizerKind.Adam);
+        var sparseTraining = attribute.Enum("SparseTraining", KnownNames.SparseTrainingKinds, "SparseTraining", diagnostics) ?? nameof(SparseTraining.Dense);
         var device = attribute.Named("Device")?.Value as string;
         if (!DeviceName.IsValid(device))
         {
@@ -300,7 +301,8 @@ internal static class ExperimentParser
             controls.ToEquatableArray(),
             device,
             NumericsName.Normalize(numerics),
-            margin);
+            margin,
+            sparseTraining);
         return new ParseResult<ExperimentInfo>(info, diagnostics.ToEquatableArray());
 
         static bool HasConstructor(INamedTypeSymbol control, bool withEpoch) => control.InstanceConstructors.Any(c =>

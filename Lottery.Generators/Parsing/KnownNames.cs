@@ -74,6 +74,9 @@ internal static class KnownNames
     /// <summary>Lottery.Training.OptimizerKind, in value order.</summary>
     public static readonly string[] OptimizerKinds = Enum.GetNames(typeof(OptimizerKind));
 
+    /// <summary>Lottery.Training.SparseTraining, in value order.</summary>
+    public static readonly string[] SparseTrainingKinds = Enum.GetNames(typeof(SparseTraining));
+
     /// <summary>Lottery.Data.DataSets.Known.</summary>
     public static readonly string[] DataSets = ["mnist-digits", "fashion-mnist"];
 

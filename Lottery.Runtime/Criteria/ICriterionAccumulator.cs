@@ -15,4 +15,7 @@ public interface ICriterionAccumulator : ITrainingHooks, IDisposable
     /// and restores them in place, so they must keep their identity for the life of the run.
     /// </summary>
     IReadOnlyDictionary<string, Tensor> State { get; }
+
+    /// <summary>An accumulator reads the weights or their gradients after each batch: training stays on the dense path.</summary>
+    bool ITrainingHooks.ReadsWeightsDuringEpoch => true;
 }

@@ -59,6 +59,13 @@ public sealed class ExperimentAttribute : Attribute
     /// </summary>
     public string? Numerics { get; set; }
 
+    /// <summary>
+    /// Whether masked Linear layers train over their surviving weights only: <c>Dense</c> (the default), <c>Sparse</c>, or
+    /// <c>Auto</c> (sparse where a layer's surviving share is at most 30%, decided from the mask, so the same on every
+    /// machine). <c>lottery run --sparse-training</c> overrides it. Part of every run's identity unless Dense.
+    /// </summary>
+    public SparseTraining SparseTraining { get; set; }
+
     /// <summary>Images per batch (default 60).</summary>
     public int BatchSize { get; set; } = 60;
 

@@ -121,6 +121,9 @@ public sealed partial class PruningRun : IDisposable
     /// <summary>The optimizer training uses now (a fresh one after every rewind).</summary>
     public optim.Optimizer Optimizer => trainer.Optimizer;
 
+    /// <summary>The masked layers the last epoch trained on the sparse path (<see cref="TrainingSettings.SparseTraining"/>); empty when it trained dense.</summary>
+    public IReadOnlyList<string> SparseLayers => trainer.SparseLayers;
+
     /// <summary>A DynamicSparse schedule's mask updates (a hook the run installs), or null.</summary>
     public SparseTopology? Topology { get; }
 

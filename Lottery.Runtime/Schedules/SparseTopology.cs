@@ -26,6 +26,9 @@ public sealed class SparseTopology : ITrainingHooks
     private readonly Dictionary<PrunableWeight, Tensor> gradients = [];
     private long lastBatch = -1;
 
+    /// <summary>Regrowth reads the dense gradients and changes the masks between batches: training stays on the dense path.</summary>
+    public bool ReadsWeightsDuringEpoch => true;
+
     /// <summary>Updates <paramref name="masks"/> as <paramref name="schedule"/> says, clearing state in the trainer's current optimizer.</summary>
     /// <exception cref="ArgumentException">A masked parameter is pruned by units (neurons, channels): regrowth moves single connections.</exception>
     public SparseTopology(MaskSet masks, DynamicSparseSchedule schedule, Func<optim.Optimizer> optimizer, long seed)

@@ -5,6 +5,13 @@ namespace Lottery.Training;
 /// <summary>Called by the trainer and the pruning run as training goes; every method is optional.</summary>
 public interface ITrainingHooks
 {
+    /// <summary>
+    /// Whether the hook reads the weights or their gradients between batches (a criterion accumulated over training, a
+    /// topology that regrows by gradients). Such a hook keeps training on the dense path: on the sparse path
+    /// (<see cref="TrainingSettings.SparseTraining"/>) a layer's dense weight is brought up to date only at the epoch's end.
+    /// </summary>
+    bool ReadsWeightsDuringEpoch => false;
+
     /// <summary>Before each round of training, after the previous round's pruning and rewinding: the ticket it starts from.</summary>
     void BeforeRound(int round, double weightsRemaining)
     {

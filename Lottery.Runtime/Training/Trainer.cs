@@ -1,5 +1,6 @@
 using Lottery.Data;
 using Lottery.Masks;
+using Lottery.Training.Sparse;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -110,6 +111,9 @@ public sealed class Trainer : IDisposable
         model.train();
         double lossSum = 0;
         long batches = 0;
+        using var sparse = BeginSparseEpoch(train);
+        SparseLayers = sparse?.Layers ?? [];
+        var stepper = sparse?.Optimizer ?? optimizer;
         using (var epochScope = NewDisposeScope())
         {
             // Drawn on the CPU by the seeded generator, then moved to the data's device if it is elsewhere.
@@ -124,7 +128,7 @@ public sealed class Trainer : IDisposable
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move), round, epoch);
+                var loss = Step(stepper, ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move), round, epoch);
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -140,8 +144,30 @@ public sealed class Trainer : IDisposable
             }
         }
 
+        sparse?.End();
         learningRateEpoch++;
         return batches == 0 ? double.NaN : lossSum / batches;
+    }
+
+    /// <summary>
+    /// The masked layers the last epoch trained on the sparse path (<see cref="TrainingSettings.SparseTraining"/>), by
+    /// name; empty when it trained dense.
+    /// </summary>
+    public IReadOnlyList<string> SparseLayers { get; private set; } = [];
+
+    // The sparse path needs masks, an optimizer whose update is elementwise (Adam, SGD) and no hook that reads the
+    // weights or their gradients between batches (a criterion accumulated over training, a topology that regrows).
+    private SparseTrainingEpoch? BeginSparseEpoch(TensorDataSet train)
+    {
+        if (Masks is null || Settings.SparseTraining == SparseTraining.Dense || maskWeightsAfterStep || train.Count == 0 || Hooks.Any(h => h.ReadsWeightsDuringEpoch))
+        {
+            return null;
+        }
+
+        // No dispose scope here: the epoch's optimizer and its state outlive this call.
+        using var first = train.Inputs.narrow(0, 0, 1);
+        using var probe = ToDevice(first, device, Moves(train, device)).alias();
+        return SparseTrainingEpoch.Begin(model, Masks, Settings.SparseTraining, optimizer, CreateOptimizer, probe);
     }
 
     /// <summary>Mean loss and accuracy of the model on <paramref name="data"/>, without changing it.</summary>
@@ -226,7 +252,7 @@ public sealed class Trainer : IDisposable
 
     private static Tensor ToDevice(Tensor batch, Device device, bool move) => move ? batch.to(device) : batch;
 
-    private double Step(Tensor images, Tensor labels, int round, int epoch)
+    private double Step(optim.Optimizer optimizer, Tensor images, Tensor labels, int round, int epoch)
     {
         optimizer.zero_grad();
         var output = model.forward(images);
@@ -268,13 +294,15 @@ public sealed class Trainer : IDisposable
 
     private optim.Optimizer CreateOptimizer()
     {
-        optim.Optimizer created = Settings.Optimizer switch
-        {
-            OptimizerKind.Adam => optim.Adam(model.parameters(), lr: Settings.LearningRate, weight_decay: Settings.WeightDecay),
-            OptimizerKind.Sgd => optim.SGD(model.parameters(), Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
-            _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
-        };
+        var created = CreateOptimizer(model.parameters());
         maskWeightsAfterStep = Masks is not null && !MaskSet.MaskedGradientsSuffice(created);
         return created;
     }
+
+    private optim.Optimizer CreateOptimizer(IEnumerable<TorchSharp.Modules.Parameter> parameters) => Settings.Optimizer switch
+    {
+        OptimizerKind.Adam => optim.Adam(parameters, lr: Settings.LearningRate, weight_decay: Settings.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(parameters, Settings.LearningRate, momentum: Settings.Momentum, weight_decay: Settings.WeightDecay, nesterov: Settings.Nesterov),
+        _ => throw new ArgumentOutOfRangeException(nameof(Settings), Settings.Optimizer, "Unknown optimizer."),
+    };
 }

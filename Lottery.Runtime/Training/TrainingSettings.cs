@@ -42,6 +42,14 @@ public sealed record TrainingSettings
     /// <summary>The loss's name, as settings files and run identities record it.</summary>
     public string LossName => Loss.Name;
 
+    /// <summary>
+    /// Whether masked Linear layers train over their surviving weights only (<see cref="Training.SparseTraining"/>; default
+    /// <see cref="SparseTraining.Dense"/>). Part of a run's identity when it is not the default: the sparse path adds in
+    /// another order, so its figures differ from the dense path's in the last digits (the same on every machine).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public SparseTraining SparseTraining { get; init; }
+
     /// <summary>Evaluate the test set after every epoch (needed for test accuracy at the best validation point).</summary>
     public bool EvaluateTestEveryEpoch { get; init; } = true;
 

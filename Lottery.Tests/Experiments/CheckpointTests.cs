@@ -28,6 +28,8 @@ public sealed class CheckpointTests : IDisposable
         { "imp-movement", 1, 2 },     // sums that restart with each round
         { "snip-at-init", 0, 2 },     // masks chosen before the first epoch
         { "transformer-heads", 1, 2 }, // masks a Transformer layer holds under dotted names (in no buffer), pruned by heads
+        { "imp-sparse", 1, 2 },       // the sparse training path: its weights and optimizer state go back at each epoch's end
+        { "leastchange-sparse", 0, 2 },
     };
 
     [Theory]
@@ -153,7 +155,9 @@ public sealed class CheckpointTests : IDisposable
     /// <summary>Every figure of the run except the seconds, the final masks and the final weights, as text.</summary>
     private static string Execute(string method, DataSplit data, CheckpointStore? checkpoints, (int Round, int Epoch)? stopAt, int? stopBeforeRound = null, int hidden = 24)
     {
-        var training = new TrainingSettings { Epochs = 4, Seed = 11, BatchSize = 50 };
+        var sparse = method.EndsWith("-sparse", StringComparison.Ordinal);
+        method = sparse ? method[..^"-sparse".Length] : method;
+        var training = new TrainingSettings { Epochs = 4, Seed = 11, BatchSize = 50, SparseTraining = sparse ? SparseTraining.Sparse : SparseTraining.Dense };
         var pruning = method switch
         {
             "imp" => new PruningSettings { Schedule = new IterativeSchedule(0.3, rounds: 2), Rewind = Rewind.ToInit },
@@ -165,9 +169,14 @@ public sealed class CheckpointTests : IDisposable
             "transformer-heads" => new PruningSettings { Schedule = new IterativeSchedule(0.25, rounds: 2), Rewind = Rewind.ToInit, Groups = true },
             _ => throw new ArgumentOutOfRangeException(nameof(method)),
         };
-        using var run = new PruningRun(() => method == "transformer-heads" ? new Lottery.Examples.Models.TransformerClassifier(width: 16) : new TwoLayerNet(784, hidden, 10), training, pruning);
-        run.Hooks.Add(new Stopper(stopAt, stopBeforeRound));
+        using var run = new PruningRun(
+            () => method == "transformer-heads" ? new Lottery.Examples.Models.TransformerClassifier(width: 16) : sparse ? new CallingTwoLayerNet(784, hidden, 10) : new TwoLayerNet(784, hidden, 10),
+            training,
+            pruning);
+        var stopper = new Stopper(stopAt, stopBeforeRound, sparse ? run : null);
+        run.Hooks.Add(stopper);
         var result = run.Execute(data, checkpoints);
+        Assert.Equal(sparse, stopper.SawSparseEpoch);
 
         var text = new System.Text.StringBuilder();
         foreach (var round in result.Rounds)
@@ -194,8 +203,10 @@ public sealed class CheckpointTests : IDisposable
 
     private sealed class StopRun : Exception;
 
-    private sealed class Stopper((int Round, int Epoch)? stopAt, int? stopBeforeRound) : ITrainingHooks
+    private sealed class Stopper((int Round, int Epoch)? stopAt, int? stopBeforeRound, PruningRun? sparse) : ITrainingHooks
     {
+        public bool SawSparseEpoch { get; private set; }
+
         public void BeforeRound(int round, double weightsRemaining)
         {
             if (round == stopBeforeRound)
@@ -206,6 +217,7 @@ public sealed class CheckpointTests : IDisposable
 
         public void AfterEpoch(EpochMetrics metrics)
         {
+            SawSparseEpoch |= sparse?.SparseLayers.Count > 0;
             if (stopAt is { } stop && metrics.Round == stop.Round && metrics.Epoch == stop.Epoch)
             {
                 throw new StopRun();

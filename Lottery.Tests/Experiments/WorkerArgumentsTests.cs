@@ -25,6 +25,7 @@ public sealed class WorkerArgumentsTests : IDisposable
             ["--data"] = ["fashion-mnist"],
             ["--data-dir"] = [folder.FullName],
             ["--validation"] = ["50"],
+            ["--sparse-training"] = ["auto"],
             ["--device"] = ["cpu"],
             ["--out"] = [results],
             ["--name"] = ["renamed"],

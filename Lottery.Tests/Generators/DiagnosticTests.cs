@@ -88,6 +88,7 @@ public class DiagnosticTests
         { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Channels|])] private Linear fc = null!;") },
         { "LTH0024", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = Structure.Neurons|])] private Conv2d conv = null!;") },
         { "LTH0022", DiagnosticSeverity.Error, Model("", "[Prunable([|Structure = (Structure)7|])] private Linear fc = null!;") },
+        { "LTH0022", DiagnosticSeverity.Error, Model("[PruneSchedule(ScheduleKind.Iterative, Rounds = 1)]", "[Prunable] private Linear fc = null!;") + "\n[Experiment(typeof(M), [|SparseTraining = (SparseTraining)7|])] public static partial class E;" },
         { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"missing\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!;") },
         { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"fc\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!;") },
         { "LTH0025", DiagnosticSeverity.Error, Model("[Chain(\"fc\", [|\"count\"|], InputShape = new[] { 4 })]", "[Prunable] private Linear fc = null!; private int count;") },

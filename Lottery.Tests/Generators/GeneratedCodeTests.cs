@@ -260,6 +260,32 @@ public class GeneratedCodeTests
         Assert.Contains("Criterion = global::Lottery.CriterionKind.Random", model, StringComparison.Ordinal);   // SET and RigL start from a random mask
     }
 
+    [Theory]
+    [InlineData("SparseTraining = SparseTraining.Auto, ", "SparseTraining = global::Lottery.Training.SparseTraining.Auto,")]
+    [InlineData("SparseTraining = SparseTraining.Sparse, ", "SparseTraining = global::Lottery.Training.SparseTraining.Sparse,")]
+    [InlineData("", null)]
+    [InlineData("SparseTraining = SparseTraining.Dense, ", null)]
+    public void An_experiments_sparse_training_reaches_its_training_settings_and_dense_leaves_them_as_before(string argument, string? expected)
+    {
+        var source = GeneratorHarness.Usings + DiagnosticTests.Model("[PruneSchedule(ScheduleKind.Iterative, Name = \"Imp\", Rounds = 2)]", "[Prunable] private Linear fc = null!;")
+            + $"\n[Experiment(typeof(M), {argument}Epochs = 2)]\npublic static partial class E;";
+
+        var outcome = Run(source);
+
+        Assert.Null(outcome.Exception);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.DiagnosticsInGeneratedCode);
+        var experiment = outcome.Sources.Single(s => s.Key.EndsWith("E.Experiment.g.cs", StringComparison.Ordinal)).Value;
+        if (expected is null)
+        {
+            Assert.DoesNotContain("SparseTraining", experiment, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains(expected, experiment, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void Every_generated_file_starts_with_the_auto_generated_header_and_nullable_enable()
     {

@@ -55,6 +55,7 @@ public class MalformedInputTests
         "BatchSize = 0", "LearningRate = -1", "LearningRate = double.NaN", "Seeds = new int[0]", "Seeds = null", "Seeds = new[] { 1, 2, 2 }",
         "Seeds = new[] { 4 }", "Schedules = new[] { \"A\" }", "Schedules = new string[0]", "Schedules = new[] { (string)null! }", "Schedules = null",
         "IncludeDense = false", "Validation = -3", "Optimizer = (OptimizerKind)4", "Optimizer = OptimizerKind.Sgd",
+        "SparseTraining = SparseTraining.Auto", "SparseTraining = (SparseTraining)5",
     ];
 
     [Fact]

@@ -74,6 +74,9 @@ public sealed class SparsePattern
         return flat.index_select(0, at).to(ScalarType.Float32);
     }
 
+    /// <summary>The pattern's positions in the flattened [out, in] weight, in row order, as a new int64 tensor on <paramref name="device"/>.</summary>
+    internal Tensor PositionTensor(Device device) => tensor(positions.Select(p => (long)p).ToArray(), device: device);
+
     /// <summary>A new dense [out, in] float32 tensor holding <paramref name="values"/> (in row order) at the pattern's positions and zeros elsewhere.</summary>
     /// <exception cref="ArgumentException"><paramref name="values"/> does not have <see cref="NonZeroCount"/> entries.</exception>
     public Tensor Scatter(Tensor values)
