@@ -113,7 +113,6 @@ public sealed class Trainer : IDisposable
         long batches = 0;
         using var sparse = BeginSparseEpoch(train);
         SparseLayers = sparse?.Layers ?? [];
-        var stepper = sparse?.Optimizer ?? optimizer;
         using (var epochScope = NewDisposeScope())
         {
             // Drawn on the CPU by the seeded generator, then moved to the data's device if it is elsewhere.
@@ -128,7 +127,7 @@ public sealed class Trainer : IDisposable
             {
                 using var batchScope = NewDisposeScope();
                 var indices = order.narrow(0, start, Math.Min(Settings.BatchSize, train.Count - start));
-                var loss = Step(stepper, ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move), round, epoch);
+                var loss = Step(sparse, ToDevice(train.Inputs.index_select(0, indices), device, move), ToDevice(train.Labels.index_select(0, indices), device, move), round, epoch);
                 if (!double.IsFinite(loss))
                 {
                     throw new TrainingDivergedException(round, epoch, Iteration + 1, loss, learningRate);
@@ -252,9 +251,17 @@ public sealed class Trainer : IDisposable
 
     private static Tensor ToDevice(Tensor batch, Device device, bool move) => move ? batch.to(device) : batch;
 
-    private double Step(optim.Optimizer optimizer, Tensor images, Tensor labels, int round, int epoch)
+    private double Step(SparseTrainingEpoch? sparse, Tensor images, Tensor labels, int round, int epoch)
     {
-        optimizer.zero_grad();
+        if (sparse is null)
+        {
+            optimizer.zero_grad();
+        }
+        else
+        {
+            sparse.ZeroGrad();
+        }
+
         var output = model.forward(images);
         if (Iteration == 0 && BatchAxis.OutputProblem(model, images.shape[0], output) is { } problem)
         {
@@ -276,7 +283,11 @@ public sealed class Trainer : IDisposable
             hook.BeforeStep(progress);
         }
 
-        if (Masks is not null)
+        if (sparse is not null)
+        {
+            sparse.Step();
+        }
+        else if (Masks is not null)
         {
             optimizer.step();
             if (maskWeightsAfterStep)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Lottery.Masks;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -43,30 +44,29 @@ public static class SparseTrainingRule
 /// <summary>
 /// One epoch of training on the sparse path: for each chosen Linear layer, its surviving weights become a parameter of
 /// their own, its forward goes through <see cref="SparseLinear"/> (a forward pre-hook gives the layer's own product an
-/// empty batch, and a forward hook returns the sparse product of the real one), and an optimizer of the same kind steps
-/// over those surviving weights with the optimizer's state gathered at them. At the end, the weights and the state go back
-/// into the dense weight and the dense optimizer's state, so evaluation, pruning, rewinding, checkpoints and saving see
-/// exactly what a dense epoch leaves (its figures differ only by the order of the additions in the products).
+/// empty batch, and a forward hook returns the sparse product of the real one), and the optimizer's update of those
+/// surviving weights runs over them alone, in one pass per layer, with the optimizer's state gathered at them. Every other
+/// parameter steps with an optimizer of the same kind and settings. At the end, the weights and the state go back into the
+/// dense weight and the dense optimizer's state, so evaluation, pruning, rewinding, checkpoints and saving see exactly what
+/// a dense epoch leaves (its figures differ only in the order and rounding of the arithmetic).
 /// </summary>
 internal sealed class SparseTrainingEpoch : IDisposable
 {
     private readonly optim.Optimizer dense;
+    private readonly optim.Optimizer others;
     private readonly List<Layer> layers;
-    private readonly List<Parameter> parameters;
-    private readonly List<Parameter> epochParameters;
+    private readonly Update update;
+    private readonly List<int> otherIndices;
     private bool ended;
 
-    private SparseTrainingEpoch(optim.Optimizer dense, List<Layer> layers, List<Parameter> parameters, List<Parameter> epochParameters, optim.Optimizer optimizer)
+    private SparseTrainingEpoch(optim.Optimizer dense, optim.Optimizer others, List<int> otherIndices, List<Layer> layers, Update update)
     {
         this.dense = dense;
+        this.others = others;
+        this.otherIndices = otherIndices;
         this.layers = layers;
-        this.parameters = parameters;
-        this.epochParameters = epochParameters;
-        Optimizer = optimizer;
+        this.update = update;
     }
-
-    /// <summary>The optimizer this epoch steps with.</summary>
-    public optim.Optimizer Optimizer { get; }
 
     /// <summary>The layers on the sparse path, by name.</summary>
     public IReadOnlyList<string> Layers => layers.Select(l => l.Weight.Name).ToList();
@@ -78,7 +78,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
     /// </summary>
     public static SparseTrainingEpoch? Begin(nn.Module<Tensor, Tensor> model, MaskSet masks, SparseTraining policy, optim.Optimizer dense, Func<IEnumerable<Parameter>, optim.Optimizer> create, Tensor probe)
     {
-        if (dense is not (Adam or SGD))
+        if (Update.Of(dense) is not { } update)
         {
             return null;
         }
@@ -90,34 +90,69 @@ internal sealed class SparseTrainingEpoch : IDisposable
             return null;
         }
 
+        var parameters = ((OptimizerHelper)dense).parameters().ToList();
+        var states = ((OptimizerHelper)dense).state_dict().State;
         var layers = new List<Layer>();
         using (var noGrad = no_grad())
         {
             foreach (var weight in chosen)
             {
+                var index = parameters.FindIndex(p => p.Handle == weight.Parameter.Handle);
+                if (index < 0)
+                {
+                    continue;   // a weight the optimizer does not train (frozen): it stays as it is, on the dense path
+                }
+
                 var pattern = SparsePattern.FromMask(weight.Mask);
-                var values = new Parameter(pattern.Gather(weight.Parameter)).DetachFromDisposeScope() as Parameter;
-                layers.Add(new Layer(weight, pattern, values!, pattern.PositionTensor(weight.Parameter.device).DetachFromDisposeScope()));
+                var values = (Parameter)new Parameter(pattern.Gather(weight.Parameter)).DetachFromDisposeScope();
+                var layer = new Layer(weight, pattern, values, pattern.PositionTensor(weight.Parameter.device).DetachFromDisposeScope(), index);
+                layer.TakeState(states[index]);
+                layers.Add(layer);
             }
         }
 
-        var parameters = ((OptimizerHelper)dense).parameters().ToList();
-        var byHandle = layers.ToDictionary(l => l.Weight.Parameter.Handle);
-        var epochParameters = parameters.Select(p => byHandle.TryGetValue(p.Handle, out var layer) ? layer.Values : p).ToList();
-        var optimizer = create(epochParameters);
-        foreach (var group in optimizer.ParamGroups)
+        if (layers.Count == 0)
+        {
+            return null;
+        }
+
+        var sparse = layers.Select(l => l.Index).ToHashSet();
+        var otherIndices = Enumerable.Range(0, parameters.Count).Where(i => !sparse.Contains(i)).ToList();
+        var others = create(otherIndices.Select(i => parameters[i]));
+        foreach (var group in others.ParamGroups)
         {
             group.LearningRate = dense.ParamGroups.First().LearningRate;
         }
 
-        var epoch = new SparseTrainingEpoch(dense, layers, parameters, epochParameters, optimizer);
-        epoch.CopyState(toEpoch: true);
+        var epoch = new SparseTrainingEpoch(dense, others, otherIndices, layers, update);
+        epoch.CopyOthers(toEpoch: true);
         foreach (var layer in layers)
         {
             layer.Attach();
         }
 
         return epoch;
+    }
+
+    /// <summary>Clears every gradient this epoch's step reads.</summary>
+    public void ZeroGrad()
+    {
+        others.zero_grad();
+        foreach (var layer in layers)
+        {
+            layer.Values.grad?.zero_();
+        }
+    }
+
+    /// <summary>One optimizer step: every other parameter by the optimizer, each layer's surviving weights in one pass.</summary>
+    public void Step()
+    {
+        others.step();
+        var learningRate = others.ParamGroups.First().LearningRate;
+        foreach (var layer in layers)
+        {
+            layer.Step(update, learningRate);
+        }
     }
 
     /// <summary>Puts the surviving weights and the optimizer's state back into the dense weights and the dense optimizer, and detaches the hooks.</summary>
@@ -134,19 +169,21 @@ internal sealed class SparseTrainingEpoch : IDisposable
             layer.Detach();
         }
 
+        var states = ((OptimizerHelper)dense).state_dict().State;
         using var noGrad = no_grad();
         foreach (var layer in layers)
         {
             layer.Weight.Parameter.view(-1).index_copy_(0, layer.Positions, layer.Values);
+            layer.GiveState(states[layer.Index]);
         }
 
-        CopyState(toEpoch: false);
+        CopyOthers(toEpoch: false);
     }
 
     public void Dispose()
     {
         End();
-        Optimizer.Dispose();
+        others.Dispose();
         foreach (var layer in layers)
         {
             layer.Dispose();
@@ -186,42 +223,42 @@ internal sealed class SparseTrainingEpoch : IDisposable
         return weights.Where(called.Contains).ToList();
     }
 
-    // Moves the optimizer's per-parameter state between the dense optimizer and this epoch's: gathered at the surviving
-    // weights for the sparse layers, copied whole for every other parameter.
-    private void CopyState(bool toEpoch)
+    // The other parameters' state, copied whole between the dense optimizer and this epoch's.
+    private void CopyOthers(bool toEpoch)
     {
         var denseStates = ((OptimizerHelper)dense).state_dict().State;
-        var epochStates = ((OptimizerHelper)Optimizer).state_dict().State;
-        var sparse = layers.ToDictionary(l => l.Values.Handle);
+        var epochStates = ((OptimizerHelper)others).state_dict().State;
         using var noGrad = no_grad();
-        for (var i = 0; i < parameters.Count; i++)
+        for (var j = 0; j < otherIndices.Count; j++)
         {
-            var layer = sparse.GetValueOrDefault(epochParameters[i].Handle);
-            switch (denseStates[i], epochStates[i])
+            var parameter = ((OptimizerHelper)dense).parameters().ElementAt(otherIndices[j]);
+            switch (denseStates[otherIndices[j]], epochStates[j])
             {
                 case (Adam.State d, Adam.State e):
                     if (toEpoch)
                     {
                         e.step = d.step;
+                        e.exp_avg.copy_(d.exp_avg);
+                        e.exp_avg_sq.copy_(d.exp_avg_sq);
                     }
                     else
                     {
                         d.step = e.step;
+                        d.exp_avg.copy_(e.exp_avg);
+                        d.exp_avg_sq.copy_(e.exp_avg_sq);
                     }
 
-                    Move(d.exp_avg, e.exp_avg, layer, toEpoch);
-                    Move(d.exp_avg_sq, e.exp_avg_sq, layer, toEpoch);
                     break;
                 case (SGD.State d, SGD.State e):
                     if (toEpoch)
                     {
                         e.momentum_buffer?.Dispose();
-                        e.momentum_buffer = d.momentum_buffer is null ? null : (layer is null ? d.momentum_buffer.clone() : layer.Gather(d.momentum_buffer)).DetachFromDisposeScope();
+                        e.momentum_buffer = d.momentum_buffer?.clone().DetachFromDisposeScope();
                     }
                     else if (e.momentum_buffer is not null)
                     {
-                        d.momentum_buffer ??= zeros_like(parameters[i]).DetachFromDisposeScope();
-                        Move(d.momentum_buffer, e.momentum_buffer, layer, toEpoch: false);
+                        d.momentum_buffer ??= zeros_like(parameter).DetachFromDisposeScope();
+                        d.momentum_buffer.copy_(e.momentum_buffer);
                     }
 
                     break;
@@ -229,29 +266,29 @@ internal sealed class SparseTrainingEpoch : IDisposable
         }
     }
 
-    private static void Move(Tensor denseState, Tensor epochState, Layer? layer, bool toEpoch)
+    /// <summary>The optimizer's settings the surviving weights' update follows (Adam's or SGD's, as TorchSharp computes them).</summary>
+    internal sealed record Update(bool Adam, double Beta1, double Beta2, double Eps, double WeightDecay, double Momentum, double Dampening, bool Nesterov)
     {
-        if (layer is null)
+        /// <summary>The settings of <paramref name="optimizer"/>'s first group, or null for an optimizer (or option: AMSGrad, maximize) this update does not follow.</summary>
+        public static Update? Of(optim.Optimizer optimizer) => (optimizer as OptimizerHelper)?.state_dict().Options.FirstOrDefault() switch
         {
-            (toEpoch ? epochState : denseState).copy_(toEpoch ? denseState : epochState);
-        }
-        else if (toEpoch)
-        {
-            using var gathered = layer.Gather(denseState);
-            epochState.copy_(gathered);
-        }
-        else
-        {
-            denseState.view(-1).index_copy_(0, layer.Positions, epochState);
-        }
+            Adam.Options { amsgrad: not true, maximize: not true } a when optimizer is Adam =>
+                new Update(true, a.beta1!.Value, a.beta2!.Value, a.eps!.Value, a.weight_decay!.Value, 0, 0, false),
+            SGD.Options { maximize: not true } s when optimizer is SGD =>
+                new Update(false, 0, 0, 0, s.weight_decay!.Value, s.momentum!.Value, s.dampening!.Value, s.nesterov!.Value),
+            _ => null,
+        };
     }
 
-    /// <summary>A layer on the sparse path: its weight, pattern, surviving weights and the hooks that route its forward.</summary>
-    private sealed class Layer(PrunableWeight weight, SparsePattern pattern, Parameter values, Tensor positions) : IDisposable
+    /// <summary>A layer on the sparse path: its weight, pattern, surviving weights, their optimizer state and the hooks that route its forward.</summary>
+    private sealed class Layer(PrunableWeight weight, SparsePattern pattern, Parameter values, Tensor positions, int index) : IDisposable
     {
         private readonly Stack<Tensor> inputs = new();
         private readonly List<Action> hooks = [];
         private Parameter? bias;
+        private Tensor? first;     // Adam's first moment, or SGD's momentum (null until SGD's first step when it had none)
+        private Tensor? second;    // Adam's second moment
+        private long step;
 
         public PrunableWeight Weight => weight;
 
@@ -259,12 +296,108 @@ internal sealed class SparseTrainingEpoch : IDisposable
 
         public Tensor Positions => positions;
 
+        /// <summary>The weight's place in the optimizer's parameters.</summary>
+        public int Index => index;
+
         public Tensor Gather(Tensor dense) => dense.view(-1).index_select(0, positions);
+
+        /// <summary>Gathers the dense optimizer's state of the weight at the surviving entries.</summary>
+        public void TakeState(OptimizerState state)
+        {
+            switch (state)
+            {
+                case Adam.State adam:
+                    step = adam.step;
+                    first = Gather(adam.exp_avg).contiguous().DetachFromDisposeScope();
+                    second = Gather(adam.exp_avg_sq).contiguous().DetachFromDisposeScope();
+                    break;
+                case SGD.State sgd when sgd.momentum_buffer is not null:
+                    first = Gather(sgd.momentum_buffer).contiguous().DetachFromDisposeScope();
+                    break;
+            }
+        }
+
+        /// <summary>Puts the state back at the surviving entries of the dense optimizer's (the pruned entries keep theirs).</summary>
+        public void GiveState(OptimizerState state)
+        {
+            switch (state)
+            {
+                case Adam.State adam:
+                    adam.step = step;
+                    adam.exp_avg.view(-1).index_copy_(0, positions, first!);
+                    adam.exp_avg_sq.view(-1).index_copy_(0, positions, second!);
+                    break;
+                case SGD.State sgd when first is not null:
+                    sgd.momentum_buffer ??= zeros_like(weight.Parameter).DetachFromDisposeScope();
+                    sgd.momentum_buffer.view(-1).index_copy_(0, positions, first);
+                    break;
+            }
+        }
+
+        /// <summary>
+        /// The optimizer's update of the surviving weights, in one pass: TorchSharp's Adam (L2 weight decay added to the
+        /// gradient, bias-corrected moments) or SGD (weight decay, momentum with dampening, Nesterov), entry by entry in
+        /// float32 as its element-wise operations compute them.
+        /// </summary>
+        public void Step(Update update, double learningRate)
+        {
+            if (values.grad is not { } gradient)
+            {
+                return;
+            }
+
+            using var g = gradient.contiguous();
+            using var weights = values.detach();   // the same storage, written in place
+            var p = Floats(weights);
+            var d = Floats(g);
+            var decay = (float)update.WeightDecay;
+            if (update.Adam)
+            {
+                step++;
+                var (beta1, beta2) = ((float)update.Beta1, (float)update.Beta2);
+                var (keep1, keep2) = ((float)(1 - update.Beta1), (float)(1 - update.Beta2));
+                var correction = (float)Math.Sqrt(1 - Math.Pow(update.Beta2, step));
+                var size = (float)(learningRate / (1 - Math.Pow(update.Beta1, step)));
+                var eps = (float)update.Eps;
+                var m = Floats(first!);
+                var v = Floats(second!);
+                for (var i = 0; i < p.Length; i++)
+                {
+                    var gi = decay != 0 ? d[i] + (decay * p[i]) : d[i];
+                    m[i] = (m[i] * beta1) + (keep1 * gi);
+                    v[i] = (v[i] * beta2) + (keep2 * gi * gi);
+                    var denominator = (MathF.Sqrt(v[i]) / correction) + eps;
+                    p[i] += -size * (m[i] / denominator);
+                }
+
+                return;
+            }
+
+            var rate = (float)learningRate;
+            var momentum = (float)update.Momentum;
+            var dampened = (float)(1 - update.Dampening);
+            if (momentum != 0 && first is null)
+            {
+                // SGD's first step with momentum: the buffer starts as the (decayed) gradient itself.
+                first = zeros([p.Length], ScalarType.Float32).DetachFromDisposeScope();
+                var b = Floats(first);
+                for (var i = 0; i < p.Length; i++)
+                {
+                    b[i] = decay != 0 ? d[i] + (decay * p[i]) : d[i];
+                }
+
+                Apply(p, d, b, decay, momentum, rate, update.Nesterov, started: false, dampened);
+                return;
+            }
+
+            Apply(p, d, momentum != 0 ? Floats(first!) : default, decay, momentum, rate, update.Nesterov, started: true, dampened);
+        }
 
         public void Attach()
         {
             var module = (nn.Module<Tensor, Tensor>)weight.Layer;
-            // The layer's own bias (TorchSharp keeps the registered parameter): trained by this epoch's optimizer as before.
+
+            // The layer's own bias (TorchSharp keeps the registered parameter): trained by the other parameters' optimizer.
             bias = ((Linear)weight.Layer).bias;
 
             // The layer's own product runs on an empty batch (nothing to multiply); the hook after it returns the sparse
@@ -301,6 +434,31 @@ internal sealed class SparseTrainingEpoch : IDisposable
         {
             values.Dispose();
             positions.Dispose();
+            first?.Dispose();
+            second?.Dispose();
+        }
+
+        private static Span<float> Floats(Tensor contiguous) => MemoryMarshal.Cast<byte, float>(contiguous.bytes);
+
+        // SGD's update after its buffer exists (or without momentum): the buffer decays and takes the gradient, then the
+        // weight moves by it (Nesterov: by the gradient plus momentum times it). On the first step the buffer was just set.
+        private static void Apply(Span<float> p, Span<float> d, Span<float> b, float decay, float momentum, float rate, bool nesterov, bool started, float dampened)
+        {
+            for (var i = 0; i < p.Length; i++)
+            {
+                var gi = decay != 0 ? d[i] + (decay * p[i]) : d[i];
+                if (momentum != 0)
+                {
+                    if (started)
+                    {
+                        b[i] = (b[i] * momentum) + (dampened * gi);
+                    }
+
+                    gi = nesterov ? gi + (momentum * b[i]) : b[i];
+                }
+
+                p[i] += -rate * gi;
+            }
         }
     }
 }
