@@ -68,7 +68,7 @@ internal sealed class ExperimentOptions
                 Valid = (v => v is null or >= 0, "it must not be negative"),
                 Apply = (e, v) => e with { ValidationCount = v!.Value },
             },
-            new ExperimentOption<string?>(new("--sparse-training") { Description = "How masked Linear layers train: dense (LibTorch's product over every weight), sparse (over the surviving weights only) or auto (sparse where a layer keeps at most 30% of its weights), instead of the declared one. Part of every run's identity unless dense." })
+            new ExperimentOption<string?>(new("--sparse-training") { Description = "How masked Linear layers train: dense (LibTorch's product over every weight), sparse (over the surviving weights only) or auto (sparse where a layer keeps at most 10% of its weights), instead of the declared one. Part of every run's identity unless dense." })
             {
                 Valid = (v => v is null || Enum.GetNames<SparseTraining>().Contains(v, StringComparer.OrdinalIgnoreCase), "give dense, sparse or auto"),
                 Apply = (e, v) => e with { Training = e.Training with { SparseTraining = Enum.Parse<SparseTraining>(v!, ignoreCase: true) } },

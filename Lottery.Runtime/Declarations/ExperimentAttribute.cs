@@ -61,7 +61,7 @@ public sealed class ExperimentAttribute : Attribute
 
     /// <summary>
     /// Whether masked Linear layers train over their surviving weights only: <c>Dense</c> (the default), <c>Sparse</c>, or
-    /// <c>Auto</c> (sparse where a layer's surviving share is at most 30%, decided from the mask, so the same on every
+    /// <c>Auto</c> (sparse where a layer's surviving share is at most 10%, decided from the mask, so the same on every
     /// machine). <c>lottery run --sparse-training</c> overrides it. Part of every run's identity unless Dense.
     /// </summary>
     public SparseTraining SparseTraining { get; set; }

@@ -155,6 +155,48 @@ public sealed class SparseLinearTests
     }
 
     [Fact]
+    public void The_output_and_every_gradient_are_the_same_bit_for_bit_on_one_thread_or_several()
+    {
+        var threads = get_num_threads();
+        manual_seed(31);
+        using var mask = rand(300, 784).lt(0.2).to(ScalarType.Float32);
+        var pattern = SparsePattern.FromMask(mask);
+        using var values = pattern.Gather(randn(300, 784)).requires_grad_();
+        using var bias = randn(300).requires_grad_();
+        using var input = randn(256, 784).requires_grad_();
+        using var upstream = randn(256, 300);
+        var results = new List<Tensor[]>();
+        try
+        {
+            // Large enough that several threads split the rows (and, with 4, the boundaries fall inside the layer).
+            foreach (var count in new[] { 1, 2, 4 })
+            {
+                set_num_threads(count);
+                using var output = SparseLinear.Forward(input, values, bias, pattern);
+                output.backward([upstream]);
+                results.Add([output.detach().clone(), values.grad!.clone(), input.grad!.clone(), bias.grad!.clone()]);
+                values.grad!.zero_();
+                input.grad!.zero_();
+                bias.grad!.zero_();
+            }
+        }
+        finally
+        {
+            set_num_threads(threads);
+        }
+
+        foreach (var other in results.Skip(1))
+        {
+            for (var i = 0; i < other.Length; i++)
+            {
+                Assert.True(other[i].eq(results[0][i]).all().item<bool>(), $"result {i} differs from the one-thread result");
+            }
+        }
+
+        Assert.True(results[0][1].abs().sum().item<float>() > 0);
+    }
+
+    [Fact]
     public void Tensors_that_do_not_fit_the_pattern_are_one_clear_error()
     {
         var pattern = SparsePattern.FromMask(ones(4, 6));

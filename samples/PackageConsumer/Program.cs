@@ -42,25 +42,28 @@ if (Math.Abs(app.HiddenMask.WeightsRemaining - expected) > 1e-3 || result.Final.
 using var blocks = new Residual();
 var blockMasks = blocks.AttachMasks();
 var names = string.Join(", ", blockMasks.Weights.Select(w => w.Name));
-if (names != "head.weight, body.0.inner.weight, body.1.inner.weight")
+if (names != "stem.weight, head.weight, body.0.inner.weight, body.1.inner.weight")
 {
-    Console.Error.WriteLine($"The model built from blocks masks {names}; expected head.weight, body.0.inner.weight, body.1.inner.weight.");
+    Console.Error.WriteLine($"The model built from blocks masks {names}; expected stem.weight, head.weight, body.0.inner.weight, body.1.inner.weight.");
     return 1;
 }
 
 Console.WriteLine($"A model built from blocks masks {names}.");
 
-// Its dependency groups from the package: the two blocks' units and the head's inputs share the residual stream, so a
-// pruning event by groups takes whole features of the stream (a quarter of 16), each from every layer that touches it.
+// Its dependency groups from the package: the stem's units, the two blocks' units and the head's inputs share the residual
+// stream, so a pruning event by groups takes whole features of the stream (a quarter of 16), each from every layer that
+// touches it. (Without the stem, the stream would be the model's input, which no group cuts.)
 using var example = randn(1, 16);
 var groups = DependencyGroups.Of(blocks, example);
 blockMasks.UseGroups(groups);
 using var random = new Generator(1UL);
 Pruner.Prune(blockMasks, PruningAmount.ByRate(0.25), PruningScope.Layerwise, Lottery.Criteria.PruningCriteria.Magnitude, random);
-var stream = groups.Groups.Single(g => g.Layers.Contains("body.0.inner"));
-if (!stream.Layers.SequenceEqual(["body.0.inner", "body.1.inner"]) || blockMasks.KeptUnits(stream) != 12)
+var stream = groups.Groups.SingleOrDefault(g => g.Layers.Contains("body.0.inner"));
+if (stream is null || !stream.Layers.SequenceEqual(["stem", "body.0.inner", "body.1.inner"]) || blockMasks.KeptUnits(stream) != 12)
 {
-    Console.Error.WriteLine($"The residual stream's group is {string.Join(" + ", stream.Layers)} with {blockMasks.KeptUnits(stream)} of {stream.Units.Count} units kept; expected body.0.inner + body.1.inner with 12 of 16.");
+    Console.Error.WriteLine(stream is null
+        ? "The residual stream has no dependency group; expected stem + body.0.inner + body.1.inner."
+        : $"The residual stream's group is {string.Join(" + ", stream.Layers)} with {blockMasks.KeptUnits(stream)} of {stream.Units.Count} units kept; expected stem + body.0.inner + body.1.inner with 12 of 16.");
     return 1;
 }
 
@@ -79,10 +82,13 @@ internal sealed partial class Block : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => input + inner.call(input);
 }
 
-/// <summary>Two blocks in a Sequential and a head: the blocks declare their own layers.</summary>
+/// <summary>A stem, two blocks in a Sequential and a head: the blocks declare their own layers.</summary>
 [PruneSchedule(ScheduleKind.Iterative, Rounds = 2)]
 internal sealed partial class Residual : nn.Module<Tensor, Tensor>
 {
+    [Prunable]
+    private readonly Linear stem = nn.Linear(16, 16);
+
     private readonly Sequential body = nn.Sequential(new Block(), new Block());
 
     [Prunable]
@@ -91,7 +97,7 @@ internal sealed partial class Residual : nn.Module<Tensor, Tensor>
     public Residual()
         : base(nameof(Residual)) => RegisterComponents();
 
-    public override Tensor forward(Tensor input) => head.call(body.call(input));
+    public override Tensor forward(Tensor input) => head.call(body.call(stem.call(input)));
 }
 
 /// <summary>A two-layer network pruned 25% after each epoch, the output layer at 10%.</summary>

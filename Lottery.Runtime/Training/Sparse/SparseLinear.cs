@@ -107,7 +107,7 @@ public static class SparseLinear
                 if (batch > 0)
                 {
                     SparseTrainingKernels.Transpose(xp, batch, pattern.Columns, pattern.Columns, xt, stride, zeroPadding: true);
-                    SparseTrainingKernels.Multiply(pattern.Rows, rows, columns, v, bp, xt, yt, stride);
+                    SparseTrainingKernels.Multiply(pattern.Rows, rows, columns, v, bp, xt, yt, stride, get_num_threads());
                     Inference.CsrKernels.Transpose(yt, pattern.Rows, batch, stride, y, pattern.Rows);
                 }
             }
@@ -162,7 +162,7 @@ public static class SparseLinear
                     if (batch > 0)
                     {
                         SparseTrainingKernels.Transpose(gp, batch, pattern.Rows, pattern.Rows, gt, stride, zeroPadding: true);
-                        SparseTrainingKernels.SampledProduct(pattern.Rows, rows, columns, gt, xt, stride, s);
+                        SparseTrainingKernels.SampledProduct(pattern.Rows, rows, columns, gt, xt, stride, s, get_num_threads());
                         if (!state.ValuesOnly)
                         {
                             var positions = pattern.Positions;
@@ -181,7 +181,7 @@ public static class SparseLinear
                                 c[k] = state.Values[order[k]];
                             }
 
-                            SparseTrainingKernels.Multiply(pattern.Columns, columnPointers, rowIndices, c, null, gt, dxt, stride);
+                            SparseTrainingKernels.Multiply(pattern.Columns, columnPointers, rowIndices, c, null, gt, dxt, stride, get_num_threads());
                             Inference.CsrKernels.Transpose(dxt, pattern.Columns, batch, stride, dx, pattern.Columns);
                         }
                     }

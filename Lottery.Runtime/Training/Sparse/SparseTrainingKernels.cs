@@ -23,6 +23,83 @@ internal static unsafe class SparseTrainingKernels
     /// <summary>The row length of a feature-major batch: the batch rounded up to whole vectors.</summary>
     public static int Stride(int batch) => (batch + Lanes - 1) / Lanes * Lanes;
 
+    // Below this many multiply-adds, a product stays on one thread: starting the others would cost more than it saves.
+    private const long ParallelWork = 1L << 17;
+
+    /// <summary>
+    /// <see cref="Multiply(int, int*, int*, float*, float*, float*, float*, int)"/>, its rows split into consecutive ranges of about equal entries, one per thread of
+    /// <paramref name="threads"/>: each row is still computed whole by one thread in its one order, so the figures do not
+    /// depend on the number of threads.
+    /// </summary>
+    public static void Multiply(int rows, int* pointers, int* indices, float* values, float* start, float* source, float* target, int stride, int threads)
+    {
+        var parts = Parts(pointers[rows], stride, threads);
+        if (parts <= 1)
+        {
+            Multiply(rows, pointers, indices, values, start, source, target, stride);
+            return;
+        }
+
+        var (p, i, v, s, x, y) = ((nint)pointers, (nint)indices, (nint)values, (nint)start, (nint)source, (nint)target);
+        Parallel.For(0, parts, part =>
+        {
+            var (first, end) = Range((int*)p, rows, part, parts);
+            Multiply(end - first, (int*)p + first, (int*)i, (float*)v, s == 0 ? null : (float*)s + first, (float*)x, (float*)y + ((long)first * stride), stride);
+        });
+    }
+
+    /// <summary><see cref="SampledProduct(int, int*, int*, float*, float*, int, float*)"/>, its rows split as <see cref="Multiply(int, int*, int*, float*, float*, float*, float*, int, int)"/> splits them.</summary>
+    public static void SampledProduct(int rows, int* pointers, int* indices, float* left, float* right, int stride, float* result, int threads)
+    {
+        var parts = Parts(pointers[rows], stride, threads);
+        if (parts <= 1)
+        {
+            SampledProduct(rows, pointers, indices, left, right, stride, result);
+            return;
+        }
+
+        var (p, i, l, r, o) = ((nint)pointers, (nint)indices, (nint)left, (nint)right, (nint)result);
+        Parallel.For(0, parts, part =>
+        {
+            var (first, end) = Range((int*)p, rows, part, parts);
+            SampledProduct(end - first, (int*)p + first, (int*)i, (float*)l + ((long)first * stride), (float*)r, stride, (float*)o);
+        });
+    }
+
+    private static int Parts(int entries, int stride, int threads) =>
+        threads <= 1 || (long)entries * stride < ParallelWork ? 1 : (int)Math.Min(threads, Math.Max(1, (long)entries * stride / ParallelWork));
+
+    // The rows of part k of n: the first row whose entries start at or after k/n of all entries, to the next part's.
+    private static (int First, int End) Range(int* pointers, int rows, int part, int parts)
+    {
+        int Boundary(int k)
+        {
+            if (k == parts)
+            {
+                return rows;
+            }
+
+            var target = (long)pointers[rows] * k / parts;
+            var (low, high) = (0, rows);
+            while (low < high)
+            {
+                var middle = (low + high) / 2;
+                if (pointers[middle] < target)
+                {
+                    low = middle + 1;
+                }
+                else
+                {
+                    high = middle;
+                }
+            }
+
+            return low;
+        }
+
+        return (Boundary(part), Boundary(part + 1));
+    }
+
     /// <summary>
     /// <c>target[r] = start[r] + sum over k in row r of values[k] * source[indices[k]]</c>, for rows of
     /// <paramref name="stride"/> floats; <paramref name="start"/> null starts from zero.
