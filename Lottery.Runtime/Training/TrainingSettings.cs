@@ -100,6 +100,7 @@ public sealed record TrainingSettings
         Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), Momentum, "momentum must be in [0, 1)");
         Check(WeightDecay >= 0, nameof(WeightDecay), WeightDecay, "weight decay must not be negative");
         Check(LearningRateGamma > 0, nameof(LearningRateGamma), LearningRateGamma, "the learning-rate factor must be positive");
+        Check(Enum.IsDefined(SparseTraining), nameof(SparseTraining), SparseTraining, "give Dense, Sparse or Auto");
         Check(DeviceName.IsValid(Device), nameof(Device), Device ?? DeviceName.Cpu, $"'{Device}' is not a device; give {DeviceName.Allowed}");
         return this;
     }

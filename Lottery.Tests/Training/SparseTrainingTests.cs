@@ -99,6 +99,13 @@ public class SparseTrainingTests
     }
 
     [Fact]
+    public void A_policy_that_is_not_one_is_refused_naming_the_setting()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new TrainingSettings { SparseTraining = (SparseTraining)9 }.Validate());
+        Assert.Contains("TrainingSettings.SparseTraining: give Dense, Sparse or Auto.", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Layers_the_forward_calls_with_forward_and_runs_with_a_hook_that_reads_weights_stay_dense()
     {
         using var data = TestData.SmallDigits(train: 100, validation: 10, test: 10);

@@ -57,13 +57,15 @@ internal sealed class SparseTrainingEpoch : IDisposable
     private readonly optim.Optimizer others;
     private readonly List<Layer> layers;
     private readonly Update update;
+    private readonly List<Parameter> parameters;
     private readonly List<int> otherIndices;
     private bool ended;
 
-    private SparseTrainingEpoch(optim.Optimizer dense, optim.Optimizer others, List<int> otherIndices, List<Layer> layers, Update update)
+    private SparseTrainingEpoch(optim.Optimizer dense, optim.Optimizer others, List<Parameter> parameters, List<int> otherIndices, List<Layer> layers, Update update)
     {
         this.dense = dense;
         this.others = others;
+        this.parameters = parameters;
         this.otherIndices = otherIndices;
         this.layers = layers;
         this.update = update;
@@ -105,8 +107,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
                 }
 
                 var pattern = SparsePattern.FromMask(weight.Mask);
-                var values = (Parameter)new Parameter(pattern.Gather(weight.Parameter)).DetachFromDisposeScope();
-                var layer = new Layer(weight, pattern, values, pattern.PositionTensor(weight.Parameter.device).DetachFromDisposeScope(), index);
+                var layer = new Layer(weight, pattern, pattern.PositionTensor(weight.Parameter.device).DetachFromDisposeScope(), index);
                 layer.TakeState(states[index]);
                 layers.Add(layer);
             }
@@ -125,7 +126,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
             group.LearningRate = dense.ParamGroups.First().LearningRate;
         }
 
-        var epoch = new SparseTrainingEpoch(dense, others, otherIndices, layers, update);
+        var epoch = new SparseTrainingEpoch(dense, others, parameters, otherIndices, layers, update);
         epoch.CopyOthers(toEpoch: true);
         foreach (var layer in layers)
         {
@@ -232,7 +233,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
         using var noGrad = no_grad();
         for (var j = 0; j < otherIndices.Count; j++)
         {
-            var parameter = ((OptimizerHelper)dense).parameters().ElementAt(otherIndices[j]);
+            var parameter = parameters[otherIndices[j]];
             switch (denseStates[otherIndices[j]], epochStates[j])
             {
                 case (Adam.State d, Adam.State e):
@@ -282,14 +283,27 @@ internal sealed class SparseTrainingEpoch : IDisposable
     }
 
     /// <summary>A layer on the sparse path: its weight, pattern, surviving weights, their optimizer state and the hooks that route its forward.</summary>
-    private sealed class Layer(PrunableWeight weight, SparsePattern pattern, Parameter values, Tensor positions, int index) : IDisposable
+    private sealed class Layer : IDisposable
     {
+        private readonly PrunableWeight weight;
+        private readonly SparsePattern pattern;
+        private readonly Parameter values;
+        private readonly Tensor storage;   // the surviving weights' own storage, without autograd: the update writes it in place
+        private readonly Tensor positions;
+        private readonly int index;
         private readonly Stack<Tensor> inputs = new();
         private readonly List<Action> hooks = [];
         private Parameter? bias;
         private Tensor? first;     // Adam's first moment, or SGD's momentum (null until SGD's first step when it had none)
         private Tensor? second;    // Adam's second moment
         private long step;
+
+        public Layer(PrunableWeight weight, SparsePattern pattern, Tensor positions, int index)
+        {
+            (this.weight, this.pattern, this.positions, this.index) = (weight, pattern, positions, index);
+            values = (Parameter)new Parameter(Gather(weight.Parameter)).DetachFromDisposeScope();
+            storage = values.detach().DetachFromDisposeScope();
+        }
 
         public PrunableWeight Weight => weight;
 
@@ -348,8 +362,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
             }
 
             using var g = gradient.contiguous();
-            using var weights = values.detach();   // the same storage, written in place
-            var p = Floats(weights);
+            var p = Floats(storage);
             var d = Floats(g);
             var decay = (float)update.WeightDecay;
             if (update.Adam)
@@ -374,24 +387,29 @@ internal sealed class SparseTrainingEpoch : IDisposable
                 return;
             }
 
+            // SGD: the momentum buffer decays and takes the gradient (on its first step it starts as the gradient itself),
+            // then the weight moves by it (Nesterov: by the gradient plus momentum times it).
             var rate = (float)learningRate;
             var momentum = (float)update.Momentum;
             var dampened = (float)(1 - update.Dampening);
+            var started = first is not null;
             if (momentum != 0 && first is null)
             {
-                // SGD's first step with momentum: the buffer starts as the (decayed) gradient itself.
                 first = zeros([p.Length], ScalarType.Float32).DetachFromDisposeScope();
-                var b = Floats(first);
-                for (var i = 0; i < p.Length; i++)
-                {
-                    b[i] = decay != 0 ? d[i] + (decay * p[i]) : d[i];
-                }
-
-                Apply(p, d, b, decay, momentum, rate, update.Nesterov, started: false, dampened);
-                return;
             }
 
-            Apply(p, d, momentum != 0 ? Floats(first!) : default, decay, momentum, rate, update.Nesterov, started: true, dampened);
+            var b = momentum != 0 ? Floats(first!) : default;
+            for (var i = 0; i < p.Length; i++)
+            {
+                var gi = decay != 0 ? d[i] + (decay * p[i]) : d[i];
+                if (momentum != 0)
+                {
+                    b[i] = started ? (b[i] * momentum) + (dampened * gi) : gi;
+                    gi = update.Nesterov ? gi + (momentum * b[i]) : b[i];
+                }
+
+                p[i] += -rate * gi;
+            }
         }
 
         public void Attach()
@@ -433,6 +451,7 @@ internal sealed class SparseTrainingEpoch : IDisposable
 
         public void Dispose()
         {
+            storage.Dispose();
             values.Dispose();
             positions.Dispose();
             first?.Dispose();
@@ -440,26 +459,5 @@ internal sealed class SparseTrainingEpoch : IDisposable
         }
 
         private static Span<float> Floats(Tensor contiguous) => MemoryMarshal.Cast<byte, float>(contiguous.bytes);
-
-        // SGD's update after its buffer exists (or without momentum): the buffer decays and takes the gradient, then the
-        // weight moves by it (Nesterov: by the gradient plus momentum times it). On the first step the buffer was just set.
-        private static void Apply(Span<float> p, Span<float> d, Span<float> b, float decay, float momentum, float rate, bool nesterov, bool started, float dampened)
-        {
-            for (var i = 0; i < p.Length; i++)
-            {
-                var gi = decay != 0 ? d[i] + (decay * p[i]) : d[i];
-                if (momentum != 0)
-                {
-                    if (started)
-                    {
-                        b[i] = (b[i] * momentum) + (dampened * gi);
-                    }
-
-                    gi = nesterov ? gi + (momentum * b[i]) : b[i];
-                }
-
-                p[i] += -rate * gi;
-            }
-        }
     }
 }
